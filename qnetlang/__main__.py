@@ -1,0 +1,5 @@
+"""`python -m qnetlang` is `qnetc`."""
+
+from qnetlang.cli.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""The `qnetc` command: one module per subcommand, wired together in `main`."""

@@ -1,0 +1,89 @@
+"""What the subcommands share: exit codes, finding files, printing diagnostics."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from qnetlang.diagnostics import Diagnostic, HumanRenderer, render_json, summarize, use_color
+from qnetlang.pipeline import CheckResult, check, decode
+from qnetlang.source import SourceFile
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+STDIN = "-"
+
+
+class UsageError(Exception):
+    """A mistake on the command line (exit 2), such as a file that does not exist."""
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--error-format", choices=("human", "json"), default="human",
+                        help="human-readable diagnostics on stderr (default), or one JSON "
+                             "object per line on stdout")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour diagnostics: on a terminal unless NO_COLOR is set (auto)")
+
+
+def expand_paths(paths: Iterable[str]) -> Iterator[str]:
+    """Files as given, and every .qnet file below each folder given, in a stable order."""
+    for name in paths:
+        if name == STDIN:
+            yield name
+            continue
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(str(p) for p in path.rglob("*.qnet") if p.is_file())
+            if not found:
+                raise UsageError(f"no .qnet files in `{name}`")
+            yield from found
+        elif path.exists():
+            yield name
+        else:
+            raise UsageError(f"cannot read `{name}`: no such file or folder")
+
+
+def read(name: str) -> SourceFile | CheckResult:
+    """A source to check, or a failed result for a file that is not UTF-8."""
+    if name == STDIN:
+        return decode(sys.stdin.buffer.read(), "<stdin>")
+    try:
+        data = Path(name).read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read `{name}`: {error.strerror or error}") from None
+    return decode(data, name)
+
+
+def check_file(name: str) -> CheckResult:
+    loaded = read(name)
+    return loaded if isinstance(loaded, CheckResult) else check(loaded)
+
+
+class Reporter:
+    """Prints diagnostics in the chosen format and counts them."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.json = args.error_format == "json"
+        self.color = use_color(sys.stderr, args.color)
+        self.printed: list[Diagnostic] = []
+
+    def report(self, result: CheckResult) -> None:
+        renderer = HumanRenderer({result.source.name: result.source}, color=self.color)
+        for diagnostic in result.diagnostics:
+            self.printed.append(diagnostic)
+            if self.json:
+                print(render_json(diagnostic), flush=False)
+            else:
+                sys.stderr.write(renderer.render(diagnostic) + "\n")
+
+    def finish(self) -> None:
+        if not self.json:
+            for line in summarize(self.printed).lines:
+                print(line, file=sys.stderr)
+        sys.stdout.flush()
+
+    @property
+    def errors(self) -> bool:
+        return any(d.is_error for d in self.printed)

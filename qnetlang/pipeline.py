@@ -1,0 +1,68 @@
+"""The stages a file goes through, as `qnetc` and the library run them.
+
+`load` reads a file into a SourceFile (a file that is not UTF-8 becomes a
+diagnostic); `check` parses it and runs the checks. Later stages (semantics,
+IR, runtime, compiler) plug in after parsing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qnetlang.codes import Code
+from qnetlang.diagnostics import Diagnostic
+from qnetlang.source import SourceDecodeError, SourceFile
+from qnetlang.syntax import ast
+from qnetlang.syntax.parser import parse_source
+
+
+@dataclass
+class CheckResult:
+    source: SourceFile
+    program: ast.Program | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.program is not None and not any(d.is_error for d in self.diagnostics)
+
+
+def load(path: Path, name: str | None = None) -> SourceFile | CheckResult:
+    """The file's source, or a failed result when its bytes are not UTF-8.
+
+    Raises OSError when the file cannot be read at all.
+    """
+    data = path.read_bytes()
+    return decode(data, str(path) if name is None else name)
+
+
+def decode(data: bytes, name: str) -> SourceFile | CheckResult:
+    try:
+        return SourceFile.decode(data, name)
+    except SourceDecodeError as error:
+        source = SourceFile(name, data.decode("utf-8", errors="replace"))
+        # Offsets in the replaced text differ from byte offsets; count characters instead.
+        offset = len(data[: error.offset].decode("utf-8", errors="replace"))
+        diagnostic = Diagnostic.error(
+            Code.INVALID_ENCODING, f"the file is not valid UTF-8 (byte {error.offset})",
+            source.span(offset), label="this byte",
+            help="save the file as UTF-8; .qnet files are text")
+        return CheckResult(source, None, [diagnostic])
+
+
+def check(source: SourceFile) -> CheckResult:
+    """Parses a source and runs every check on it, collecting all diagnostics."""
+    try:
+        parsed = parse_source(source)
+    except RecursionError:
+        return CheckResult(source, None, [too_deep(source)])
+    diagnostics = sorted(parsed.diagnostics, key=Diagnostic.sort_key)
+    return CheckResult(source, parsed.program, diagnostics)
+
+
+def too_deep(source: SourceFile) -> Diagnostic:
+    """The diagnostic for a program whose nesting exhausts the recursion limit."""
+    return Diagnostic.error(Code.NESTING_TOO_DEEP, "the program is nested too deeply to process",
+                            source.span(0, 0),
+                            help="split long expressions and deep nesting into parts")

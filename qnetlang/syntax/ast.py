@@ -1,0 +1,497 @@
+"""The abstract syntax tree of a .qnet file.
+
+One dataclass per construct. Every node carries the `span` it was parsed from;
+spans and comments (`trivia`) are excluded from equality, so a parsed tree
+compares equal to the same tree built by hand, and a file compares equal to
+itself reformatted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from qnetlang.source import Span
+
+
+@dataclass
+class Node:
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+
+@dataclass
+class Trivia:
+    """Comments that belong to a line item; "" in `leading` stands for a blank line."""
+
+    leading: list[str] = field(default_factory=list)
+    trailing: str | None = None
+
+
+@dataclass
+class Item(Node):
+    """Anything that stands on its own line(s) and can carry comments."""
+
+    trivia: Trivia = field(default_factory=Trivia, compare=False, repr=False, kw_only=True)
+
+
+@dataclass
+class Container(Node):
+    """A node with a braced list of items; `ITEMS` names that list's field."""
+
+    ITEMS: ClassVar[str]
+    dangling: list[str] = field(default_factory=list, compare=False, repr=False, kw_only=True)
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass
+class Expr(Node):
+    pass
+
+
+@dataclass
+class Name(Expr):
+    id: str
+
+
+@dataclass
+class IntLit(Expr):
+    value: int
+    text: str | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class FloatLit(Expr):
+    value: float
+    text: str | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class Quantity(Expr):
+    """A number with a unit of measure, such as `10 km` or `0.2 dB/km`."""
+
+    number: IntLit | FloatLit
+    unit: str
+
+
+@dataclass
+class BoolLit(Expr):
+    value: bool
+
+
+@dataclass
+class StringLit(Expr):
+    value: str
+
+
+@dataclass
+class Ket(Expr):
+    """A basis-state literal: |0>, |1>, |+>, |->, |+i>, |-i>."""
+
+    label: str
+
+
+@dataclass
+class Paren(Expr):
+    """Parentheses the author wrote; kept so that `fmt` keeps them."""
+
+    expr: Expr
+
+
+@dataclass
+class TupleExpr(Expr):
+    items: list[Expr]
+
+
+@dataclass
+class ArrayExpr(Expr):
+    items: list[Expr]
+
+
+@dataclass
+class Unary(Expr):
+    op: str
+    operand: Expr
+
+
+@dataclass
+class Binary(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass
+class Call(Expr):
+    func: str
+    args: list[Expr]
+
+
+@dataclass
+class Index(Expr):
+    target: Expr
+    index: Expr
+
+
+@dataclass
+class Ref(Node):
+    """A possibly indexed name: a qubit, variable, role or node (`q`, `hop[i + 1]`)."""
+
+    name: str
+    index: Expr | None = None
+
+
+@dataclass
+class Measure(Expr):
+    """`measure q`, `measure q in x`, `measure q in xy(theta)`; basis None means Z."""
+
+    target: Ref
+    basis: str | None = None
+    angle: Expr | None = None
+
+
+@dataclass
+class Block(Container):
+    ITEMS: ClassVar[str] = "body"
+    body: list[Stmt] = field(default_factory=list)
+
+
+@dataclass
+class Recv(Expr):
+    """`recv T from r`, optionally `within t else { ... }` for a timeout or a loss."""
+
+    type: TypeExpr | None
+    source: Ref
+    timeout: Expr | None = None
+    on_timeout: Block | None = None
+
+
+# ---------------------------------------------------------------- types
+
+
+@dataclass
+class TypeExpr(Node):
+    pass
+
+
+@dataclass
+class ScalarType(TypeExpr):
+    """A built-in type (`qubit`, `bit`, `bool`, `int`, `float`, `angle`), maybe an array."""
+
+    name: str
+    size: Expr | None = None
+
+
+@dataclass
+class NamedType(TypeExpr):
+    """A type named by an identifier, such as the quantity types `length` or `time`."""
+
+    name: str
+
+
+@dataclass
+class TupleType(TypeExpr):
+    items: list[TypeExpr]
+
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass
+class Stmt(Item):
+    pass
+
+
+@dataclass
+class Declarator(Node):
+    name: str
+    init: Expr | None = None
+
+
+@dataclass
+class Decl(Stmt):
+    """`qubit a, b;`, `bit m = measure q;`, `qubit[4] reg;`."""
+
+    type: ScalarType
+    names: list[Declarator]
+
+
+@dataclass
+class Let(Stmt):
+    name: str
+    type: TypeExpr | None
+    value: Expr
+
+
+@dataclass
+class Pattern(Node):
+    """One element on the left of a tuple assignment: `bit m0` or `m0`."""
+
+    type: TypeExpr | None
+    name: str
+
+
+@dataclass
+class TupleAssign(Stmt):
+    """`(bit m0, bit m1) = e;` or, with `let`, `let (m0, m1) = e;`."""
+
+    targets: list[Pattern]
+    value: Expr
+    let: bool = False
+
+
+@dataclass
+class Assign(Stmt):
+    target: Ref
+    op: str
+    value: Expr
+
+
+@dataclass
+class Gate(Stmt):
+    name: str
+    params: list[Expr]
+    operands: list[Ref]
+
+
+@dataclass
+class ExprStmt(Stmt):
+    """A call or a measurement whose value is not kept."""
+
+    expr: Expr
+
+
+@dataclass
+class Reset(Stmt):
+    targets: list[Ref]
+
+
+@dataclass
+class Send(Stmt):
+    value: Expr
+    dest: Ref
+
+
+@dataclass
+class Wait(Stmt):
+    duration: Expr
+
+
+@dataclass
+class Report(Stmt):
+    name: str
+    value: Expr
+
+
+@dataclass
+class Assert(Stmt):
+    condition: Expr
+    message: str | None = None
+
+
+@dataclass
+class Return(Stmt):
+    value: Expr | None = None
+
+
+@dataclass
+class Break(Stmt):
+    pass
+
+
+@dataclass
+class Continue(Stmt):
+    pass
+
+
+@dataclass
+class If(Stmt):
+    condition: Expr
+    then: Stmt
+    orelse: Stmt | None = None
+
+
+@dataclass
+class Range(Node):
+    start: Expr
+    stop: Expr
+    inclusive: bool = False
+
+
+@dataclass
+class For(Stmt):
+    var: str
+    range: Range
+    body: Block
+
+
+@dataclass
+class While(Stmt):
+    condition: Expr
+    body: Block
+
+
+@dataclass
+class BlockStmt(Stmt):
+    """A nested `{ ... }` used as a statement."""
+
+    block: Block
+
+
+# ---------------------------------------------------------------- networks
+
+
+@dataclass
+class KeywordArg(Node):
+    name: str
+    value: Expr
+
+
+@dataclass
+class Setting(Item):
+    """`name = value;` in a node, memory, device, link or run body."""
+
+    name: str
+    value: Expr
+
+
+@dataclass
+class Family(Node):
+    """`[i in 0..=n]` after a node or role name: one member per index."""
+
+    var: str
+    range: Range
+
+
+@dataclass
+class Qubits(Item):
+    count: Expr
+
+
+@dataclass
+class Memory(Item, Container):
+    ITEMS: ClassVar[str] = "settings"
+    settings: list[Setting] = field(default_factory=list)
+
+
+@dataclass
+class Device(Item, Container):
+    ITEMS: ClassVar[str] = "settings"
+    name: str
+    kind: str | None = None
+    settings: list[Setting] = field(default_factory=list)
+
+
+@dataclass
+class NodeDecl(Item, Container):
+    ITEMS: ClassVar[str] = "body"
+    name: str
+    family: Family | None = None
+    body: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class Channel(Item):
+    """`classical fiber(length = 2 km);` or `quantum free_space(...)` inside a link."""
+
+    kind: str
+    model: str
+    args: list[KeywordArg] = field(default_factory=list)
+
+
+@dataclass
+class Link(Item, Container):
+    ITEMS: ClassVar[str] = "body"
+    a: Ref
+    direction: str
+    b: Ref
+    body: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class NetworkFor(Item, Container):
+    ITEMS: ClassVar[str] = "body"
+    var: str
+    range: Range
+    body: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class Param(Node):
+    name: str
+    type: TypeExpr
+    default: Expr | None = None
+
+
+# ---------------------------------------------------------------- top level
+
+
+@dataclass
+class Module(Item):
+    path: str
+
+
+@dataclass
+class Import(Item):
+    path: str
+
+
+@dataclass
+class Const(Item):
+    name: str
+    type: TypeExpr | None
+    value: Expr
+
+
+@dataclass
+class Network(Item, Container):
+    ITEMS: ClassVar[str] = "body"
+    name: str
+    params: list[Param] = field(default_factory=list)
+    body: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class Role(Item):
+    name: str
+    family: Family | None
+    body: Block
+
+
+@dataclass
+class Def(Item):
+    name: str
+    params: list[Param]
+    returns: TypeExpr | None
+    body: Block
+
+
+@dataclass
+class Protocol(Item, Container):
+    ITEMS: ClassVar[str] = "body"
+    name: str
+    params: list[Param] = field(default_factory=list)
+    body: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class Run(Item, Container):
+    """`run [label:] protocol(args) on network(args) with role = node, ... { settings }`."""
+
+    ITEMS: ClassVar[str] = "settings"
+    protocol: str
+    network: str
+    label: str | None = None
+    args: list[KeywordArg] = field(default_factory=list)
+    network_args: list[KeywordArg] = field(default_factory=list)
+    bindings: list[KeywordArg] = field(default_factory=list)
+    settings: list[Setting] | None = None
+
+
+@dataclass
+class Program(Container):
+    """One parsed file."""
+
+    ITEMS: ClassVar[str] = "items"
+    items: list[Item] = field(default_factory=list)

@@ -1,0 +1,21 @@
+"""Shared test helpers: where the project's .qnet files are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STDLIB_FILES = sorted((ROOT / "stdlib").glob("*.qnet"))
+EXAMPLE_FILES = sorted((ROOT / "examples").glob("*.qnet"))
+PROGRAM_FILES = STDLIB_FILES + EXAMPLE_FILES
+
+
+def file_id(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
+@pytest.fixture(params=PROGRAM_FILES, ids=file_id)
+def program_file(request: pytest.FixtureRequest) -> Path:
+    return request.param
