@@ -7,25 +7,18 @@ IR, runtime, compiler) plug in after parsing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Diagnostic
 from qnetlang.source import SourceDecodeError, SourceFile
-from qnetlang.syntax import ast
-from qnetlang.syntax.parser import parse_source
+from qnetlang.syntax.parser import ParseResult, parse_source
 
 
 @dataclass
-class CheckResult:
-    source: SourceFile
-    program: ast.Program | None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.program is not None and not any(d.is_error for d in self.diagnostics)
+class CheckResult(ParseResult):
+    """What `check` learnt of a file: its tree and every diagnostic of every stage."""
 
 
 def load(path: Path, name: str | None = None) -> SourceFile | CheckResult:
