@@ -1,7 +1,9 @@
 """Stable diagnostic codes, grouped by the stage that reports them.
 
-E01xx: reading and parsing a file. Later stages take the next hundreds.
-Every code is explained, with a failing example and its fix, in
+E01xx reading and parsing, E02xx imports, E03xx names, E04xx types, units
+and constants, E05xx runs and bindings, E06xx topology, E07xx ownership of
+qubits, E08xx communication. The letter is E for an error, W for a warning,
+N for a note. Every code is explained, with a failing example and its fix, in
 docs/diagnostics.md; a test keeps that page, the fixtures and this list equal.
 """
 
@@ -34,3 +36,54 @@ class Code(StrEnum):
     BASIS_ANGLE = "E0134"
     GATE_ARITY = "E0135"
     INVALID_ESCAPE = "E0136"
+    # imports and modules
+    MODULE_NOT_FOUND = "E0201"
+    IMPORT_CYCLE = "E0202"
+    MODULE_NAME_MISMATCH = "W0203"
+    # names and scopes
+    UNKNOWN_NAME = "E0301"
+    DUPLICATE_NAME = "E0302"
+    SHADOWED_NAME = "E0303"
+    WRONG_KIND = "E0304"
+    AMBIGUOUS_NAME = "E0305"
+    RECURSIVE_FUNCTION = "E0306"
+    # types, units and constants
+    TYPE_MISMATCH = "E0401"
+    DIMENSION_MISMATCH = "E0402"
+    NOT_CONSTANT = "E0403"
+    CONSTANT_ERROR = "E0404"
+    BAD_OPERANDS = "E0405"
+    WRONG_ARGUMENTS = "E0406"
+    RECV_NEEDS_TYPE = "E0407"
+    QUBIT_INIT = "E0408"
+    MIXED_MESSAGE = "E0409"
+    NOT_IN_LOOP = "E0410"
+    TIMEOUT_FALLS_THROUGH = "E0411"
+    MISPLACED_RETURN = "E0412"
+    COMMUNICATION_IN_FUNCTION = "E0413"
+    # runs and bindings
+    ROLE_NOT_BOUND = "E0501"
+    NOT_A_ROLE = "E0502"
+    FAMILY_LENGTH = "E0503"
+    MISSING_ARGUMENT = "E0504"
+    UNKNOWN_ARGUMENT = "E0505"
+    NOT_A_NODE = "E0506"
+    BAD_SETTING = "E0507"
+    UNKNOWN_SETTING = "W0508"
+    PEER_NOT_STATIC = "E0509"
+    INDEX_OUT_OF_RANGE = "E0510"
+    # topology
+    NO_CHANNEL = "E0601"
+    # ownership of qubits
+    USE_AFTER_SEND = "E0701"
+    SENT_TWICE = "E0702"
+    NOT_OWNED = "E0703"
+    QUBIT_LEFT = "W0704"
+    # communication
+    DEADLOCK = "E0801"
+    NEVER_SENT = "E0802"
+    NEVER_RECEIVED = "E0803"
+    MESSAGE_TYPE = "E0804"
+    CAPACITY = "E0805"
+    UNDECIDED = "N0806"
+    ANALYSIS_LIMIT = "N0807"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -54,6 +55,15 @@ class Diagnostic:
         if self.span is None:
             return ("", 0, 0)
         return (self.span.file, self.span.line, self.span.column)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """A hint naming the closest choice; of equally close ones, one that starts the word."""
+    matches = difflib.get_close_matches(word, list(dict.fromkeys(choices)), n=3, cutoff=0.6)
+    if not matches:
+        return None
+    best = next((m for m in matches if word.startswith(m) or m.startswith(word)), matches[0])
+    return f"did you mean `{best}`?"
 
 
 class DiagnosticError(Exception):

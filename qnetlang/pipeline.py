@@ -7,18 +7,24 @@ IR, runtime, compiler) plug in after parsing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Diagnostic
+from qnetlang.ir import nodes as ir_nodes
+from qnetlang.semantics import Options, analyze
 from qnetlang.source import SourceDecodeError, SourceFile
 from qnetlang.syntax.parser import ParseResult, parse_source
 
 
 @dataclass
 class CheckResult(ParseResult):
-    """What `check` learnt of a file: its tree and every diagnostic of every stage."""
+    """What `check` learnt of a file: its tree, its IR, every diagnostic of every stage,
+    and the sources of the modules it imports (which diagnostics may point into)."""
+
+    ir: ir_nodes.Program | None = None
+    sources: dict[str, SourceFile] = field(default_factory=dict)
 
 
 def load(path: Path, name: str | None = None) -> SourceFile | CheckResult:
@@ -41,17 +47,33 @@ def decode(data: bytes, name: str) -> SourceFile | CheckResult:
             Code.INVALID_ENCODING, f"the file is not valid UTF-8 (byte {error.offset})",
             source.span(offset), label="this byte",
             help="save the file as UTF-8; .qnet files are text")
-        return CheckResult(source, None, [diagnostic])
+        return CheckResult(source, None, [diagnostic], sources={name: source})
 
 
-def check(source: SourceFile) -> CheckResult:
-    """Parses a source and runs every check on it, collecting all diagnostics."""
+def check(source: SourceFile, path: Path | None = None,
+          options: Options | None = None) -> CheckResult:
+    """Parses a source and runs every check on it, collecting all diagnostics.
+
+    `path` is where the file lives, for its relative imports (the working
+    folder when None).
+    """
     try:
         parsed = parse_source(source)
+        if not parsed.ok or parsed.program is None:
+            return CheckResult(source, parsed.program, _sorted(parsed.diagnostics),
+                               sources={source.name: source})
+        ctx = analyze(source, parsed.program, path, options)
     except RecursionError:
-        return CheckResult(source, None, [too_deep(source)])
-    diagnostics = sorted(parsed.diagnostics, key=Diagnostic.sort_key)
-    return CheckResult(source, parsed.program, diagnostics)
+        return CheckResult(source, None, [too_deep(source)], sources={source.name: source})
+    program = ctx.program if not ctx.has_errors else None
+    return CheckResult(source, parsed.program, _sorted(parsed.diagnostics + ctx.diagnostics),
+                       ir=program, sources=ctx.sources)
+
+
+def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics in the order of their files and positions, each once."""
+    unique = list(dict.fromkeys(diagnostics))
+    return sorted(unique, key=Diagnostic.sort_key)
 
 
 def too_deep(source: SourceFile) -> Diagnostic:

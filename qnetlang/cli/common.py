@@ -9,6 +9,7 @@ from pathlib import Path
 
 from qnetlang.diagnostics import Diagnostic, HumanRenderer, render_json, summarize, use_color
 from qnetlang.pipeline import CheckResult, check, decode
+from qnetlang.semantics import Options
 from qnetlang.source import SourceFile
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -56,9 +57,11 @@ def read(name: str) -> SourceFile | CheckResult:
     return decode(data, name)
 
 
-def check_file(name: str) -> CheckResult:
+def check_file(name: str, options: Options | None = None) -> CheckResult:
     loaded = read(name)
-    return loaded if isinstance(loaded, CheckResult) else check(loaded)
+    if isinstance(loaded, CheckResult):
+        return loaded
+    return check(loaded, None if name == STDIN else Path(name), options)
 
 
 class Reporter:
@@ -70,7 +73,8 @@ class Reporter:
         self.printed: list[Diagnostic] = []
 
     def report(self, result: CheckResult) -> None:
-        renderer = HumanRenderer({result.source.name: result.source}, color=self.color)
+        renderer = HumanRenderer(result.sources or {result.source.name: result.source},
+                                 color=self.color)
         for diagnostic in result.diagnostics:
             self.printed.append(diagnostic)
             if self.json:

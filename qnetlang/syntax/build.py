@@ -8,13 +8,12 @@ measurement basis, a quantity's unit) are made here, as diagnostics.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from lark import Token, Transformer
 
 from qnetlang.codes import Code
-from qnetlang.diagnostics import Diagnostic
+from qnetlang.diagnostics import Diagnostic, did_you_mean
 from qnetlang.gates import GATES, PAULI_BASES, PLANE_BASES
 from qnetlang.source import Span
 from qnetlang.syntax import ast
@@ -38,15 +37,6 @@ class Args(Group):
 
 class Body(Group):
     """The `{ name = value; ... }` settings of a run."""
-
-
-def did_you_mean(word: str, choices: Any) -> str | None:
-    """A hint naming the closest choice; of equally close ones, one that starts the word."""
-    matches = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
-    if not matches:
-        return None
-    best = next((m for m in matches if word.startswith(m) or m.startswith(word)), matches[0])
-    return f"did you mean `{best}`?"
 
 
 def _is_token(child: Any, type_: str | None = None) -> bool:

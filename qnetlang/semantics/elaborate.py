@@ -1,0 +1,387 @@
+"""Pass 4: runs. Binds each run's roles to nodes and builds its IR.
+
+For every `run` of the checked file: the protocol's and the network's
+arguments match their parameters; the network is expanded (families, loops,
+SI units); every role, and every member of a role family, is bound to a
+node; each bound role member is lowered to its instruction stream.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qnetlang.codes import Code
+from qnetlang.diagnostics import Note, did_you_mean
+from qnetlang.ir import nodes as ir
+from qnetlang import types as t
+from qnetlang.semantics.context import Context, Kind, Symbol
+from qnetlang.semantics.lower import Lowerer, LoweringError, resolve_labels
+from qnetlang.semantics.typecheck import expect
+from qnetlang.syntax import ast
+
+ENGINES = ("statevector", "density", "mbqc")
+_SETTINGS: dict[str, t.Type] = {"shots": t.INT, "seed": t.INT, "engine": t.STRING}
+_DEFAULT_REFRACTIVE_INDEX = {"fiber": ir.FIBER_REFRACTIVE_INDEX}
+_CHANNEL_FIELDS = ("length", "refractive_index", "attenuation", "loss")
+
+
+def elaborate_runs(ctx: Context) -> None:
+    names: dict[str, ast.Run] = {}
+    for item in ctx.root.program.items:
+        if not isinstance(item, ast.Run):
+            continue
+        name = item.label or item.protocol
+        if name in names:
+            ctx.error(Code.DUPLICATE_NAME, f"two runs are named `{name}`", item.span,
+                      notes=[Note("the first one", names[name].span)],
+                      help="give one of them a label: `run other_name: ...`")
+            continue
+        names[name] = item
+        try:
+            run = _Elaborator(ctx, item, name).run()
+        except LoweringError:
+            continue
+        if run is not None:
+            ctx.program.runs.append(run)
+
+
+def bind_arguments(ctx: Context, params: list[ast.Param], args: list[ast.KeywordArg],
+                   owner: str, at: ast.Node) -> dict[Symbol, ir.Expr] | None:
+    """The parameters' values: given by name, or their defaults; None after an error."""
+    by_name = {param.name: param for param in params}
+    env: dict[Symbol, ir.Expr] = {}
+    failed = False
+    given: set[str] = set()
+    for arg in args:
+        param = by_name.get(arg.name)
+        if param is None:
+            ctx.error(Code.UNKNOWN_ARGUMENT, f"{owner} has no parameter `{arg.name}`", arg.span,
+                      help=did_you_mean(arg.name, by_name) or
+                      f"its parameters: {', '.join(by_name) or 'none'}")
+            failed = True
+            continue
+        if arg.name in given:
+            ctx.error(Code.DUPLICATE_NAME, f"`{arg.name}` is given twice", arg.span)
+            failed = True
+        given.add(arg.name)
+    lowerer = Lowerer(ctx, env)
+    for param in params:
+        symbol = ctx.symbol(param)
+        if symbol is None:
+            return None
+        arg = next((a for a in args if a.name == param.name), None)
+        source = arg.value if arg is not None else param.default
+        if source is None:
+            ctx.error(Code.MISSING_ARGUMENT, f"{owner} needs a value for `{param.name}`",
+                      at.span, notes=[Note("the parameter is declared here", param.span)],
+                      help=f"add `{param.name} = ...` to its arguments")
+            failed = True
+            continue
+        if arg is not None and symbol.type is not None:
+            expect(ctx, symbol.type, ctx.type_of(arg.value), arg.value, f"`{param.name}`")
+        try:
+            env[symbol] = ir.Const(lowerer.constant(source, f"the value of `{param.name}`"))
+        except LoweringError:
+            failed = True
+    return None if failed else env
+
+
+class _Elaborator:
+    def __init__(self, ctx: Context, run: ast.Run, name: str) -> None:
+        self.ctx = ctx
+        self.decl = run
+        self.name = name
+        self.members: dict[str, list[str] | None] = {}  # role -> members (None: single)
+
+    def run(self) -> ir.Run | None:
+        ctx, run = self.ctx, self.decl
+        protocol_symbol = ctx.symbol(run)
+        network_symbol = ctx.networks.get(id(run))
+        if protocol_symbol is None or network_symbol is None:
+            return None
+        protocol = protocol_symbol.decl
+        network_decl = network_symbol.decl
+        assert isinstance(protocol, ast.Protocol) and isinstance(network_decl, ast.Network)
+        protocol_env = bind_arguments(ctx, protocol.params, run.args,
+                                      f"protocol `{protocol.name}`", run)
+        network_env = bind_arguments(ctx, network_decl.params, run.network_args,
+                                     f"network `{network_decl.name}`", run)
+        if protocol_env is None or network_env is None:
+            return None
+        network = _NetworkBuilder(ctx, network_env).build(network_decl)
+        settings = self.settings()
+        roles = [item for item in protocol.body if isinstance(item, ast.Role)]
+        for role in roles:
+            self.members[role.name] = self.family_members(role, protocol_env)
+        binding = self.bind(roles, network_decl, network)
+        if binding is None:
+            return None
+        arguments = {symbol.name: value.value for symbol, value in protocol_env.items()
+                     if isinstance(value, ir.Const)}
+        result = ir.Run(self.name, protocol.name, network, arguments, settings, span=run.span)
+        for role in roles:
+            for member, index in self.expand(role):
+                result.roles[member] = self.lower_role(role, member, index, binding[member],
+                                                       protocol_env)
+        return result
+
+    def settings(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        lowerer = Lowerer(self.ctx)
+        for setting in self.decl.settings or []:
+            expected = _SETTINGS.get(setting.name)
+            if expected is None:
+                self.ctx.warning(Code.UNKNOWN_SETTING, f"unknown run setting `{setting.name}`",
+                                 setting.span, help=did_you_mean(setting.name, _SETTINGS) or
+                                 f"the settings are {', '.join(_SETTINGS)}")
+                continue
+            expect(self.ctx, expected, self.ctx.type_of(setting.value), setting.value,
+                   f"`{setting.name}`")
+            value = lowerer.constant(setting.value, f"`{setting.name}`")
+            if setting.name == "shots" and not (isinstance(value, int) and value >= 1):
+                self.ctx.error(Code.BAD_SETTING, "`shots` must be a whole number of at least 1",
+                               setting.value.span)
+            elif setting.name == "engine" and value not in ENGINES:
+                self.ctx.error(Code.BAD_SETTING, f"unknown engine `{value}`", setting.value.span,
+                               help=f"the engines are {', '.join(ENGINES)}")
+            values[setting.name] = value
+        return values
+
+    def family_members(self, role: ast.Role, env: dict[Symbol, ir.Expr]) -> list[str] | None:
+        if role.family is None:
+            return None
+        lowerer = Lowerer(self.ctx, dict(env))
+        start = lowerer.integer(role.family.range.start, "a family bound")
+        stop = lowerer.integer(role.family.range.stop, "a family bound")
+        if role.family.range.inclusive:
+            stop += 1
+        return [f"{role.name}[{i}]" for i in range(start, stop)]
+
+    def expand(self, role: ast.Role) -> list[tuple[str, int | None]]:
+        members = self.members[role.name]
+        if members is None:
+            return [(role.name, None)]
+        return [(member, int(member[len(role.name) + 1:-1])) for member in members]
+
+    def bind(self, roles: list[ast.Role], network_decl: ast.Network,
+             network: ir.Network) -> dict[str, str] | None:
+        ctx = self.ctx
+        binding: dict[str, str] = {}
+        by_name = {role.name: role for role in roles}
+        failed = False
+        for arg in self.decl.bindings:
+            role = by_name.get(arg.name)
+            if role is None:
+                ctx.error(Code.NOT_A_ROLE, f"protocol `{self.decl.protocol}` has no role "
+                          f"`{arg.name}`", arg.span,
+                          help=did_you_mean(arg.name, by_name) or
+                          f"its roles: {', '.join(by_name)}")
+                failed = True
+                continue
+            nodes = self.nodes(arg.value, network)
+            if nodes is None:
+                failed = True
+                continue
+            members = self.members[role.name]
+            if members is None:
+                if len(nodes) != 1 or isinstance(nodes, tuple):
+                    ctx.error(Code.FAMILY_LENGTH, f"role `{role.name}` is one role: bind it to "
+                              "one node", arg.value.span)
+                    failed = True
+                    continue
+                binding[role.name] = nodes[0]
+            else:
+                if len(nodes) != len(members):
+                    ctx.error(Code.FAMILY_LENGTH,
+                              f"role family `{role.name}` has {len(members)} members, bound to "
+                              f"{len(nodes)} node{'s' * (len(nodes) != 1)}", arg.value.span,
+                              notes=[Note(f"`{role.name}` runs over "
+                                          f"{members[0]} .. {members[-1]}"
+                                          if members else f"`{role.name}` has no members",
+                                          role.family.span if role.family else None)])
+                    failed = True
+                    continue
+                binding.update(zip(members, nodes, strict=True))
+        for role in roles:
+            bound = role.name in binding or (self.members[role.name] or [None])[0] in binding
+            if not bound and self.members[role.name] != []:
+                ctx.error(Code.ROLE_NOT_BOUND, f"role `{role.name}` is not bound to a node",
+                          self.decl.span, notes=[Note("the role is declared here", role.span)],
+                          help=f"add `{role.name} = <node>` after `with`")
+                failed = True
+        return None if failed else binding
+
+    def nodes(self, expr: ast.Expr, network: ir.Network) -> list[str] | tuple[str, ...] | None:
+        """The node names a binding's value stands for (a tuple for a whole family)."""
+        ctx = self.ctx
+        if isinstance(expr, ast.Paren):
+            return self.nodes(expr.expr, network)
+        if isinstance(expr, ast.ArrayExpr):
+            found: list[str] = []
+            for item in expr.items:
+                part = self.nodes(item, network)
+                if part is None:
+                    return None
+                if isinstance(part, tuple):
+                    found += list(part)
+                else:
+                    found += part
+            return found
+        if isinstance(expr, ast.Name):
+            symbol = ctx.symbol(expr)
+            if symbol is not None and symbol.kind is Kind.NODE:
+                if symbol.family:
+                    prefix = f"{symbol.name}["
+                    return tuple(name for name in network.nodes if name.startswith(prefix))
+                return [symbol.name]
+        if isinstance(expr, ast.Index) and isinstance(expr.target, ast.Name):
+            symbol = ctx.symbol(expr.target)
+            if symbol is not None and symbol.kind is Kind.NODE and symbol.family:
+                index = Lowerer(ctx).integer(expr.index, "a node index")
+                name = f"{symbol.name}[{index}]"
+                if name not in network.nodes:
+                    ctx.error(Code.INDEX_OUT_OF_RANGE, f"network `{network.name}` has no node "
+                              f"`{name}`", expr.span)
+                    return None
+                return [name]
+        ctx.error(Code.NOT_A_NODE, "a role is bound to a node, a list of nodes, or a node "
+                  "family", expr.span, help="e.g. `alice = lab_a` or `hop = [a, r[0], b]`")
+        return None
+
+    def lower_role(self, role: ast.Role, member: str, index: int | None, node: str,
+                   env: dict[Symbol, ir.Expr]) -> ir.Role:
+        role_env = dict(env)
+        if role.family is not None and index is not None:
+            symbol = self.ctx.symbol(role.family)
+            if symbol is not None:
+                role_env[symbol] = ir.Const(index)
+        code: list[ir.Instr] = []
+        lowerer = Lowerer(self.ctx, role_env, code, self.peer)
+        try:
+            lowerer.block(role.body)
+        except LoweringError:
+            pass
+        code.append(ir.Halt(span=role.body.span))
+        resolve_labels(code)
+        return ir.Role(member, node, code, lowerer.units, lowerer.variables, span=role.span)
+
+    def peer(self, symbol: Symbol, index: int | None, at: ast.Node) -> str:
+        members = self.members.get(symbol.name, None)
+        if index is None:
+            return symbol.name
+        name = f"{symbol.name}[{index}]"
+        if members is None or name not in members:
+            span_text = f"{members[0]} .. {members[-1]}" if members else "no members"
+            self.ctx.error(Code.INDEX_OUT_OF_RANGE, f"`{name}` is not a member of the role "
+                           f"family in run `{self.name}` ({span_text})", at.span)
+            raise LoweringError(name)
+        return name
+
+
+class _NetworkBuilder:
+    """Expands a network declaration into nodes and directed channels in SI units."""
+
+    def __init__(self, ctx: Context, env: dict[Symbol, ir.Expr]) -> None:
+        self.ctx = ctx
+        self.env = env
+
+    def value(self, expr: ast.Expr, env: dict[Symbol, ir.Expr], what: str) -> Any:
+        return Lowerer(self.ctx, env).constant(expr, what)
+
+    def build(self, decl: ast.Network) -> ir.Network:
+        network = ir.Network(decl.name, span=decl.span)
+        self.items(decl.body, dict(self.env), network)
+        return network
+
+    def items(self, items: list[ast.Item], env: dict[Symbol, ir.Expr],
+              network: ir.Network) -> None:
+        for item in items:
+            try:
+                if isinstance(item, ast.NodeDecl):
+                    self.node(item, env, network)
+                elif isinstance(item, ast.Link):
+                    self.link(item, env, network)
+                elif isinstance(item, ast.NetworkFor):
+                    lowerer = Lowerer(self.ctx, env)
+                    start = lowerer.integer(item.range.start, "a loop bound")
+                    stop = lowerer.integer(item.range.stop, "a loop bound")
+                    symbol = self.ctx.symbol(item)
+                    for value in range(start, stop + 1 if item.range.inclusive else stop):
+                        inner = dict(env)
+                        if symbol is not None:
+                            inner[symbol] = ir.Const(value)
+                        self.items(item.body, inner, network)
+            except LoweringError:
+                continue
+
+    def node(self, decl: ast.NodeDecl, env: dict[Symbol, ir.Expr], network: ir.Network) -> None:
+        if decl.family is None:
+            members: list[tuple[str, dict[Symbol, ir.Expr]]] = [(decl.name, env)]
+        else:
+            lowerer = Lowerer(self.ctx, env)
+            start = lowerer.integer(decl.family.range.start, "a family bound")
+            stop = lowerer.integer(decl.family.range.stop, "a family bound")
+            symbol = self.ctx.symbol(decl.family)
+            members = []
+            for i in range(start, stop + 1 if decl.family.range.inclusive else stop):
+                inner = dict(env)
+                if symbol is not None:
+                    inner[symbol] = ir.Const(i)
+                members.append((f"{decl.name}[{i}]", inner))
+        for name, inner in members:
+            if name in network.nodes:
+                self.ctx.error(Code.DUPLICATE_NAME, f"node `{name}` is declared twice", decl.span)
+                continue
+            node = ir.Node(name, None, span=decl.span)
+            for part in decl.body:
+                if isinstance(part, ast.Qubits):
+                    count = Lowerer(self.ctx, inner).integer(part.count, "`qubits`")
+                    node.qubits = count
+                elif isinstance(part, ast.Memory):
+                    for setting in part.settings:
+                        value = self.value(setting.value, inner, f"`{setting.name}`")
+                        if setting.name in ("t1", "t2"):
+                            setattr(node.memory, setting.name, value)
+                        else:
+                            node.memory.params[setting.name] = value
+                elif isinstance(part, ast.Device):
+                    params = {s.name: self.value(s.value, inner, f"`{s.name}`")
+                              for s in part.settings}
+                    node.devices.append(ir.Device(part.name, part.kind, params, span=part.span))
+                elif isinstance(part, ast.Setting):
+                    node.params[part.name] = self.value(part.value, inner, f"`{part.name}`")
+            network.nodes[name] = node
+
+    def endpoint(self, ref: ast.Ref, env: dict[Symbol, ir.Expr], network: ir.Network) -> str:
+        name = ref.name
+        if ref.index is not None:
+            name = f"{ref.name}[{Lowerer(self.ctx, env).integer(ref.index, 'a node index')}]"
+        if name not in network.nodes:
+            raise Lowerer(self.ctx).fail(Code.INDEX_OUT_OF_RANGE,
+                                         f"network `{network.name}` has no node `{name}`", ref)
+        return name
+
+    def link(self, decl: ast.Link, env: dict[Symbol, ir.Expr], network: ir.Network) -> None:
+        a, b = self.endpoint(decl.a, env, network), self.endpoint(decl.b, env, network)
+        shared = {s.name: self.value(s.value, env, f"`{s.name}`")
+                  for s in decl.body if isinstance(s, ast.Setting)}
+        for channel in decl.body:
+            if not isinstance(channel, ast.Channel):
+                continue
+            params = dict(shared)
+            params.update({arg.name: self.value(arg.value, env, f"`{arg.name}`")
+                           for arg in channel.args})
+            fields = {name: float(params.pop(name)) for name in _CHANNEL_FIELDS
+                      if name in params}
+            fields.setdefault("refractive_index",
+                              _DEFAULT_REFRACTIVE_INDEX.get(channel.model, 1.0))
+            directions = [(a, b)] if decl.direction == "->" else [(a, b), (b, a)]
+            for source, target in directions:
+                base = f"{source}->{target}:{channel.kind}"
+                identifier, count = base, 1
+                while any(c.id == identifier for c in network.channels):
+                    count += 1
+                    identifier = f"{base}#{count}"
+                network.channels.append(ir.Channel(
+                    identifier, channel.kind, channel.model, source, target, **fields,
+                    params=dict(params), span=channel.span))

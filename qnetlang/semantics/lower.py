@@ -1,0 +1,576 @@
+"""Lowering a role (or a constant) from the AST to the IR's flat instruction stream.
+
+Constants fold as they are lowered; `for` loops with bounds known before the
+run are unrolled (so that a peer such as `user[k]` is fixed); functions are
+inlined, their qubit parameters standing for the caller's qubits; measurement,
+reception and randomness inside expressions become instructions writing to
+temporary variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from qnetlang.codes import Code
+from qnetlang.ir import nodes as ir
+from qnetlang.ir.evaluate import (UNARY, EvaluationError, apply_binary, apply_builtin, element,
+                                  is_whole)
+from qnetlang import builtins
+from qnetlang import types as t
+from qnetlang.semantics.context import Context, Kind, Symbol
+from qnetlang.syntax import ast
+from qnetlang.units import parse_unit
+
+UNROLL_ITERATIONS = 4096  # a `for` loop longer than this stays a loop
+UNROLL_CODE = 200_000  # and so does any loop once a role's code is this long
+_KET_STATES = {"0", "1", "+", "-", "+i", "-i"}
+
+
+class LoweringError(Exception):
+    """Lowering cannot go on; the diagnostic is already reported."""
+
+
+@dataclass
+class Label:
+    index: int | None = None
+
+
+@dataclass
+class _Loop:
+    next: Label  # where `continue` goes
+    exit: Label  # where `break` goes
+
+
+@dataclass
+class _Inline:
+    function: ast.Def
+    result: ir.Var | None
+    end: Label
+
+
+@dataclass
+class Lowerer:
+    """Lowers expressions (and, with `code`, statements) in an environment of symbols."""
+
+    ctx: Context
+    env: dict[Symbol, ir.Expr] = field(default_factory=dict)
+    code: list[ir.Instr] | None = None
+    peers: Callable[[Symbol, int | None, ast.Node], str] | None = None
+    units: dict[str, int | None] = field(default_factory=dict)
+    variables: dict[str, t.Type] = field(default_factory=dict)
+    loops: list[_Loop] = field(default_factory=list)
+    inlines: list[_Inline] = field(default_factory=list)
+    slots: dict[Symbol, str] = field(default_factory=dict)
+    _names: set[str] = field(default_factory=set)
+
+    # ---------------------------------------------------------------- helpers
+
+    def fail(self, code: str, message: str, node: ast.Node | None, **extra: Any) -> LoweringError:
+        self.ctx.error(code, message, node.span if node is not None else None, **extra)
+        return LoweringError(message)
+
+    def emit(self, instr: ir.Instr, node: ast.Node | None) -> None:
+        if self.code is None:
+            raise self.fail(Code.NOT_CONSTANT, "this must be known before the protocol runs",
+                            node, help="a constant cannot measure, receive or draw random bits")
+        instr.span = node.span if node is not None else None
+        self.code.append(instr)
+
+    def place(self, label: Label) -> None:
+        assert self.code is not None
+        label.index = len(self.code)
+
+    def fresh(self, base: str) -> str:
+        name, count = base, 1
+        while name in self._names:
+            count += 1
+            name = f"{base}#{count}"
+        self._names.add(name)
+        return name
+
+    def prefix(self) -> str:
+        return "".join(f"{frame.function.name}." for frame in self.inlines)
+
+    def temp(self, type_: t.Type, base: str = "tmp") -> ir.Var:
+        name = self.fresh(f"{self.prefix()}{base}")
+        self.variables[name] = type_
+        return ir.Var(name, type=type_)
+
+    def constant(self, expr: ast.Expr, what: str) -> Any:
+        lowered = self.expr(expr)
+        if not isinstance(lowered, ir.Const):
+            raise self.fail(Code.NOT_CONSTANT, f"{what} must be known before the protocol runs",
+                            expr, help="use constants and parameters here")
+        return lowered.value
+
+    def integer(self, expr: ast.Expr, what: str) -> int:
+        value = self.constant(expr, what)
+        if not is_whole(value):
+            raise self.fail(Code.CONSTANT_ERROR, f"{what} must be a whole number, not {value}",
+                            expr)
+        return int(value)
+
+    def fold(self, node: ast.Node, compute: Callable[[], Any]) -> ir.Const:
+        try:
+            return ir.Const(compute())
+        except EvaluationError as error:
+            raise self.fail(Code.CONSTANT_ERROR, f"cannot compute this: {error}", node) from None
+
+    # ---------------------------------------------------------------- symbols
+
+    def symbol_value(self, symbol: Symbol, use: ast.Node) -> ir.Expr:
+        found = self.env.get(symbol)
+        if found is not None:
+            return found
+        if symbol.kind is Kind.BUILTIN_CONST:
+            return ir.Const(builtins.CONSTANTS[symbol.name][1])
+        if symbol.kind is Kind.CONST and isinstance(symbol.decl, ast.Const):
+            value = Lowerer(self.ctx, self.env).expr(symbol.decl.value)
+            if not isinstance(value, ir.Const):
+                raise self.fail(Code.NOT_CONSTANT, f"constant `{symbol.name}` must be known "
+                                "before the protocol runs", symbol.decl.value)
+            self.env[symbol] = value
+            return value
+        raise self.fail(Code.NOT_CONSTANT, f"`{symbol.name}` is not known here", use)
+
+    def symbol(self, node: ast.Node) -> Symbol:
+        symbol = self.ctx.symbol(node)
+        if symbol is None:  # the names pass resolves every name it lets through
+            raise LookupError(f"no symbol for {type(node).__name__} at {node.span}")
+        return symbol
+
+    # ---------------------------------------------------------------- expressions
+
+    def expr(self, expr: ast.Expr) -> ir.Expr:
+        lowered = self._expr(expr)
+        if lowered.span is None:
+            lowered.span = expr.span
+        if lowered.type is None:
+            lowered.type = self.ctx.types.get(id(expr))
+        return lowered
+
+    def _expr(self, expr: ast.Expr) -> ir.Expr:
+        if isinstance(expr, (ast.IntLit, ast.FloatLit, ast.BoolLit, ast.StringLit)):
+            return ir.Const(expr.value)
+        if isinstance(expr, ast.Quantity):
+            return ir.Const(expr.number.value * parse_unit(expr.unit).scale)
+        if isinstance(expr, ast.Paren):
+            return self.expr(expr.expr)
+        if isinstance(expr, ast.Name):
+            return self.symbol_value(self.symbol(expr), expr)
+        if isinstance(expr, (ast.TupleExpr, ast.ArrayExpr)):
+            items = [self.expr(item) for item in expr.items]
+            tuple_ = isinstance(expr, ast.TupleExpr)
+            if all(isinstance(item, ir.Const) for item in items):
+                values = [item.value for item in items]  # type: ignore[attr-defined]
+                return ir.Const(tuple(values) if tuple_ else values)
+            return ir.TupleOf(items) if tuple_ else ir.ArrayOf(items)
+        if isinstance(expr, ast.Unary):
+            operand = self.expr(expr.operand)
+            if isinstance(operand, ir.Const):
+                return self.fold(expr, lambda: UNARY[expr.op](operand.value))
+            return ir.Unary(expr.op, operand)
+        if isinstance(expr, ast.Binary):
+            left, right = self.expr(expr.left), self.expr(expr.right)
+            if isinstance(left, ir.Const) and isinstance(right, ir.Const):
+                return self.fold(expr, lambda: apply_binary(expr.op, left.value, right.value))
+            return ir.Binary(expr.op, left, right)
+        if isinstance(expr, ast.Index):
+            return self.index(self.expr(expr.target), self.expr(expr.index), expr)
+        if isinstance(expr, ast.Call):
+            return self.call(expr)
+        if isinstance(expr, ast.Measure):
+            target = self.temp(t.BIT, "m")
+            self.measure(expr, target)
+            return target
+        if isinstance(expr, ast.Recv):
+            type_ = self.ctx.type_of(expr)
+            if t.contains_qubit(type_):
+                raise self.fail(Code.QUBIT_INIT, "a received qubit must be declared",
+                                expr, help="write `qubit q = recv qubit from ...;`")
+            target = self.temp(type_, "msg")
+            self.recv(expr, [target])
+            return target
+        if isinstance(expr, ast.Ket):
+            raise self.fail(Code.QUBIT_INIT, "a ket prepares a qubit where one is declared",
+                            expr, help="write `qubit q = |+>;`")
+        raise LoweringError(f"no lowering for {type(expr).__name__}")
+
+    def index(self, target: ir.Expr, index: ir.Expr, node: ast.Node) -> ir.Expr:
+        if isinstance(target, ir.Const) and isinstance(index, ir.Const):
+            return self.fold(node, lambda: element(target.value, index.value))
+        if isinstance(target, ir.Var) and target.index is None:
+            return ir.Var(target.name, index)
+        if isinstance(target, ir.Unit) and target.index is None:
+            self.check_unit_index(target.name, index, node)
+            return ir.Unit(target.name, index)
+        return ir.Index(target, index)
+
+    def check_unit_index(self, name: str, index: ir.Expr, node: ast.Node) -> None:
+        size = self.units.get(name)
+        if size is not None and isinstance(index, ir.Const) and \
+                not (is_whole(index.value) and 0 <= index.value < size):
+            raise self.fail(Code.INDEX_OUT_OF_RANGE,
+                            f"index {index.value} is out of range for `{name}` of {size} qubits",
+                            node)
+
+    def call(self, call: ast.Call) -> ir.Expr:
+        symbol = self.symbol(call)
+        if symbol.kind is Kind.FUNCTION and isinstance(symbol.decl, ast.Def):
+            return self.inline(symbol.decl, call)
+        if call.func in ("random", "uniform"):
+            target = self.temp(t.BIT if call.func == "random" else t.FLOAT, call.func)
+            self.emit(ir.Random(target, "bit" if call.func == "random" else "uniform"), call)
+            return target
+        args = [self.expr(arg) for arg in call.args]
+        if builtins.FUNCTIONS[call.func].fold is not None and \
+                all(isinstance(arg, ir.Const) for arg in args):
+            return self.fold(call, lambda: apply_builtin(call.func, [a.value for a in args]))
+        if call.func in ("now", "fidelity") and self.code is None:
+            raise self.fail(Code.NOT_CONSTANT, f"`{call.func}` is only known while the "
+                            "protocol runs", call)
+        return ir.Builtin(call.func, args)
+
+    def inline(self, function: ast.Def, call: ast.Call) -> ir.Expr:
+        if any(frame.function is function for frame in self.inlines):
+            raise self.fail(Code.RECURSIVE_FUNCTION, f"`{function.name}` calls itself",
+                            call, help="functions are inlined: write the repetition as a loop")
+        if self.code is None:
+            raise self.fail(Code.NOT_CONSTANT, f"`{function.name}` cannot run before the protocol",
+                            call)
+        args = [self.expr(arg) for arg in call.args]
+        saved = dict(self.env)
+        frame = _Inline(function, None, Label())
+        self.inlines.append(frame)
+        for param, arg in zip(function.params, args, strict=True):
+            symbol = self.symbol(param)
+            if symbol.type is not None and t.contains_qubit(symbol.type):
+                if not isinstance(arg, ir.Unit):
+                    raise self.fail(Code.TYPE_MISMATCH, f"`{param.name}` must be given a qubit",
+                                    call)
+                self.env[symbol] = arg  # qubits are borrowed, not copied
+            else:
+                copy = self.temp(symbol.type or t.ERROR, param.name)
+                self.emit(ir.Assign(copy, arg), call)
+                self.env[symbol] = copy
+        if function.returns is not None:
+            frame.result = self.temp(self.ctx.type_of(call), "result")
+        self.block(function.body)
+        self.place(frame.end)
+        self.inlines.pop()
+        self.env = saved
+        return frame.result if frame.result is not None else ir.Const(())
+
+    # ---------------------------------------------------------------- quantum operands
+
+    def unit(self, ref: ast.Ref) -> ir.Unit:
+        value = self.symbol_value(self.symbol(ref), ref)
+        if not isinstance(value, ir.Unit):
+            raise self.fail(Code.TYPE_MISMATCH, f"`{ref.name}` is not a qubit", ref)
+        if ref.index is None:
+            return value
+        if value.index is not None:
+            raise self.fail(Code.TYPE_MISMATCH, f"`{ref.name}` is a single qubit", ref)
+        index = self.expr(ref.index)
+        self.check_unit_index(value.name, index, ref)
+        return ir.Unit(value.name, index, span=ref.span)
+
+    def units_of(self, ref: ast.Ref) -> list[ir.Unit]:
+        """One unit, or every element of a qubit array named without an index."""
+        unit = self.unit(ref)
+        size = self.units.get(unit.name)
+        if unit.index is None and size is not None:
+            return [ir.Unit(unit.name, ir.Const(k), span=ref.span) for k in range(size)]
+        return [unit]
+
+    def measure(self, expr: ast.Measure, target: ir.Var) -> None:
+        angle = self.expr(expr.angle) if expr.angle is not None else None
+        self.emit(ir.Measure(self.unit(expr.target), target, expr.basis or "z", angle), expr)
+
+    def recv(self, expr: ast.Recv, targets: list[ir.Var | ir.Unit]) -> None:
+        assert self.peers is not None
+        source = self.peer(expr.source)
+        quantum = bool(targets) and isinstance(targets[0], ir.Unit)
+        timeout = self.expr(expr.timeout) if expr.timeout is not None else None
+        instr = ir.Recv(source, "quantum" if quantum else "classical", self.ctx.type_of(expr),
+                        targets, timeout=timeout)
+        if expr.on_timeout is None:
+            self.emit(instr, expr)
+            return
+        lost, after = Label(), Label()
+        instr.on_timeout = lost  # type: ignore[assignment]
+        self.emit(instr, expr)
+        self.emit(ir.Jump(after), expr)  # type: ignore[arg-type]
+        self.place(lost)
+        self.block(expr.on_timeout)
+        self.place(after)
+
+    def peer(self, ref: ast.Ref) -> str:
+        assert self.peers is not None
+        symbol = self.symbol(ref)
+        index = self.integer(ref.index, "the member of a role family") \
+            if ref.index is not None else None
+        return self.peers(symbol, index, ref)
+
+    # ---------------------------------------------------------------- statements
+
+    def block(self, block: ast.Block) -> None:
+        for stmt in block.body:
+            self.stmt(stmt)
+
+    def stmt(self, stmt: ast.Stmt) -> None:
+        getattr(self, f"stmt_{type(stmt).__name__}")(stmt)
+
+    def declare(self, node: ast.Node, type_: t.Type, size_expr: ast.Expr | None) -> ir.Expr:
+        symbol = self.symbol(node)
+        size = self.integer(size_expr, "an array size") if size_expr is not None else None
+        if size is not None and size < 0:
+            raise self.fail(Code.CONSTANT_ERROR, f"an array size cannot be negative ({size})",
+                            size_expr)
+        if size is not None and isinstance(type_, t.Array):
+            type_ = t.Array(type_.element, size)
+        # A declaration met again (the next turn of an unrolled loop, a second call of a
+        # function) reuses its slot: the new qubit or value replaces the old one.
+        name = self.slots.get(symbol) or self.fresh(self.prefix() + symbol.name)
+        self.slots[symbol] = name
+        slot: ir.Expr
+        if t.contains_qubit(type_):
+            self.units[name] = size
+            slot = ir.Unit(name, type=type_)
+        else:
+            self.variables[name] = type_
+            slot = ir.Var(name, type=type_)
+        self.env[symbol] = slot
+        return slot
+
+    def stmt_Decl(self, stmt: ast.Decl) -> None:
+        for declarator in stmt.names:
+            symbol = self.symbol(declarator)
+            type_ = symbol.type or t.ERROR
+            slot = self.declare(declarator, type_, stmt.type.size)
+            self.initialise(slot, declarator.init, declarator)
+
+    def initialise(self, slot: ir.Expr, init: ast.Expr | None, node: ast.Node) -> None:
+        if isinstance(slot, ir.Unit):
+            elements = self.elements(slot)
+            if isinstance(init, ast.Recv):
+                self.recv(init, list(elements))
+            else:
+                state = init.label if isinstance(init, ast.Ket) else "0"
+                for unit in elements:
+                    self.emit(ir.Alloc(unit, state), node)
+            return
+        assert isinstance(slot, ir.Var)
+        if isinstance(init, ast.Recv):
+            self.recv(init, [slot])
+        elif init is not None:
+            self.emit(ir.Assign(slot, self.expr(init)), node)
+        else:
+            self.emit(ir.Assign(slot, ir.Const(_zero(slot.type))), node)
+
+    def elements(self, unit: ir.Unit) -> list[ir.Unit]:
+        size = self.units.get(unit.name)
+        if size is None:
+            return [unit]
+        return [ir.Unit(unit.name, ir.Const(k)) for k in range(size)]
+
+    def stmt_Let(self, stmt: ast.Let) -> None:
+        symbol = self.symbol(stmt)
+        slot = self.declare(stmt, symbol.type or t.ERROR, None)
+        self.initialise(slot, stmt.value, stmt)
+
+    def stmt_TupleAssign(self, stmt: ast.TupleAssign) -> None:
+        targets: list[ir.Var] = []
+        for pattern in stmt.targets:
+            symbol = self.symbol(pattern)
+            if pattern.type is not None or stmt.let:
+                slot = self.declare(pattern, symbol.type or t.ERROR, None)
+            else:
+                slot = self.symbol_value(symbol, pattern)
+            if not isinstance(slot, ir.Var):
+                raise self.fail(Code.MIXED_MESSAGE, "qubits travel alone, not in tuples", pattern)
+            targets.append(slot)
+        if isinstance(stmt.value, ast.Recv):
+            self.recv(stmt.value, list(targets))
+            return
+        value = self.expr(stmt.value)
+        if isinstance(value, ir.TupleOf):
+            staged = [self.stage(item, stmt) for item in value.items]
+            for target, item in zip(targets, staged, strict=True):
+                self.emit(ir.Assign(target, item), stmt)
+            return
+        for k, target in enumerate(targets):
+            item = self.fold(stmt, lambda k=k: value.value[k]) if isinstance(value, ir.Const) \
+                else ir.Index(value, ir.Const(k))
+            self.emit(ir.Assign(target, item), stmt)
+
+    def stage(self, item: ir.Expr, node: ast.Node) -> ir.Expr:
+        """A tuple element copied to a temporary first, so `(a, b) = (b, a)` swaps."""
+        if isinstance(item, ir.Const):
+            return item
+        temp = self.temp(item.type or t.ERROR)
+        self.emit(ir.Assign(temp, item), node)
+        return temp
+
+    def stmt_Assign(self, stmt: ast.Assign) -> None:
+        slot = self.symbol_value(self.symbol(stmt.target), stmt.target)
+        assert isinstance(slot, ir.Var)
+        target = ir.Var(slot.name, self.expr(stmt.target.index)) \
+            if stmt.target.index is not None else slot
+        value = self.expr(stmt.value)
+        if stmt.op != "=":
+            value = ir.Binary(stmt.op[:-1], ir.Var(target.name, target.index), value,
+                              type=self.ctx.types.get(id(stmt.value)))
+        self.emit(ir.Assign(target, value), stmt)
+
+    def stmt_Gate(self, stmt: ast.Gate) -> None:
+        params = [self.expr(p) for p in stmt.params]
+        self.emit(ir.Gate(stmt.name, [self.unit(r) for r in stmt.operands], params), stmt)
+
+    def stmt_Reset(self, stmt: ast.Reset) -> None:
+        for ref in stmt.targets:
+            for unit in self.units_of(ref):
+                self.emit(ir.Reset(unit), stmt)
+
+    def stmt_ExprStmt(self, stmt: ast.ExprStmt) -> None:
+        self.expr(stmt.expr)
+
+    def stmt_Send(self, stmt: ast.Send) -> None:
+        dest = self.peer(stmt.dest)
+        type_ = self.ctx.type_of(stmt.value)
+        if t.contains_qubit(type_):
+            value = stmt.value
+            while isinstance(value, ast.Paren):
+                value = value.expr
+            if isinstance(value, ast.Name):
+                ref = ast.Ref(value.id, span=value.span)
+                self.ctx.symbols[id(ref)] = self.symbol(value)
+                units = self.units_of(ref)
+            elif isinstance(value, ast.Index) and isinstance(value.target, ast.Name):
+                ref = ast.Ref(value.target.id, value.index, span=value.span)
+                self.ctx.symbols[id(ref)] = self.symbol(value.target)
+                units = [self.unit(ref)]
+            else:
+                raise self.fail(Code.TYPE_MISMATCH, "send a qubit by its name", stmt.value)
+            self.emit(ir.Send(dest, "quantum", type_, units=units), stmt)
+        else:
+            self.emit(ir.Send(dest, "classical", type_, value=self.expr(stmt.value)), stmt)
+
+    def stmt_Wait(self, stmt: ast.Wait) -> None:
+        self.emit(ir.Wait(self.expr(stmt.duration)), stmt)
+
+    def stmt_Report(self, stmt: ast.Report) -> None:
+        self.emit(ir.Report(stmt.name, self.expr(stmt.value)), stmt)
+
+    def stmt_Assert(self, stmt: ast.Assert) -> None:
+        self.emit(ir.Assert(self.expr(stmt.condition), stmt.message), stmt)
+
+    def stmt_Return(self, stmt: ast.Return) -> None:
+        if not self.inlines:
+            self.emit(ir.Halt(), stmt)
+            return
+        frame = self.inlines[-1]
+        if stmt.value is not None and frame.result is not None:
+            self.emit(ir.Assign(frame.result, self.expr(stmt.value)), stmt)
+        self.emit(ir.Jump(frame.end), stmt)  # type: ignore[arg-type]
+
+    def stmt_Break(self, stmt: ast.Break) -> None:
+        self.emit(ir.Jump(self.loops[-1].exit), stmt)  # type: ignore[arg-type]
+
+    def stmt_Continue(self, stmt: ast.Continue) -> None:
+        self.emit(ir.Jump(self.loops[-1].next), stmt)  # type: ignore[arg-type]
+
+    def stmt_BlockStmt(self, stmt: ast.BlockStmt) -> None:
+        self.block(stmt.block)
+
+    def stmt_If(self, stmt: ast.If) -> None:
+        condition = self.expr(stmt.condition)
+        if isinstance(condition, ir.Const):
+            taken = stmt.then if condition.value else stmt.orelse
+            if taken is not None:
+                self.stmt(taken)
+            return
+        otherwise, end = Label(), Label()
+        self.emit(ir.Branch(condition, otherwise, end), stmt)  # type: ignore[arg-type]
+        self.stmt(stmt.then)
+        if stmt.orelse is not None:
+            self.emit(ir.Jump(end), stmt)  # type: ignore[arg-type]
+            self.place(otherwise)
+            self.stmt(stmt.orelse)
+        else:
+            self.place(otherwise)
+        self.place(end)
+
+    def stmt_For(self, stmt: ast.For) -> None:
+        symbol = self.symbol(stmt)
+        start, stop = self.expr(stmt.range.start), self.expr(stmt.range.stop)
+        if stmt.range.inclusive:
+            stop = self.fold(stmt, lambda: stop.value + 1) if isinstance(stop, ir.Const) \
+                else ir.Binary("+", stop, ir.Const(1))
+        assert self.code is not None
+        if isinstance(start, ir.Const) and isinstance(stop, ir.Const) and \
+                stop.value - start.value <= UNROLL_ITERATIONS and len(self.code) < UNROLL_CODE:
+            exit_ = Label()
+            for value in range(int(start.value), int(stop.value)):
+                self.env[symbol] = ir.Const(value)
+                following = Label()
+                self.loops.append(_Loop(following, exit_))
+                self.block(stmt.body)
+                self.loops.pop()
+                self.place(following)
+            self.place(exit_)
+            return
+        counter = self.temp(t.INT, stmt.var)
+        self.env[symbol] = counter
+        limit = self.stage(stop, stmt)
+        self.emit(ir.Assign(counter, start), stmt)
+        head, step, exit_ = Label(), Label(), Label()
+        self.place(head)
+        self.emit(ir.Branch(ir.Binary("<", counter, limit), exit_, exit_, loop=True),  # type: ignore[arg-type]
+                  stmt)
+        self.loops.append(_Loop(step, exit_))
+        self.block(stmt.body)
+        self.loops.pop()
+        self.place(step)
+        self.emit(ir.Assign(counter, ir.Binary("+", counter, ir.Const(1))), stmt)
+        self.emit(ir.Jump(head), stmt)  # type: ignore[arg-type]
+        self.place(exit_)
+
+    def stmt_While(self, stmt: ast.While) -> None:
+        head, exit_ = Label(), Label()
+        self.place(head)
+        condition = self.expr(stmt.condition)
+        if isinstance(condition, ir.Const) and not condition.value:
+            return
+        self.emit(ir.Branch(condition, exit_, exit_, loop=True), stmt)  # type: ignore[arg-type]
+        self.loops.append(_Loop(head, exit_))
+        self.block(stmt.body)
+        self.loops.pop()
+        self.emit(ir.Jump(head), stmt)  # type: ignore[arg-type]
+        self.place(exit_)
+
+
+def resolve_labels(code: list[ir.Instr]) -> None:
+    """Replaces the Label placeholders of jumps by instruction indices."""
+    for instr in code:
+        for attribute in ("target", "otherwise", "join", "on_timeout"):
+            value = getattr(instr, attribute, None)
+            if isinstance(value, Label):
+                assert value.index is not None
+                setattr(instr, attribute, value.index)
+
+
+def _zero(type_: t.Type | None) -> Any:
+    if isinstance(type_, t.Array):
+        return [_zero(type_.element)] * (type_.size or 0)
+    if isinstance(type_, t.Tuple):
+        return tuple(_zero(item) for item in type_.items)
+    if type_ == t.BOOL:
+        return False
+    if type_ == t.STRING:
+        return ""
+    if isinstance(type_, t.Quantity):
+        return 0.0
+    return 0

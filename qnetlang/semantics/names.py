@@ -1,0 +1,413 @@
+"""Pass 2: every name resolves to one declaration.
+
+Builds the scopes (built-ins, imports, module, network, protocol, role or
+function body, blocks), records in `ctx.symbols` which declaration each use
+and each declaration stands for, and reports unknown names (with a hint),
+duplicates, a local that redeclares a name of an enclosing block of the same
+body, and names of the wrong kind (a role where a value is expected...).
+"""
+
+from __future__ import annotations
+
+from qnetlang.codes import Code
+from qnetlang.diagnostics import Note, did_you_mean
+from qnetlang import builtins
+from qnetlang.semantics.context import Context, Kind, Module, Scope, Symbol
+from qnetlang.syntax import ast
+
+_VALUE_KINDS = frozenset({Kind.CONST, Kind.PARAM, Kind.VARIABLE, Kind.LOOP_VARIABLE,
+                          Kind.FAMILY_INDEX, Kind.BUILTIN_CONST})
+_DECLARATIONS = {ast.Const: Kind.CONST, ast.Network: Kind.NETWORK,
+                 ast.Protocol: Kind.PROTOCOL, ast.Def: Kind.FUNCTION}
+
+
+def _builtin_scope() -> Scope:
+    scope = Scope()
+    for name in builtins.CONSTANTS:
+        scope.names[name] = Symbol(Kind.BUILTIN_CONST, name, type=builtins.CONSTANTS[name][0])
+    for name in builtins.FUNCTIONS:
+        scope.names[name] = Symbol(Kind.BUILTIN_FUNCTION, name)
+    return scope
+
+
+def resolve_names(ctx: Context) -> None:
+    root = _builtin_scope()
+    own: dict[int, Scope] = {}
+    for module in ctx.modules:
+        own[id(module)] = _declare_items(ctx, module)
+    for module in ctx.modules:
+        imported = Scope(parent=root)
+        for dependency in module.imports:
+            for name, symbol in own[id(dependency)].names.items():
+                first = imported.names.get(name)
+                if first is not None and first is not symbol:
+                    ctx.error(Code.AMBIGUOUS_NAME,
+                              f"`{name}` is declared by both `{first.module.name}` and "
+                              f"`{dependency.name}`", _import_span(module, dependency),
+                              help="rename one of them")
+                    continue
+                imported.names[name] = symbol
+        own[id(module)].parent = imported
+        module.scope = own[id(module)]
+    walker = _Walker(ctx)
+    for module in ctx.modules:
+        for item in module.program.items:
+            if not isinstance(item, ast.Run):
+                walker.item(item, module.scope)
+    for module in ctx.modules:
+        for item in module.program.items:
+            if isinstance(item, ast.Run):
+                walker.run(item, module.scope)
+
+
+def _import_span(module: Module, dependency: Module) -> object:
+    for item in module.program.items:
+        if isinstance(item, ast.Import) and item.path == dependency.name:
+            return item.span
+    return None
+
+
+def _declare_items(ctx: Context, module: Module) -> Scope:
+    scope = Scope()
+    for item in module.program.items:
+        kind = _DECLARATIONS.get(type(item))
+        if kind is not None:
+            symbol = Symbol(kind, item.name, item, module=module)  # type: ignore[attr-defined]
+            _declare(ctx, scope, symbol)
+    return scope
+
+
+_LOCAL_KINDS = frozenset({Kind.VARIABLE, Kind.LOOP_VARIABLE, Kind.FAMILY_INDEX})
+
+
+def _declare(ctx: Context, scope: Scope, symbol: Symbol, *, body_rule: bool = False) -> None:
+    """Adds a symbol: a name twice in one scope is an error, and (with `body_rule`)
+    so is a local that redeclares a local of an enclosing block of the same body."""
+    assert symbol.decl is not None
+    ctx.symbols[id(symbol.decl)] = symbol
+    first = scope.names.get(symbol.name)
+    if first is not None:
+        ctx.error(Code.DUPLICATE_NAME, f"`{symbol.name}` is declared twice", symbol.span,
+                  label=f"a second {symbol.kind} `{symbol.name}`",
+                  notes=[Note(f"the first {first.kind} `{first.name}` is here", first.span)],
+                  help="rename one of them")
+        return
+    if body_rule:
+        outer = scope.lookup_in_body(symbol.name)
+        if outer is not None and outer.kind in _LOCAL_KINDS:
+            ctx.error(Code.SHADOWED_NAME,
+                      f"`{symbol.name}` is already declared in an enclosing block",
+                      symbol.span, notes=[Note("declared here", outer.span)],
+                      help="use another name, or assign to the existing variable")
+            return
+    scope.names[symbol.name] = symbol
+
+
+class _Walker:
+    """Resolves every use of a name, scope by scope."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # ---------------------------------------------------------------- lookups
+
+    def lookup(self, name: str, node: ast.Node, scope: Scope, *,
+               kinds: frozenset[Kind] = _VALUE_KINDS, what: str = "a value") -> Symbol | None:
+        symbol = scope.lookup(name)
+        if symbol is None:
+            hint = did_you_mean(name, scope.visible())
+            self.ctx.error(Code.UNKNOWN_NAME, f"cannot find `{name}` here", node.span,
+                           label="not declared", help=hint)
+            return None
+        self.ctx.symbols[id(node)] = symbol
+        if symbol.kind not in kinds:
+            self.ctx.error(Code.WRONG_KIND, f"`{name}` is a {symbol.kind}, not {what}",
+                           node.span, notes=[Note(f"the {symbol.kind} is declared here",
+                                                  symbol.span)] if symbol.span else [])
+        return symbol
+
+    def ref(self, ref: ast.Ref, scope: Scope, *, kinds: frozenset[Kind] = _VALUE_KINDS,
+            what: str = "a value") -> None:
+        self.lookup(ref.name, ref, scope, kinds=kinds, what=what)
+        if ref.index is not None:
+            self.expr(ref.index, scope)
+
+    # ---------------------------------------------------------------- top level
+
+    def item(self, item: ast.Item, scope: Scope) -> None:
+        if isinstance(item, ast.Const):
+            self.const(item, scope, scope)
+        elif isinstance(item, ast.Network):
+            self.network(item, scope)
+        elif isinstance(item, ast.Protocol):
+            self.protocol(item, scope)
+        elif isinstance(item, ast.Def):
+            self.function(item, scope)
+
+    def const(self, const: ast.Const, value_scope: Scope, declare_in: Scope | None) -> None:
+        if const.type is not None:
+            self.type(const.type, value_scope)
+        self.expr(const.value, value_scope)
+        if declare_in is not None and id(const) not in self.ctx.symbols:
+            _declare(self.ctx, declare_in, Symbol(Kind.CONST, const.name, const))
+
+    def params(self, params: list[ast.Param], scope: Scope, kind: Kind) -> None:
+        for param in params:
+            self.type(param.type, scope)
+            if param.default is not None:
+                self.expr(param.default, scope)
+            _declare(self.ctx, scope, Symbol(kind, param.name, param))
+
+    def type(self, type_: ast.TypeExpr, scope: Scope) -> None:
+        if isinstance(type_, ast.ScalarType) and type_.size is not None:
+            self.expr(type_.size, scope)
+        elif isinstance(type_, ast.TupleType):
+            for item in type_.items:
+                self.type(item, scope)
+
+    def network(self, network: ast.Network, outer: Scope) -> None:
+        scope = Scope(parent=outer, barrier=True)
+        self.params(network.params, scope, Kind.PARAM)
+        self._declare_nodes(network.body, scope)
+        self._network_items(network.body, scope)
+
+    def _declare_nodes(self, items: list[ast.Item], scope: Scope) -> None:
+        for item in items:
+            if isinstance(item, ast.NodeDecl):
+                _declare(self.ctx, scope, Symbol(Kind.NODE, item.name, item,
+                                                 family=item.family is not None))
+            elif isinstance(item, ast.Const):
+                _declare(self.ctx, scope, Symbol(Kind.CONST, item.name, item))
+            elif isinstance(item, ast.NetworkFor):
+                self._declare_nodes(item.body, scope)
+
+    def _network_items(self, items: list[ast.Item], scope: Scope) -> None:
+        for item in items:
+            if isinstance(item, ast.Const):
+                self.const(item, scope, None)
+            elif isinstance(item, ast.NodeDecl):
+                inner = self.family(item.family, scope)
+                for part in item.body:
+                    if isinstance(part, ast.Qubits):
+                        self.expr(part.count, inner)
+                    elif isinstance(part, (ast.Memory, ast.Device)):
+                        for setting in part.settings:
+                            self.expr(setting.value, inner)
+                    elif isinstance(part, ast.Setting):
+                        self.expr(part.value, inner)
+            elif isinstance(item, ast.Link):
+                for end in (item.a, item.b):
+                    self.ref(end, scope, kinds=frozenset({Kind.NODE}), what="a node")
+                for part in item.body:
+                    if isinstance(part, ast.Setting):
+                        self.expr(part.value, scope)
+                    elif isinstance(part, ast.Channel):
+                        for arg in part.args:
+                            self.expr(arg.value, scope)
+            elif isinstance(item, ast.NetworkFor):
+                self.range(item.range, scope)
+                inner = Scope(parent=scope)
+                _declare(self.ctx, inner, Symbol(Kind.LOOP_VARIABLE, item.var, item))
+                self._network_items(item.body, inner)
+
+    def family(self, family: ast.Family | None, scope: Scope) -> Scope:
+        if family is None:
+            return scope
+        self.range(family.range, scope)
+        inner = Scope(parent=scope)
+        _declare(self.ctx, inner, Symbol(Kind.FAMILY_INDEX, family.var, family))
+        return inner
+
+    def range(self, range_: ast.Range, scope: Scope) -> None:
+        self.expr(range_.start, scope)
+        self.expr(range_.stop, scope)
+
+    def protocol(self, protocol: ast.Protocol, outer: Scope) -> None:
+        scope = Scope(parent=outer, barrier=True)
+        self.params(protocol.params, scope, Kind.PARAM)
+        for item in protocol.body:
+            if isinstance(item, ast.Role):
+                _declare(self.ctx, scope, Symbol(Kind.ROLE, item.name, item,
+                                                 family=item.family is not None))
+            elif isinstance(item, ast.Def):
+                _declare(self.ctx, scope, Symbol(Kind.FUNCTION, item.name, item))
+            elif isinstance(item, ast.Const):
+                _declare(self.ctx, scope, Symbol(Kind.CONST, item.name, item))
+        for item in protocol.body:
+            if isinstance(item, ast.Const):
+                self.const(item, scope, None)
+            elif isinstance(item, ast.Def):
+                self.function(item, scope)
+            elif isinstance(item, ast.Role):
+                body = Scope(parent=scope, barrier=True)
+                if item.family is not None:
+                    self.range(item.family.range, scope)
+                    _declare(self.ctx, body, Symbol(Kind.FAMILY_INDEX, item.family.var,
+                                                    item.family))
+                self.block(item.body, body)
+
+    def function(self, function: ast.Def, outer: Scope) -> None:
+        scope = Scope(parent=outer, barrier=True)
+        self.params(function.params, scope, Kind.VARIABLE)
+        if function.returns is not None:
+            self.type(function.returns, scope)
+        self.block(function.body, scope)
+
+    def run(self, run: ast.Run, scope: Scope) -> None:
+        self.lookup(run.protocol, run, scope, kinds=frozenset({Kind.PROTOCOL}),
+                    what="a protocol")
+        network = scope.lookup(run.network)
+        if network is None:
+            self.ctx.error(Code.UNKNOWN_NAME, f"cannot find network `{run.network}`", run.span,
+                           help=did_you_mean(run.network, scope.visible()))
+        elif network.kind is not Kind.NETWORK:
+            self.ctx.error(Code.WRONG_KIND, f"`{run.network}` is a {network.kind}, not a network",
+                           run.span)
+        else:
+            self.ctx.networks[id(run)] = network
+        for arg in run.args + run.network_args + (run.settings or []):
+            self.expr(arg.value, scope)
+        node_scope = self._node_scope(network, scope) if network is not None else scope
+        for binding in run.bindings:
+            self.expr(binding.value, node_scope, nodes=True)
+
+    def _node_scope(self, network: Symbol, scope: Scope) -> Scope:
+        nodes = Scope(parent=scope)
+        if isinstance(network.decl, ast.Network):
+            for symbol in self._nodes_of(network.decl.body):
+                nodes.names[symbol.name] = symbol
+        return nodes
+
+    def _nodes_of(self, items: list[ast.Item]) -> list[Symbol]:
+        found = []
+        for item in items:
+            if isinstance(item, ast.NodeDecl) and id(item) in self.ctx.symbols:
+                found.append(self.ctx.symbols[id(item)])
+            elif isinstance(item, ast.NetworkFor):
+                found += self._nodes_of(item.body)
+        return found
+
+    # ---------------------------------------------------------------- statements
+
+    def block(self, block: ast.Block, outer: Scope) -> None:
+        scope = Scope(parent=outer)
+        for stmt in block.body:
+            self.stmt(stmt, scope)
+
+    def declare_local(self, node: ast.Node, name: str, scope: Scope) -> None:
+        _declare(self.ctx, scope, Symbol(Kind.VARIABLE, name, node), body_rule=True)
+
+    def stmt(self, stmt: ast.Stmt, scope: Scope) -> None:
+        if isinstance(stmt, ast.Decl):
+            self.type(stmt.type, scope)
+            for declarator in stmt.names:
+                if declarator.init is not None:
+                    self.expr(declarator.init, scope)
+                self.declare_local(declarator, declarator.name, scope)
+        elif isinstance(stmt, ast.Let):
+            if stmt.type is not None:
+                self.type(stmt.type, scope)
+            self.expr(stmt.value, scope)
+            self.declare_local(stmt, stmt.name, scope)
+        elif isinstance(stmt, ast.TupleAssign):
+            self.expr(stmt.value, scope)
+            for pattern in stmt.targets:
+                if pattern.type is not None or stmt.let:
+                    if pattern.type is not None:
+                        self.type(pattern.type, scope)
+                    self.declare_local(pattern, pattern.name, scope)
+                else:
+                    self.assignable(pattern, pattern.name, scope)
+        elif isinstance(stmt, ast.Assign):
+            self.assignable(stmt.target, stmt.target.name, scope)
+            if stmt.target.index is not None:
+                self.expr(stmt.target.index, scope)
+            self.expr(stmt.value, scope)
+        elif isinstance(stmt, ast.Gate):
+            for param in stmt.params:
+                self.expr(param, scope)
+            for operand in stmt.operands:
+                self.ref(operand, scope, what="a qubit")
+        elif isinstance(stmt, ast.Reset):
+            for target in stmt.targets:
+                self.ref(target, scope, what="a qubit")
+        elif isinstance(stmt, ast.ExprStmt):
+            self.expr(stmt.expr, scope)
+        elif isinstance(stmt, ast.Send):
+            self.expr(stmt.value, scope)
+            self.ref(stmt.dest, scope, kinds=frozenset({Kind.ROLE}), what="a role")
+        elif isinstance(stmt, ast.Wait):
+            self.expr(stmt.duration, scope)
+        elif isinstance(stmt, ast.Report):
+            self.expr(stmt.value, scope)
+        elif isinstance(stmt, ast.Assert):
+            self.expr(stmt.condition, scope)
+        elif isinstance(stmt, ast.Return):
+            if stmt.value is not None:
+                self.expr(stmt.value, scope)
+        elif isinstance(stmt, ast.If):
+            self.expr(stmt.condition, scope)
+            self.stmt(stmt.then, Scope(parent=scope))
+            if stmt.orelse is not None:
+                self.stmt(stmt.orelse, Scope(parent=scope))
+        elif isinstance(stmt, ast.For):
+            self.range(stmt.range, scope)
+            inner = Scope(parent=scope)
+            _declare(self.ctx, inner, Symbol(Kind.LOOP_VARIABLE, stmt.var, stmt), body_rule=True)
+            self.block(stmt.body, inner)
+        elif isinstance(stmt, ast.While):
+            self.expr(stmt.condition, scope)
+            self.block(stmt.body, scope)
+        elif isinstance(stmt, ast.BlockStmt):
+            self.block(stmt.block, scope)
+
+    def assignable(self, node: ast.Node, name: str, scope: Scope) -> None:
+        symbol = self.lookup(name, node, scope)
+        if symbol is not None and symbol.kind not in (Kind.VARIABLE,):
+            self.ctx.error(Code.WRONG_KIND, f"cannot assign to `{name}`: it is a {symbol.kind}",
+                           node.span, help="declare a variable for the new value")
+
+    # ---------------------------------------------------------------- expressions
+
+    def expr(self, expr: ast.Expr, scope: Scope, nodes: bool = False) -> None:
+        if isinstance(expr, ast.Name):
+            kinds = _VALUE_KINDS | {Kind.NODE} if nodes else _VALUE_KINDS
+            self.lookup(expr.id, expr, scope, kinds=kinds,
+                        what="a node" if nodes else "a value")
+        elif isinstance(expr, ast.Call):
+            self.lookup(expr.func, expr, scope,
+                        kinds=frozenset({Kind.FUNCTION, Kind.BUILTIN_FUNCTION}),
+                        what="a function")
+            for arg in expr.args:
+                self.expr(arg, scope, nodes)
+        elif isinstance(expr, ast.Measure):
+            self.ref(expr.target, scope, what="a qubit")
+            if expr.angle is not None:
+                self.expr(expr.angle, scope)
+        elif isinstance(expr, ast.Recv):
+            if expr.type is not None:
+                self.type(expr.type, scope)
+            self.ref(expr.source, scope, kinds=frozenset({Kind.ROLE}), what="a role")
+            if expr.timeout is not None:
+                self.expr(expr.timeout, scope)
+            if expr.on_timeout is not None:
+                self.block(expr.on_timeout, scope)
+        elif isinstance(expr, ast.Quantity):
+            return
+        else:
+            for child in _expression_children(expr):
+                self.expr(child, scope, nodes)
+
+
+def _expression_children(expr: ast.Expr) -> list[ast.Expr]:
+    if isinstance(expr, ast.Binary):
+        return [expr.left, expr.right]
+    if isinstance(expr, ast.Unary):
+        return [expr.operand]
+    if isinstance(expr, ast.Paren):
+        return [expr.expr]
+    if isinstance(expr, (ast.TupleExpr, ast.ArrayExpr)):
+        return list(expr.items)
+    if isinstance(expr, ast.Index):
+        return [expr.target, expr.index]
+    return []

@@ -1,0 +1,60 @@
+"""Pass 5: every message has a channel to travel on.
+
+A qubit needs a quantum channel, a classical value a classical one, from the
+sender's node to the receiver's, in that direction. Roles bound to the same
+node exchange messages locally. Each send and receive is given the id of its
+channel in the IR.
+"""
+
+from __future__ import annotations
+
+from qnetlang.codes import Code
+from qnetlang.diagnostics import Note
+from qnetlang.ir import nodes as ir
+from qnetlang.semantics.context import Context
+
+
+def check_topology(ctx: Context) -> None:
+    reported: set[tuple[int, int, str, str]] = set()
+    for run in ctx.program.runs:
+        for role in run.roles.values():
+            for instr in role.code:
+                if isinstance(instr, ir.Send):
+                    _send(ctx, run, role, instr, reported)
+                elif isinstance(instr, ir.Recv):
+                    source = run.roles.get(instr.source)
+                    if source is not None and source.node != role.node:
+                        channel = run.network.channel(source.node, role.node, instr.kind)
+                        instr.channel = channel.id if channel is not None else None
+
+
+def _send(ctx: Context, run: ir.Run, role: ir.Role, send: ir.Send,
+          reported: set[tuple[int, int, str, str]]) -> None:
+    dest = run.roles.get(send.dest)
+    if dest is None or dest.node == role.node:
+        return
+    channel = run.network.channel(role.node, dest.node, send.kind)
+    if channel is not None:
+        send.channel = channel.id
+        return
+    key = (send.span.start if send.span else -1, send.span.line if send.span else -1,
+           role.node, dest.node)
+    if key in reported:
+        return
+    reported.add(key)
+    what = "qubit" if send.kind == "quantum" else "classical message"
+    other = "classical" if send.kind == "quantum" else "quantum"
+    notes = [Note(f"in run `{run.name}`, role `{role.name}` runs on node `{role.node}` and "
+                  f"role `{dest.name}` on node `{dest.node}`", run.span)]
+    if run.network.channel(role.node, dest.node, other) is not None:
+        notes.append(Note(f"there is a {other} channel from `{role.node}` to `{dest.node}`, "
+                          f"but a {what} needs a {send.kind} one"))
+    elif run.network.channel(dest.node, role.node, send.kind) is not None:
+        notes.append(Note(f"the {send.kind} channel between them goes the other way, "
+                          f"from `{dest.node}` to `{role.node}`"))
+    model = "fiber(length = ...)"
+    ctx.error(Code.NO_CHANNEL,
+              f"no {send.kind} channel from `{role.node}` to `{dest.node}` for this {what}",
+              send.span, label=f"sent to `{dest.name}` on `{dest.node}`", notes=notes,
+              help=f"add `link {role.node} -> {dest.node} {{ {send.kind} {model}; }}` to network "
+                   f"`{run.network.name}`")

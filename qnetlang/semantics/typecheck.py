@@ -1,0 +1,660 @@
+"""Pass 3: types and units.
+
+Gives every expression a type (recorded in `ctx.types`) and every variable,
+constant and parameter its type (on its symbol), checking units by
+dimension: a length where a time is expected is an error, and
+`0.2 dB/km * 10 km` is a loss in dB. Statement rules that need types live
+here too: what initialises a qubit, what a message may hold, where `return`,
+`break` and `continue` may stand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qnetlang import units
+from qnetlang.codes import Code
+from qnetlang.diagnostics import Note, did_you_mean
+from qnetlang import builtins
+from qnetlang import types as t
+from qnetlang.semantics.context import Context, Kind, Symbol
+from qnetlang.syntax import ast
+from qnetlang.units import PARAMETER_DIMENSIONS, parse_unit
+
+_ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "**"})
+_ORDERING = frozenset({"<", "<=", ">", ">="})
+_EQUALITY = frozenset({"==", "!="})
+_BITWISE = frozenset({"&", "|", "^"})
+_LOGICAL = frozenset({"&&", "||"})
+_TIME = t.Quantity(units.TIME)
+
+
+def check_types(ctx: Context) -> None:
+    checker = _Checker(ctx)
+    for module in ctx.modules:
+        for item in module.program.items:
+            checker.item(item)
+
+
+def describe(type_: t.Type) -> str:
+    """`a length`, `a qubit`, `a (bit, bit)` — for messages."""
+    text = str(type_)
+    article = "an" if text[0] in "aeiou" else "a"
+    return f"{article} {text}" if not text.startswith("(") else f"a tuple {text}"
+
+
+def expect(ctx: Context, expected: t.Type, found: t.Type, node: ast.Node,
+           what: str = "") -> None:
+    """Reports a value of the wrong type or dimension where `expected` is needed."""
+    if t.assignable(expected, found):
+        return
+    subject = f"{what}: " if what else ""
+    message = f"{subject}expected {describe(expected)}, found {describe(found)}"
+    expected_dim, found_dim = t.dimension_of(expected), t.dimension_of(found)
+    if expected_dim is not None and found_dim is not None and expected_dim != found_dim:
+        ctx.error(Code.DIMENSION_MISMATCH, message, node.span, label=f"this is {describe(found)}",
+                  help=_unit_help(expected_dim))
+    else:
+        ctx.error(Code.TYPE_MISMATCH, message, node.span, label=f"this is {describe(found)}")
+
+
+@dataclass
+class _Body:
+    """Where statements stand: a role body or a function, and how many loops deep."""
+
+    function: ast.Def | None = None
+    returns: t.Type | None = None
+    loops: int = 0
+
+
+class _Checker:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.in_progress: set[int] = set()
+        self.body = _Body()  # the body of the statement being checked
+
+    # ---------------------------------------------------------------- helpers
+
+    def error(self, code: str, message: str, node: ast.Node | None, **extra: object) -> None:
+        self.ctx.error(code, message, node.span if node is not None else None, **extra)
+
+    def expect(self, expected: t.Type, found: t.Type, node: ast.Node, what: str = "") -> None:
+        expect(self.ctx, expected, found, node, what)
+
+    def resolve_type(self, node: ast.TypeExpr) -> t.Type:
+        if isinstance(node, ast.ScalarType):
+            base = t.BASE_TYPES[node.name]
+            if node.size is None:
+                return base
+            self.expect(t.INT, self.expr(node.size), node.size, "an array size")
+            return t.Array(base, _literal_size(node.size))
+        if isinstance(node, ast.TupleType):
+            return t.Tuple(tuple(self.resolve_type(item) for item in node.items))
+        assert isinstance(node, ast.NamedType)
+        found = t.NAMED_TYPES.get(node.name)
+        if found is None:
+            self.error(Code.TYPE_MISMATCH, f"unknown type `{node.name}`", node,
+                       help=did_you_mean(node.name, list(t.NAMED_TYPES) + list(t.BASE_TYPES)))
+            return t.ERROR
+        return found
+
+    def symbol_type(self, symbol: Symbol, use: ast.Node) -> t.Type:
+        if symbol.type is not None:
+            return symbol.type
+        decl = symbol.decl
+        if symbol.kind is Kind.CONST and isinstance(decl, ast.Const):
+            return self.const(decl, symbol)
+        if symbol.kind is Kind.PARAM and isinstance(decl, ast.Param):
+            return self.param(decl, symbol)
+        if symbol.kind in (Kind.LOOP_VARIABLE, Kind.FAMILY_INDEX):
+            symbol.type = t.INT
+            return t.INT
+        # A variable used before its declaration was typed: names already reported it.
+        return t.ERROR
+
+    # ---------------------------------------------------------------- declarations
+
+    def const(self, const: ast.Const, symbol: Symbol | None = None) -> t.Type:
+        symbol = symbol or self.ctx.symbol(const)
+        if symbol is None:
+            return t.ERROR
+        if symbol.type is not None:
+            return symbol.type
+        if id(const) in self.in_progress:
+            self.error(Code.CONSTANT_ERROR, f"constant `{const.name}` is defined in terms of "
+                       "itself", const)
+            symbol.type = t.ERROR
+            return t.ERROR
+        self.in_progress.add(id(const))
+        found = self.expr(const.value)
+        self.in_progress.discard(id(const))
+        if const.type is not None:
+            declared = self.resolve_type(const.type)
+            self.expect(declared, found, const.value, f"constant `{const.name}`")
+            found = declared
+        symbol.type = found
+        return found
+
+    def param(self, param: ast.Param, symbol: Symbol | None = None) -> t.Type:
+        symbol = symbol or self.ctx.symbol(param)
+        declared = self.resolve_type(param.type)
+        if symbol is not None:
+            symbol.type = declared
+        if param.default is not None:
+            self.expect(declared, self.expr(param.default, declared), param.default,
+                        f"the default of `{param.name}`")
+        return declared
+
+    def item(self, item: ast.Item) -> None:
+        if isinstance(item, ast.Const):
+            self.const(item)
+        elif isinstance(item, ast.Network):
+            for param in item.params:
+                self.param(param)
+            self.network_items(item.body)
+        elif isinstance(item, ast.Protocol):
+            for param in item.params:
+                self.param(param)
+            for part in item.body:
+                if isinstance(part, ast.Const):
+                    self.const(part)
+                elif isinstance(part, ast.Def):
+                    self.function(part)
+                elif isinstance(part, ast.Role):
+                    self.role(part)
+        elif isinstance(item, ast.Def):
+            self.function(item)
+        elif isinstance(item, ast.Run):
+            for arg in item.args + item.network_args + item.bindings:
+                self.expr(arg.value)
+            for setting in item.settings or []:
+                self.expr(setting.value)
+
+    def network_items(self, items: list[ast.Item]) -> None:
+        for item in items:
+            if isinstance(item, ast.Const):
+                self.const(item)
+            elif isinstance(item, ast.NodeDecl):
+                if item.family is not None:
+                    self.range(item.family.range)
+                for part in item.body:
+                    if isinstance(part, ast.Qubits):
+                        self.expect(t.INT, self.expr(part.count), part.count, "`qubits`")
+                    elif isinstance(part, (ast.Memory, ast.Device)):
+                        for setting in part.settings:
+                            self.setting(setting.name, setting.value)
+                    elif isinstance(part, ast.Setting):
+                        self.setting(part.name, part.value)
+            elif isinstance(item, ast.Link):
+                for end in (item.a, item.b):
+                    if end.index is not None:
+                        self.expect(t.INT, self.expr(end.index), end.index, "a node index")
+                for part in item.body:
+                    if isinstance(part, ast.Setting):
+                        self.setting(part.name, part.value)
+                    elif isinstance(part, ast.Channel):
+                        for arg in part.args:
+                            self.setting(arg.name, arg.value)
+            elif isinstance(item, ast.NetworkFor):
+                self.range(item.range)
+                symbol = self.ctx.symbol(item)
+                if symbol is not None:
+                    symbol.type = t.INT
+                self.network_items(item.body)
+
+    def setting(self, name: str, value: ast.Expr) -> None:
+        found = self.expr(value)
+        dimension = PARAMETER_DIMENSIONS.get(name)
+        if dimension is not None:
+            self.expect(t.Quantity(dimension), found, value, f"`{name}`")
+
+    def range(self, range_: ast.Range) -> None:
+        for bound in (range_.start, range_.stop):
+            self.expect(t.INT, self.expr(bound), bound, "a range bound")
+
+    def role(self, role: ast.Role) -> None:
+        if role.family is not None:
+            self.range(role.family.range)
+            symbol = self.ctx.symbol(role.family)
+            if symbol is not None:
+                symbol.type = t.INT
+        self.block(role.body, _Body())
+
+    def function(self, function: ast.Def) -> None:
+        for param in function.params:
+            self.param(param)
+        returns = self.resolve_type(function.returns) if function.returns else None
+        self.block(function.body, _Body(function, returns))
+
+    # ---------------------------------------------------------------- statements
+
+    def block(self, block: ast.Block, body: _Body) -> None:
+        for stmt in block.body:
+            self.stmt(stmt, body)
+
+    def declare(self, node: ast.Node, type_: t.Type) -> None:
+        symbol = self.ctx.symbol(node)
+        if symbol is not None:
+            symbol.type = type_
+
+    def stmt(self, stmt: ast.Stmt, body: _Body) -> None:
+        self.body = body
+        getattr(self, f"stmt_{type(stmt).__name__}")(stmt, body)
+
+    def stmt_Decl(self, stmt: ast.Decl, body: _Body) -> None:
+        declared = self.resolve_type(stmt.type)
+        for declarator in stmt.names:
+            if declarator.init is not None:
+                found = self.expr(declarator.init, declared)
+                if t.contains_qubit(declared):
+                    self.qubit_init(declarator.init, declared)
+                else:
+                    self.expect(declared, found, declarator.init, f"`{declarator.name}`")
+            self.declare(declarator, declared)
+
+    def qubit_init(self, init: ast.Expr, declared: t.Type) -> None:
+        if isinstance(init, ast.Ket) and declared == t.QUBIT:
+            return
+        if isinstance(init, ast.Recv):
+            self.expect(declared, self.ctx.type_of(init), init)
+            return
+        self.error(Code.QUBIT_INIT, "a qubit starts from a ket such as `|0>` or from `recv`",
+                   init, label="qubits cannot be copied (no-cloning)",
+                   help="declare a fresh qubit (`qubit q;`, `qubit q = |+>;`) or receive one")
+
+    def stmt_Let(self, stmt: ast.Let, body: _Body) -> None:
+        declared = self.resolve_type(stmt.type) if stmt.type is not None else None
+        found = self.expr(stmt.value, declared)
+        if declared is not None:
+            self.expect(declared, found, stmt.value, f"`{stmt.name}`")
+        elif isinstance(stmt.value, ast.Recv) and stmt.value.type is None:
+            self.error(Code.RECV_NEEDS_TYPE, "this `recv` needs a type", stmt.value,
+                       help=f"write `let {stmt.name}: T = recv ...` or `recv T from ...`")
+        final = declared or found
+        if t.contains_qubit(final):
+            self.qubit_init(stmt.value, final)
+        self.declare(stmt, final)
+
+    def stmt_TupleAssign(self, stmt: ast.TupleAssign, body: _Body) -> None:
+        expected: list[t.Type] = []
+        for pattern in stmt.targets:
+            if pattern.type is not None:
+                expected.append(self.resolve_type(pattern.type))
+            elif stmt.let:
+                expected.append(t.ERROR)
+            else:
+                symbol = self.ctx.symbol(pattern)
+                expected.append(symbol.type if symbol and symbol.type else t.ERROR)
+        hint = None if stmt.let else t.Tuple(tuple(expected))
+        found = self.expr(stmt.value, hint)
+        if not isinstance(found, t.Tuple):
+            if not t.is_error(found):
+                self.error(Code.TYPE_MISMATCH, f"expected a tuple of {len(stmt.targets)}, found "
+                           f"{describe(found)}", stmt.value)
+            items = [t.ERROR] * len(stmt.targets)
+        elif len(found.items) != len(stmt.targets):
+            self.error(Code.TYPE_MISMATCH, f"expected a tuple of {len(stmt.targets)}, found "
+                       f"one of {len(found.items)}", stmt.value)
+            items = [t.ERROR] * len(stmt.targets)
+        else:
+            items = list(found.items)
+        for pattern, want, have in zip(stmt.targets, expected, items, strict=True):
+            if not t.is_error(want):
+                self.expect(want, have, stmt.value, f"`{pattern.name}`")
+            if pattern.type is not None or stmt.let:
+                self.declare(pattern, have if t.is_error(want) else want)
+
+    def stmt_Assign(self, stmt: ast.Assign, body: _Body) -> None:
+        target = self.ref_type(stmt.target)
+        found = self.expr(stmt.value, target)
+        if t.contains_qubit(target):
+            self.error(Code.QUBIT_INIT, "qubits cannot be assigned", stmt,
+                       label="qubits cannot be copied (no-cloning)")
+            return
+        if stmt.op == "=":
+            self.expect(target, found, stmt.value, f"`{stmt.target.name}`")
+        else:
+            result = self.binary(stmt.op[:-1], target, found, stmt)
+            self.expect(target, result, stmt.value, f"`{stmt.target.name}`")
+
+    def stmt_Gate(self, stmt: ast.Gate, body: _Body) -> None:
+        for param in stmt.params:
+            self.expect(t.FLOAT, self.expr(param), param, f"an angle of `{stmt.name}`")
+        self.qubits(stmt.operands)
+
+    def qubits(self, refs: list[ast.Ref]) -> None:
+        for ref in refs:
+            self.expect(t.QUBIT, self.ref_type(ref), ref)
+
+    def stmt_Reset(self, stmt: ast.Reset, body: _Body) -> None:
+        self.qubits(stmt.targets)
+
+    def stmt_ExprStmt(self, stmt: ast.ExprStmt, body: _Body) -> None:
+        self.expr(stmt.expr)
+
+    def stmt_Send(self, stmt: ast.Send, body: _Body) -> None:
+        if body.function is not None:
+            self.error(Code.COMMUNICATION_IN_FUNCTION, "a function cannot send", stmt,
+                       help="send from the role that calls the function")
+        found = self.expr(stmt.value)
+        if isinstance(found, t.Tuple) and t.contains_qubit(found):
+            self.error(Code.MIXED_MESSAGE, "qubits travel alone: a tuple cannot hold one",
+                       stmt.value, help="send each qubit, and the classical values, separately")
+        self.peer(stmt.dest)
+
+    def peer(self, ref: ast.Ref) -> None:
+        symbol = self.ctx.symbol(ref)
+        if symbol is None or symbol.kind is not Kind.ROLE:
+            return
+        if symbol.family and ref.index is None:
+            self.error(Code.WRONG_KIND, f"`{ref.name}` is a family of roles: say which member",
+                       ref, help=f"e.g. `{ref.name}[i + 1]`")
+        elif not symbol.family and ref.index is not None:
+            self.error(Code.WRONG_KIND, f"role `{ref.name}` is not a family", ref.index)
+        elif ref.index is not None:
+            self.expect(t.INT, self.expr(ref.index), ref.index, "a role index")
+
+    def stmt_Wait(self, stmt: ast.Wait, body: _Body) -> None:
+        self.expect(_TIME, self.expr(stmt.duration), stmt.duration, "`wait`")
+
+    def stmt_Report(self, stmt: ast.Report, body: _Body) -> None:
+        found = self.expr(stmt.value)
+        if not (t.is_numeric(found) or t.is_error(found)):
+            self.error(Code.TYPE_MISMATCH, f"a report is a number, a bit or a bool, not "
+                       f"{describe(found)}", stmt.value)
+
+    def stmt_Assert(self, stmt: ast.Assert, body: _Body) -> None:
+        self.condition(stmt.condition)
+
+    def stmt_Return(self, stmt: ast.Return, body: _Body) -> None:
+        if body.function is None:
+            if stmt.value is not None:
+                self.error(Code.MISPLACED_RETURN, "a role returns no value", stmt.value,
+                           help="use `report` to record a result")
+            return
+        if stmt.value is None:
+            if body.returns is not None:
+                self.error(Code.MISPLACED_RETURN, f"`{body.function.name}` must return "
+                           f"{describe(body.returns)}", stmt)
+            return
+        found = self.expr(stmt.value, body.returns)
+        if body.returns is None:
+            self.error(Code.MISPLACED_RETURN, f"`{body.function.name}` declares no result",
+                       stmt.value, help="add `-> T` after its parameters")
+        else:
+            self.expect(body.returns, found, stmt.value, "the result")
+
+    def stmt_Break(self, stmt: ast.Break, body: _Body) -> None:
+        if body.loops == 0:
+            self.error(Code.NOT_IN_LOOP, "`break` outside a loop", stmt)
+
+    def stmt_Continue(self, stmt: ast.Continue, body: _Body) -> None:
+        if body.loops == 0:
+            self.error(Code.NOT_IN_LOOP, "`continue` outside a loop", stmt)
+
+    def stmt_If(self, stmt: ast.If, body: _Body) -> None:
+        self.condition(stmt.condition)
+        self.stmt(stmt.then, body)
+        if stmt.orelse is not None:
+            self.stmt(stmt.orelse, body)
+
+    def stmt_For(self, stmt: ast.For, body: _Body) -> None:
+        self.range(stmt.range)
+        self.declare(stmt, t.INT)
+        self.block(stmt.body, _Body(body.function, body.returns, body.loops + 1))
+
+    def stmt_While(self, stmt: ast.While, body: _Body) -> None:
+        self.condition(stmt.condition)
+        self.block(stmt.body, _Body(body.function, body.returns, body.loops + 1))
+
+    def stmt_BlockStmt(self, stmt: ast.BlockStmt, body: _Body) -> None:
+        self.block(stmt.block, body)
+
+    def condition(self, expr: ast.Expr) -> None:
+        found = self.expr(expr)
+        if not t.is_condition(found):
+            self.error(Code.TYPE_MISMATCH, f"a condition is a bool or a bit, not {describe(found)}",
+                       expr)
+
+    # ---------------------------------------------------------------- expressions
+
+    def ref_type(self, ref: ast.Ref) -> t.Type:
+        symbol = self.ctx.symbol(ref)
+        if symbol is None or symbol.kind in (Kind.ROLE, Kind.NODE):
+            return t.ERROR
+        base = self.symbol_type(symbol, ref)
+        if ref.index is None:
+            return base
+        self.expect(t.INT, self.expr(ref.index), ref.index, "an index")
+        if isinstance(base, t.Array):
+            return base.element
+        if not t.is_error(base):
+            self.error(Code.TYPE_MISMATCH, f"`{ref.name}` is {describe(base)}, not an array", ref)
+        return t.ERROR
+
+    def expr(self, expr: ast.Expr, expected: t.Type | None = None) -> t.Type:
+        found = self._expr(expr, expected)
+        self.ctx.types[id(expr)] = found
+        return found
+
+    def _expr(self, expr: ast.Expr, expected: t.Type | None) -> t.Type:
+        if isinstance(expr, ast.IntLit):
+            return t.INT
+        if isinstance(expr, ast.FloatLit):
+            return t.FLOAT
+        if isinstance(expr, ast.Quantity):
+            self.expr(expr.number)
+            return t.Quantity(parse_unit(expr.unit).dimension)
+        if isinstance(expr, ast.BoolLit):
+            return t.BOOL
+        if isinstance(expr, ast.StringLit):
+            return t.STRING
+        if isinstance(expr, ast.Ket):
+            return t.QUBIT
+        if isinstance(expr, ast.Paren):
+            return self.expr(expr.expr, expected)
+        if isinstance(expr, ast.TupleExpr):
+            hints = expected.items if isinstance(expected, t.Tuple) and \
+                len(expected.items) == len(expr.items) else [None] * len(expr.items)
+            return t.Tuple(tuple(self.expr(item, hint)
+                                 for item, hint in zip(expr.items, hints, strict=True)))
+        if isinstance(expr, ast.ArrayExpr):
+            return self.array(expr)
+        if isinstance(expr, ast.Name):
+            symbol = self.ctx.symbol(expr)
+            if symbol is None or symbol.kind in (Kind.NODE, Kind.ROLE):
+                return t.ERROR
+            return self.symbol_type(symbol, expr)
+        if isinstance(expr, ast.Call):
+            return self.call(expr)
+        if isinstance(expr, ast.Index):
+            return self.index(expr)
+        if isinstance(expr, ast.Unary):
+            return self.unary(expr)
+        if isinstance(expr, ast.Binary):
+            return self.binary(expr.op, self.expr(expr.left), self.expr(expr.right), expr)
+        if isinstance(expr, ast.Measure):
+            self.qubits([expr.target])
+            if expr.angle is not None:
+                self.expect(t.FLOAT, self.expr(expr.angle), expr.angle, "a measurement angle")
+            return t.BIT
+        if isinstance(expr, ast.Recv):
+            return self.recv(expr, expected)
+        return t.ERROR
+
+    def array(self, expr: ast.ArrayExpr) -> t.Type:
+        items = [self.expr(item) for item in expr.items]
+        if not items:
+            return t.Array(t.ERROR, 0)
+        element = items[0]
+        for item, node in zip(items[1:], expr.items[1:], strict=True):
+            if item == element:
+                continue
+            if t.is_numeric(element) and t.is_numeric(item) and \
+                    t.dimension_of(element) == t.dimension_of(item):
+                element = t.join_numbers(element, item)
+            elif not (t.assignable(element, item) or t.is_error(item)):
+                self.error(Code.TYPE_MISMATCH, f"an array holds one type: {describe(element)} "
+                           f"and {describe(item)} differ", node)
+        return t.Array(element, len(items))
+
+    def call(self, call: ast.Call) -> t.Type:
+        symbol = self.ctx.symbol(call)
+        args = [self.expr(arg) for arg in call.args]
+        if symbol is None:
+            return t.ERROR
+        if symbol.kind is Kind.BUILTIN_FUNCTION:
+            spec = builtins.FUNCTIONS[call.func]
+            low, high = spec.arity
+            if len(args) < low or (high is not None and len(args) > high):
+                self.error(Code.WRONG_ARGUMENTS, f"`{call.func}` takes {_arity(spec.arity)}, "
+                           f"given {len(args)}", call, help=f"`{spec.signature}`")
+                return t.ERROR
+            result = spec.result(args)
+            if isinstance(result, str):
+                self.error(Code.WRONG_ARGUMENTS, f"`{call.func}`: {result}", call,
+                           help=f"`{spec.signature}`")
+                return t.ERROR
+            return result
+        if symbol.kind is not Kind.FUNCTION or not isinstance(symbol.decl, ast.Def):
+            return t.ERROR
+        function = symbol.decl
+        if len(args) != len(function.params):
+            self.error(Code.WRONG_ARGUMENTS, f"`{call.func}` takes {len(function.params)} "
+                       f"argument{'s' * (len(function.params) != 1)}, given {len(args)}", call,
+                       notes=[Note("declared here", function.span)])
+            return t.ERROR
+        for param, arg, node in zip(function.params, args, call.args, strict=True):
+            self.expect(self.resolve_type(param.type), arg, node, f"`{param.name}`")
+        return self.resolve_type(function.returns) if function.returns else t.Tuple(())
+
+    def index(self, expr: ast.Index) -> t.Type:
+        target = self.expr(expr.target)
+        position = self.expr(expr.index)
+        self.expect(t.INT, position, expr.index, "an index")
+        if isinstance(target, t.Array):
+            return target.element
+        if isinstance(target, t.Tuple):
+            if isinstance(expr.index, ast.IntLit) and 0 <= expr.index.value < len(target.items):
+                return target.items[expr.index.value]
+            self.error(Code.TYPE_MISMATCH, "a tuple is indexed by a literal in range", expr.index)
+            return t.ERROR
+        if isinstance(expr.target, ast.Name):
+            symbol = self.ctx.symbol(expr.target)
+            if symbol is not None and symbol.kind is Kind.NODE:
+                return t.ERROR  # a node family member, in a run binding
+        if not t.is_error(target):
+            self.error(Code.TYPE_MISMATCH, f"{describe(target)} cannot be indexed", expr.target)
+        return t.ERROR
+
+    def unary(self, expr: ast.Unary) -> t.Type:
+        operand = self.expr(expr.operand)
+        if t.is_error(operand):
+            return t.ERROR
+        if expr.op == "-" and t.is_numeric(operand):
+            return t.INT if t.is_integral(operand) else operand
+        if expr.op == "!" and t.is_condition(operand):
+            return t.BOOL
+        if expr.op == "~" and t.is_integral(operand):
+            return t.INT
+        self.error(Code.BAD_OPERANDS, f"`{expr.op}` cannot apply to {describe(operand)}", expr)
+        return t.ERROR
+
+    def binary(self, op: str, left: t.Type, right: t.Type, node: ast.Node) -> t.Type:
+        if t.is_error(left) or t.is_error(right):
+            return t.ERROR
+        if op in _LOGICAL:
+            if t.is_condition(left) and t.is_condition(right):
+                return t.BOOL
+        elif op in _BITWISE:
+            if t.is_integral(left) and t.is_integral(right):
+                if left == t.INT or right == t.INT:
+                    return t.INT
+                return t.BOOL if left == right == t.BOOL else t.BIT
+        elif op in _EQUALITY:
+            if t.is_numeric(left) and t.is_numeric(right):
+                return self.same_dimension(op, left, right, node, t.BOOL)
+            if left == right or t.assignable(left, right) or t.assignable(right, left):
+                return t.BOOL
+        elif op in _ORDERING:
+            if t.is_numeric(left) and t.is_numeric(right):
+                return self.same_dimension(op, left, right, node, t.BOOL)
+        elif op in ("+", "-"):
+            if t.is_numeric(left) and t.is_numeric(right):
+                return self.same_dimension(op, left, right, node, t.join_numbers(left, right))
+        elif op in ("*", "/"):
+            if t.is_numeric(left) and t.is_numeric(right):
+                dims = (t.dimension_of(left), t.dimension_of(right))
+                assert dims[0] is not None and dims[1] is not None
+                dimension = dims[0] * dims[1] if op == "*" else dims[0] / dims[1]
+                if op == "*" and t.is_integral(left) and t.is_integral(right):
+                    return t.INT
+                return t.Quantity(dimension)
+        elif op == "%":
+            if t.is_numeric(left) and t.is_numeric(right):
+                return self.same_dimension(op, left, right, node, t.join_numbers(left, right))
+        elif op == "**":
+            if t.is_numeric(left) and t.is_numeric(right):
+                for side in (left, right):
+                    if t.dimension_of(side) != units.DIMENSIONLESS:
+                        self.error(Code.DIMENSION_MISMATCH, "powers take dimensionless numbers",
+                                   node, help="divide by a unit first, e.g. `(d / 1 km) ** 2`")
+                        return t.ERROR
+                return t.INT if t.is_integral(left) and t.is_integral(right) else t.FLOAT
+        self.error(Code.BAD_OPERANDS, f"`{op}` cannot combine {describe(left)} and "
+                   f"{describe(right)}", node)
+        return t.ERROR
+
+    def same_dimension(self, op: str, left: t.Type, right: t.Type, node: ast.Node,
+                       result: t.Type) -> t.Type:
+        if t.dimension_of(left) != t.dimension_of(right):
+            self.error(Code.DIMENSION_MISMATCH, f"`{op}` needs numbers of one dimension, found "
+                       f"{describe(left)} and {describe(right)}", node,
+                       help="convert one side, or check the units")
+            return t.ERROR
+        return result
+
+    def recv(self, expr: ast.Recv, expected: t.Type | None) -> t.Type:
+        if expr.timeout is not None:
+            self.expect(_TIME, self.expr(expr.timeout), expr.timeout, "`within`")
+        body = self.body
+        if body.function is not None:
+            self.error(Code.COMMUNICATION_IN_FUNCTION, "a function cannot receive", expr,
+                       help="receive in the role that calls the function")
+        if expr.on_timeout is not None:
+            self.timeout_block(expr.on_timeout, body)
+            self.body = body
+        self.peer(expr.source)
+        if expr.type is not None:
+            return self.resolve_type(expr.type)
+        return expected if expected is not None else t.ERROR
+
+    def timeout_block(self, block: ast.Block, body: _Body) -> None:
+        self.block(block, body)
+        last = block.body[-1] if block.body else None
+        if not isinstance(last, (ast.Return, ast.Break, ast.Continue)):
+            self.ctx.error(Code.TIMEOUT_FALLS_THROUGH,
+                           "the `else` of `within` must end with `return`, `break` or `continue`",
+                           block.span, help="the value was not received, so the code after the "
+                                            "`recv` cannot run")
+
+
+def _literal_size(node: ast.Expr) -> int | None:
+    return node.value if isinstance(node, ast.IntLit) else None
+
+
+def _arity(arity: tuple[int, int | None]) -> str:
+    low, high = arity
+    if high == low:
+        return f"{low} argument{'s' * (low != 1)}"
+    if high is None:
+        return f"at least {low} arguments"
+    return f"{low} to {high} arguments"
+
+
+def _unit_help(dimension: units.Dimension) -> str:
+    examples = {units.LENGTH: "10 km", units.TIME: "5 us", units.FREQUENCY: "1 MHz",
+                units.LOSS: "3 dB", units.ATTENUATION: "0.2 dB/km",
+                units.DIMENSIONLESS: "a plain number"}
+    example = examples.get(dimension)
+    return f"write {describe(t.Quantity(dimension))}" + (f", e.g. `{example}`" if example else "")
