@@ -77,7 +77,6 @@ class Code(StrEnum):
     # ownership of qubits
     USE_AFTER_SEND = "E0701"
     SENT_TWICE = "E0702"
-    NOT_OWNED = "E0703"
     QUBIT_LEFT = "W0704"
     # communication
     DEADLOCK = "E0801"

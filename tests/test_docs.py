@@ -15,7 +15,7 @@ DIAGNOSTICS = (ROOT / "docs" / "diagnostics.md").read_text()
 
 
 def test_every_code_is_documented() -> None:
-    documented = set(re.findall(r"^### (E\d{4})$", DIAGNOSTICS, re.MULTILINE))
+    documented = set(re.findall(r"^### ([EWN]\d{4})$", DIAGNOSTICS, re.MULTILINE))
     assert documented == {code.value for code in Code}
 
 

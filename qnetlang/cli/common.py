@@ -28,6 +28,15 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
                         help="colour diagnostics: on a terminal unless NO_COLOR is set (auto)")
 
 
+def add_module_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--path", action="append", default=[], metavar="DIR",
+                        help="a folder to search for imported modules (repeatable)")
+
+
+def module_options(args: argparse.Namespace) -> Options:
+    return Options(search_path=[Path(folder) for folder in args.path])
+
+
 def expand_paths(paths: Iterable[str]) -> Iterator[str]:
     """Files as given, and every .qnet file below each folder given, in a stable order."""
     for name in paths:

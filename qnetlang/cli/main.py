@@ -13,10 +13,10 @@ import traceback
 from collections.abc import Sequence
 
 from qnetlang import __version__
-from qnetlang.cli import check, fmt
+from qnetlang.cli import check, compile, fmt
 from qnetlang.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError
 
-_COMMANDS = (check, fmt)
+_COMMANDS = (check, fmt, compile)
 
 
 def build_parser() -> argparse.ArgumentParser:

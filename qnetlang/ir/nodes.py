@@ -91,11 +91,18 @@ class Network(IRNode):
     nodes: dict[str, Node] = field(default_factory=dict)
     channels: list[Channel] = field(default_factory=list)
 
+    _index: dict[tuple[str, str, str], Channel] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    _indexed: int = field(default=0, init=False, repr=False, compare=False)
+
     def channel(self, source: str, target: str, kind: str) -> Channel | None:
-        for channel in self.channels:
-            if channel.source == source and channel.target == target and channel.kind == kind:
-                return channel
-        return None
+        """The first channel of `kind` from `source` to `target`, if there is one."""
+        if self._indexed != len(self.channels):
+            self._index = {}
+            for channel in reversed(self.channels):
+                self._index[(channel.source, channel.target, channel.kind)] = channel
+            self._indexed = len(self.channels)
+        return self._index.get((source, target, kind))
 
 
 # ---------------------------------------------------------------- expressions

@@ -66,6 +66,7 @@ class _Execution:
         self.queues: dict[tuple[str, str, str], deque[_Message]] = {}
         self.steps = 0
         self.full_nodes: set[str] = set()
+        self.held: dict[str, int] = {}  # qubits held on each node now
         self.reported: set[tuple[str, int]] = set()
 
     def report(self, code: str, message: str, span: Any, **extra: Any) -> None:
@@ -178,11 +179,15 @@ class _Execution:
         return True
 
     def hold(self, process: _Process, units: list[ir.Unit], instr: ir.Instr) -> None:
-        process.live.update(key_of(unit) for unit in units)
+        for unit in units:
+            key = key_of(unit)
+            if key not in process.live:
+                process.live.add(key)
+                self.held[process.role.node] = self.held.get(process.role.node, 0) + 1
         node = self.run.network.nodes.get(process.role.node)
         if node is None or node.qubits is None or node.name in self.full_nodes:
             return
-        held = sum(len(p.live) for p in self.processes.values() if p.role.node == node.name)
+        held = self.held[node.name]
         if held > node.qubits:
             self.full_nodes.add(node.name)
             self.report(Code.CAPACITY, f"node `{node.name}` would hold {held} qubits at once, "
@@ -196,7 +201,10 @@ class _Execution:
         key = (process.role.name, instr.dest, instr.kind)
         self.queues.setdefault(key, deque()).append(_Message(instr.message_type, value, instr))
         for unit in instr.units:
-            process.live.discard(key_of(unit))
+            key = key_of(unit)
+            if key in process.live:
+                process.live.remove(key)
+                self.held[process.role.node] -= 1
 
     def receive(self, process: _Process, instr: ir.Recv) -> bool:
         queue = self.queues.get((instr.source, process.role.name, instr.kind))
@@ -313,7 +321,7 @@ class _Execution:
                 continue
             for message in queue:
                 self.report(Code.NEVER_RECEIVED,
-                            f"this {describe(message.type)} sent to `{dest}` is never received",
+                            f"{describe(message.type)} sent to `{dest}` is never received",
                             message.send.span, label="nobody receives it",
                             notes=[Note(f"`{dest}` ends here", _end_span(receiver))],
                             help=f"add `recv ... from {_base(source)}` to `{_base(dest)}`, or "

@@ -169,6 +169,7 @@ class _Elaborator:
         binding: dict[str, str] = {}
         by_name = {role.name: role for role in roles}
         failed = False
+        attempted = {arg.name for arg in self.decl.bindings}
         for arg in self.decl.bindings:
             role = by_name.get(arg.name)
             if role is None:
@@ -203,8 +204,7 @@ class _Elaborator:
                     continue
                 binding.update(zip(members, nodes, strict=True))
         for role in roles:
-            bound = role.name in binding or (self.members[role.name] or [None])[0] in binding
-            if not bound and self.members[role.name] != []:
+            if role.name not in attempted and self.members[role.name] != []:
                 ctx.error(Code.ROLE_NOT_BOUND, f"role `{role.name}` is not bound to a node",
                           self.decl.span, notes=[Note("the role is declared here", role.span)],
                           help=f"add `{role.name} = <node>` after `with`")

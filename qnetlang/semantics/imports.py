@@ -66,8 +66,11 @@ def _link(ctx: Context, module: Module, loaded: dict[Path, Module], chain: list[
 
 
 def _load(ctx: Context, item: ast.Import, path: Path) -> Module | None:
+    # Standard-library files are named std/<file>, the same on every machine.
+    name = f"std/{path.relative_to(stdlib_dir()).as_posix()}" \
+        if path.is_relative_to(stdlib_dir()) else str(path)
     try:
-        source = SourceFile.read(path)
+        source = SourceFile.read(path, name)
     except (OSError, SourceDecodeError) as error:
         ctx.error(Code.MODULE_NOT_FOUND, f"module `{item.path}` cannot be read: {error}",
                   item.span)

@@ -310,8 +310,15 @@ class Lowerer:
     def peer(self, ref: ast.Ref) -> str:
         assert self.peers is not None
         symbol = self.symbol(ref)
-        index = self.integer(ref.index, "the member of a role family") \
-            if ref.index is not None else None
+        index = None
+        if ref.index is not None:
+            lowered = self.expr(ref.index)
+            if not isinstance(lowered, ir.Const) or not is_whole(lowered.value):
+                raise self.fail(Code.PEER_NOT_STATIC, "which member of a role family a message "
+                                "goes to must be known before the protocol runs", ref.index,
+                                help="compute the index from parameters and `for` counters, "
+                                     "not from measured or received values")
+            index = int(lowered.value)
         return self.peers(symbol, index, ref)
 
     # ---------------------------------------------------------------- statements

@@ -267,9 +267,10 @@ class _Walker:
             self.ctx.networks[id(run)] = network
         for arg in run.args + run.network_args + (run.settings or []):
             self.expr(arg.value, scope)
-        node_scope = self._node_scope(network, scope) if network is not None else scope
-        for binding in run.bindings:
-            self.expr(binding.value, node_scope, nodes=True)
+        if id(run) in self.ctx.networks:  # without the network, bindings mean nothing
+            node_scope = self._node_scope(self.ctx.networks[id(run)], scope)
+            for binding in run.bindings:
+                self.expr(binding.value, node_scope, nodes=True)
 
     def _node_scope(self, network: Symbol, scope: Scope) -> Scope:
         nodes = Scope(parent=scope)

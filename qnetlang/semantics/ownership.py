@@ -1,8 +1,9 @@
 """Pass 6: qubits are linear (no-cloning).
 
 A qubit has one owner. After `send q`, using `q` again — a gate, a
-measurement, another send — is an error, and so is using a qubit the role
-never allocated or received (a `recv ... within` that timed out). A qubit
+measurement, another send — is an error. (Using a qubit the role never
+allocated or received cannot be written: declaring a qubit allocates or
+receives it, and a `within` that times out must leave the block.) A qubit
 still held when the role ends, neither measured nor sent, is a warning.
 The analysis is a forward data-flow over each role's instruction stream,
 so a qubit sent on only one branch "may have been sent" after it.
@@ -160,9 +161,7 @@ class _Analysis:
         candidates = [q for k, q in state.items() if k[0] == key[0]] if key[1] == "*" \
             else [state[key]] if key in state else []
         name = _label(key)
-        if not candidates:
-            return (Code.NOT_OWNED, f"qubit `{name}` is {use} but role `{self.role.name}` "
-                    "has not allocated or received it here", instr.span, [])
+        # Declaring a qubit allocates or receives it, so every path to a use holds a state.
         for qubit in candidates:
             if qubit.state == OWNED:
                 continue
