@@ -136,7 +136,7 @@ class _Walker:
 
     def item(self, item: ast.Item, scope: Scope) -> None:
         if isinstance(item, ast.Const):
-            self.const(item, scope, scope)
+            self.const(item, scope)
         elif isinstance(item, ast.Network):
             self.network(item, scope)
         elif isinstance(item, ast.Protocol):
@@ -144,12 +144,11 @@ class _Walker:
         elif isinstance(item, ast.Def):
             self.function(item, scope)
 
-    def const(self, const: ast.Const, value_scope: Scope, declare_in: Scope | None) -> None:
+    def const(self, const: ast.Const, scope: Scope) -> None:
+        """Resolves a constant's type and value; it was declared with its scope's names."""
         if const.type is not None:
-            self.type(const.type, value_scope)
-        self.expr(const.value, value_scope)
-        if declare_in is not None and id(const) not in self.ctx.symbols:
-            _declare(self.ctx, declare_in, Symbol(Kind.CONST, const.name, const))
+            self.type(const.type, scope)
+        self.expr(const.value, scope)
 
     def params(self, params: list[ast.Param], scope: Scope, kind: Kind) -> None:
         for param in params:
@@ -184,7 +183,7 @@ class _Walker:
     def _network_items(self, items: list[ast.Item], scope: Scope) -> None:
         for item in items:
             if isinstance(item, ast.Const):
-                self.const(item, scope, None)
+                self.const(item, scope)
             elif isinstance(item, ast.NodeDecl):
                 inner = self.family(item.family, scope)
                 for part in item.body:
@@ -235,7 +234,7 @@ class _Walker:
                 _declare(self.ctx, scope, Symbol(Kind.CONST, item.name, item))
         for item in protocol.body:
             if isinstance(item, ast.Const):
-                self.const(item, scope, None)
+                self.const(item, scope)
             elif isinstance(item, ast.Def):
                 self.function(item, scope)
             elif isinstance(item, ast.Role):
