@@ -1,5 +1,5 @@
 """`python -m qnetlang` is `qnetc`."""
 
-from qnetlang.cli.main import run
+from qnetlang.cli.main import entry_point
 
-run()
+entry_point()

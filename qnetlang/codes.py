@@ -2,7 +2,7 @@
 
 E01xx reading and parsing, E02xx imports, E03xx names, E04xx types, units
 and constants, E05xx runs and bindings, E06xx topology, E07xx ownership of
-qubits, E08xx communication. The letter is E for an error, W for a warning,
+qubits, E08xx communication, E09xx errors while a protocol runs. The letter is E for an error, W for a warning,
 N for a note. Every code is explained, with a failing example and its fix, in
 docs/diagnostics.md; a test keeps that page, the fixtures and this list equal.
 """
@@ -86,3 +86,9 @@ class Code(StrEnum):
     CAPACITY = "E0805"
     UNDECIDED = "N0806"
     ANALYSIS_LIMIT = "N0807"
+    # while a protocol runs
+    NODE_FULL = "E0901"
+    QUBIT_LOST = "E0902"
+    STILL_WAITING = "E0903"
+    ASSERTION_FAILED = "E0904"
+    RUNTIME_VALUE = "E0905"

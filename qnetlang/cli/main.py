@@ -13,10 +13,10 @@ import traceback
 from collections.abc import Sequence
 
 from qnetlang import __version__
-from qnetlang.cli import check, compile, fmt
+from qnetlang.cli import check, compile, fmt, run
 from qnetlang.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError
 
-_COMMANDS = (check, fmt, compile)
+_COMMANDS = (check, run, compile, fmt)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +57,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def run() -> None:
+def entry_point() -> None:
     """The console-script entry point."""
     sys.exit(main())

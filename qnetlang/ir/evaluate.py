@@ -33,6 +33,9 @@ class _Unknown:
 UNKNOWN: Any = _Unknown()
 
 
+RUN_DEPENDENT = frozenset({"now", "fidelity"})
+
+
 class EvaluationError(Exception):
     """Division by zero, an index out of range, a math domain error..."""
 
@@ -122,29 +125,32 @@ def element(container: Any, index: Any) -> Any:
     return container[index]
 
 
-def evaluate(expr: ir.Expr, read: Callable[[ir.Var], Any] | None = None) -> Any:
-    """The value of `expr`; `read` gives variables' values (constants need none)."""
+def evaluate(expr: ir.Expr, read: Callable[[ir.Var], Any] | None = None,
+             call: Callable[[ir.Builtin], Any] | None = None) -> Any:
+    """The value of `expr`; `read` gives variables' values (constants need none) and
+    `call` the built-ins that depend on the run (`now`, `fidelity`)."""
     if isinstance(expr, ir.Const):
         return expr.value
     if isinstance(expr, ir.Binary):
-        return apply_binary(expr.op, evaluate(expr.left, read), evaluate(expr.right, read))
+        return apply_binary(expr.op, evaluate(expr.left, read, call),
+                            evaluate(expr.right, read, call))
     if isinstance(expr, ir.Unary):
-        operand = evaluate(expr.operand, read)
+        operand = evaluate(expr.operand, read, call)
         return UNKNOWN if operand is UNKNOWN else UNARY[expr.op](operand)
     if isinstance(expr, ir.Var):
         if read is None:
             return UNKNOWN
         return read(expr)
     if isinstance(expr, ir.Builtin):
-        if expr.name in ("random", "uniform", "now", "fidelity"):
-            return UNKNOWN
-        return apply_builtin(expr.name, [evaluate(a, read) for a in expr.args])
+        if expr.name in RUN_DEPENDENT:
+            return UNKNOWN if call is None else call(expr)
+        return apply_builtin(expr.name, [evaluate(a, read, call) for a in expr.args])
     if isinstance(expr, ir.TupleOf):
-        return tuple(evaluate(item, read) for item in expr.items)
+        return tuple(evaluate(item, read, call) for item in expr.items)
     if isinstance(expr, ir.ArrayOf):
-        return [evaluate(item, read) for item in expr.items]
+        return [evaluate(item, read, call) for item in expr.items]
     if isinstance(expr, ir.Index):
-        return element(evaluate(expr.target, read), evaluate(expr.index, read))
+        return element(evaluate(expr.target, read, call), evaluate(expr.index, read, call))
     return UNKNOWN
 
 

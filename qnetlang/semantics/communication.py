@@ -164,10 +164,16 @@ class _Execution:
         process.pc += 1
         if isinstance(instr, ir.Assign):
             self.store(process, instr.target, self.value(process, instr.value))
-        elif isinstance(instr, (ir.Measure, ir.Random)):
+        elif isinstance(instr, ir.Measure):
+            self.store(process, instr.target, UNKNOWN)
+            self.free(process, [instr.unit])  # a measured qubit gives its place back
+        elif isinstance(instr, ir.Random):
             self.store(process, instr.target, UNKNOWN)
         elif isinstance(instr, ir.Alloc):
             self.hold(process, [instr.unit], instr)
+        elif isinstance(instr, (ir.Gate, ir.Reset)):
+            units = instr.units if isinstance(instr, ir.Gate) else [instr.unit]
+            self.hold(process, units, instr)  # a measured qubit used again takes one again
         elif isinstance(instr, ir.Send):
             self.send(process, instr)
         elif isinstance(instr, ir.Jump):
@@ -200,7 +206,10 @@ class _Execution:
         value = self.value(process, instr.value) if instr.value is not None else None
         key = (process.role.name, instr.dest, instr.kind)
         self.queues.setdefault(key, deque()).append(_Message(instr.message_type, value, instr))
-        for unit in instr.units:
+        self.free(process, instr.units)
+
+    def free(self, process: _Process, units: list[ir.Unit]) -> None:
+        for unit in units:
             key = key_of(unit)
             if key in process.live:
                 process.live.remove(key)

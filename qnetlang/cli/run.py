@@ -1,0 +1,116 @@
+"""`qnetc run FILE`: simulate every run of a file (or one) and print what it reported."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from qnetlang.cli.common import (EXIT_ERRORS, EXIT_OK, Reporter, UsageError,
+                                 add_module_options, add_output_options, check_file,
+                                 module_options)
+from qnetlang.pipeline import CheckResult
+from qnetlang.quantum.engine import ENGINES
+from qnetlang.runtime.runner import RunResult, run_shots
+from qnetlang.runtime.shot import RuntimeFailure
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "run", help="simulate a protocol and print its reports",
+        description="Checks a .qnet file, then simulates each of its runs (or the one named) "
+                    "on the discrete-event simulator and prints every report's mean, standard "
+                    "error and counts.")
+    parser.add_argument("path", metavar="PATH")
+    parser.add_argument("--run", metavar="NAME", help="only this run (its label or protocol)")
+    parser.add_argument("--shots", type=_positive, help="shots (default: the run's `shots`)")
+    parser.add_argument("--seed", type=int, help="seed (default: the run's `seed`, else 0)")
+    parser.add_argument("--engine", choices=tuple(ENGINES),
+                        help="quantum engine (default: density when the network has noise)")
+    parser.add_argument("--jobs", type=_positive, default=1,
+                        help="processes to run shots in (results do not depend on it)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object per run instead of a table")
+    add_output_options(parser)
+    add_module_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    reporter = Reporter(args)
+    result = check_file(args.path, module_options(args))
+    reporter.report(result)
+    if not result.ok or result.ir is None:
+        reporter.finish()
+        return EXIT_ERRORS
+    runs = result.ir.runs
+    if args.run is not None:
+        runs = [r for r in runs if r.name == args.run]
+        if not runs:
+            names = ", ".join(r.name for r in result.ir.runs) or "none"
+            raise UsageError(f"no run named `{args.run}` (the runs: {names})")
+    for ir_run in runs:
+        try:
+            outcome = run_shots(ir_run, shots=args.shots, seed=args.seed, engine=args.engine,
+                                jobs=args.jobs, progress=_progress_bar())
+        except RuntimeFailure as failure:
+            reporter.report(CheckResult(result.source, result.program,
+                                        [failure.diagnostic], sources=result.sources))
+            reporter.finish()
+            return EXIT_ERRORS
+        if args.json:
+            print(json.dumps(outcome.to_json()))
+        else:
+            print(table(outcome))
+    reporter.finish()
+    return EXIT_OK
+
+
+def _progress_bar() -> Any:
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total < 2000:
+            return
+        width = 30
+        filled = width * done // total
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total} shots{end}")
+        sys.stderr.flush()
+
+    return show
+
+
+def table(result: RunResult) -> str:
+    lines = [f"run {result.run}: protocol {result.protocol}, {result.shots} shots, "
+             f"engine {result.engine}, seed {result.seed}"]
+    if result.reports:
+        width = max(len(name) for name in result.reports)
+        lines.append(f"  {'report':<{width}}  {'mean':>10}  {'stderr':>9}  {'n':>7}  counts")
+        for name, summary in result.reports.items():
+            counts = ", ".join(f"{k}: {v}" for k, v in summary.counts.items()) \
+                if 0 < len(summary.counts) <= 8 else ""
+            lines.append(f"  {name:<{width}}  {summary.mean:>10.4f}  {summary.stderr:>9.4f}  "
+                         f"{summary.n:>7}  {counts}")
+    else:
+        lines.append("  (no reports)")
+    lines.append(f"  simulated time per shot {_duration(result.sim_time_s)}, "
+                 f"{result.events:,} events, {result.wall_s:.2f} s")
+    return "\n".join(lines) + "\n"
+
+
+def _duration(seconds: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale:
+            return f"{seconds / scale:.4g} {unit}"
+    return "0 s"
