@@ -6,15 +6,16 @@ import argparse
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qnetlang.cli.common import (EXIT_ERRORS, EXIT_OK, Reporter, UsageError,
                                  add_module_options, add_output_options, check_file,
                                  module_options)
 from qnetlang.pipeline import CheckResult
-from qnetlang.quantum.engine import ENGINES
-from qnetlang.runtime.runner import RunResult, run_shots
-from qnetlang.runtime.shot import RuntimeFailure
+from qnetlang.quantum import ENGINE_NAMES
+
+if TYPE_CHECKING:
+    from qnetlang.runtime.runner import RunResult
 
 
 def register(commands: Any) -> None:
@@ -27,7 +28,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--run", metavar="NAME", help="only this run (its label or protocol)")
     parser.add_argument("--shots", type=_positive, help="shots (default: the run's `shots`)")
     parser.add_argument("--seed", type=int, help="seed (default: the run's `seed`, else 0)")
-    parser.add_argument("--engine", choices=tuple(ENGINES),
+    parser.add_argument("--engine", choices=ENGINE_NAMES,
                         help="quantum engine (default: density when the network has noise)")
     parser.add_argument("--jobs", type=_positive, default=1,
                         help="processes to run shots in (results do not depend on it)")
@@ -46,6 +47,10 @@ def _positive(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The simulator needs numpy; import it only when something runs.
+    from qnetlang.runtime.runner import run_shots
+    from qnetlang.runtime.shot import RuntimeFailure
+
     reporter = Reporter(args)
     result = check_file(args.path, module_options(args))
     reporter.report(result)

@@ -13,13 +13,13 @@ from typing import Any
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Note, did_you_mean
 from qnetlang.ir import nodes as ir
+from qnetlang.quantum import ENGINE_NAMES
 from qnetlang import types as t
 from qnetlang.semantics.context import Context, Kind, Symbol
 from qnetlang.semantics.lower import Lowerer, LoweringError, resolve_labels
 from qnetlang.semantics.typecheck import expect
 from qnetlang.syntax import ast
 
-ENGINES = ("statevector", "density", "mbqc")
 _SETTINGS: dict[str, t.Type] = {"shots": t.INT, "seed": t.INT, "engine": t.STRING}
 _DEFAULT_REFRACTIVE_INDEX = {"fiber": ir.FIBER_REFRACTIVE_INDEX}
 _CHANNEL_FIELDS = ("length", "refractive_index", "attenuation", "loss")
@@ -141,9 +141,9 @@ class _Elaborator:
             if setting.name == "shots" and not (isinstance(value, int) and value >= 1):
                 self.ctx.error(Code.BAD_SETTING, "`shots` must be a whole number of at least 1",
                                setting.value.span)
-            elif setting.name == "engine" and value not in ENGINES:
+            elif setting.name == "engine" and value not in ENGINE_NAMES:
                 self.ctx.error(Code.BAD_SETTING, f"unknown engine `{value}`", setting.value.span,
-                               help=f"the engines are {', '.join(ENGINES)}")
+                               help=f"the engines are {', '.join(ENGINE_NAMES)}")
             values[setting.name] = value
         return values
 
