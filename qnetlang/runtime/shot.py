@@ -107,12 +107,14 @@ class Shot:
 
     # ---------------------------------------------------------------- qubits in memory
 
-    def store(self, qubit: int, node: _Node, process: _Process, span: Span | None) -> None:
+    def store(self, qubit: int, node: _Node, process: _Process, span: Span | None,
+              arriving: bool = False) -> None:
         capacity = node.spec.qubits
         if capacity is not None and node.held >= capacity:
+            when = "when the qubit sent here arrives" if arriving else "here"
             raise self.failure(process, Code.NODE_FULL,
                                f"node `{node.spec.name}` already holds its {capacity} "
-                               f"qubit{'s' * (capacity != 1)}", span,
+                               f"qubit{'s' * (capacity != 1)} {when}", span,
                                help="give the node more qubits, or free them sooner")
         node.held += 1
         self.stored[qubit] = (self.env.now, node)
@@ -148,18 +150,18 @@ class Shot:
                 for qubit in payload:
                     self.engine.discard(qubit)
                 payload = LOST
-        self.env.schedule(delay, self.arrive, dest, sender.role.name, send.kind, payload,
-                          channel)
+        self.env.schedule(delay, self.arrive, dest, sender.role.name, send, payload, channel)
 
-    def arrive(self, dest: _Process, source: str, kind: str, payload: Any,
+    def arrive(self, dest: _Process, source: str, send: ir.Send, payload: Any,
                channel: ir.Channel | None) -> None:
-        if kind == "quantum" and payload is not LOST:
+        """A message reaches its receiver's node (a qubit takes a place in its memory)."""
+        if send.kind == "quantum" and payload is not LOST:
             node = self.nodes[dest.role.node]
             for qubit in payload:
                 if channel is not None:
                     self.channel_noise(qubit, channel)
-                self.store(qubit, node, dest, None)
-        dest.deliver(source, kind, payload)
+                self.store(qubit, node, dest, send.span, arriving=True)
+        dest.deliver(source, send.kind, payload)
 
     def channel_noise(self, qubit: int, channel: ir.Channel) -> None:
         depolarizing = channel.params.get("depolarizing")

@@ -1,0 +1,32 @@
+"""Runtime errors: each fixture names the diagnostics of checking it and the runtime
+error that stops it, with the role, node and simulated time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qnetlang.codes import Code
+from qnetlang.runtime.runner import run_shots
+from qnetlang.runtime.shot import RuntimeFailure
+from tests.fixture_files import diagnose, expectations, fixtures, found
+
+FIXTURES = fixtures(Path(__file__).parent / "fixtures")
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_runtime_error(path: Path) -> None:
+    result = diagnose(path)
+    assert result.ir is not None, [d.message for d in result.diagnostics]
+    with pytest.raises(RuntimeFailure) as failure:
+        for run in result.ir.runs:
+            run_shots(run, shots=50, seed=0)
+    result.diagnostics.append(failure.value.diagnostic)
+    assert found(path, result) == expectations(path)
+    assert "at simulated time" in failure.value.diagnostic.notes[0].message
+
+
+def test_every_runtime_code_has_a_fixture() -> None:
+    used = {item.split("@")[0] for path in FIXTURES for item in expectations(path)}
+    assert {code.value for code in Code if code.value[1:3] == "09"} <= used
