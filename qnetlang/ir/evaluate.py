@@ -1,8 +1,10 @@
 """Evaluation of IR expressions, shared by constant folding, the analyses and the runtime.
 
-Values are Python ints (bits are 0 and 1), floats (SI units), bools, strings,
-tuples and lists. An analysis that does not know a value (a measurement
-outcome, a random bit) uses UNKNOWN, which every operation propagates.
+The structure of evaluation is one function; what the operators do comes from
+an `Operations` table. SCALAR works on plain Python values and propagates
+UNKNOWN, the value an analysis cannot know before the run (a measurement
+outcome, a random bit). The runtime's table (qnetlang.runtime.values) works
+on numpy arrays holding one value per shot of a batch.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from qnetlang.ir import nodes as ir
 from qnetlang.builtins import FUNCTIONS
+from qnetlang.ir import nodes as ir
+
+RUN_DEPENDENT = frozenset({"now", "fidelity"})
 
 
 class _Unknown:
@@ -33,11 +38,49 @@ class _Unknown:
 UNKNOWN: Any = _Unknown()
 
 
-RUN_DEPENDENT = frozenset({"now", "fidelity"})
-
-
 class EvaluationError(Exception):
     """Division by zero, an index out of range, a math domain error..."""
+
+
+@dataclass(frozen=True)
+class Operations:
+    binary: Callable[[str, Any, Any], Any]
+    unary: Callable[[str, Any], Any]
+    builtin: Callable[[str, list[Any]], Any]
+    element: Callable[[Any, Any], Any]
+    array: Callable[[list[Any]], Any]
+
+
+def evaluate(expr: ir.Expr, read: Callable[[ir.Var], Any] | None = None,
+             call: Callable[[ir.Builtin], Any] | None = None,
+             ops: Operations | None = None) -> Any:
+    """The value of `expr`; `read` gives variables' values (constants need none) and
+    `call` the built-ins that depend on the run (`now`, `fidelity`)."""
+    ops = ops or SCALAR
+    if isinstance(expr, ir.Const):
+        return expr.value
+    if isinstance(expr, ir.Binary):
+        return ops.binary(expr.op, evaluate(expr.left, read, call, ops),
+                          evaluate(expr.right, read, call, ops))
+    if isinstance(expr, ir.Unary):
+        return ops.unary(expr.op, evaluate(expr.operand, read, call, ops))
+    if isinstance(expr, ir.Var):
+        return UNKNOWN if read is None else read(expr)
+    if isinstance(expr, ir.Builtin):
+        if expr.name in RUN_DEPENDENT:
+            return UNKNOWN if call is None else call(expr)
+        return ops.builtin(expr.name, [evaluate(a, read, call, ops) for a in expr.args])
+    if isinstance(expr, ir.TupleOf):
+        return tuple(evaluate(item, read, call, ops) for item in expr.items)
+    if isinstance(expr, ir.ArrayOf):
+        return ops.array([evaluate(item, read, call, ops) for item in expr.items])
+    if isinstance(expr, ir.Index):
+        return ops.element(evaluate(expr.target, read, call, ops),
+                           evaluate(expr.index, read, call, ops))
+    return UNKNOWN
+
+
+# ---------------------------------------------------------------- plain Python values
 
 
 def _divide(left: Any, right: Any) -> Any:
@@ -103,6 +146,10 @@ def apply_binary(op: str, left: Any, right: Any) -> Any:
         raise EvaluationError(str(error)) from None
 
 
+def apply_unary(op: str, operand: Any) -> Any:
+    return UNKNOWN if operand is UNKNOWN else UNARY[op](operand)
+
+
 def apply_builtin(name: str, args: list[Any]) -> Any:
     fold = FUNCTIONS[name].fold
     if fold is None or any(a is UNKNOWN for a in args):
@@ -125,33 +172,7 @@ def element(container: Any, index: Any) -> Any:
     return container[index]
 
 
-def evaluate(expr: ir.Expr, read: Callable[[ir.Var], Any] | None = None,
-             call: Callable[[ir.Builtin], Any] | None = None) -> Any:
-    """The value of `expr`; `read` gives variables' values (constants need none) and
-    `call` the built-ins that depend on the run (`now`, `fidelity`)."""
-    if isinstance(expr, ir.Const):
-        return expr.value
-    if isinstance(expr, ir.Binary):
-        return apply_binary(expr.op, evaluate(expr.left, read, call),
-                            evaluate(expr.right, read, call))
-    if isinstance(expr, ir.Unary):
-        operand = evaluate(expr.operand, read, call)
-        return UNKNOWN if operand is UNKNOWN else UNARY[expr.op](operand)
-    if isinstance(expr, ir.Var):
-        if read is None:
-            return UNKNOWN
-        return read(expr)
-    if isinstance(expr, ir.Builtin):
-        if expr.name in RUN_DEPENDENT:
-            return UNKNOWN if call is None else call(expr)
-        return apply_builtin(expr.name, [evaluate(a, read, call) for a in expr.args])
-    if isinstance(expr, ir.TupleOf):
-        return tuple(evaluate(item, read, call) for item in expr.items)
-    if isinstance(expr, ir.ArrayOf):
-        return [evaluate(item, read, call) for item in expr.items]
-    if isinstance(expr, ir.Index):
-        return element(evaluate(expr.target, read, call), evaluate(expr.index, read, call))
-    return UNKNOWN
+SCALAR = Operations(apply_binary, apply_unary, apply_builtin, element, list)
 
 
 def is_whole(value: Any) -> bool:

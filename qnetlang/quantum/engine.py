@@ -1,13 +1,18 @@
-"""Quantum engines: qubits in separate small states that merge only when they interact.
+"""Quantum engines: batches of shots, in small states that merge only when they interact.
+
+Every state carries a leading batch axis: one engine simulates B shots at
+once, each with its own measurement outcomes and noise, so that the cost of
+Python is paid once per operation, not once per shot. An operation may be
+masked to the shots where a condition holds (a gate under `if (m) x q;`).
 
 A qubit that never interacted with another lives in a group of its own; a
-two-qubit gate merges the two groups (a tensor product), and measuring a
-qubit splits it off again. Memory and time then grow with the largest
-entangled group, not with the number of qubits in the network.
+multi-qubit gate merges groups (a tensor product), and measuring a qubit in
+every shot of the batch splits it off again. Memory and time grow with the
+largest entangled group, not with the number of qubits in the network.
 
-Two engines share this bookkeeping: StateVector (pure states; noise by
-quantum trajectories, exact on average) and DensityMatrix (mixed states;
-noise applied exactly as Kraus channels).
+StateVector keeps pure states and applies noise by quantum trajectories (each
+shot follows one Kraus operator with its probability: exact on average);
+DensityMatrix keeps density matrices and applies noise exactly.
 """
 
 from __future__ import annotations
@@ -21,20 +26,49 @@ from qnetlang.quantum import ENGINE_NAMES
 from qnetlang.quantum.gates import KETS, X, basis_change, matrix
 from qnetlang.quantum.noise import Kraus
 
+Mask = np.ndarray | None  # a boolean array over the batch; None means every shot
+
 
 @dataclass
 class _Group:
-    state: np.ndarray  # a tensor: k axes (state vector) or 2k axes (density matrix)
+    state: np.ndarray  # (B,) + k axes (state vector) or (B,) + 2k axes (density matrix)
     qubits: list[int]
 
 
+def _batch_matrix(operator: np.ndarray, batch: int) -> np.ndarray:
+    return operator if operator.ndim == 3 else np.broadcast_to(operator, (batch,) + operator.shape)
+
+
+def _apply(tensor: np.ndarray, operator: np.ndarray, axes: list[int]) -> np.ndarray:
+    """Applies a k-qubit operator ((d, d), or (B, d, d) per shot) to the given tensor axes
+    (counted after the batch axis), keeping the order of the axes."""
+    k = len(axes)
+    batch = tensor.shape[0]
+    targets = [1 + a for a in axes]
+    moved = np.moveaxis(tensor, targets, list(range(tensor.ndim - k, tensor.ndim)))
+    shape = moved.shape
+    flat = moved.reshape(batch, -1, 2 ** k)
+    if operator.ndim == 2:
+        result = flat @ operator.T
+    else:
+        result = np.einsum("bij,brj->bri", operator, flat)
+    return np.moveaxis(result.reshape(shape), list(range(tensor.ndim - k, tensor.ndim)), targets)
+
+
+def _where(mask: Mask, new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    if mask is None:
+        return new
+    return np.where(mask.reshape((-1,) + (1,) * (new.ndim - 1)), new, old)
+
+
 class Engine(ABC):
-    """The operations the simulator needs, on qubits named by integer ids."""
+    """The operations the simulator needs, on qubits named by integer ids, for B shots."""
 
     name = ""
 
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(self, rng: np.random.Generator, batch: int = 1) -> None:
         self.rng = rng
+        self.batch = batch
         self.groups: dict[int, _Group] = {}
         self._next = 0
 
@@ -43,42 +77,65 @@ class Engine(ABC):
     def alloc(self, label: str = "0") -> int:
         qubit = self._next
         self._next += 1
-        self.groups[qubit] = _Group(self._pure(KETS[label]), [qubit])
+        self.groups[qubit] = _Group(self._pure(np.broadcast_to(KETS[label], (self.batch, 2))),
+                                    [qubit])
         return qubit
 
-    def apply(self, gate: str, qubits: list[int], params: tuple[float, ...] = ()) -> None:
-        self.apply_matrix(matrix(gate, params), qubits)
+    def apply(self, gate: str, qubits: list[int], params: tuple = (), mask: Mask = None) -> None:
+        if any(isinstance(p, np.ndarray) for p in params):
+            columns = np.broadcast_arrays(*[np.asarray(p, dtype=float) for p in params])
+            unitary = np.stack([matrix(gate, tuple(float(c[b]) for c in columns))
+                                for b in range(self.batch)])
+        else:
+            unitary = matrix(gate, tuple(float(p) for p in params))
+        self.apply_matrix(unitary, qubits, mask)
 
-    def apply_matrix(self, unitary: np.ndarray, qubits: list[int]) -> None:
+    def apply_matrix(self, unitary: np.ndarray, qubits: list[int], mask: Mask = None) -> None:
         group = self._merge(qubits)
         axes = [group.qubits.index(q) for q in qubits]
-        group.state = self._unitary(group.state, unitary, axes, len(group.qubits))
+        group.state = _where(mask, self._unitary(group.state, unitary, axes,
+                                                 len(group.qubits)), group.state)
 
-    def measure(self, qubit: int, basis: str = "z", angle: float = 0.0) -> int:
-        """Measures in a basis; the qubit is left alone in the basis state found."""
-        change = basis_change(basis, angle)
-        if basis != "z":
-            self.apply_matrix(change, [qubit])
-        outcome = self._measure_z(qubit)
-        if basis != "z":
-            self.apply_matrix(change.conj().T, [qubit])
-        return outcome
+    def measure(self, qubit: int, basis: str = "z", angle: float | np.ndarray = 0.0,
+                mask: Mask = None) -> np.ndarray:
+        """Measures in a basis; returns the outcome of every shot (0 means '+').
 
-    def reset(self, qubit: int) -> None:
-        if self._measure_z(qubit):
-            self.apply_matrix(X, [qubit])
+        Where measured, the qubit is left in the basis state found; measured in every
+        shot, it is split off its group.
+        """
+        if basis != "z":
+            change = self._basis_change(basis, angle)
+            self.apply_matrix(change, [qubit], mask)
+        outcomes = self._measure_z(qubit, mask)
+        if basis != "z":
+            self.apply_matrix(np.conj(np.swapaxes(change, -1, -2)), [qubit], mask)
+        return outcomes
+
+    def _basis_change(self, basis: str, angle: float | np.ndarray) -> np.ndarray:
+        if isinstance(angle, np.ndarray) and angle.ndim:
+            return np.stack([basis_change(basis, float(a)) for a in
+                             np.broadcast_to(angle, (self.batch,))])
+        return basis_change(basis, float(angle))
+
+    def reset(self, qubit: int, mask: Mask = None) -> None:
+        ones = self._measure_z(qubit, mask).astype(bool)
+        self.apply_matrix(X, [qubit], ones if mask is None else ones & mask)
 
     def discard(self, qubit: int) -> None:
-        """Removes a qubit (lost, or no longer needed), tracing it out of its group."""
-        self._separate(qubit)
+        """Removes a qubit from every shot, tracing it out of its group."""
+        group = self.groups[qubit]
+        if len(group.qubits) > 1:
+            axis = group.qubits.index(qubit)
+            group.state = self._trace_out(group.state, axis, len(group.qubits))
+            group.qubits.pop(axis)
         del self.groups[qubit]
 
     @abstractmethod
-    def channel(self, qubit: int, kraus: Kraus) -> None:
+    def channel(self, qubit: int, kraus: Kraus, mask: Mask = None) -> None:
         """Applies a single-qubit noise channel."""
 
     def reduced(self, qubits: list[int]) -> np.ndarray:
-        """The density matrix of `qubits` (in that order), without disturbing them."""
+        """The density matrices (B, d, d) of `qubits` in that order, undisturbed."""
         parts: list[tuple[list[int], np.ndarray]] = []
         seen: set[int] = set()
         for qubit in qubits:
@@ -89,22 +146,24 @@ class Engine(ABC):
             keep = [q for q in group.qubits if q in qubits]
             parts.append((keep, self._partial(group, keep)))
         order: list[int] = []
-        rho = np.ones((1, 1), dtype=complex)
+        rho = np.ones((self.batch, 1, 1), dtype=complex)
         for keep, part in parts:
-            rho = np.kron(rho, part)
+            rho = np.einsum("bij,bkl->bikjl", rho, part).reshape(
+                self.batch, rho.shape[1] * part.shape[1], rho.shape[2] * part.shape[2])
             order += keep
         if order != qubits:
             n = len(order)
-            tensor = rho.reshape((2,) * (2 * n))
+            tensor = rho.reshape((self.batch,) + (2,) * (2 * n))
             permutation = [order.index(q) for q in qubits]
-            tensor = tensor.transpose(permutation + [n + p for p in permutation])
-            rho = tensor.reshape(2 ** n, 2 ** n)
+            tensor = tensor.transpose([0] + [1 + p for p in permutation] +
+                                      [1 + n + p for p in permutation])
+            rho = tensor.reshape(self.batch, 2 ** n, 2 ** n)
         return rho
 
-    def fidelity(self, qubits: list[int], target: np.ndarray) -> float:
-        """<target| rho |target>: the fidelity of the qubits' state with a pure target."""
+    def fidelity(self, qubits: list[int], target: np.ndarray) -> np.ndarray:
+        """<target| rho |target> in every shot: fidelity with a pure target state."""
         rho = self.reduced(qubits)
-        return float(np.real(target.conj() @ rho @ target))
+        return np.real(np.einsum("i,bij,j->b", target.conj(), rho, target))
 
     @property
     def largest_group(self) -> int:
@@ -124,35 +183,28 @@ class Engine(ABC):
                 self.groups[member] = group
         return group
 
-    def _measure_z(self, qubit: int) -> int:
+    def _measure_z(self, qubit: int, mask: Mask) -> np.ndarray:
         group = self.groups[qubit]
+        n = len(group.qubits)
         axis = group.qubits.index(qubit)
-        p0 = self._probability_zero(group.state, axis, len(group.qubits))
-        outcome = int(self.rng.random() >= p0)
-        rest = self._project(group.state, axis, len(group.qubits), outcome,
-                             p0 if outcome == 0 else 1 - p0)
-        self._split(qubit, group, axis, rest)
-        self.groups[qubit] = _Group(self._pure(KETS[str(outcome)]), [qubit])
-        return outcome
-
-    def _split(self, qubit: int, group: _Group, axis: int, rest: np.ndarray) -> None:
-        group.qubits.pop(axis)
-        group.state = rest
-
-    def _separate(self, qubit: int) -> None:
-        group = self.groups[qubit]
-        if len(group.qubits) == 1:
-            return
-        axis = group.qubits.index(qubit)
-        rest = self._trace_out(group, axis)
-        group.qubits.pop(axis)
-        group.state = rest
-        self.groups[qubit] = _Group(self._pure(KETS["0"]), [qubit])
+        p0 = np.clip(self._probability_zero(group.state, axis, n), 0.0, 1.0)
+        outcomes = (self.rng.random(self.batch) >= p0).astype(np.int64)
+        probability = np.where(outcomes == 0, p0, 1 - p0)
+        if mask is None and n > 1:
+            group.state = self._collapse(group.state, axis, n, outcomes, probability)
+            group.qubits.pop(axis)
+            kets = np.where(outcomes[:, None] == 0, KETS["0"], KETS["1"])
+            self.groups[qubit] = _Group(self._pure(kets), [qubit])
+        else:
+            group.state = _where(mask, self._project(group.state, axis, n, outcomes,
+                                                     probability), group.state)
+        return outcomes
 
     # ---------------------------------------------------------------- representation
 
     @abstractmethod
-    def _pure(self, ket: np.ndarray) -> np.ndarray: ...
+    def _pure(self, kets: np.ndarray) -> np.ndarray:
+        """The representation of single-qubit pure states (B, 2)."""
 
     @abstractmethod
     def _product(self, a: np.ndarray, b: np.ndarray, na: int, nb: int) -> np.ndarray: ...
@@ -162,134 +214,155 @@ class Engine(ABC):
                  n: int) -> np.ndarray: ...
 
     @abstractmethod
-    def _probability_zero(self, state: np.ndarray, axis: int, n: int) -> float: ...
+    def _probability_zero(self, state: np.ndarray, axis: int, n: int) -> np.ndarray: ...
 
     @abstractmethod
-    def _project(self, state: np.ndarray, axis: int, n: int, outcome: int,
-                 probability: float) -> np.ndarray: ...
+    def _collapse(self, state: np.ndarray, axis: int, n: int, outcomes: np.ndarray,
+                  probability: np.ndarray) -> np.ndarray:
+        """The rest of the group once the qubit at `axis` is measured (axis removed)."""
 
     @abstractmethod
-    def _trace_out(self, group: _Group, axis: int) -> np.ndarray: ...
+    def _project(self, state: np.ndarray, axis: int, n: int, outcomes: np.ndarray,
+                 probability: np.ndarray) -> np.ndarray:
+        """The group with the qubit at `axis` projected on the outcome (axis kept)."""
+
+    @abstractmethod
+    def _trace_out(self, state: np.ndarray, axis: int, n: int) -> np.ndarray: ...
 
     @abstractmethod
     def _partial(self, group: _Group, keep: list[int]) -> np.ndarray:
-        """The density matrix of the `keep` qubits of a group, in group order."""
+        """The density matrices (B, d, d) of the `keep` qubits of a group, in group order."""
 
 
-def _apply_on_axes(tensor: np.ndarray, operator: np.ndarray, axes: list[int]) -> np.ndarray:
-    """Contracts a k-qubit operator with the given axes of a tensor, keeping axis order."""
-    k = len(axes)
-    op = operator.reshape((2,) * (2 * k))
-    result = np.tensordot(op, tensor, axes=(list(range(k, 2 * k)), axes))
-    return np.moveaxis(result, list(range(k)), axes)
+def _batch_shape(array: np.ndarray, ndim: int) -> np.ndarray:
+    return array.reshape((-1,) + (1,) * (ndim - 1))
 
 
 class StateVector(Engine):
-    """Pure states. A noise channel picks one of its Kraus operators with its
-    probability (a quantum trajectory), which is exact on average over shots."""
-
     name = "statevector"
 
-    def _pure(self, ket: np.ndarray) -> np.ndarray:
-        return ket.copy()
+    def _pure(self, kets: np.ndarray) -> np.ndarray:
+        return np.array(kets, dtype=complex)
 
     def _product(self, a: np.ndarray, b: np.ndarray, na: int, nb: int) -> np.ndarray:
-        return np.multiply.outer(a, b)
+        batch = a.shape[0]
+        flat = a.reshape(batch, -1, 1) * b.reshape(batch, 1, -1)
+        return flat.reshape((batch,) + (2,) * (na + nb))
 
     def _unitary(self, state: np.ndarray, unitary: np.ndarray, axes: list[int],
                  n: int) -> np.ndarray:
-        return _apply_on_axes(state, unitary, axes)
+        return _apply(state, unitary, axes)
 
-    def _probability_zero(self, state: np.ndarray, axis: int, n: int) -> float:
-        zero = np.take(state, 0, axis=axis)
-        return float(np.vdot(zero, zero).real)
+    def _probability_zero(self, state: np.ndarray, axis: int, n: int) -> np.ndarray:
+        zero = np.take(state, 0, axis=1 + axis).reshape(state.shape[0], -1)
+        return np.einsum("bi,bi->b", zero, zero.conj()).real
 
-    def _project(self, state: np.ndarray, axis: int, n: int, outcome: int,
-                 probability: float) -> np.ndarray:
-        return np.take(state, outcome, axis=axis) / np.sqrt(max(probability, 1e-300))
+    def _collapse(self, state: np.ndarray, axis: int, n: int, outcomes: np.ndarray,
+                  probability: np.ndarray) -> np.ndarray:
+        zero, one = np.take(state, 0, axis=1 + axis), np.take(state, 1, axis=1 + axis)
+        kept = np.where(_batch_shape(outcomes, zero.ndim) == 0, zero, one)
+        return kept / _batch_shape(np.sqrt(np.maximum(probability, 1e-300)), kept.ndim)
 
-    def _trace_out(self, group: _Group, axis: int) -> np.ndarray:
-        # Tracing out a qubit of a pure state: measure it and forget the outcome.
-        p0 = self._probability_zero(group.state, axis, len(group.qubits))
-        outcome = int(self.rng.random() >= p0)
-        return self._project(group.state, axis, len(group.qubits), outcome,
-                             p0 if outcome == 0 else 1 - p0)
+    def _project(self, state: np.ndarray, axis: int, n: int, outcomes: np.ndarray,
+                 probability: np.ndarray) -> np.ndarray:
+        index = np.arange(2).reshape((1,) * (1 + axis) + (2,) + (1,) * (n - axis - 1))
+        keep = index == _batch_shape(outcomes, n + 1)
+        scale = _batch_shape(np.sqrt(np.maximum(probability, 1e-300)), n + 1)
+        return state * keep / scale
+
+    def _trace_out(self, state: np.ndarray, axis: int, n: int) -> np.ndarray:
+        # Tracing a qubit out of a pure state: measure it and forget the outcome.
+        p0 = np.clip(self._probability_zero(state, axis, n), 0.0, 1.0)
+        outcomes = (self.rng.random(state.shape[0]) >= p0).astype(np.int64)
+        return self._collapse(state, axis, n, outcomes, np.where(outcomes == 0, p0, 1 - p0))
 
     def _partial(self, group: _Group, keep: list[int]) -> np.ndarray:
         n = len(group.qubits)
+        batch = group.state.shape[0]
         keep_axes = [group.qubits.index(q) for q in keep]
         other = [a for a in range(n) if a not in keep_axes]
-        psi = np.transpose(group.state, keep_axes + other).reshape(2 ** len(keep), -1)
-        return psi @ psi.conj().T
+        psi = np.transpose(group.state, [0] + [1 + a for a in keep_axes + other])
+        psi = psi.reshape(batch, 2 ** len(keep), -1)
+        return np.einsum("bkr,blr->bkl", psi, psi.conj())
 
-    def channel(self, qubit: int, kraus: Kraus) -> None:
+    def channel(self, qubit: int, kraus: Kraus, mask: Mask = None) -> None:
         group = self.groups[qubit]
         axis = group.qubits.index(qubit)
-        branches = [_apply_on_axes(group.state, k, [axis]) for k in kraus]
-        weights = np.array([np.vdot(b, b).real for b in branches])
-        choice = int(self.rng.choice(len(branches), p=weights / weights.sum()))
-        group.state = branches[choice] / np.sqrt(weights[choice])
+        branches = np.stack([_apply(group.state, k, [axis]) for k in kraus])
+        flat = branches.reshape(len(kraus), self.batch, -1)
+        weights = np.einsum("kbi,kbi->bk", flat, flat.conj()).real
+        cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+        choice = (self.rng.random(self.batch)[:, None] >= cumulative).sum(axis=1)
+        choice = np.minimum(choice, len(kraus) - 1)
+        chosen = branches[choice, np.arange(self.batch)]
+        norm = np.sqrt(weights[np.arange(self.batch), choice])
+        group.state = _where(mask, chosen / _batch_shape(norm, chosen.ndim), group.state)
 
 
 class DensityMatrix(Engine):
-    """Mixed states as density tensors (k ket axes, then k bra axes); noise is exact."""
-
     name = "density"
 
-    def _pure(self, ket: np.ndarray) -> np.ndarray:
-        return np.multiply.outer(ket, ket.conj())
+    def _pure(self, kets: np.ndarray) -> np.ndarray:
+        kets = np.asarray(kets, dtype=complex)
+        return np.einsum("bi,bj->bij", kets, kets.conj())
 
     def _product(self, a: np.ndarray, b: np.ndarray, na: int, nb: int) -> np.ndarray:
-        outer = np.multiply.outer(a, b)  # axes: a-kets, a-bras, b-kets, b-bras
-        order = (list(range(na)) + list(range(2 * na, 2 * na + nb)) +
-                 list(range(na, 2 * na)) + list(range(2 * na + nb, 2 * na + 2 * nb)))
-        return outer.transpose(order)
+        batch = a.shape[0]
+        da, db = 2 ** na, 2 ** nb
+        rho = np.einsum("bij,bkl->bikjl", a.reshape(batch, da, da), b.reshape(batch, db, db))
+        return rho.reshape((batch,) + (2,) * (2 * (na + nb)))
 
     def _unitary(self, state: np.ndarray, unitary: np.ndarray, axes: list[int],
                  n: int) -> np.ndarray:
-        state = _apply_on_axes(state, unitary, axes)
-        return _apply_on_axes(state, unitary.conj(), [a + n for a in axes])
+        state = _apply(state, unitary, axes)
+        return _apply(state, np.conj(unitary), [a + n for a in axes])
 
-    def _probability_zero(self, state: np.ndarray, axis: int, n: int) -> float:
-        diagonal = np.take(np.take(state, 0, axis=axis + n), 0, axis=axis)
-        matrix_ = diagonal.reshape(2 ** (n - 1), 2 ** (n - 1))
-        return float(np.trace(matrix_).real)
+    def _diagonal(self, state: np.ndarray, axis: int, n: int, value: int) -> np.ndarray:
+        return np.take(np.take(state, value, axis=1 + axis + n), value, axis=1 + axis)
 
-    def _project(self, state: np.ndarray, axis: int, n: int, outcome: int,
-                 probability: float) -> np.ndarray:
-        kept = np.take(np.take(state, outcome, axis=axis + n), outcome, axis=axis)
-        return kept / max(probability, 1e-300)
+    def _probability_zero(self, state: np.ndarray, axis: int, n: int) -> np.ndarray:
+        block = self._diagonal(state, axis, n, 0)
+        size = 2 ** (n - 1)
+        return np.einsum("bii->b", block.reshape(state.shape[0], size, size)).real
 
-    def _trace_out(self, group: _Group, axis: int) -> np.ndarray:
-        n = len(group.qubits)
-        return np.trace(group.state, axis1=axis, axis2=axis + n)
+    def _collapse(self, state: np.ndarray, axis: int, n: int, outcomes: np.ndarray,
+                  probability: np.ndarray) -> np.ndarray:
+        zero, one = self._diagonal(state, axis, n, 0), self._diagonal(state, axis, n, 1)
+        kept = np.where(_batch_shape(outcomes, zero.ndim) == 0, zero, one)
+        return kept / _batch_shape(np.maximum(probability, 1e-300), kept.ndim)
+
+    def _project(self, state: np.ndarray, axis: int, n: int, outcomes: np.ndarray,
+                 probability: np.ndarray) -> np.ndarray:
+        shape = (1,) * (1 + 2 * n)
+        ket = np.arange(2).reshape(shape[:1 + axis] + (2,) + shape[2 + axis:])
+        bra = np.arange(2).reshape(shape[:1 + axis + n] + (2,) + shape[2 + axis + n:])
+        chosen = _batch_shape(outcomes, 2 * n + 1)
+        keep = (ket == chosen) & (bra == chosen)
+        return state * keep / _batch_shape(np.maximum(probability, 1e-300), 2 * n + 1)
+
+    def _trace_out(self, state: np.ndarray, axis: int, n: int) -> np.ndarray:
+        return np.trace(state, axis1=1 + axis, axis2=1 + axis + n)
 
     def _partial(self, group: _Group, keep: list[int]) -> np.ndarray:
-        n = len(group.qubits)
         state = group.state
-        axes = list(range(n))
-        for qubit in sorted(set(group.qubits) - set(keep),
-                            key=lambda q: -group.qubits.index(q)):
-            axis = group.qubits.index(qubit)
-            current = len(axes)
-            state = np.trace(state, axis1=axis, axis2=axis + current)
-            axes.pop()
+        remaining = list(group.qubits)
+        for qubit in [q for q in group.qubits if q not in keep]:
+            axis = remaining.index(qubit)
+            state = np.trace(state, axis1=1 + axis, axis2=1 + axis + len(remaining))
+            remaining.pop(axis)
         k = len(keep)
-        order = [q for q in group.qubits if q in keep]
-        permutation = [order.index(q) for q in keep]
-        state = state.transpose(permutation + [k + p for p in permutation])
-        return state.reshape(2 ** k, 2 ** k)
+        permutation = [remaining.index(q) for q in keep]
+        state = state.transpose([0] + [1 + p for p in permutation] +
+                                [1 + k + p for p in permutation])
+        return state.reshape(state.shape[0], 2 ** k, 2 ** k)
 
-    def channel(self, qubit: int, kraus: Kraus) -> None:
+    def channel(self, qubit: int, kraus: Kraus, mask: Mask = None) -> None:
         group = self.groups[qubit]
         n = len(group.qubits)
         axis = group.qubits.index(qubit)
-        total = None
-        for k in kraus:
-            term = _apply_on_axes(_apply_on_axes(group.state, k, [axis]), k.conj(), [axis + n])
-            total = term if total is None else total + term
-        assert total is not None
-        group.state = total
+        total = sum(_apply(_apply(group.state, k, [axis]), k.conj(), [axis + n])
+                    for k in kraus)
+        group.state = _where(mask, total, group.state)  # type: ignore[arg-type]
 
 
 ENGINES: dict[str, type[Engine]] = {"statevector": StateVector, "density": DensityMatrix}

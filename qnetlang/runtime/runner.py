@@ -1,8 +1,11 @@
 """Running a protocol for many shots, and summarising what it reported.
 
-Every shot gets its own random generator, spawned from the run's one seed by
-numpy's SeedSequence, so shot i is the same whether shots run in one process
-or several (`jobs`), and one seed reproduces a run exactly.
+Shots are simulated in batches of up to BATCH at once (see runtime/shot.py).
+Batch k draws its random numbers from its own generator, spawned from the
+run's one seed; a batch whose shots would diverge is simulated again shot by
+shot, shot i with a generator of its own. Batches do not depend on `jobs`,
+so the results are the same whether batches run in one process or several,
+and one seed reproduces a run exactly.
 """
 
 from __future__ import annotations
@@ -10,18 +13,20 @@ from __future__ import annotations
 import math
 import multiprocessing
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from qnetlang.codes import Code
 from qnetlang.ir import nodes as ir
 from qnetlang.quantum.engine import ENGINES
-from qnetlang.runtime.shot import Shot, ShotResult, noisy
+from qnetlang.runtime.shot import BatchResult, Divergence, RuntimeFailure, Shot, noisy
 
 DEFAULT_SHOTS = 1000
 DEFAULT_SEED = 0
+BATCH = 1024
 
 
 @dataclass
@@ -48,7 +53,7 @@ class RunResult:
     wall_s: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        """The result in the schema every backend prints (docs/cli.md)."""
+        """The result in the schema every backend prints (docs/runtime.md)."""
         return {
             "run": self.run, "protocol": self.protocol, "backend": self.backend,
             "engine": self.engine, "shots": self.shots, "seed": self.seed,
@@ -68,71 +73,83 @@ def choose_engine(run: ir.Run, requested: str | None) -> str:
     return "density" if noisy(run) else "statevector"
 
 
-def shot_seeds(seed: int, shots: int) -> list[np.random.SeedSequence]:
-    return np.random.SeedSequence(seed).spawn(shots)
+def _rng(seed: int, kind: int, index: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(kind, index)))
 
 
-def simulate_shots(run: ir.Run, engine: str, seeds: Sequence[np.random.SeedSequence],
-                   tracer: Any = None) -> list[ShotResult]:
+def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
+                   size: int, tracer: Any = None) -> list[BatchResult]:
+    """Shots first .. first + size of a run: one batch, or shot by shot if they diverge."""
+    rng = _rng(seed, 1, index)
+    try:
+        return [Shot(run, ENGINES[engine](rng, size), rng, tracer).simulate()]
+    except Divergence:
+        pass
+    except RuntimeFailure as failure:
+        if failure.diagnostic.code != Code.NODE_FULL or size == 1:
+            raise
+        # A batch counts a node's memory for its fullest shot; check each shot exactly.
     results = []
-    for seed in seeds:
-        rng = np.random.default_rng(seed)
-        results.append(Shot(run, ENGINES[engine](rng), rng, tracer).simulate())
+    for shot in range(first, first + size):
+        rng = _rng(seed, 0, shot)
+        results.append(Shot(run, ENGINES[engine](rng, 1), rng, tracer).simulate())
     return results
 
 
-def _simulate_chunk(arguments: tuple[ir.Run, str, list[np.random.SeedSequence]]) \
-        -> list[ShotResult]:
-    return simulate_shots(*arguments)
+def _simulate(arguments: tuple[ir.Run, str, int, int, int, int]) -> list[BatchResult]:
+    return simulate_batch(*arguments)
 
 
 def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
-              engine: str | None = None, jobs: int = 1,
+              engine: str | None = None, jobs: int = 1, tracer: Any = None,
               progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Simulates a run; raises RuntimeFailure on a runtime error in any shot."""
     started = time.perf_counter()
     shots = shots if shots is not None else int(run.settings.get("shots", DEFAULT_SHOTS))
     seed = seed if seed is not None else int(run.settings.get("seed", DEFAULT_SEED))
     engine = choose_engine(run, engine)
-    seeds = shot_seeds(seed, shots)
-    chunk = max(1, min(256, math.ceil(shots / max(jobs, 1) / 4)))
-    chunks = [seeds[i:i + chunk] for i in range(0, shots, chunk)]
-    results: list[ShotResult] = []
-    if jobs > 1 and len(chunks) > 1:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(jobs) as pool:
-            for part in pool.imap(_simulate_chunk, [(run, engine, c) for c in chunks]):
+    tasks = [(run, engine, seed, k, first, min(BATCH, shots - first))
+             for k, first in enumerate(range(0, shots, BATCH))]
+    results: list[BatchResult] = []
+    done = 0
+    if jobs > 1 and len(tasks) > 1 and tracer is None:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
+            parts = pool.imap(_simulate, tasks)
+            for part in parts:
                 results += part
+                done += sum(r.size for r in part)
                 if progress:
-                    progress(len(results), shots)
+                    progress(done, shots)
     else:
-        for part in chunks:
-            results += simulate_shots(run, engine, part)
+        for task in tasks:
+            part = simulate_batch(*task, tracer=tracer)
+            results += part
+            done += sum(r.size for r in part)
             if progress:
-                progress(len(results), shots)
+                progress(done, shots)
     summary = RunResult(run.name, run.protocol, "sim", engine, shots, seed)
     summary.reports = summarise(results)
-    summary.sim_time_s = float(np.mean([r.sim_time for r in results])) if results else 0.0
+    summary.sim_time_s = sum(r.sim_time * r.size for r in results) / max(shots, 1)
     summary.events = sum(r.events for r in results)
     summary.wall_s = time.perf_counter() - started
     return summary
 
 
-def summarise(results: list[ShotResult]) -> dict[str, Summary]:
-    samples: dict[str, list[Any]] = {}
+def summarise(results: list[BatchResult]) -> dict[str, Summary]:
+    samples: dict[str, list[np.ndarray]] = {}
     for result in results:
-        for name, value in result.reports:
-            samples.setdefault(name, []).append(value)
-    return {name: describe(values) for name, values in sorted(samples.items())}
+        for name, values in result.reports.items():
+            samples.setdefault(name, []).extend(values)
+    return {name: describe(np.concatenate(parts)) for name, parts in sorted(samples.items())}
 
 
-def describe(values: list[Any]) -> Summary:
-    array = np.asarray(values, dtype=float)
+def describe(values: np.ndarray) -> Summary:
     n = len(values)
-    mean = float(array.mean())
+    array = values.astype(float)
+    mean = float(array.mean()) if n else 0.0
     stderr = float(array.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
     counts: dict[str, int] = {}
-    if all(isinstance(v, (int, np.integer)) for v in values):
-        keys, numbers = np.unique(array.astype(np.int64), return_counts=True)
+    if np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.bool_):
+        keys, numbers = np.unique(values.astype(np.int64), return_counts=True)
         counts = {str(int(k)): int(c) for k, c in zip(keys, numbers, strict=True)}
     return Summary(mean, stderr, n, counts)

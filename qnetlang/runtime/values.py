@@ -1,0 +1,167 @@
+"""Classical values of a batch of shots: numpy arrays with one entry per shot.
+
+A scalar variable is an array of shape (B,); an array variable (B, n); a
+tuple a Python tuple of such values; a string a plain str (strings never
+differ between shots). Constants stay plain Python values and broadcast.
+Only the shots in the active mask can raise an error: a division by zero in
+a shot that does not take the branch is not one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from qnetlang.ir.evaluate import EvaluationError, Operations
+
+Mask = np.ndarray | None
+
+
+def _active(mask: Mask, shape: tuple[int, ...]) -> np.ndarray:
+    return np.ones(shape[:1] or (1,), bool) if mask is None else mask
+
+
+def _check(bad: Any, mask: Mask, message: str) -> None:
+    bad = np.asarray(bad)
+    if bad.ndim == 0:
+        if bool(bad):
+            raise EvaluationError(message)
+        return
+    if np.any(bad & _active(mask, bad.shape)):
+        raise EvaluationError(message)
+
+
+def _as_int(value: Any) -> Any:
+    return np.asarray(value).astype(np.int64)
+
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "sqrt": np.sqrt, "exp": np.exp, "log": np.log, "log2": np.log2, "log10": np.log10,
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "abs": np.abs,
+    "floor": lambda x: np.floor(x).astype(np.int64),
+    "ceil": lambda x: np.ceil(x).astype(np.int64),
+    "round": lambda x: np.round(x).astype(np.int64),
+    "int": lambda x: np.trunc(x).astype(np.int64),
+    "float": lambda x: np.asarray(x, dtype=float),
+    "min": lambda *xs: np.minimum.reduce(np.broadcast_arrays(*xs)),
+    "max": lambda *xs: np.maximum.reduce(np.broadcast_arrays(*xs)),
+    "len": lambda x: np.asarray(x).shape[-1],
+    "sum": lambda x: np.asarray(x).sum(axis=-1),
+}
+
+
+def batch_operations(mask: Mask) -> Operations:
+    """Operators on per-shot arrays; errors count only in the shots of `mask`."""
+
+    def binary(op: str, left: Any, right: Any) -> Any:
+        if isinstance(left, (str, tuple)) or isinstance(right, (str, tuple)):
+            if op == "==":
+                return left == right
+            if op == "!=":
+                return left != right
+            raise EvaluationError(f"`{op}` cannot combine these values")
+        with np.errstate(all="ignore"):
+            if op in ("/", "%"):
+                _check(np.asarray(right) == 0, mask, "division by zero")
+                divisor = np.where(np.asarray(right) == 0, 1, right)
+                return np.true_divide(left, divisor) if op == "/" else np.mod(left, divisor)
+            if op == "**":
+                result = np.power(np.asarray(left, dtype=float), right)
+                _check(~np.isfinite(result), mask, "this power is not a real number")
+                return result
+            if op in ("&", "|", "^"):
+                function = {"&": np.bitwise_and, "|": np.bitwise_or, "^": np.bitwise_xor}[op]
+                return function(_as_int(left), _as_int(right))
+            if op == "&&":
+                return np.logical_and(left, right)
+            if op == "||":
+                return np.logical_or(left, right)
+            return {"+": np.add, "-": np.subtract, "*": np.multiply, "==": np.equal,
+                    "!=": np.not_equal, "<": np.less, "<=": np.less_equal, ">": np.greater,
+                    ">=": np.greater_equal}[op](left, right)
+
+    def unary(op: str, operand: Any) -> Any:
+        if op == "-":
+            return np.negative(operand)
+        if op == "!":
+            return np.logical_not(operand)
+        return np.invert(_as_int(operand))
+
+    def builtin(name: str, args: list[Any]) -> Any:
+        with np.errstate(all="ignore"):
+            result = _FUNCTIONS[name](*args)
+        if name not in ("len", "sum"):
+            _check(~np.isfinite(np.asarray(result, dtype=float)), mask,
+                   f"{name} of a value outside its domain")
+        return result
+
+    def element(container: Any, index: Any) -> Any:
+        if isinstance(container, tuple):
+            return container[int(index)]
+        return take(np.asarray(container), index, mask)
+
+    def array(items: list[Any]) -> Any:
+        return np.stack(np.broadcast_arrays(*[np.asarray(i) for i in items]), axis=-1)
+
+    return Operations(binary, unary, builtin, element, array)
+
+
+def positions(index: Any, size: int, mask: Mask) -> Any:
+    """Checks an index (a number, or one per shot) against `size`; clips inactive shots."""
+    index = np.asarray(index)
+    whole = np.equal(np.mod(index, 1), 0)
+    _check(~whole, mask, "an index is not a whole number")
+    index = index.astype(np.int64)
+    _check((index < 0) | (index >= size), mask, f"an index is out of range 0..{size}")
+    return np.clip(index, 0, max(size - 1, 0))
+
+
+def take(container: np.ndarray, index: Any, mask: Mask) -> Any:
+    """`container[index]` per shot, for an array value of shape (n,) or (B, n)."""
+    index = positions(index, container.shape[-1], mask)
+    if index.ndim == 0:
+        return container[..., int(index)]
+    if container.ndim == 1:
+        return container[index]
+    return np.take_along_axis(container, index[:, None], axis=1)[:, 0]
+
+
+def put(container: Any, index: Any, value: Any, mask: Mask, batch: int) -> np.ndarray:
+    """A copy of an array value with `value` at `index`, in the shots of `mask`."""
+    array = np.array(np.broadcast_to(container, (batch,) + np.asarray(container).shape[-1:]))
+    if array.dtype != np.result_type(array, np.asarray(value)):
+        array = array.astype(np.result_type(array, np.asarray(value)))
+    index = np.broadcast_to(positions(index, array.shape[-1], mask), (batch,))
+    rows = np.arange(batch)
+    active = np.ones(batch, bool) if mask is None else mask
+    values = np.broadcast_to(value, (batch,))
+    array[rows[active], index[active]] = values[active]
+    return array
+
+
+def merge(mask: Mask, new: Any, old: Any, batch: int) -> Any:
+    """`new` in the shots of `mask`, `old` elsewhere."""
+    if mask is None or old is None:
+        return new
+    if isinstance(new, tuple):
+        return tuple(merge(mask, n, o, batch) for n, o in zip(new, old, strict=True))
+    if isinstance(new, str):
+        return new
+    new, old = np.asarray(new), np.asarray(old)
+    shape = (batch,) + np.broadcast_shapes(new.shape[1:] if new.ndim else (),
+                                           old.shape[1:] if old.ndim else ())
+    condition = mask.reshape((batch,) + (1,) * (len(shape) - 1))
+    return np.where(condition, np.broadcast_to(new, shape), np.broadcast_to(old, shape))
+
+
+def uniform(value: Any) -> bool:
+    """Whether a condition has one value over the whole batch."""
+    array = np.asarray(value)
+    return array.ndim == 0 or bool(np.all(array == array.flat[0]))
+
+
+def first(value: Any) -> Any:
+    array = np.asarray(value)
+    return array.item() if array.ndim == 0 else array.flat[0].item()
