@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -34,6 +35,8 @@ def register(commands: Any) -> None:
                         help="processes to run shots in (results do not depend on it)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object per run instead of a table")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="write every send, arrival and timeout as JSON lines to FILE")
     add_output_options(parser)
     add_module_options(parser)
     parser.set_defaults(handler=run)
@@ -63,21 +66,37 @@ def run(args: argparse.Namespace) -> int:
         if not runs:
             names = ", ".join(r.name for r in result.ir.runs) or "none"
             raise UsageError(f"no run named `{args.run}` (the runs: {names})")
-    for ir_run in runs:
-        try:
-            outcome = run_shots(ir_run, shots=args.shots, seed=args.seed, engine=args.engine,
-                                jobs=args.jobs, progress=_progress_bar())
-        except RuntimeFailure as failure:
-            reporter.report(CheckResult(result.source, result.program,
-                                        [failure.diagnostic], sources=result.sources))
-            reporter.finish()
-            return EXIT_ERRORS
-        if args.json:
-            print(json.dumps(outcome.to_json()))
-        else:
-            print(table(outcome))
+    with contextlib.ExitStack() as stack:
+        trace = stack.enter_context(open(args.trace, "w", encoding="utf-8")) \
+            if args.trace else None
+        for ir_run in runs:
+            tracer = _tracer(trace, ir_run.name) if trace is not None else None
+            try:
+                outcome = run_shots(ir_run, shots=args.shots, seed=args.seed,
+                                    engine=args.engine, jobs=args.jobs, tracer=tracer,
+                                    progress=_progress_bar())
+            except RuntimeFailure as failure:
+                reporter.report(CheckResult(result.source, result.program,
+                                            [failure.diagnostic], sources=result.sources))
+                reporter.finish()
+                return EXIT_ERRORS
+            _print(outcome, args.json)
     reporter.finish()
     return EXIT_OK
+
+
+def _tracer(stream: Any, run_name: str) -> Any:
+    def write(record: dict[str, Any]) -> None:
+        stream.write(json.dumps({"run": run_name, **record}) + "\n")
+
+    return write
+
+
+def _print(outcome: RunResult, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(outcome.to_json()))
+    else:
+        print(table(outcome))
 
 
 def _progress_bar() -> Any:

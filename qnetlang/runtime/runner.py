@@ -82,7 +82,8 @@ def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
     """Shots first .. first + size of a run: one batch, or shot by shot if they diverge."""
     rng = _rng(seed, 1, index)
     try:
-        return [Shot(run, ENGINES[engine](rng, size), rng, tracer).simulate()]
+        return [Shot(run, ENGINES[engine](rng, size), rng,
+                     _labelled(tracer, shots=[first, first + size])).simulate()]
     except Divergence:
         pass
     except RuntimeFailure as failure:
@@ -92,8 +93,16 @@ def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
     results = []
     for shot in range(first, first + size):
         rng = _rng(seed, 0, shot)
-        results.append(Shot(run, ENGINES[engine](rng, 1), rng, tracer).simulate())
+        results.append(Shot(run, ENGINES[engine](rng, 1), rng,
+                            _labelled(tracer, shots=[shot, shot + 1])).simulate())
     return results
+
+
+def _labelled(tracer: Any, **labels: Any) -> Any:
+    """A tracer that also records which shots an event belongs to."""
+    if tracer is None:
+        return None
+    return lambda record: tracer({**labels, **record})
 
 
 def _simulate(arguments: tuple[ir.Run, str, int, int, int, int]) -> list[BatchResult]:

@@ -72,3 +72,15 @@ def test_check_errors_stop_before_running(tmp_path: Path) -> None:
     path.write_text("protocol p { role r { wait 1 km; } }\n")
     result = qnetc("run", str(path))
     assert result.returncode == 1 and "E0402" in result.stderr and result.stdout == ""
+
+
+def test_trace(tmp_path: Path) -> None:
+    trace = tmp_path / "trace.jsonl"
+    result = qnetc("run", "examples/teleport.qnet", "--shots", "8", "--trace", str(trace))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert [r["event"] for r in records].count("send") == 3
+    first = records[0]
+    assert first["run"] == "teleport" and first["shots"] == [0, 8] and first["t_ps"] == 0
+    arrivals = [r["t_ps"] for r in records if r["event"] == "recv"]
+    assert arrivals == sorted(arrivals)
