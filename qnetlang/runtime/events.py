@@ -57,7 +57,6 @@ class Environment:
         processed = 0
         while heap:
             if until is not None and heap[0][0] > until:
-                self.now = until
                 break
             time, _, sequence, callback, args = pop(heap)
             if cancelled and sequence in cancelled:
@@ -66,6 +65,8 @@ class Environment:
             self.now = time
             processed += 1
             callback(*args)
+        if until is not None:
+            self.now = max(self.now, until)
         self.processed += processed
 
     @property
