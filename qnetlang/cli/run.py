@@ -14,6 +14,7 @@ from qnetlang.cli.common import (EXIT_ERRORS, EXIT_OK, Reporter, UsageError,
                                  module_options)
 from qnetlang.pipeline import CheckResult
 from qnetlang.quantum import ENGINE_NAMES
+from qnetlang.runtime.events import format_seconds
 
 if TYPE_CHECKING:
     from qnetlang.runtime.runner import RunResult
@@ -128,13 +129,6 @@ def table(result: RunResult) -> str:
                          f"{summary.n:>7}  {counts}")
     else:
         lines.append("  (no reports)")
-    lines.append(f"  simulated time per shot {_duration(result.sim_time_s)}, "
+    lines.append(f"  simulated time per shot {format_seconds(result.sim_time_s)}, "
                  f"{result.events:,} events, {result.wall_s:.2f} s")
     return "\n".join(lines) + "\n"
-
-
-def _duration(seconds: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
-        if seconds >= scale:
-            return f"{seconds / scale:.4g} {unit}"
-    return "0 s"

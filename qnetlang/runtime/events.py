@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 PICOSECONDS = 10 ** 12
 
@@ -24,6 +25,14 @@ def to_ps(seconds: float) -> int:
 
 def to_seconds(picoseconds: int) -> float:
     return picoseconds / PICOSECONDS
+
+
+def format_seconds(seconds: float) -> str:
+    """A duration in the largest unit that keeps it at least 1: `146.9 us`."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9), ("ps", 1e-12)):
+        if seconds >= scale:
+            return f"{seconds / scale:.6g} {unit}"
+    return "0 s"
 
 
 class Environment:

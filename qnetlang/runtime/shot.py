@@ -29,7 +29,7 @@ from qnetlang.ir.evaluate import EvaluationError, evaluate
 from qnetlang.quantum import noise
 from qnetlang.quantum.engine import Engine
 from qnetlang.quantum.gates import BELL
-from qnetlang.runtime.events import Environment, to_ps, to_seconds
+from qnetlang.runtime.events import Environment, format_seconds, to_ps, to_seconds
 from qnetlang.runtime.values import (Mask, batch_operations, first, merge, positions, put,
                                      uniform)
 from qnetlang.source import Span
@@ -86,14 +86,6 @@ def noisy(run: ir.Run) -> bool:
                for c in run.network.channels)
 
 
-def _time(picoseconds: int) -> str:
-    seconds = to_seconds(picoseconds)
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
-        if seconds >= scale:
-            return f"{seconds / scale:.6g} {unit}"
-    return f"{picoseconds} ps"
-
-
 _EVERY_SHOT = batch_operations(None)
 
 
@@ -139,7 +131,7 @@ class Shot:
     def failure(self, process: _Process, code: str, message: str, span: Span | None,
                 **extra: Any) -> RuntimeFailure:
         note = Note(f"in run `{self.run.name}`, role `{process.role.name}` on node "
-                    f"`{process.role.node}`, at simulated time {_time(self.env.now)}")
+                    f"`{process.role.node}`, at simulated time {format_seconds(to_seconds(self.env.now))}")
         notes = [note, *extra.pop("notes", [])]
         return RuntimeFailure(Diagnostic.error(code, message, span, notes=notes, **extra))
 

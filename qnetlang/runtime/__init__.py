@@ -1,0 +1,1 @@
+"""The simulator: the discrete-event core, batches of shots, and their statistics."""
