@@ -49,6 +49,8 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "max": lambda *xs: np.maximum.reduce(np.broadcast_arrays(*xs)),
     "len": lambda x: np.asarray(x).shape[-1],
     "sum": lambda x: np.asarray(x).sum(axis=-1),
+    # Not a function of the language: the compiler's choice between two paths' values.
+    "select": lambda condition, yes, no: np.where(condition, yes, no),
 }
 
 
@@ -92,7 +94,7 @@ def batch_operations(mask: Mask) -> Operations:
     def builtin(name: str, args: list[Any]) -> Any:
         with np.errstate(all="ignore"):
             result = _FUNCTIONS[name](*args)
-        if name not in ("len", "sum"):
+        if name not in ("len", "sum", "select"):
             _check(~np.isfinite(np.asarray(result, dtype=float)), mask,
                    f"{name} of a value outside its domain")
         return result

@@ -1,0 +1,95 @@
+"""One circuit for a whole multi-party protocol, before it becomes qiskit or OpenQASM.
+
+Qubits and classical bits are numbered globally and labelled with their owner
+(`alice.psi`, `bob.m0`). An operation may carry a condition: a boolean
+expression over classical bits, written with the IR's expressions whose
+variables are the bits `c0`, `c1`, ... Reports are expressions over the same
+bits, evaluated for every shot from the bits the circuit produces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from qnetlang.ir import nodes as ir
+from qnetlang.source import Span
+
+NOISE = frozenset({"depolarizing", "dephasing"})
+
+
+def bit(index: int) -> ir.Var:
+    return ir.Var(f"c{index}")
+
+
+def bit_index(var: ir.Var) -> int:
+    return int(var.name[1:])
+
+
+@dataclass
+class Op:
+    """A gate of the language, `measure` (into `bit`), `reset`, or a noise channel."""
+
+    name: str
+    qubits: list[int]
+    params: list[float] = field(default_factory=list)
+    bit: int | None = None
+    condition: Any = True  # True, or an ir.Expr over bits
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass
+class Report:
+    name: str
+    value: Any  # a constant or an ir.Expr over bits
+    condition: Any = True
+
+
+@dataclass
+class Circuit:
+    qubits: list[str] = field(default_factory=list)
+    bits: list[str] = field(default_factory=list)
+    ops: list[Op] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
+    weight: float = 1.0  # its share of the shots, for one combination of random choices
+    choices: tuple[int, ...] = ()
+    warnings: list[str] = field(default_factory=list)
+
+    def new_qubit(self, label: str) -> int:
+        self.qubits.append(label)
+        return len(self.qubits) - 1
+
+    def new_bit(self, label: str) -> int:
+        self.bits.append(label)
+        return len(self.bits) - 1
+
+    @property
+    def depth(self) -> int:
+        """Layers of operations, each qubit and each bit used once per layer."""
+        level: dict[tuple[str, int], int] = {}
+        depth = 0
+        for op in self.ops:
+            wires = [("q", q) for q in op.qubits]
+            if op.bit is not None:
+                wires.append(("c", op.bit))
+            if op.condition is not True:
+                wires += [("c", b) for b in condition_bits(op.condition)]
+            layer = 1 + max((level.get(w, 0) for w in wires), default=0)
+            for wire in wires:
+                level[wire] = layer
+            depth = max(depth, layer)
+        return depth
+
+
+def condition_bits(expr: Any) -> list[int]:
+    """The bits an expression reads."""
+    if isinstance(expr, ir.Var):
+        return [bit_index(expr)]
+    found: list[int] = []
+    for name in ("left", "right", "operand"):
+        child = getattr(expr, name, None)
+        if child is not None:
+            found += condition_bits(child)
+    for child in getattr(expr, "args", []) or getattr(expr, "items", []):
+        found += condition_bits(child)
+    return found

@@ -1,0 +1,479 @@
+"""Ownership-transfer lowering: a run's roles walked together in causal order
+become one circuit.
+
+Each role keeps a local register of units (its qubit slots), each holding a
+global qubit index. A local operation on a unit acts on its global qubit; a
+measurement records which classical bit holds its outcome; sending a qubit
+moves its global index from the sender's unit (cleared) to the receiver's —
+a change of owner, not of position. Classical values are symbolic: an
+expression over the measurement bits, so that a receiver's `if` on a
+received bit becomes a classically controlled gate.
+
+Where a branch depends on a measured value, both paths are compiled, each
+under its condition (the conjunction of the branch conditions that lead to
+it), and merge where they meet; a variable assigned differently on the two
+paths becomes a selection. A path that only some outcomes take may not send,
+receive, allocate, end the role or loop back: such a protocol is outside the
+compilable subset, and the error points at the construct.
+
+`random()` becomes either a quantum coin (an ancilla put in |+> and measured)
+or, with randomness="enumerate", one circuit per combination of choices,
+each weighted by its probability.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from qnetlang.compiler.circuit import Circuit, Op, Report, bit
+from qnetlang.diagnostics import Diagnostic
+from qnetlang.ir import nodes as ir
+from qnetlang.ir.evaluate import (EvaluationError, Operations, apply_binary, apply_builtin,
+                                  apply_unary, evaluate)
+from qnetlang.source import Span
+
+MAX_STEPS = 5_000_000
+MAX_CHOICES = 12  # random bits enumerated at most (4,096 circuits)
+RANDOMNESS = ("coin", "enumerate")
+_PREPARE = {"0": [], "1": ["x"], "+": ["h"], "-": ["x", "h"], "+i": ["h", "s"],
+            "-i": ["h", "sdg"]}
+_BASIS = {"x": [("h", ())], "y": [("sdg", ()), ("h", ())], "z": []}
+
+COMPILE_CODE = "E1001"  # outside the compilable subset
+
+
+class CompileError(Exception):
+    def __init__(self, message: str, span: Span | None, help: str | None = None) -> None:
+        super().__init__(message)
+        self.diagnostic = Diagnostic.error(COMPILE_CODE, message, span, help=help)
+
+
+class _NeedChoice(Exception):
+    """Enumeration met one more random choice than it was given."""
+
+
+def _symbolic(value: Any) -> bool:
+    if isinstance(value, ir.Expr):
+        return True
+    if isinstance(value, (tuple, list)):
+        return any(_symbolic(v) for v in value)
+    return False
+
+
+def _lift(value: Any) -> ir.Expr:
+    if isinstance(value, ir.Expr):
+        return value
+    if isinstance(value, (tuple, list)) and _symbolic(value):
+        raise EvaluationError("a tuple or array of measured values cannot be combined")
+    return ir.Const(value)
+
+
+def _binary(op: str, left: Any, right: Any) -> Any:
+    if _symbolic(left) or _symbolic(right):
+        return _simplify(op, left, right)
+    return apply_binary(op, left, right)
+
+
+def _simplify(op: str, left: Any, right: Any) -> Any:
+    """A symbolic operation, without the constants that leave it unchanged (`0 ^ m` is m)."""
+    if not _symbolic(left):
+        left, right = right, left
+        if op not in ("^", "&", "|", "&&", "||", "+", "*", "==", "!="):
+            return ir.Binary(op, _lift(right), _lift(left))
+    if not _symbolic(right) and isinstance(right, (bool, int)):
+        constant = int(right)
+        if op in ("^", "|", "||", "+", "-") and constant == 0:
+            return left
+        if op in ("&", "&&", "*") and constant == 1:
+            return left
+        if op in ("&", "&&", "*") and constant == 0:
+            return 0
+        if op in ("|", "||") and constant == 1:
+            return 1
+        if op == "^" and constant == 1:
+            return ir.Unary("!", left)
+    return ir.Binary(op, _lift(left), _lift(right))
+
+
+def _unary(op: str, operand: Any) -> Any:
+    return ir.Unary(op, _lift(operand)) if _symbolic(operand) else apply_unary(op, operand)
+
+
+def _builtin(name: str, args: list[Any]) -> Any:
+    if any(_symbolic(a) for a in args):
+        return ir.Builtin(name, [_lift(a) for a in args])
+    return apply_builtin(name, args)
+
+
+def _element(container: Any, index: Any) -> Any:
+    if _symbolic(index):
+        raise EvaluationError("an index that depends on a measured value")
+    if isinstance(container, ir.Expr):
+        return ir.Index(container, ir.Const(index))
+    return container[int(index)]
+
+
+SYMBOLIC = Operations(_binary, _unary, _builtin, _element, list)
+
+
+def _conjunction(literals: tuple[tuple[ir.Expr, bool], ...]) -> Any:
+    condition: Any = True
+    for expr, holds in literals:
+        term = expr if holds else ir.Unary("!", expr)
+        condition = term if condition is True else ir.Binary("&&", condition, term)
+    return condition
+
+
+@dataclass
+class _Thread:
+    pc: int
+    literals: tuple[tuple[ir.Expr, bool], ...] = ()
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def condition(self) -> Any:
+        return _conjunction(self.literals)
+
+
+class _Role:
+    def __init__(self, role: ir.Role) -> None:
+        self.role = role
+        self.threads = [_Thread(0)]
+        self.units: dict[tuple[str, int], int] = {}
+        self.done = False
+
+
+class _Walk:
+    def __init__(self, run: ir.Run, randomness: str, choices: tuple[int, ...]) -> None:
+        self.run = run
+        self.randomness = randomness
+        self.choices = choices
+        self.used = 0
+        self.circuit = Circuit(choices=choices, weight=0.5 ** len(choices))
+        self.roles = {name: _Role(role) for name, role in run.roles.items()}
+        self.queues: dict[tuple[str, str, str], deque[Any]] = {}
+        self.steps = 0
+        self.noted: set[str] = set()
+
+    def warn(self, text: str) -> None:
+        if text not in self.noted:
+            self.noted.add(text)
+            self.circuit.warnings.append(text)
+
+    # ---------------------------------------------------------------- scheduling
+
+    def go(self) -> Circuit:
+        self.memory_warnings()
+        while True:
+            moved = False
+            for state in self.roles.values():
+                if not state.done:
+                    moved |= self.advance(state)
+            if moved:
+                continue
+            if not self.time_out():
+                break
+        stuck = [s for s in self.roles.values() if not s.done]
+        if stuck:
+            instr = stuck[0].role.code[stuck[0].threads[0].pc]
+            raise CompileError(f"role `{stuck[0].role.name}` waits for a message that never "
+                               "comes", instr.span)
+        return self.circuit
+
+    def time_out(self) -> bool:
+        for state in self.roles.values():
+            if state.done:
+                continue
+            instr = state.role.code[state.threads[0].pc]
+            if isinstance(instr, ir.Recv) and instr.on_timeout is not None:
+                state.threads[0].pc = instr.on_timeout
+                return True
+        return False
+
+    def memory_warnings(self) -> None:
+        for node in self.run.network.nodes.values():
+            if node.memory.t1 or node.memory.t2 or node.memory.params.get("depolarizing_time"):
+                self.warn(f"the memory decoherence of node `{node.name}` is not in the circuit")
+        for channel in self.run.network.channels:
+            if channel.kind == "quantum" and channel.total_loss > 0:
+                self.warn(f"the photon loss of channel `{channel.id}` is not in the circuit")
+
+    def advance(self, state: _Role) -> bool:
+        moved = False
+        code = state.role.code
+        while not state.done:
+            self.steps += 1
+            if self.steps > MAX_STEPS:
+                raise CompileError(f"run `{self.run.name}` is too long to compile "
+                                   f"({MAX_STEPS:,} steps)", self.run.span)
+            thread = state.threads[0]
+            if not self.step(state, thread, code[thread.pc]):
+                return moved
+            moved = True
+            self.reunite(state)
+        return moved
+
+    def reunite(self, state: _Role) -> None:
+        state.threads.sort(key=lambda t: t.pc)
+        merged: list[_Thread] = []
+        for thread in state.threads:
+            if merged and merged[-1].pc == thread.pc:
+                merged[-1] = _merge(merged[-1], thread)
+            else:
+                merged.append(thread)
+        state.threads = merged
+
+    # ---------------------------------------------------------------- values
+
+    def value(self, state: _Role, thread: _Thread, expr: ir.Expr) -> Any:
+        try:
+            return evaluate(expr, lambda var: self.read(thread, var), self.call, SYMBOLIC)
+        except EvaluationError as error:
+            raise CompileError(f"cannot compile this: {error}", expr.span) from None
+
+    def read(self, thread: _Thread, var: ir.Var) -> Any:
+        value = thread.values[var.name]
+        if var.index is None:
+            return value
+        index = evaluate(var.index, lambda v: self.read(thread, v), self.call, SYMBOLIC)
+        return _element(value, index)
+
+    def call(self, builtin: ir.Builtin) -> Any:
+        raise EvaluationError(f"`{builtin.name}` is only known in the simulator")
+
+    def store(self, state: _Role, thread: _Thread, var: ir.Var, value: Any) -> None:
+        if var.index is None:
+            thread.values[var.name] = value
+            return
+        index = self.value(state, thread, var.index)
+        if _symbolic(index):
+            raise CompileError("an index that depends on a measured value cannot be compiled",
+                               var.span)
+        items = list(thread.values[var.name])
+        items[int(index)] = value
+        thread.values[var.name] = items
+
+    def unit(self, state: _Role, thread: _Thread, unit: ir.Unit) -> tuple[str, int]:
+        if unit.index is None:
+            return (unit.name, -1)
+        index = self.value(state, thread, unit.index)
+        if _symbolic(index):
+            raise CompileError("a qubit index that depends on a measured value cannot be "
+                               "compiled", unit.span)
+        return (unit.name, int(index))
+
+    def qubit(self, state: _Role, thread: _Thread, unit: ir.Unit) -> int:
+        return state.units[self.unit(state, thread, unit)]
+
+    def emit(self, name: str, qubits: list[int], thread: _Thread, span: Span | None,
+             params: list[float] | None = None, bit_index: int | None = None) -> None:
+        self.circuit.ops.append(Op(name, qubits, params or [], bit_index, thread.condition,
+                                   span))
+
+    def everyone(self, thread: _Thread, instr: ir.Instr, what: str) -> None:
+        if thread.literals:
+            raise CompileError(f"{what} on a path that depends on a measured value cannot be "
+                               "compiled", instr.span,
+                               help="only gates, measurements and classical computation may "
+                                    "depend on measured values in a compiled protocol")
+
+    # ---------------------------------------------------------------- instructions
+
+    def step(self, state: _Role, thread: _Thread, instr: ir.Instr) -> bool:
+        role = state.role.name
+        if isinstance(instr, ir.Recv):
+            return self.receive(state, thread, instr)
+        if isinstance(instr, ir.Jump):
+            if instr.target <= thread.pc and thread.literals:
+                raise CompileError("a loop that depends on a measured value cannot be "
+                                   "compiled", instr.span)
+            thread.pc = instr.target
+            return True
+        thread.pc += 1
+        if isinstance(instr, ir.Alloc):
+            self.everyone(thread, instr, "declaring a qubit")
+            slot = self.unit(state, thread, instr.unit)
+            label = f"{role}.{slot[0].split('#')[0]}" + (f"[{slot[1]}]" if slot[1] >= 0 else "")
+            qubit = self.circuit.new_qubit(label)
+            state.units[slot] = qubit
+            for gate in _PREPARE[instr.state]:
+                self.emit(gate, [qubit], thread, instr.span)
+        elif isinstance(instr, ir.Gate):
+            params = [self.value(state, thread, p) for p in instr.params]
+            if any(_symbolic(p) for p in params):
+                raise CompileError(f"the angle of `{instr.name}` depends on a measured value "
+                                   "and cannot be compiled", instr.span)
+            self.emit(instr.name, [self.qubit(state, thread, u) for u in instr.units], thread,
+                      instr.span, [float(p) for p in params])
+        elif isinstance(instr, ir.Measure):
+            self.measure(state, thread, instr)
+        elif isinstance(instr, ir.Reset):
+            self.emit("reset", [self.qubit(state, thread, instr.unit)], thread, instr.span)
+        elif isinstance(instr, ir.Assign):
+            self.store(state, thread, instr.target, self.value(state, thread, instr.value))
+        elif isinstance(instr, ir.Random):
+            self.store(state, thread, instr.target, self.random(state, thread, instr))
+        elif isinstance(instr, ir.Send):
+            self.everyone(thread, instr, "sending")
+            self.send(state, thread, instr)
+        elif isinstance(instr, ir.Report):
+            self.circuit.reports.append(Report(instr.name, self.value(state, thread,
+                                                                      instr.value),
+                                               thread.condition))
+        elif isinstance(instr, ir.Assert):
+            if not _symbolic(self.value(state, thread, instr.condition)) and \
+                    not self.value(state, thread, instr.condition):
+                raise CompileError(instr.message or "assertion failed", instr.span)
+        elif isinstance(instr, ir.Branch):
+            self.branch(state, thread, instr)
+        elif isinstance(instr, ir.Halt):
+            self.everyone(thread, instr, "ending the role")
+            state.done = True
+            return False
+        elif isinstance(instr, ir.Wait):
+            pass  # a circuit has no clock; the waits only order events, kept by causality
+        return True
+
+    def measure(self, state: _Role, thread: _Thread, instr: ir.Measure) -> None:
+        qubit = self.qubit(state, thread, instr.unit)
+        change = self.basis(state, thread, instr)
+        for name, params in change:
+            self.emit(name, [qubit], thread, instr.span, list(params))
+        index = self.circuit.new_bit(f"{state.role.name}.{instr.target.name.split('#')[0]}")
+        self.emit("measure", [qubit], thread, instr.span, bit_index=index)
+        for name, params in reversed(change):
+            inverse = {"h": "h", "s": "sdg", "sdg": "s"}.get(name)
+            if inverse is not None:
+                self.emit(inverse, [qubit], thread, instr.span)
+            else:
+                self.emit(name, [qubit], thread, instr.span, [-p for p in params])
+        self.store(state, thread, instr.target, bit(index))
+
+    def basis(self, state: _Role, thread: _Thread, instr: ir.Measure) -> list[tuple[str, tuple]]:
+        """Gates that turn the basis into Z (measuring Z then means measuring the basis)."""
+        if instr.basis in _BASIS:
+            return _BASIS[instr.basis]
+        angle = self.value(state, thread, instr.angle) if instr.angle is not None else 0.0
+        if _symbolic(angle):
+            raise CompileError("a measurement angle that depends on a measured value cannot "
+                               "be compiled", instr.span)
+        angle = float(angle)
+        if instr.basis == "xy":
+            return [("rz", (-angle,)), ("h", ())]
+        if instr.basis == "yz":
+            return [("rx", (-angle,))]
+        return [("ry", (-angle,))]
+
+    def random(self, state: _Role, thread: _Thread, instr: ir.Random) -> Any:
+        if instr.kind != "bit":
+            raise CompileError("`uniform()` has no circuit form", instr.span,
+                               help="use random bits, e.g. compare several `random()` bits")
+        if self.randomness == "enumerate":
+            if self.used >= len(self.choices):
+                raise _NeedChoice
+            choice = self.choices[self.used]
+            self.used += 1
+            return choice
+        coin = self.circuit.new_qubit(f"{state.role.name}.coin")
+        index = self.circuit.new_bit(f"{state.role.name}.coin")
+        self.circuit.ops.append(Op("h", [coin], span=instr.span))
+        self.circuit.ops.append(Op("measure", [coin], bit=index, span=instr.span))
+        return bit(index)
+
+    def send(self, state: _Role, thread: _Thread, instr: ir.Send) -> None:
+        key = (state.role.name, instr.dest, instr.kind)
+        if instr.kind == "classical":
+            self.queues.setdefault(key, deque()).append(self.value(state, thread, instr.value))
+            return
+        qubits = [state.units.pop(self.unit(state, thread, u)) for u in instr.units]
+        channel = self.run.network.channel(state.role.node, self.run.roles[instr.dest].node,
+                                           "quantum") if instr.channel else None
+        if channel is not None:
+            for name in ("depolarizing", "dephasing"):
+                probability = channel.params.get(name)
+                if probability:
+                    for qubit in qubits:
+                        self.circuit.ops.append(Op(name, [qubit], [float(probability)],
+                                                   span=instr.span))
+        self.queues.setdefault(key, deque()).append(qubits)
+
+    def receive(self, state: _Role, thread: _Thread, instr: ir.Recv) -> bool:
+        self.everyone(thread, instr, "receiving")
+        queue = self.queues.get((instr.source, state.role.name, instr.kind))
+        if not queue:
+            return False
+        payload = queue.popleft()
+        thread.pc += 1
+        if instr.kind == "quantum":
+            for unit, qubit in zip(instr.targets, payload, strict=True):
+                assert isinstance(unit, ir.Unit)
+                state.units[self.unit(state, thread, unit)] = qubit
+            return True
+        items = [payload] if len(instr.targets) == 1 else list(payload)
+        for target, item in zip(instr.targets, items, strict=True):
+            assert isinstance(target, ir.Var)
+            self.store(state, thread, target, item)
+        return True
+
+    def branch(self, state: _Role, thread: _Thread, instr: ir.Branch) -> None:
+        condition = self.value(state, thread, instr.condition)
+        if not _symbolic(condition):
+            if not condition:
+                thread.pc = instr.otherwise
+            return
+        if instr.loop:
+            raise CompileError("a loop whose condition depends on a measured value cannot be "
+                               "compiled", instr.span, help="loops need bounds known before "
+                                                            "the protocol runs")
+        other = _Thread(instr.otherwise, thread.literals + ((condition, False),),
+                        dict(thread.values))
+        thread.literals = thread.literals + ((condition, True),)
+        state.threads.append(other)
+
+
+def _merge(a: _Thread, b: _Thread) -> _Thread:
+    """Two paths meeting again: the values they disagree on become selections."""
+    if len(a.literals) == len(b.literals) and a.literals[:-1] == b.literals[:-1] and \
+            a.literals[-1][0] is b.literals[-1][0]:
+        literals = a.literals[:-1]
+        chooser, first_holds = a.literals[-1]
+    else:
+        literals = ((ir.Binary("||", _lift(a.condition), _lift(b.condition)), True),)
+        chooser, first_holds = _lift(a.condition), True
+    yes, no = (a, b) if first_holds else (b, a)
+    values = {}
+    for name in a.values.keys() | b.values.keys():
+        left, right = yes.values.get(name), no.values.get(name)
+        if left is right or (not _symbolic(left) and not _symbolic(right) and left == right):
+            values[name] = left
+        elif isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
+            values[name] = type(left)(_select(chooser, x, y) for x, y in zip(left, right,
+                                                                             strict=True))
+        else:
+            values[name] = _select(chooser, left, right)
+    return _Thread(a.pc, literals, values)
+
+
+def _select(condition: ir.Expr, yes: Any, no: Any) -> Any:
+    if yes is no:
+        return yes
+    return ir.Builtin("select", [condition, _lift(yes), _lift(no)])
+
+
+def lower_run(run: ir.Run, randomness: str = "coin") -> list[Circuit]:
+    """The circuits of a run: one, or one per combination of random choices."""
+    pending: list[tuple[int, ...]] = [()]
+    circuits = []
+    while pending:
+        choices = pending.pop()
+        try:
+            circuits.append(_Walk(run, randomness, choices).go())
+        except _NeedChoice:
+            if len(choices) >= MAX_CHOICES:
+                raise CompileError(f"more than {MAX_CHOICES} random choices to enumerate",
+                                   run.span, help="use --randomness coin") from None
+            pending += [choices + (1,), choices + (0,)]
+    circuits.sort(key=lambda c: c.choices)
+    return circuits

@@ -1,0 +1,225 @@
+"""Circuits as qiskit QuantumCircuits: the dynamic form, and the deferred (standard) form.
+
+The dynamic form keeps mid-circuit measurements and puts each conditioned
+operation in an `if` on a classical expression over the bits. The deferred
+form has no classical control: each measurement copies its qubit onto a
+fresh ancilla with a CNOT (measured at the end), each reset swaps its qubit's
+state out onto a fresh ancilla, and each condition is computed into an
+ancilla with reversible logic (XOR by CNOTs, AND by Toffolis) that then
+controls the gate — for every gate of the language, through its controlled form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
+from qiskit.circuit import Gate, library
+from qiskit.circuit.classical import expr
+
+from qnetlang.compiler.circuit import NOISE, Circuit, Op, bit_index
+from qnetlang.compiler.lower import CompileError
+from qnetlang.ir import nodes as ir
+
+_GATES: dict[str, Any] = {
+    "i": library.IGate, "x": library.XGate, "y": library.YGate, "z": library.ZGate,
+    "h": library.HGate, "s": library.SGate, "sdg": library.SdgGate, "t": library.TGate,
+    "tdg": library.TdgGate, "sx": library.SXGate, "sxdg": library.SXdgGate,
+    "rx": library.RXGate, "ry": library.RYGate, "rz": library.RZGate, "p": library.PhaseGate,
+    "u": library.UGate, "cx": library.CXGate, "cy": library.CYGate, "cz": library.CZGate,
+    "ch": library.CHGate, "swap": library.SwapGate, "crx": library.CRXGate,
+    "cry": library.CRYGate, "crz": library.CRZGate, "cp": library.CPhaseGate,
+    "ccx": library.CCXGate, "cswap": library.CSwapGate,
+}
+
+
+def gate(op: Op) -> Gate:
+    return _GATES[op.name](*op.params)
+
+
+def noise_error(op: Op) -> Any:
+    from qiskit_aer.noise import depolarizing_error, pauli_error
+
+    probability = op.params[0]
+    if op.name == "depolarizing":
+        return depolarizing_error(probability, 1)
+    return pauli_error([("Z", probability), ("I", 1 - probability)])
+
+
+def dynamic(circuit: Circuit, noise: bool = False) -> QuantumCircuit:
+    """The circuit with mid-circuit measurements and classical control (OpenQASM 3)."""
+    qubits = QuantumRegister(len(circuit.qubits), "q")
+    bits = ClassicalRegister(max(len(circuit.bits), 1), "c")
+    qc = QuantumCircuit(qubits, bits, name="protocol")
+    for op in circuit.ops:
+        if op.name in NOISE:
+            if noise:
+                qc.append(noise_error(op), [qubits[op.qubits[0]]])
+            continue
+        if op.condition is True:
+            _append(qc, op, qubits, bits)
+        else:
+            with qc.if_test(_expr(op.condition, bits)):
+                _append(qc, op, qubits, bits)
+    return qc
+
+
+def _append(qc: QuantumCircuit, op: Op, qubits: QuantumRegister,
+            bits: ClassicalRegister) -> None:
+    targets = [qubits[q] for q in op.qubits]
+    if op.name == "measure":
+        qc.measure(targets[0], bits[op.bit])
+    elif op.name == "reset":
+        qc.reset(targets[0])
+    else:
+        qc.append(gate(op), targets)
+
+
+def _expr(condition: Any, bits: ClassicalRegister) -> Any:
+    """A classical expression of qiskit for a condition over bits."""
+    if isinstance(condition, ir.Var):
+        return expr.lift(bits[bit_index(condition)])
+    if isinstance(condition, ir.Const):
+        return expr.lift(bool(condition.value))
+    if isinstance(condition, ir.Unary) and condition.op == "!":
+        return expr.logic_not(_expr(condition.operand, bits))
+    if isinstance(condition, ir.Binary):
+        if condition.op in ("==", "!="):
+            left, right = condition.left, condition.right
+            if isinstance(left, ir.Const):
+                left, right = right, left
+            if isinstance(right, ir.Const):
+                value = _expr(left, bits)
+                holds = bool(right.value) == (condition.op == "==")
+                return value if holds else expr.logic_not(value)
+            difference = expr.bit_xor(_expr(left, bits), _expr(right, bits))
+            return difference if condition.op == "!=" else expr.logic_not(difference)
+        combine = {"&&": expr.logic_and, "||": expr.logic_or, "&": expr.bit_and,
+                   "|": expr.bit_or, "^": expr.bit_xor}.get(condition.op)
+        if combine is not None:
+            return combine(_expr(condition.left, bits), _expr(condition.right, bits))
+    raise CompileError("this condition is not a function of measured bits that a circuit can "
+                       "test", condition.span)
+
+
+class _Deferred:
+    def __init__(self, circuit: Circuit, noise: bool) -> None:
+        self.circuit = circuit
+        self.noise = noise
+        self.data = QuantumRegister(len(circuit.qubits), "q")
+        self.qc = QuantumCircuit(self.data, name="deferred")
+        self.records: dict[int, Any] = {}  # bit -> the ancilla holding its outcome
+        self.count = 0
+
+    def ancilla(self) -> Any:
+        register = QuantumRegister(1, f"a{self.count}")
+        self.count += 1
+        self.qc.add_register(register)
+        return register[0]
+
+    def build(self) -> QuantumCircuit:
+        for op in self.circuit.ops:
+            if op.name in NOISE:
+                if self.noise:
+                    self.qc.append(noise_error(op), [self.data[op.qubits[0]]])
+                continue
+            control = self.control(op.condition)
+            if control is False:
+                continue
+            targets = [self.data[q] for q in op.qubits]
+            if op.name == "measure":
+                record = self.ancilla()
+                self.controlled(library.CXGate(), control, [targets[0], record])
+                self.records[op.bit] = record  # type: ignore[index]
+            elif op.name == "reset":
+                spare = self.ancilla()
+                self.controlled(library.SwapGate(), control, [targets[0], spare])
+            else:
+                self.controlled(gate(op), control, targets)
+        bits = ClassicalRegister(max(len(self.circuit.bits), 1), "c")
+        self.qc.add_register(bits)
+        for index, record in sorted(self.records.items()):
+            self.qc.measure(record, bits[index])
+        return self.qc
+
+    def controlled(self, operation: Gate, control: Any, targets: list[Any]) -> None:
+        if control is None:
+            self.qc.append(operation, targets)
+        else:
+            self.qc.append(operation.control(1), [control, *targets])
+
+    def combine(self, op: str, a: Any, b: Any, condition: Any) -> Any:
+        """The qubit holding `a op b`, where either may be a constant (None: true)."""
+        known_a, known_b = _constant(a), _constant(b)
+        if op in ("&", "&&"):
+            if known_a is False or known_b is False:
+                return False
+            if known_a or known_b:
+                return b if known_a else a
+        elif op in ("|", "||"):
+            if known_a or known_b:
+                return None
+            if known_a is False or known_b is False:
+                return b if known_a is False else a
+        elif op != "^":
+            raise CompileError(f"`{op}` cannot be computed on qubits", condition.span)
+        result = self.ancilla()
+        if op == "^":
+            for source, known in ((a, known_a), (b, known_b)):
+                if known is None:
+                    self.qc.cx(source, result)
+                elif known:
+                    self.qc.x(result)
+        elif op in ("&", "&&"):
+            self.qc.ccx(a, b, result)
+        else:
+            self.qc.cx(a, result)
+            self.qc.cx(b, result)
+            self.qc.ccx(a, b, result)
+        return result
+
+    def control(self, condition: Any) -> Any:
+        """The qubit that holds the condition (None: always; False: never)."""
+        if condition is True:
+            return None
+        if isinstance(condition, ir.Var):
+            return self.records[bit_index(condition)]
+        if isinstance(condition, ir.Const):
+            return None if condition.value else False
+        if isinstance(condition, ir.Unary) and condition.op == "!":
+            inner = self.control(condition.operand)
+            known = _constant(inner)
+            if known is not None:
+                return False if known else None
+            result = self.ancilla()
+            self.qc.x(result)
+            self.qc.cx(inner, result)
+            return result
+        if isinstance(condition, ir.Binary):
+            if condition.op in ("==", "!="):
+                left, right = condition.left, condition.right
+                if isinstance(left, ir.Const):
+                    left, right = right, left
+                if isinstance(right, ir.Const):
+                    holds = bool(right.value) == (condition.op == "==")
+                    return self.control(left if holds else ir.Unary("!", left))
+                xor = ir.Binary("^", left, right)
+                return self.control(xor if condition.op == "!=" else ir.Unary("!", xor))
+            return self.combine(condition.op, self.control(condition.left),
+                                self.control(condition.right), condition)
+        raise CompileError("this condition is not a function of measured bits that a circuit "
+                           "can test", getattr(condition, "span", None))
+
+
+def _constant(control: Any) -> bool | None:
+    """True or False for a constant control (None means always), else None."""
+    if control is None:
+        return True
+    if control is False:
+        return False
+    return None
+
+
+def deferred(circuit: Circuit, noise: bool = False) -> QuantumCircuit:
+    """The standard circuit: unitary, with every measurement at the end (OpenQASM 2)."""
+    return _Deferred(circuit, noise).build()
