@@ -80,16 +80,26 @@ class Reporter:
         self.json = args.error_format == "json"
         self.color = use_color(sys.stderr, args.color)
         self.printed: list[Diagnostic] = []
+        self.sources: dict[str, SourceFile] = {}
 
     def report(self, result: CheckResult) -> None:
-        renderer = HumanRenderer(result.sources or {result.source.name: result.source},
-                                 color=self.color)
+        self.sources = result.sources or {result.source.name: result.source}
+        renderer = HumanRenderer(self.sources, color=self.color)
         for diagnostic in result.diagnostics:
             self.printed.append(diagnostic)
             if self.json:
                 print(render_json(diagnostic), flush=False)
             else:
                 sys.stderr.write(renderer.render(diagnostic) + "\n")
+
+    def report_diagnostic(self, diagnostic: Diagnostic, sources: dict | None = None) -> None:
+        """A diagnostic of a later stage (running, compiling), rendered like the others."""
+        self.printed.append(diagnostic)
+        if self.json:
+            print(render_json(diagnostic), flush=False)
+        else:
+            renderer = HumanRenderer(sources or self.sources, color=self.color)
+            sys.stderr.write(renderer.render(diagnostic) + "\n")
 
     def finish(self) -> None:
         if not self.json:

@@ -1,6 +1,9 @@
 """`qnetc compile FILE --target T`: the checked program in another form.
 
-Targets so far: `ir`, the intermediate representation as JSON.
+`ir` is the intermediate representation as JSON; `qasm3` the whole protocol
+as one dynamic circuit in OpenQASM 3; `qasm2` the deferred-measurement
+standard circuit in OpenQASM 2; `text` a drawing; `qiskit` a Python snippet
+that builds the circuit. Everything but `ir` needs qiskit (the `compile` extra).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from qnetlang.cli.fmt import write_atomically
 from qnetlang.ir import dump
 from qnetlang.ir import nodes as ir
 
-TARGETS = ("ir",)
+TARGETS = ("ir", "qasm3", "qasm2", "text", "qiskit")
+RANDOMNESS = ("coin", "enumerate")
 
 
 def register(commands: Any) -> None:
@@ -25,13 +29,40 @@ def register(commands: Any) -> None:
         "compile", help="translate a checked program (to its IR)",
         description="Checks a .qnet file and writes it in the chosen form.")
     parser.add_argument("path", metavar="PATH")
-    parser.add_argument("--target", choices=TARGETS, default="ir",
-                        help="ir: the intermediate representation as JSON (docs/ir.md)")
+    parser.add_argument("--target", choices=TARGETS, default="qasm3",
+                        help="qasm3 (default): one dynamic circuit; qasm2: the deferred "
+                             "standard circuit; text: a drawing; qiskit: a Python snippet; "
+                             "ir: the intermediate representation as JSON (docs/ir.md)")
+    add_circuit_options(parser)
     parser.add_argument("--run", metavar="NAME", help="only this run (its label or protocol)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     add_output_options(parser)
     add_module_options(parser)
     parser.set_defaults(handler=run)
+
+
+def add_circuit_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--randomness", choices=RANDOMNESS, default="coin",
+                        help="random() as a quantum coin, an ancilla measured in |+> "
+                             "(default), or one circuit per combination of choices")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reset and reuse measured qubits to make the circuit narrower")
+
+
+def circuits_of(ir_run: ir.Run, args: argparse.Namespace) -> list[Any]:
+    """The run's circuits, as the options ask; warnings on what they leave out."""
+    from qnetlang.compiler.lower import lower_run
+    from qnetlang.compiler.reuse import reuse_qubits
+
+    circuits = lower_run(ir_run, args.randomness)
+    if args.reuse:
+        before = len(circuits[0].qubits)
+        circuits = [reuse_qubits(c) for c in circuits]
+        print(f"qnetc: --reuse: width {before} -> {len(circuits[0].qubits)} qubits",
+              file=sys.stderr)
+    for warning in dict.fromkeys(w for c in circuits for w in c.warnings):
+        print(f"warning: {warning}", file=sys.stderr)
+    return circuits
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,7 +79,12 @@ def run(args: argparse.Namespace) -> int:
             names = ", ".join(r.name for r in program.runs) or "none"
             raise UsageError(f"no run named `{args.run}` (the runs: {names})")
         program = ir.Program(runs)
-    text = dump.dumps(program)
+    if args.target == "ir":
+        text = dump.dumps(program)
+    else:
+        text = _circuits_text(program, args, reporter)
+        if text is None:
+            return EXIT_ERRORS
     if args.output:
         output = Path(args.output)
         if output.exists():
@@ -58,3 +94,32 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _circuits_text(program: ir.Program, args: argparse.Namespace,
+                   reporter: Reporter) -> str | None:
+    from qnetlang.compiler.circuit import NOISE
+    from qnetlang.compiler.emit import banner, emit
+    from qnetlang.compiler.lower import CompileError
+
+    comment = "#" if args.target == "qiskit" else "//"
+    parts = []
+    for ir_run in program.runs:
+        try:
+            circuits = circuits_of(ir_run, args)
+        except CompileError as error:
+            reporter.report_diagnostic(error.diagnostic)
+            reporter.finish()
+            return None
+        if any(op.name in NOISE for c in circuits for op in c.ops) and args.target != "text":
+            print("warning: channel noise has no OpenQASM form; it is left out (it runs with "
+                  "`qnetc run --backend aer`)", file=sys.stderr)
+        for index, circuit in enumerate(circuits):
+            print(f"qnetc: run `{ir_run.name}`: {len(circuit.qubits)} qubits, "
+                  f"{len(circuit.bits)} bits, depth {circuit.depth}, {len(circuit.ops)} "
+                  "operations", file=sys.stderr)
+            header = f"{comment} run `{ir_run.name}`\n"
+            if len(circuits) > 1:
+                header += banner(circuit, index, len(circuits), comment)
+            parts.append(header + emit(circuit, args.target))
+    return "\n".join(parts)

@@ -63,8 +63,10 @@ def run_aer(run: ir.Run, circuits: list[Circuit], *, shots: int, seed: int,
         compiled = transpile(build(circuit, noise=noise), simulator, optimization_level=0,
                              seed_transpiler=circuit_seed)
         memory = simulator.run(compiled, shots=int(count), memory=True).result().get_memory()
-        width = max(len(circuit.bits), 1)
-        bits = np.array([[int(ch) for ch in reversed(record.replace(" ", "")[-width:])]
+        # One register per bit: a record lists them last first, separated by spaces; the
+        # protocol's bits come first, then any the circuit added for its conditions.
+        width = len(circuit.bits)
+        bits = np.array([[int(ch) for ch in reversed(record.replace(" ", ""))][:width]
                          for record in memory], dtype=np.int64).reshape(int(count), width)
         for name, values in reports(circuit, bits).items():
             samples.setdefault(name, []).extend(values)

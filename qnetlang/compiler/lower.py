@@ -27,6 +27,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from qnetlang.codes import Code
 from qnetlang.compiler.circuit import Circuit, Op, Report, bit
 from qnetlang.diagnostics import Diagnostic
 from qnetlang.ir import nodes as ir
@@ -41,13 +42,12 @@ _PREPARE = {"0": [], "1": ["x"], "+": ["h"], "-": ["x", "h"], "+i": ["h", "s"],
             "-i": ["h", "sdg"]}
 _BASIS = {"x": [("h", ())], "y": [("sdg", ()), ("h", ())], "z": []}
 
-COMPILE_CODE = "E1001"  # outside the compilable subset
-
-
 class CompileError(Exception):
+    """A construct outside the compilable subset; carries its diagnostic."""
+
     def __init__(self, message: str, span: Span | None, help: str | None = None) -> None:
         super().__init__(message)
-        self.diagnostic = Diagnostic.error(COMPILE_CODE, message, span, help=help)
+        self.diagnostic = Diagnostic.error(Code.NOT_COMPILABLE, message, span, help=help)
 
 
 class _NeedChoice(Exception):

@@ -11,6 +11,7 @@ controls the gate — for every gate of the language, through its controlled for
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
@@ -46,26 +47,139 @@ def noise_error(op: Op) -> Any:
     return pauli_error([("Z", probability), ("I", 1 - probability)])
 
 
+def _name(label: str, taken: set[str]) -> str:
+    """An OpenQASM identifier for a wire label: `hop[2].keep` becomes `hop_2_keep`."""
+    base = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", label)).strip("_") or "w"
+    if not base[0].isalpha():
+        base = f"w_{base}"
+    name, count = base, 1
+    while name in taken:
+        count += 1
+        name = f"{base}_{count}"
+    taken.add(name)
+    return name
+
+
+def _registers(circuit: Circuit) -> tuple[list[Any], list[Any], QuantumCircuit]:
+    """One register per qubit and per bit, named after its owner (`alice_psi`)."""
+    taken: set[str] = set()
+    qubits = [QuantumRegister(1, _name(label, taken)) for label in circuit.qubits]
+    bits = [ClassicalRegister(1, _name(label, taken)) for label in circuit.bits]
+    qc = QuantumCircuit(*qubits, *bits, name="protocol")
+    return [r[0] for r in qubits], [r[0] for r in bits], qc
+
+
 def dynamic(circuit: Circuit, noise: bool = False) -> QuantumCircuit:
     """The circuit with mid-circuit measurements and classical control (OpenQASM 3)."""
-    qubits = QuantumRegister(len(circuit.qubits), "q")
-    bits = ClassicalRegister(max(len(circuit.bits), 1), "c")
-    qc = QuantumCircuit(qubits, bits, name="protocol")
-    for op in circuit.ops:
-        if op.name in NOISE:
-            if noise:
-                qc.append(noise_error(op), [qubits[op.qubits[0]]])
-            continue
-        if op.condition is True:
-            _append(qc, op, qubits, bits)
-        else:
-            with qc.if_test(_expr(op.condition, bits)):
-                _append(qc, op, qubits, bits)
-    return qc
+    return _Dynamic(circuit, noise).build()
 
 
-def _append(qc: QuantumCircuit, op: Op, qubits: QuantumRegister,
-            bits: ClassicalRegister) -> None:
+class _Dynamic:
+    """Every condition tests one bit, as every OpenQASM 3 reader supports; a compound
+    condition (a parity of outcomes, a conjunction) is first computed onto a fresh
+    qubit by singly conditioned X gates, and that qubit measured into a new bit."""
+
+    def __init__(self, circuit: Circuit, noise: bool) -> None:
+        self.circuit = circuit
+        self.noise = noise
+        self.qubits, self.bits, self.qc = _registers(circuit)
+        self.computed: dict[int, Any] = {}  # id(condition) -> its bit
+        self.count = 0
+
+    def build(self) -> QuantumCircuit:
+        for op in self.circuit.ops:
+            if op.name in NOISE:
+                if self.noise:
+                    self.qc.append(noise_error(op), [self.qubits[op.qubits[0]]])
+                continue
+            if op.condition is True:
+                _append(self.qc, op, self.qubits, self.bits)
+                continue
+            with self.qc.if_test(self.test(op.condition)):
+                _append(self.qc, op, self.qubits, self.bits)
+        return self.qc
+
+    def test(self, condition: Any) -> Any:
+        """A one-bit classical expression that holds exactly when `condition` does."""
+        literal = self.literal(condition)
+        if literal is not None:
+            clbit, holds = literal
+            return expr.lift(clbit) if holds else expr.logic_not(expr.lift(clbit))
+        if id(condition) not in self.computed:
+            self.computed[id(condition)] = self.compute(condition)
+        return expr.lift(self.computed[id(condition)])
+
+    def literal(self, condition: Any) -> tuple[Any, bool] | None:
+        if isinstance(condition, ir.Var):
+            return self.bits[bit_index(condition)], True
+        if isinstance(condition, ir.Unary) and condition.op == "!":
+            inner = self.literal(condition.operand)
+            return None if inner is None else (inner[0], not inner[1])
+        if isinstance(condition, ir.Binary) and condition.op in ("==", "!="):
+            left, right = condition.left, condition.right
+            if isinstance(left, ir.Const):
+                left, right = right, left
+            if isinstance(right, ir.Const):
+                inner = self.literal(left)
+                if inner is not None:
+                    holds = bool(right.value) == (condition.op == "==")
+                    return inner[0], inner[1] == holds
+        return None
+
+    def compute(self, condition: Any) -> Any:
+        """A new bit holding the condition's value, computed on a fresh qubit."""
+        qubit = QuantumRegister(1, f"condition_{self.count}")
+        bit = ClassicalRegister(1, f"condition_{self.count}")
+        self.count += 1
+        self.qc.add_register(qubit)
+        self.qc.add_register(bit)
+        self.toggle(condition, qubit[0])
+        self.qc.measure(qubit[0], bit[0])
+        return bit[0]
+
+    def toggle(self, condition: Any, target: Any) -> None:
+        """Flips `target` exactly when `condition` holds."""
+        literal = self.literal(condition)
+        if literal is not None:
+            clbit, holds = literal
+            if not holds:
+                self.qc.x(target)
+            with self.qc.if_test(expr.lift(clbit)):
+                self.qc.x(target)
+            return
+        if isinstance(condition, ir.Const):
+            if condition.value:
+                self.qc.x(target)
+            return
+        if isinstance(condition, ir.Unary) and condition.op == "!":
+            self.qc.x(target)
+            self.toggle(condition.operand, target)
+            return
+        if isinstance(condition, ir.Binary):
+            op = condition.op
+            if op in ("==", "!="):
+                xor = ir.Binary("^", condition.left, condition.right)
+                self.toggle(xor if op == "!=" else ir.Unary("!", xor), target)
+                return
+            if op == "^":
+                self.toggle(condition.left, target)
+                self.toggle(condition.right, target)
+                return
+            if op in ("&", "&&"):
+                with self.qc.if_test(self.test(condition.left)):
+                    with self.qc.if_test(self.test(condition.right)):
+                        self.qc.x(target)
+                return
+            if op in ("|", "||"):
+                both = ir.Binary("&&", condition.left, condition.right)
+                for part in (condition.left, condition.right, both):
+                    self.toggle(part, target)
+                return
+        raise CompileError("this condition is not a function of measured bits that a circuit "
+                           "can test", getattr(condition, "span", None))
+
+
+def _append(qc: QuantumCircuit, op: Op, qubits: list[Any], bits: list[Any]) -> None:
     targets = [qubits[q] for q in op.qubits]
     if op.name == "measure":
         qc.measure(targets[0], bits[op.bit])
@@ -75,44 +189,17 @@ def _append(qc: QuantumCircuit, op: Op, qubits: QuantumRegister,
         qc.append(gate(op), targets)
 
 
-def _expr(condition: Any, bits: ClassicalRegister) -> Any:
-    """A classical expression of qiskit for a condition over bits."""
-    if isinstance(condition, ir.Var):
-        return expr.lift(bits[bit_index(condition)])
-    if isinstance(condition, ir.Const):
-        return expr.lift(bool(condition.value))
-    if isinstance(condition, ir.Unary) and condition.op == "!":
-        return expr.logic_not(_expr(condition.operand, bits))
-    if isinstance(condition, ir.Binary):
-        if condition.op in ("==", "!="):
-            left, right = condition.left, condition.right
-            if isinstance(left, ir.Const):
-                left, right = right, left
-            if isinstance(right, ir.Const):
-                value = _expr(left, bits)
-                holds = bool(right.value) == (condition.op == "==")
-                return value if holds else expr.logic_not(value)
-            difference = expr.bit_xor(_expr(left, bits), _expr(right, bits))
-            return difference if condition.op == "!=" else expr.logic_not(difference)
-        combine = {"&&": expr.logic_and, "||": expr.logic_or, "&": expr.bit_and,
-                   "|": expr.bit_or, "^": expr.bit_xor}.get(condition.op)
-        if combine is not None:
-            return combine(_expr(condition.left, bits), _expr(condition.right, bits))
-    raise CompileError("this condition is not a function of measured bits that a circuit can "
-                       "test", condition.span)
-
-
 class _Deferred:
     def __init__(self, circuit: Circuit, noise: bool) -> None:
         self.circuit = circuit
         self.noise = noise
-        self.data = QuantumRegister(len(circuit.qubits), "q")
-        self.qc = QuantumCircuit(self.data, name="deferred")
+        self.data, self.bits, self.qc = _registers(circuit)
+        self.qc.name = "deferred"
         self.records: dict[int, Any] = {}  # bit -> the ancilla holding its outcome
         self.count = 0
 
     def ancilla(self) -> Any:
-        register = QuantumRegister(1, f"a{self.count}")
+        register = QuantumRegister(1, f"ancilla_{self.count}")
         self.count += 1
         self.qc.add_register(register)
         return register[0]
@@ -136,10 +223,8 @@ class _Deferred:
                 self.controlled(library.SwapGate(), control, [targets[0], spare])
             else:
                 self.controlled(gate(op), control, targets)
-        bits = ClassicalRegister(max(len(self.circuit.bits), 1), "c")
-        self.qc.add_register(bits)
         for index, record in sorted(self.records.items()):
-            self.qc.measure(record, bits[index])
+            self.qc.measure(record, self.bits[index])
         return self.qc
 
     def controlled(self, operation: Gate, control: Any, targets: list[Any]) -> None:

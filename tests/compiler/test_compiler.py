@@ -1,0 +1,204 @@
+"""The compiler: lowering, both circuit forms, OpenQASM, and agreement with the simulator.
+
+Statistical comparisons use fixed seeds and a tolerance of 4 combined standard errors.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import openqasm3
+import pytest
+from qiskit import qasm2, qasm3
+
+from qnetlang.compiler import qiskit_bridge
+from qnetlang.compiler.backends import run_aer
+from qnetlang.compiler.emit import emit
+from qnetlang.compiler.lower import CompileError, lower_run
+from qnetlang.compiler.reuse import reuse_qubits
+from qnetlang.gates import GATES
+from qnetlang.ir import nodes as ir
+from qnetlang.pipeline import check
+from qnetlang.runtime.runner import RunResult, run_shots
+from qnetlang.source import SourceFile
+from tests.conftest import ROOT
+from tests.fixture_files import diagnose, expectations, fixtures, found
+
+EXAMPLES = ROOT / "examples"
+COMPILABLE = ["teleport", "chsh", "swap_chain", "language_tour"]
+FIXTURES = fixtures(Path(__file__).parent / "fixtures")
+
+
+def build(text: str, tmp_path: Path) -> ir.Run:
+    path = tmp_path / "p.qnet"
+    path.write_text(text)
+    result = check(SourceFile(str(path), text), path)
+    assert result.ok and result.ir is not None, [d.message for d in result.diagnostics]
+    return result.ir.runs[0]
+
+
+def example(name: str) -> ir.Run:
+    path = EXAMPLES / f"{name}.qnet"
+    result = check(SourceFile.read(path), path)
+    assert result.ir is not None
+    return result.ir.runs[0]
+
+
+def agree(a: RunResult, b: RunResult, report: str) -> None:
+    x, y = a.reports[report], b.reports[report]
+    tolerance = 4 * math.hypot(x.stderr, y.stderr) + 1e-9
+    assert abs(x.mean - y.mean) <= tolerance, f"{report}: {x.mean} vs {y.mean}"
+
+
+def test_teleportation_lowers_to_one_circuit_with_owners() -> None:
+    (circuit,) = lower_run(example("teleport"))
+    assert circuit.qubits == ["source.a", "source.b", "sender.psi"]
+    conditioned = [op for op in circuit.ops if op.condition is not True]
+    assert [op.name for op in conditioned] == ["x", "z"]
+    assert all(op.qubits == [1] for op in conditioned)  # source.b, now owned by the receiver
+    assert [r.name for r in circuit.reports] == ["recovered"]
+
+
+def test_randomness_as_coins_or_enumerated_circuits() -> None:
+    (coin,) = lower_run(example("chsh"), "coin")
+    assert sum(label.endswith(".coin") for label in coin.qubits) == 2
+    circuits = lower_run(example("chsh"), "enumerate")
+    assert [c.choices for c in circuits] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert [c.weight for c in circuits] == [0.25] * 4 and len(circuits[0].qubits) == 2
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_outside_the_compilable_subset(path: Path) -> None:
+    result = diagnose(path)
+    assert result.ir is not None
+    with pytest.raises(CompileError) as error:
+        for run in result.ir.runs:
+            lower_run(run)
+    result.diagnostics.append(error.value.diagnostic)
+    assert found(path, result) == expectations(path)
+
+
+@pytest.mark.parametrize("randomness", ["coin", "enumerate"])
+@pytest.mark.parametrize("name", COMPILABLE)
+def test_openqasm_parses_and_loads(name: str, randomness: str) -> None:
+    for circuit in lower_run(example(name), randomness):
+        program = emit(circuit, "qasm3")
+        openqasm3.parse(program)  # the reference parser
+        loaded = qasm3.loads(program)
+        assert loaded.num_qubits >= len(circuit.qubits)  # plus any for compound conditions
+        standard = qasm2.loads(emit(circuit, "qasm2"))
+        assert standard.num_clbits == len(circuit.bits)
+        assert not any(instruction.name == "if_else" for instruction in standard.data)
+        assert "|" not in emit(circuit, "qiskit").split("\n")[0]
+
+
+def conditioned_gate(name: str) -> str:
+    spec = GATES[name]
+    angles = f"({', '.join(['0.7', '1.9', '2.6'][:spec.params])})" if spec.params else ""
+    operands = ", ".join(f"t[{k}]" for k in range(spec.qubits))
+    return f"""
+network lab {{ node a {{ qubits 5; }} }}
+protocol p() {{
+  role r {{
+    qubit c = |+>;
+    bit m = measure c;
+    qubit[3] t;
+    ry(0.4) t[0];
+    ry(1.3) t[1];
+    ry(2.2) t[2];
+    if (m) {name}{angles} {operands};
+    h t[0];
+    report m0 = measure t[0];
+    report m1 = measure t[1];
+    report m2 = measure t[2];
+  }}
+}}
+run p on lab with r = a;
+"""
+
+
+@pytest.mark.parametrize("name", sorted(GATES))
+def test_every_gate_under_a_condition(name: str, tmp_path: Path) -> None:
+    run = build(conditioned_gate(name), tmp_path)
+    (circuit,) = lower_run(run)
+    openqasm3.parse(emit(circuit, "qasm3"))
+    qasm3.loads(emit(circuit, "qasm3"))
+    qasm2.loads(emit(circuit, "qasm2"))
+    simulated = run_shots(run, shots=3000, seed=1)
+    for form in ("dynamic", "deferred"):
+        emulated = run_aer(run, [circuit], shots=3000, seed=2, form=form)
+        for report in ("m0", "m1", "m2"):
+            agree(simulated, emulated, report)
+
+
+TELEPORT = (ROOT / "stdlib" / "teleport.qnet").read_text().replace("module std.teleport;", "")
+LAB = """
+network lab {
+  node alice { qubits 2; }
+  node bob { qubits 2; }
+  node charlie { qubits 2; }
+  link alice <-> bob { classical fiber(length = 20 km); }
+  link charlie -> alice { quantum fiber(length = 10 km); }
+  link charlie -> bob { quantum fiber(length = 10 km NOISE); }
+}
+run teleport(theta = THETA) on lab with source = charlie, sender = alice, receiver = bob;
+"""
+
+
+@pytest.mark.parametrize("theta", [0.3, 1.2, 2.5])
+@pytest.mark.parametrize("form", ["dynamic", "deferred"])
+def test_teleportation_on_aer_recovers_the_state(theta: float, form: str,
+                                                 tmp_path: Path) -> None:
+    run = build(TELEPORT + LAB.replace("THETA", str(theta)).replace("NOISE", ""), tmp_path)
+    result = run_aer(run, lower_run(run), shots=1000, seed=3, form=form)
+    assert result.reports["recovered"].mean == 1.0
+    assert run_shots(run, shots=500, seed=3).reports["recovered"].mean == 1.0
+
+
+@pytest.mark.parametrize("form", ["dynamic", "deferred"])
+def test_channel_noise_runs_on_aer(form: str, tmp_path: Path) -> None:
+    p = 0.3
+    run = build(TELEPORT + LAB.replace("THETA", "0.9").replace("NOISE", f", depolarizing = {p}"),
+                tmp_path)
+    result = run_aer(run, lower_run(run), shots=6000, seed=4, form=form)
+    fidelity = 1 - 3 * p / 4
+    summary = result.reports["recovered"]
+    assert abs(summary.mean - (2 * fidelity + 1) / 3) <= 4 * summary.stderr
+    agree(result, run_shots(run, shots=6000, seed=4, engine="density"), "recovered")
+
+
+@pytest.mark.parametrize("randomness", ["coin", "enumerate"])
+@pytest.mark.parametrize("form", ["dynamic", "deferred"])
+def test_chsh_on_aer_agrees_with_the_simulator(form: str, randomness: str) -> None:
+    run = example("chsh")
+    emulated = run_aer(run, lower_run(run, randomness), shots=8000, seed=5, form=form)
+    summary = emulated.reports["win"]
+    assert abs(summary.mean - math.cos(math.pi / 8) ** 2) <= 4 * summary.stderr
+    agree(emulated, run_shots(run, shots=8000, seed=5), "win")
+
+
+def test_qubit_reuse_narrows_the_chain_and_keeps_its_results() -> None:
+    run = example("swap_chain")
+    (circuit,) = lower_run(run, "enumerate")[:1]
+    narrow = reuse_qubits(circuit)
+    assert len(narrow.qubits) < len(circuit.qubits)
+    assert any(op.name == "reset" for op in narrow.ops)
+    assert any("|" in label for label in narrow.qubits)
+    for candidate in (circuit, narrow):
+        result = run_aer(run, [candidate], shots=300, seed=6)
+        assert result.reports["agree"].mean == 1.0
+
+
+def test_a_50_hop_chain_compiles() -> None:
+    text = (EXAMPLES / "swap_chain.qnet").read_text().replace("const N = 4;", "const N = 50;")
+    path = EXAMPLES / "swap_chain.qnet"
+    result = check(SourceFile(str(path), text), path)
+    assert result.ir is not None
+    (circuit,) = lower_run(result.ir.runs[0])
+    assert len(circuit.qubits) == 2 * 50 + 1  # a pair per link and one basis coin
+    assert circuit.depth < 20
+    deferred = qiskit_bridge.deferred(circuit)
+    assert deferred.num_qubits > len(circuit.qubits)
+    assert np.isfinite(len(emit(circuit, "qasm3")))
