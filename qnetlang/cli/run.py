@@ -38,9 +38,10 @@ def register(commands: Any) -> None:
                         help="print one JSON object per run instead of a table")
     parser.add_argument("--trace", metavar="FILE",
                         help="write every send, arrival and timeout as JSON lines to FILE")
-    parser.add_argument("--backend", choices=("sim", "aer"), default="sim",
+    parser.add_argument("--backend", type=_backend, default="sim",
                         help="sim: the built-in simulator (default); aer: compile the protocol "
-                             "to one circuit and sample it on qiskit-aer")
+                             "to one circuit and sample it on qiskit-aer; fake:NAME: on a noisy "
+                             "device model; ibm:NAME: on IBM hardware (QISKIT_IBM_TOKEN)")
     parser.add_argument("--deferred", action="store_true",
                         help="with --backend aer: run the deferred-measurement circuit "
                              "instead of the dynamic one")
@@ -48,6 +49,13 @@ def register(commands: Any) -> None:
     add_output_options(parser)
     add_module_options(parser)
     parser.set_defaults(handler=run)
+
+
+def _backend(text: str) -> str:
+    kind, colon, name = text.partition(":")
+    if text in ("sim", "aer") or (kind in ("fake", "ibm") and colon and name):
+        return text
+    raise argparse.ArgumentTypeError("use sim, aer, fake:NAME or ibm:NAME")
 
 
 def _positive(text: str) -> int:
@@ -59,6 +67,7 @@ def _positive(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     # The simulator needs numpy and the compiler qiskit; import them only when used.
+    from qnetlang.compiler.backends import BackendError
     from qnetlang.compiler.lower import CompileError
     from qnetlang.runtime.runner import run_shots
     from qnetlang.runtime.shot import RuntimeFailure
@@ -81,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
         for ir_run in runs:
             tracer = _tracer(trace, ir_run.name) if trace is not None else None
             try:
-                if args.backend == "aer":
-                    outcome = _on_aer(ir_run, args)
+                if args.backend != "sim":
+                    outcome = _on_circuits(ir_run, args)
                 else:
                     outcome = run_shots(ir_run, shots=args.shots, seed=args.seed,
                                         engine=args.engine, jobs=args.jobs, tracer=tracer,
@@ -91,19 +100,21 @@ def run(args: argparse.Namespace) -> int:
                 reporter.report_diagnostic(failure.diagnostic)
                 reporter.finish()
                 return EXIT_ERRORS
+            except BackendError as error:
+                raise UsageError(str(error)) from None
             _print(outcome, args.json)
     reporter.finish()
     return EXIT_OK
 
 
-def _on_aer(ir_run: Any, args: argparse.Namespace) -> RunResult:
-    from qnetlang.compiler.backends import run_aer
+def _on_circuits(ir_run: Any, args: argparse.Namespace) -> RunResult:
+    from qnetlang.compiler.backends import run_circuits
     from qnetlang.runtime.runner import DEFAULT_SEED, DEFAULT_SHOTS
 
     shots = args.shots or int(ir_run.settings.get("shots", DEFAULT_SHOTS))
     seed = args.seed if args.seed is not None else int(ir_run.settings.get("seed", DEFAULT_SEED))
-    return run_aer(ir_run, circuits_of(ir_run, args), shots=shots, seed=seed,
-                   form="deferred" if args.deferred else "dynamic")
+    return run_circuits(ir_run, circuits_of(ir_run, args), shots=shots, seed=seed,
+                        backend=args.backend, form="deferred" if args.deferred else "dynamic")
 
 
 def _tracer(stream: Any, run_name: str) -> Any:

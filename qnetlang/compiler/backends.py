@@ -1,4 +1,5 @@
-"""Running compiled circuits on qiskit-aer, and rebuilding the protocol's reports.
+"""Running compiled circuits on qiskit-aer, device models or hardware, and rebuilding the
+protocol's reports.
 
 A report is an expression over the circuit's classical bits; with one memory
 record per shot from Aer, every report is evaluated for every shot, exactly
@@ -7,7 +8,9 @@ as the simulator would have reported it, and summarised in the same schema.
 
 from __future__ import annotations
 
+import os
 import time
+from typing import Any
 
 import numpy as np
 
@@ -42,15 +45,47 @@ def reports(circuit: Circuit, bits: np.ndarray) -> dict[str, list[np.ndarray]]:
     return found
 
 
-def run_aer(run: ir.Run, circuits: list[Circuit], *, shots: int, seed: int,
-            form: str = "dynamic", noise: bool = True) -> RunResult:
-    """Samples the circuits on Aer (shots shared by their weights) and summarises."""
+def fake_backend(name: str) -> Any:
+    """A noisy device model of qiskit-ibm-runtime's fake provider, by its short name."""
+    try:
+        from qiskit_ibm_runtime import fake_provider
+    except ImportError:
+        raise BackendError("fake devices need qiskit-ibm-runtime: pip install "
+                           "'qnetlang[devices]'") from None
+    wanted = name.lower().replace("_", "")
+    for attribute in dir(fake_provider):
+        key = attribute.lower().removeprefix("fake").removesuffix("v2")
+        if attribute.startswith("Fake") and key == wanted:
+            backend = getattr(fake_provider, attribute)()
+            if hasattr(backend, "target"):
+                return backend
+    known = sorted({a.removeprefix("Fake").removesuffix("V2").lower()
+                    for a in dir(fake_provider) if a.startswith("Fake") and a != "FakeProvider"})
+    raise BackendError(f"no fake device `{name}`; known: {', '.join(known)}")
+
+
+class BackendError(Exception):
+    """A backend that cannot be used (a missing package, an unknown device)."""
+
+
+def run_circuits(run: ir.Run, circuits: list[Circuit], *, shots: int, seed: int,
+                 backend: str = "aer", form: str = "dynamic", noise: bool = True) -> RunResult:
+    """Samples the circuits (shots shared by their weights) and summarises the reports.
+
+    `backend` is `aer` (ideal, with the protocol's channel noise), `fake:NAME` (a noisy
+    device model, simulated by Aer) or `ibm:NAME` (real hardware through
+    qiskit-ibm-runtime, with the token of QISKIT_IBM_TOKEN). A device without classical
+    control flow gets the deferred form.
+    """
     from qiskit import transpile
-    from qiskit_aer import AerSimulator
 
     from qnetlang.compiler import qiskit_bridge
 
     started = time.perf_counter()
+    kind, _, name = backend.partition(":")
+    device = _device(kind, name)
+    if device is not None and "if_else" not in device.target.operation_names:
+        form = "deferred"
     sequence = np.random.SeedSequence(seed)
     shares = np.random.default_rng(sequence).multinomial(shots, [c.weight for c in circuits])
     seeds = [int(s.generate_state(1)[0]) for s in sequence.spawn(len(circuits))]
@@ -58,20 +93,59 @@ def run_aer(run: ir.Run, circuits: list[Circuit], *, shots: int, seed: int,
     for circuit, count, circuit_seed in zip(circuits, shares, seeds, strict=True):
         if count == 0:
             continue
-        simulator = AerSimulator(seed_simulator=circuit_seed)
         build = qiskit_bridge.dynamic if form == "dynamic" else qiskit_bridge.deferred
-        compiled = transpile(build(circuit, noise=noise), simulator, optimization_level=0,
-                             seed_transpiler=circuit_seed)
-        memory = simulator.run(compiled, shots=int(count), memory=True).result().get_memory()
-        # One register per bit: a record lists them last first, separated by spaces; the
-        # protocol's bits come first, then any the circuit added for its conditions.
-        width = len(circuit.bits)
-        bits = np.array([[int(ch) for ch in reversed(record.replace(" ", ""))][:width]
-                         for record in memory], dtype=np.int64).reshape(int(count), width)
-        for name, values in reports(circuit, bits).items():
-            samples.setdefault(name, []).extend(values)
-    result = RunResult(run.name, run.protocol, "aer", form, shots, seed)
+        quantum = build(circuit, noise=noise and device is None)
+        bits = _sample(kind, device, quantum, int(count), circuit_seed, transpile)
+        for report, values in reports(circuit, bits[:, :len(circuit.bits)]).items():
+            samples.setdefault(report, []).extend(values)
+    result = RunResult(run.name, run.protocol, backend, form, shots, seed)
     result.reports = {name: describe(np.concatenate(parts))
                       for name, parts in sorted(samples.items())}
     result.wall_s = time.perf_counter() - started
     return result
+
+
+def run_aer(run: ir.Run, circuits: list[Circuit], *, shots: int, seed: int,
+            form: str = "dynamic", noise: bool = True) -> RunResult:
+    return run_circuits(run, circuits, shots=shots, seed=seed, form=form, noise=noise)
+
+
+def _device(kind: str, name: str) -> Any:
+    if kind == "aer":
+        return None
+    if kind == "fake":
+        return fake_backend(name)
+    if kind == "ibm":
+        try:
+            from qiskit_ibm_runtime import QiskitRuntimeService
+        except ImportError:
+            raise BackendError("IBM hardware needs qiskit-ibm-runtime: pip install "
+                               "'qnetlang[devices]'") from None
+        token = os.environ.get("QISKIT_IBM_TOKEN")
+        if not token:
+            raise BackendError("set QISKIT_IBM_TOKEN to your IBM Quantum token")
+        return QiskitRuntimeService(token=token).backend(name)
+    raise BackendError(f"unknown backend `{kind}`: use aer, fake:NAME or ibm:NAME")
+
+
+def _sample(kind: str, device: Any, quantum: Any, shots: int, seed: int,
+            transpile: Any) -> np.ndarray:
+    """Shots x bits, the bits in the order of the circuit's classical registers."""
+    from qiskit_aer import AerSimulator
+
+    if kind == "ibm":
+        from qiskit_ibm_runtime import SamplerV2
+
+        compiled = transpile(quantum, device, optimization_level=1, seed_transpiler=seed)
+        data = SamplerV2(mode=device).run([compiled], shots=shots).result()[0].data
+        columns = [np.asarray(getattr(data, register.name).array)[:, 0] & 1
+                   for register in quantum.cregs]
+        return np.stack(columns, axis=1).astype(np.int64)
+    simulator = AerSimulator(seed_simulator=seed) if device is None else \
+        AerSimulator.from_backend(device, seed_simulator=seed)
+    compiled = transpile(quantum, simulator if device is None else device,
+                         optimization_level=0 if device is None else 1, seed_transpiler=seed)
+    memory = simulator.run(compiled, shots=shots, memory=True).result().get_memory()
+    # One register per bit: a record lists them last first, separated by spaces.
+    return np.array([[int(ch) for ch in reversed(record.replace(" ", ""))]
+                     for record in memory], dtype=np.int64).reshape(shots, -1)

@@ -1,0 +1,61 @@
+"""`qnetc compile` targets and `qnetc run --backend aer`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openqasm3
+from qiskit import qasm2
+
+from tests.cli.test_check import qnetc
+
+
+def test_targets(tmp_path: Path) -> None:
+    qasm3_text = qnetc("compile", "examples/teleport.qnet")
+    assert qasm3_text.returncode == 0, qasm3_text.stderr
+    assert qasm3_text.stdout.startswith("// run `teleport`\nOPENQASM 3.0;")
+    openqasm3.parse(qasm3_text.stdout)
+    assert "run `teleport`: 3 qubits, 3 bits, depth 8" in qasm3_text.stderr
+    assert "warning: the memory decoherence of node `bob` is not in the circuit" in \
+        qasm3_text.stderr
+    output = tmp_path / "teleport.qasm"
+    assert qnetc("compile", "examples/teleport.qnet", "--target", "qasm2", "-o",
+                 str(output)).returncode == 0
+    qasm2.loads(output.read_text())
+    drawing = qnetc("compile", "examples/teleport.qnet", "--target", "text").stdout
+    assert "sender_psi" in drawing and "If" in drawing
+    snippet = qnetc("compile", "examples/teleport.qnet", "--target", "qiskit").stdout
+    namespace: dict[str, object] = {}
+    exec(snippet, namespace)  # the snippet builds the circuit
+    assert namespace["circuit"].num_qubits == 3  # type: ignore[attr-defined]
+
+
+def test_reuse_and_enumeration_options() -> None:
+    reused = qnetc("compile", "examples/swap_chain.qnet", "--reuse")
+    assert reused.returncode == 0 and "--reuse: width 9 -> 3 qubits" in reused.stderr
+    enumerated = qnetc("compile", "examples/chsh.qnet", "--randomness", "enumerate")
+    assert enumerated.stdout.count("OPENQASM 3.0;") == 4
+    assert "// circuit 4 of 4: random choices (1, 1), weight 0.25" in enumerated.stdout
+
+
+def test_not_compilable_is_a_diagnostic() -> None:
+    result = qnetc("compile", "examples/bb84.qnet")
+    assert result.returncode == 1
+    assert "error[E1001]: `uniform()` has no circuit form" in result.stderr
+    assert "std/bb84.qnet:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_on_aer_prints_the_simulator_schema() -> None:
+    sim = json.loads(qnetc("run", "examples/chsh.qnet", "--json", "--shots", "500").stdout)
+    for options in ([], ["--deferred"], ["--randomness", "enumerate"]):
+        result = qnetc("run", "examples/chsh.qnet", "--json", "--shots", "500", "--backend",
+                       "aer", *options)
+        assert result.returncode == 0, result.stderr
+        aer = json.loads(result.stdout)
+        assert list(aer) == list(sim) and aer["backend"] == "aer"
+        assert aer["engine"] == ("deferred" if options == ["--deferred"] else "dynamic")
+        assert set(aer["reports"]["win"]) == {"mean", "stderr", "n", "counts"}
+    assert qnetc("run", "examples/chsh.qnet", "--backend", "quantum").returncode == 2
+    unknown = qnetc("run", "examples/chsh.qnet", "--backend", "fake:nosuchdevice")
+    assert unknown.returncode == 2 and "no fake device" in unknown.stderr
