@@ -27,7 +27,7 @@ from tests.conftest import ROOT
 from tests.fixture_files import diagnose, expectations, fixtures, found
 
 EXAMPLES = ROOT / "examples"
-COMPILABLE = ["teleport", "chsh", "swap_chain", "language_tour"]
+COMPILABLE = ["teleport", "chsh", "swap_chain", "language_tour"]  # every run of each
 FIXTURES = fixtures(Path(__file__).parent / "fixtures")
 
 
@@ -40,10 +40,14 @@ def build(text: str, tmp_path: Path) -> ir.Run:
 
 
 def example(name: str) -> ir.Run:
+    return examples(name)[0]
+
+
+def examples(name: str) -> list[ir.Run]:
     path = EXAMPLES / f"{name}.qnet"
     result = check(SourceFile.read(path), path)
     assert result.ir is not None
-    return result.ir.runs[0]
+    return result.ir.runs
 
 
 def agree(a: RunResult, b: RunResult, report: str) -> None:
@@ -83,7 +87,7 @@ def test_outside_the_compilable_subset(path: Path) -> None:
 @pytest.mark.parametrize("randomness", ["coin", "enumerate"])
 @pytest.mark.parametrize("name", COMPILABLE)
 def test_openqasm_parses_and_loads(name: str, randomness: str) -> None:
-    for circuit in lower_run(example(name), randomness):
+    for circuit in [c for run in examples(name) for c in lower_run(run, randomness)]:
         program = emit(circuit, "qasm3")
         openqasm3.parse(program)  # the reference parser
         loaded = qasm3.loads(program)
@@ -216,3 +220,16 @@ def test_chsh_on_a_noisy_fake_device() -> None:
     assert 0.75 < win.mean - 4 * win.stderr
     assert win.mean + 4 * win.stderr < math.cos(math.pi / 8) ** 2
     assert result.backend == "fake:manila"
+
+
+@pytest.mark.parametrize("run_name", ["swap_chain", "single"])
+@pytest.mark.parametrize("form", ["dynamic", "deferred"])
+def test_swapping_on_aer_and_in_the_simulator(run_name: str, form: str) -> None:
+    path = EXAMPLES / "swap_chain.qnet"
+    ideal = path.read_text().replace("memory { t1 = 10 ms; t2 = 1 ms; }", "")
+    result = check(SourceFile(str(path), ideal), path)
+    assert result.ir is not None
+    (run,) = [r for r in result.ir.runs if r.name == run_name]
+    emulated = run_aer(run, lower_run(run), shots=500, seed=8, form=form)
+    assert emulated.reports["agree"].mean == 1.0
+    assert run_shots(run, shots=500, seed=8).reports["agree"].mean == 1.0
