@@ -2,8 +2,9 @@
 
 E01xx reading and parsing, E02xx imports, E03xx names, E04xx types, units
 and constants, E05xx runs and bindings, E06xx topology, E07xx ownership of
-qubits, E08xx communication, E09xx errors while a protocol runs, E10xx compiling to a circuit. The letter is E for an error, W for a warning,
-N for a note. Every code is explained, with a failing example and its fix, in
+qubits, E08xx communication, E09xx errors while a protocol runs, E10xx
+compiling to a circuit. The letter is E for an error, W for a warning, N for
+a note. Every code is explained, with a failing example and its fix, in
 docs/diagnostics.md; a test keeps that page, the fixtures and this list equal.
 """
 

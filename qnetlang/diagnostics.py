@@ -151,7 +151,8 @@ class HumanRenderer:
             window = shown[left:left + _MAX_SHOWN]
             prefix = "..." if left else ""
             shown = prefix + window + ("..." if left + _MAX_SHOWN < len(shown) else "")
-            start, end = start - left + len(prefix), min(end, left + _MAX_SHOWN) - left + len(prefix)
+            start = start - left + len(prefix)
+            end = min(end, left + _MAX_SHOWN) - left + len(prefix)
         carets = mark * max(1, end - start)
         under = " " * start + self._paint(style, carets + (f" {label}" if label else ""))
         out += [gutter,

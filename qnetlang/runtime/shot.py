@@ -131,7 +131,8 @@ class Shot:
     def failure(self, process: _Process, code: str, message: str, span: Span | None,
                 **extra: Any) -> RuntimeFailure:
         note = Note(f"in run `{self.run.name}`, role `{process.role.name}` on node "
-                    f"`{process.role.node}`, at simulated time {format_seconds(to_seconds(self.env.now))}")
+                    f"`{process.role.node}`, at simulated time "
+                    f"{format_seconds(to_seconds(self.env.now))}")
         notes = [note, *extra.pop("notes", [])]
         return RuntimeFailure(Diagnostic.error(code, message, span, notes=notes, **extra))
 

@@ -205,7 +205,8 @@ class AstBuilder(Transformer[Token, ast.Program]):
     def param(self, children: list[Any]) -> ast.Param:
         name, _colon, type_, *rest = children
         default = rest[1] if rest else None
-        return ast.Param(str(name), type_, default, span=self._span(name, rest[-1] if rest else type_))
+        last = rest[-1] if rest else type_
+        return ast.Param(str(name), type_, default, span=self._span(name, last))
 
     def scalar_type(self, children: list[Any]) -> ast.ScalarType:
         base, *rest = children

@@ -140,7 +140,8 @@ def test_compile_command(tmp_path: Path) -> None:
     assert [run["name"] for run in data["runs"]] == ["intercepted"]
     assert data["runs"][0]["arguments"]["intercept"] == 1.0
     output = tmp_path / "out.json"
-    assert qnetc("compile", "examples/chsh.qnet", "--target", "ir", "-o", str(output)).returncode == 0
+    written = qnetc("compile", "examples/chsh.qnet", "--target", "ir", "-o", str(output))
+    assert written.returncode == 0
     assert json.loads(output.read_text())["runs"][0]["protocol"] == "chsh"
     missing = qnetc("compile", "examples/bb84.qnet", "--run", "nope")
     assert missing.returncode == 2 and "honest, intercepted" in missing.stderr
