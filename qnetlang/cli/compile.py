@@ -113,7 +113,7 @@ def _circuits_text(program: ir.Program, args: argparse.Namespace,
             return None
         if any(op.name in NOISE for c in circuits for op in c.ops) and args.target != "text":
             print("warning: channel noise has no OpenQASM form; it is left out (it runs with "
-                  "`qnetc run --backend aer`)", file=sys.stderr)
+                  "`qnetc run --backend aer`)", file=sys.stderr)  # memory noise too
         for index, circuit in enumerate(circuits):
             print(f"qnetc: run `{ir_run.name}`: {len(circuit.qubits)} qubits, "
                   f"{len(circuit.bits)} bits, depth {circuit.depth}, {len(circuit.ops)} "

@@ -15,7 +15,7 @@ from typing import Any
 from qnetlang.ir import nodes as ir
 from qnetlang.source import Span
 
-NOISE = frozenset({"depolarizing", "dephasing"})
+NOISE = frozenset({"depolarizing", "dephasing", "kraus"})
 
 
 def bit(index: int) -> ir.Var:
@@ -28,7 +28,8 @@ def bit_index(var: ir.Var) -> int:
 
 @dataclass
 class Op:
-    """A gate of the language, `measure` (into `bit`), `reset`, or a noise channel."""
+    """A gate of the language, `measure` (into `bit`), `reset`, or a noise channel:
+    `depolarizing` or `dephasing` (with its probability), or `kraus` (memory decoherence)."""
 
     name: str
     qubits: list[int]
@@ -36,6 +37,7 @@ class Op:
     bit: int | None = None
     condition: Any = True  # True, or an ir.Expr over bits
     span: Span | None = field(default=None, compare=False)
+    kraus: list[Any] | None = field(default=None, compare=False)  # for "kraus": the channel
 
 
 @dataclass

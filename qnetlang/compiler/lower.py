@@ -33,6 +33,7 @@ from qnetlang.diagnostics import Diagnostic
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import (EvaluationError, Operations, apply_binary, apply_builtin,
                                   apply_unary, evaluate)
+from qnetlang.quantum import noise
 from qnetlang.source import Span
 
 MAX_STEPS = 5_000_000
@@ -143,6 +144,7 @@ class _Role:
         self.threads = [_Thread(0)]
         self.units: dict[tuple[str, int], int] = {}
         self.done = False
+        self.now = 0.0  # seconds: the role's clock, moved by waits and messages
 
 
 class _Walk:
@@ -153,9 +155,10 @@ class _Walk:
         self.used = 0
         self.circuit = Circuit(choices=choices, weight=0.5 ** len(choices))
         self.roles = {name: _Role(role) for name, role in run.roles.items()}
-        self.queues: dict[tuple[str, str, str], deque[Any]] = {}
+        self.queues: dict[tuple[str, str, str], deque[tuple[Any, float]]] = {}
         self.steps = 0
         self.noted: set[str] = set()
+        self.stored: dict[int, tuple[float, ir.Node]] = {}  # qubit -> (since, its node)
 
     def warn(self, text: str) -> None:
         if text not in self.noted:
@@ -189,16 +192,29 @@ class _Walk:
             instr = state.role.code[state.threads[0].pc]
             if isinstance(instr, ir.Recv) and instr.on_timeout is not None:
                 state.threads[0].pc = instr.on_timeout
+                if instr.timeout is not None:
+                    state.now += float(self.value(state, state.threads[0], instr.timeout))
                 return True
         return False
 
     def memory_warnings(self) -> None:
-        for node in self.run.network.nodes.values():
-            if node.memory.t1 or node.memory.t2 or node.memory.params.get("depolarizing_time"):
-                self.warn(f"the memory decoherence of node `{node.name}` is not in the circuit")
         for channel in self.run.network.channels:
             if channel.kind == "quantum" and channel.total_loss > 0:
                 self.warn(f"the photon loss of channel `{channel.id}` is not in the circuit")
+
+    def decohere(self, state: _Role, qubit: int, span: Span | None) -> None:
+        """Adds the memory noise of the time the qubit waited on its node since last used."""
+        since, node = self.stored.get(qubit, (state.now, None))
+        if node is not None and state.now > since:
+            channel = noise.memory(state.now - since, node.memory.t1, node.memory.t2,
+                                   node.memory.params.get("depolarizing_time"))
+            if channel is not None:
+                self.circuit.ops.append(Op("kraus", [qubit], span=span, kraus=channel))
+        if node is not None:
+            self.stored[qubit] = (state.now, node)
+
+    def keep(self, state: _Role, qubit: int, since: float) -> None:
+        self.stored[qubit] = (since, self.run.network.nodes[state.role.node])
 
     def advance(self, state: _Role) -> bool:
         moved = False
@@ -272,6 +288,11 @@ class _Walk:
         self.circuit.ops.append(Op(name, qubits, params or [], bit_index, thread.condition,
                                    span))
 
+    def touch(self, state: _Role, qubits: list[int], span: Span | None) -> list[int]:
+        for qubit in qubits:
+            self.decohere(state, qubit, span)
+        return qubits
+
     def everyone(self, thread: _Thread, instr: ir.Instr, what: str) -> None:
         if thread.literals:
             raise CompileError(f"{what} on a path that depends on a measured value cannot be "
@@ -298,6 +319,7 @@ class _Walk:
             label = f"{role}.{slot[0].split('#')[0]}" + (f"[{slot[1]}]" if slot[1] >= 0 else "")
             qubit = self.circuit.new_qubit(label)
             state.units[slot] = qubit
+            self.keep(state, qubit, state.now)
             for gate in _PREPARE[instr.state]:
                 self.emit(gate, [qubit], thread, instr.span)
         elif isinstance(instr, ir.Gate):
@@ -305,12 +327,14 @@ class _Walk:
             if any(_symbolic(p) for p in params):
                 raise CompileError(f"the angle of `{instr.name}` depends on a measured value "
                                    "and cannot be compiled", instr.span)
-            self.emit(instr.name, [self.qubit(state, thread, u) for u in instr.units], thread,
-                      instr.span, [float(p) for p in params])
+            qubits = [self.qubit(state, thread, u) for u in instr.units]
+            self.emit(instr.name, self.touch(state, qubits, instr.span), thread, instr.span,
+                      [float(p) for p in params])
         elif isinstance(instr, ir.Measure):
             self.measure(state, thread, instr)
         elif isinstance(instr, ir.Reset):
-            self.emit("reset", [self.qubit(state, thread, instr.unit)], thread, instr.span)
+            qubit = self.qubit(state, thread, instr.unit)
+            self.emit("reset", self.touch(state, [qubit], instr.span), thread, instr.span)
         elif isinstance(instr, ir.Assign):
             self.store(state, thread, instr.target, self.value(state, thread, instr.value))
         elif isinstance(instr, ir.Random):
@@ -333,11 +357,20 @@ class _Walk:
             state.done = True
             return False
         elif isinstance(instr, ir.Wait):
-            pass  # a circuit has no clock; the waits only order events, kept by causality
+            duration = self.value(state, thread, instr.duration)
+            if _symbolic(duration):
+                raise CompileError("a wait whose length depends on a measured value cannot be "
+                                   "compiled", instr.span)
+            if thread.literals:
+                self.warn("a wait on a path that depends on a measured value is left out of the "
+                          "circuit's timing (memory noise assumes it does not happen)")
+            else:
+                state.now += float(duration)
         return True
 
     def measure(self, state: _Role, thread: _Thread, instr: ir.Measure) -> None:
         qubit = self.qubit(state, thread, instr.unit)
+        self.decohere(state, qubit, instr.span)
         change = self.basis(state, thread, instr)
         for name, params in change:
             self.emit(name, [qubit], thread, instr.span, list(params))
@@ -384,12 +417,18 @@ class _Walk:
 
     def send(self, state: _Role, thread: _Thread, instr: ir.Send) -> None:
         key = (state.role.name, instr.dest, instr.kind)
+        dest_node = self.run.roles[instr.dest].node
+        channel = self.run.network.channel(state.role.node, dest_node, instr.kind) \
+            if dest_node != state.role.node else None
+        arrival = state.now + (channel.delay if channel is not None else 0.0)
         if instr.kind == "classical":
-            self.queues.setdefault(key, deque()).append(self.value(state, thread, instr.value))
+            value = self.value(state, thread, instr.value)
+            self.queues.setdefault(key, deque()).append((value, arrival))
             return
         qubits = [state.units.pop(self.unit(state, thread, u)) for u in instr.units]
-        channel = self.run.network.channel(state.role.node, self.run.roles[instr.dest].node,
-                                           "quantum") if instr.channel else None
+        for qubit in qubits:
+            self.decohere(state, qubit, instr.span)
+            self.stored.pop(qubit, None)  # in transit: the channel's noise, not a memory's
         if channel is not None:
             for name in ("depolarizing", "dephasing"):
                 probability = channel.params.get(name)
@@ -397,19 +436,21 @@ class _Walk:
                     for qubit in qubits:
                         self.circuit.ops.append(Op(name, [qubit], [float(probability)],
                                                    span=instr.span))
-        self.queues.setdefault(key, deque()).append(qubits)
+        self.queues.setdefault(key, deque()).append((qubits, arrival))
 
     def receive(self, state: _Role, thread: _Thread, instr: ir.Recv) -> bool:
         self.everyone(thread, instr, "receiving")
         queue = self.queues.get((instr.source, state.role.name, instr.kind))
         if not queue:
             return False
-        payload = queue.popleft()
+        payload, arrival = queue.popleft()
+        state.now = max(state.now, arrival)
         thread.pc += 1
         if instr.kind == "quantum":
             for unit, qubit in zip(instr.targets, payload, strict=True):
                 assert isinstance(unit, ir.Unit)
                 state.units[self.unit(state, thread, unit)] = qubit
+                self.keep(state, qubit, arrival)  # it waited in memory since it arrived
             return True
         items = [payload] if len(instr.targets) == 1 else list(payload)
         for target, item in zip(instr.targets, items, strict=True):

@@ -39,8 +39,10 @@ def gate(op: Op) -> Gate:
 
 
 def noise_error(op: Op) -> Any:
-    from qiskit_aer.noise import depolarizing_error, pauli_error
+    from qiskit_aer.noise import depolarizing_error, kraus_error, pauli_error
 
+    if op.name == "kraus":
+        return kraus_error(op.kraus)
     probability = op.params[0]
     if op.name == "depolarizing":
         return depolarizing_error(probability, 1)

@@ -233,3 +233,14 @@ def test_swapping_on_aer_and_in_the_simulator(run_name: str, form: str) -> None:
     emulated = run_aer(run, lower_run(run), shots=500, seed=8, form=form)
     assert emulated.reports["agree"].mean == 1.0
     assert run_shots(run, shots=500, seed=8).reports["agree"].mean == 1.0
+
+
+@pytest.mark.parametrize(("name", "run_name", "report"), [
+    ("teleport", "teleport", "recovered"), ("swap_chain", "swap_chain", "agree")])
+def test_memory_decoherence_on_aer_agrees_with_the_simulator(name: str, run_name: str,
+                                                             report: str) -> None:
+    (run,) = [r for r in examples(name) if r.name == run_name]
+    emulated = run_aer(run, lower_run(run), shots=6000, seed=9)
+    simulated = run_shots(run, shots=6000, seed=9)
+    assert simulated.reports[report].mean < 0.99  # the memories are noisy
+    agree(emulated, simulated, report)
