@@ -183,8 +183,17 @@ def test_chsh_on_aer_agrees_with_the_simulator(form: str, randomness: str) -> No
     agree(emulated, run_shots(run, shots=8000, seed=5), "win")
 
 
+def ideal_chain(run_name: str) -> ir.Run:
+    path = EXAMPLES / "swap_chain.qnet"
+    ideal = path.read_text().replace("memory { t1 = 10 ms; t2 = 1 ms; }", "")
+    result = check(SourceFile(str(path), ideal), path)
+    assert result.ir is not None
+    (run,) = [r for r in result.ir.runs if r.name == run_name]
+    return run
+
+
 def test_qubit_reuse_narrows_the_chain_and_keeps_its_results() -> None:
-    run = example("swap_chain")
+    run = ideal_chain("swap_chain")
     (circuit,) = lower_run(run, "enumerate")[:1]
     narrow = reuse_qubits(circuit)
     assert len(narrow.qubits) < len(circuit.qubits)
@@ -225,11 +234,7 @@ def test_chsh_on_a_noisy_fake_device() -> None:
 @pytest.mark.parametrize("run_name", ["swap_chain", "single"])
 @pytest.mark.parametrize("form", ["dynamic", "deferred"])
 def test_swapping_on_aer_and_in_the_simulator(run_name: str, form: str) -> None:
-    path = EXAMPLES / "swap_chain.qnet"
-    ideal = path.read_text().replace("memory { t1 = 10 ms; t2 = 1 ms; }", "")
-    result = check(SourceFile(str(path), ideal), path)
-    assert result.ir is not None
-    (run,) = [r for r in result.ir.runs if r.name == run_name]
+    run = ideal_chain(run_name)
     emulated = run_aer(run, lower_run(run), shots=500, seed=8, form=form)
     assert emulated.reports["agree"].mean == 1.0
     assert run_shots(run, shots=500, seed=8).reports["agree"].mean == 1.0
