@@ -121,5 +121,10 @@ def _circuits_text(program: ir.Program, args: argparse.Namespace,
             header = f"{comment} run `{ir_run.name}`\n"
             if len(circuits) > 1:
                 header += banner(circuit, index, len(circuits), comment)
-            parts.append(header + emit(circuit, args.target))
+            try:
+                parts.append(header + emit(circuit, args.target))
+            except CompileError as error:
+                reporter.report_diagnostic(error.diagnostic)
+                reporter.finish()
+                return None
     return "\n".join(parts)

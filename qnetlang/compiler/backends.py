@@ -25,22 +25,23 @@ FORMS = ("dynamic", "deferred")
 
 def reports(circuit: Circuit, bits: np.ndarray) -> dict[str, list[np.ndarray]]:
     """Every report of every shot, from the shots' bits (shots x bits)."""
-    ops = batch_operations(None)
     shots = bits.shape[0]
 
-    def value(expression: object) -> np.ndarray:
+    def value(expression: object, mask: np.ndarray | None = None) -> np.ndarray:
         if not isinstance(expression, ir.Expr):
             return np.broadcast_to(np.asarray(expression), (shots,))
-        result = evaluate(expression, lambda var: bits[:, bit_index(var)], None, ops)
+        result = evaluate(expression, lambda var: bits[:, bit_index(var)], None,
+                          batch_operations(mask))
         return np.broadcast_to(np.asarray(result), (shots,))
 
     found: dict[str, list[np.ndarray]] = {}
     for report in circuit.reports:
-        values = value(report.value)
+        mask = None if report.condition is True else value(report.condition).astype(bool)
+        values = value(report.value, mask)  # only the shots that report can fail
         if values.dtype == bool:
             values = values.astype(np.int64)
-        if report.condition is not True:
-            values = values[value(report.condition).astype(bool)]
+        if mask is not None:
+            values = values[mask]
         found.setdefault(report.name, []).append(np.array(values))
     return found
 
@@ -128,10 +129,17 @@ def _device(kind: str, name: str) -> Any:
     raise BackendError(f"unknown backend `{kind}`: use aer, fake:NAME or ibm:NAME")
 
 
+MAX_WIDTH = 28  # qubits Aer's state vector holds comfortably on this machine
+
+
 def _sample(kind: str, device: Any, quantum: Any, shots: int, seed: int,
             transpile: Any) -> np.ndarray:
     """Shots x bits, the bits in the order of the circuit's classical registers."""
     from qiskit_aer import AerSimulator
+
+    if device is None and quantum.num_qubits > MAX_WIDTH:
+        raise BackendError(f"the circuit has {quantum.num_qubits} qubits, more than Aer can "
+                           f"simulate here ({MAX_WIDTH}); try --reuse, or fewer qubits")
 
     if kind == "ibm":
         from qiskit_ibm_runtime import SamplerV2

@@ -77,8 +77,19 @@ def _binary(op: str, left: Any, right: Any) -> Any:
     return apply_binary(op, left, right)
 
 
+def _is_select(value: Any) -> bool:
+    return isinstance(value, ir.Builtin) and value.name == "select"
+
+
 def _simplify(op: str, left: Any, right: Any) -> Any:
-    """A symbolic operation, without the constants that leave it unchanged (`0 ^ m` is m)."""
+    """A symbolic operation, without the constants that leave it unchanged (`0 ^ m` is m);
+    a comparison of a selection with a constant moves into the selection's branches, so
+    that `basis == 1` with basis = select(c, 0, 1) becomes a condition on bits."""
+    if op in ("==", "!=", "<", "<=", ">", ">=") and not _symbolic(right) and \
+            _is_select(left):
+        condition, yes, no = left.args
+        return _select(condition, _binary(op, _unlift(yes), right),
+                       _binary(op, _unlift(no), right))
     if not _symbolic(left):
         left, right = right, left
         if op not in ("^", "&", "|", "&&", "||", "+", "*", "==", "!="):
@@ -232,14 +243,19 @@ class _Walk:
         return moved
 
     def reunite(self, state: _Role) -> None:
+        """Merges the paths waiting at the earliest instruction (every path that can still
+        get there has), siblings first, so that their conditions fold back."""
         state.threads.sort(key=lambda t: t.pc)
-        merged: list[_Thread] = []
-        for thread in state.threads:
-            if merged and merged[-1].pc == thread.pc:
-                merged[-1] = _merge(merged[-1], thread)
-            else:
-                merged.append(thread)
-        state.threads = merged
+        first = state.threads[0].pc
+        meeting = [t for t in state.threads if t.pc == first]
+        if len(meeting) == 1:
+            return
+        while len(meeting) > 1:
+            pair = next(((a, b) for a in meeting for b in meeting if a is not b and
+                         _siblings(a, b)), (meeting[0], meeting[1]))
+            meeting = [t for t in meeting if t is not pair[0] and t is not pair[1]]
+            meeting.append(_merge(*pair))
+        state.threads = meeting + [t for t in state.threads if t.pc != first]
 
     # ---------------------------------------------------------------- values
 
@@ -474,10 +490,18 @@ class _Walk:
         state.threads.append(other)
 
 
+def _siblings(a: _Thread, b: _Thread) -> bool:
+    """The two sides of one branch: their conditions differ only in its last test."""
+    if not a.literals or len(a.literals) != len(b.literals):
+        return False
+    return all(x[0] is y[0] and x[1] == y[1] for x, y in zip(a.literals[:-1], b.literals[:-1],
+                                                             strict=True)) \
+        and a.literals[-1][0] is b.literals[-1][0]
+
+
 def _merge(a: _Thread, b: _Thread) -> _Thread:
     """Two paths meeting again: the values they disagree on become selections."""
-    if len(a.literals) == len(b.literals) and a.literals[:-1] == b.literals[:-1] and \
-            a.literals[-1][0] is b.literals[-1][0]:
+    if _siblings(a, b):
         literals = a.literals[:-1]
         chooser, first_holds = a.literals[-1]
     else:
@@ -497,9 +521,18 @@ def _merge(a: _Thread, b: _Thread) -> _Thread:
     return _Thread(a.pc, literals, values)
 
 
+def _unlift(value: ir.Expr) -> Any:
+    return value.value if isinstance(value, ir.Const) else value
+
+
 def _select(condition: ir.Expr, yes: Any, no: Any) -> Any:
-    if yes is no:
+    """`yes` where the condition holds, else `no`; a choice between two truth values is
+    the condition itself (or its negation)."""
+    if yes is no or (not _symbolic(yes) and not _symbolic(no) and yes == no and
+                     type(yes) is type(no)):
         return yes
+    if isinstance(yes, bool) and isinstance(no, bool):
+        return condition if yes else ir.Unary("!", condition)
     return ir.Builtin("select", [condition, _lift(yes), _lift(no)])
 
 

@@ -62,6 +62,15 @@ def _name(label: str, taken: set[str]) -> str:
     return name
 
 
+def _as_logic(condition: Any) -> Any:
+    """A selection between truth values as logic: select(c, a, b) is c && a || !c && b."""
+    if isinstance(condition, ir.Builtin) and condition.name == "select":
+        choice, yes, no = condition.args
+        return ir.Binary("||", ir.Binary("&&", choice, yes),
+                         ir.Binary("&&", ir.Unary("!", choice), no))
+    return condition
+
+
 def _registers(circuit: Circuit) -> tuple[list[Any], list[Any], QuantumCircuit]:
     """One register per qubit and per bit, named after its owner (`alice_psi`)."""
     taken: set[str] = set()
@@ -85,7 +94,8 @@ class _Dynamic:
         self.circuit = circuit
         self.noise = noise
         self.qubits, self.bits, self.qc = _registers(circuit)
-        self.computed: dict[int, Any] = {}  # id(condition) -> its bit
+        self.computed: dict[str, Any] = {}  # a condition (by its text) -> its bit
+        self.scratch: list[Any] = []  # measured scratch qubits, free to reuse
         self.count = 0
 
     def build(self) -> QuantumCircuit:
@@ -107,11 +117,13 @@ class _Dynamic:
         if literal is not None:
             clbit, holds = literal
             return expr.lift(clbit) if holds else expr.logic_not(expr.lift(clbit))
-        if id(condition) not in self.computed:
-            self.computed[id(condition)] = self.compute(condition)
-        return expr.lift(self.computed[id(condition)])
+        key = repr(condition)
+        if key not in self.computed:
+            self.computed[key] = self.compute(condition)
+        return expr.lift(self.computed[key])
 
     def literal(self, condition: Any) -> tuple[Any, bool] | None:
+        condition = _as_logic(condition)
         if isinstance(condition, ir.Var):
             return self.bits[bit_index(condition)], True
         if isinstance(condition, ir.Unary) and condition.op == "!":
@@ -129,18 +141,26 @@ class _Dynamic:
         return None
 
     def compute(self, condition: Any) -> Any:
-        """A new bit holding the condition's value, computed on a fresh qubit."""
-        qubit = QuantumRegister(1, f"condition_{self.count}")
+        """A new bit holding the condition's value, computed on a scratch qubit, which is
+        reset and used again for the next condition once it has been measured."""
+        if self.scratch:
+            wire = self.scratch.pop()
+            self.qc.reset(wire)
+        else:
+            register = QuantumRegister(1, f"scratch_{self.count}")
+            self.qc.add_register(register)
+            wire = register[0]
         bit = ClassicalRegister(1, f"condition_{self.count}")
         self.count += 1
-        self.qc.add_register(qubit)
         self.qc.add_register(bit)
-        self.toggle(condition, qubit[0])
-        self.qc.measure(qubit[0], bit[0])
+        self.toggle(condition, wire)
+        self.qc.measure(wire, bit[0])
+        self.scratch.append(wire)
         return bit[0]
 
     def toggle(self, condition: Any, target: Any) -> None:
         """Flips `target` exactly when `condition` holds."""
+        condition = _as_logic(condition)
         literal = self.literal(condition)
         if literal is not None:
             clbit, holds = literal
@@ -198,6 +218,7 @@ class _Deferred:
         self.data, self.bits, self.qc = _registers(circuit)
         self.qc.name = "deferred"
         self.records: dict[int, Any] = {}  # bit -> the ancilla holding its outcome
+        self.controls: dict[str, Any] = {}  # a condition (by its text) -> its qubit
         self.count = 0
 
     def ancilla(self) -> Any:
@@ -266,9 +287,16 @@ class _Deferred:
         return result
 
     def control(self, condition: Any) -> Any:
-        """The qubit that holds the condition (None: always; False: never)."""
+        """The qubit that holds the condition (None: always; False: never); a condition
+        met again (by its text) is not computed again."""
         if condition is True:
             return None
+        key = repr(condition)
+        if key not in self.controls:
+            self.controls[key] = self._control(_as_logic(condition))
+        return self.controls[key]
+
+    def _control(self, condition: Any) -> Any:
         if isinstance(condition, ir.Var):
             return self.records[bit_index(condition)]
         if isinstance(condition, ir.Const):

@@ -32,7 +32,7 @@ def test_targets(tmp_path: Path) -> None:
 
 def test_reuse_and_enumeration_options() -> None:
     reused = qnetc("compile", "examples/swap_chain.qnet", "--reuse")
-    assert reused.returncode == 0 and "--reuse: width 9 -> 3 qubits" in reused.stderr
+    assert reused.returncode == 0 and "--reuse: width 10 -> 3 qubits" in reused.stderr
     enumerated = qnetc("compile", "examples/chsh.qnet", "--randomness", "enumerate")
     assert enumerated.stdout.count("OPENQASM 3.0;") == 4
     assert "// circuit 4 of 4: random choices (1, 1), weight 0.25" in enumerated.stdout

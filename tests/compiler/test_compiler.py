@@ -183,9 +183,10 @@ def test_chsh_on_aer_agrees_with_the_simulator(form: str, randomness: str) -> No
     agree(emulated, run_shots(run, shots=8000, seed=5), "win")
 
 
-def ideal_chain(run_name: str) -> ir.Run:
+def ideal_chain(run_name: str, hops: int = 4) -> ir.Run:
     path = EXAMPLES / "swap_chain.qnet"
     ideal = path.read_text().replace("memory { t1 = 10 ms; t2 = 1 ms; }", "")
+    ideal = ideal.replace("const N = 4;", f"const N = {hops};")
     result = check(SourceFile(str(path), ideal), path)
     assert result.ir is not None
     (run,) = [r for r in result.ir.runs if r.name == run_name]
@@ -194,24 +195,22 @@ def ideal_chain(run_name: str) -> ir.Run:
 
 def test_qubit_reuse_narrows_the_chain_and_keeps_its_results() -> None:
     run = ideal_chain("swap_chain")
-    (circuit,) = lower_run(run, "enumerate")[:1]
+    (circuit,) = lower_run(run)
     narrow = reuse_qubits(circuit)
     assert len(narrow.qubits) < len(circuit.qubits)
     assert any(op.name == "reset" for op in narrow.ops)
     assert any("|" in label for label in narrow.qubits)
     for candidate in (circuit, narrow):
-        result = run_aer(run, [candidate], shots=300, seed=6)
-        assert result.reports["agree"].mean == 1.0
+        result = run_aer(run, [candidate], shots=2000, seed=6)
+        summary = result.reports["fidelity"]
+        assert abs(summary.mean - 1.0) <= 4 * summary.stderr
 
 
 def test_a_50_hop_chain_compiles() -> None:
-    text = (EXAMPLES / "swap_chain.qnet").read_text().replace("const N = 4;", "const N = 50;")
-    path = EXAMPLES / "swap_chain.qnet"
-    result = check(SourceFile(str(path), text), path)
-    assert result.ir is not None
-    (circuit,) = lower_run(result.ir.runs[0])
-    assert len(circuit.qubits) == 2 * 50 + 1  # a pair per link and one basis coin
-    assert circuit.depth < 20
+    (circuit,) = lower_run(ideal_chain("swap_chain", hops=50))
+    (short,) = lower_run(ideal_chain("swap_chain", hops=10))
+    assert len(circuit.qubits) == 2 * 50 + 2  # a pair per link and two coins for the basis
+    assert circuit.depth == short.depth  # the swaps of all hops run in parallel
     deferred = qiskit_bridge.deferred(circuit)
     assert deferred.num_qubits > len(circuit.qubits)
     assert np.isfinite(len(emit(circuit, "qasm3")))
@@ -234,14 +233,17 @@ def test_chsh_on_a_noisy_fake_device() -> None:
 @pytest.mark.parametrize("run_name", ["swap_chain", "single"])
 @pytest.mark.parametrize("form", ["dynamic", "deferred"])
 def test_swapping_on_aer_and_in_the_simulator(run_name: str, form: str) -> None:
-    run = ideal_chain(run_name)
-    emulated = run_aer(run, lower_run(run), shots=500, seed=8, form=form)
-    assert emulated.reports["agree"].mean == 1.0
-    assert run_shots(run, shots=500, seed=8).reports["agree"].mean == 1.0
+    run = ideal_chain(run_name, hops=2)  # the deferred circuit of 4 hops is too wide for Aer
+    emulated = run_aer(run, lower_run(run), shots=3000, seed=8, form=form)
+    simulated = run_shots(run, shots=3000, seed=8)
+    for result in (emulated, simulated):
+        summary = result.reports["fidelity"]
+        assert abs(summary.mean - 1.0) <= 4 * summary.stderr
+    agree(emulated, simulated, "fidelity")
 
 
 @pytest.mark.parametrize(("name", "run_name", "report"), [
-    ("teleport", "teleport", "recovered"), ("swap_chain", "swap_chain", "agree")])
+    ("teleport", "teleport", "recovered"), ("swap_chain", "swap_chain", "fidelity")])
 def test_memory_decoherence_on_aer_agrees_with_the_simulator(name: str, run_name: str,
                                                              report: str) -> None:
     (run,) = [r for r in examples(name) if r.name == run_name]
