@@ -11,9 +11,9 @@ def test_order_is_time_then_priority_then_insertion() -> None:
     env = Environment(np.random.default_rng(0))
     seen: list[str] = []
     env.schedule(10, seen.append, "late")
-    env.schedule(5, seen.append, "b", priority=1)
-    env.schedule(5, seen.append, "a", priority=0)
-    env.schedule(5, seen.append, "c", priority=1)
+    env.schedule_with_priority(1, 5, seen.append, "b")
+    env.schedule_with_priority(0, 5, seen.append, "a")
+    env.schedule_with_priority(1, 5, seen.append, "c")
     env.schedule(0, seen.append, "first")
     env.run()
     assert seen == ["first", "a", "b", "c", "late"]
