@@ -99,8 +99,34 @@ def chsh(rounds: int) -> float:
     return time.perf_counter() - start
 
 
+def _mbqc_run(vertices: list, edges: list, order: list) -> float:
+    from qcompute_qnet.quantum.backends.mbqc import MBQC
+    from qcompute_qnet.quantum.basis import Basis
+
+    mbqc = MBQC()
+    mbqc.set_graph([vertices, edges])
+    start = time.perf_counter()
+    for vertex in order:
+        mbqc.measure(vertex, Basis.Plane("XY", 0.3))
+    return time.perf_counter() - start
+
+
+def mbqc_line(length: int) -> float:
+    vertices = list(range(length))
+    return _mbqc_run(vertices, [(v, v + 1) for v in range(length - 1)], vertices[:-1])
+
+
+def mbqc_grid8(length: int, width: int = 8) -> float:
+    """A width x length grid measured column by column, as qnetlang's greedy order does."""
+    vertices = list(range(width * length))
+    edges = [(c * width + r, c * width + r + 1) for c in range(length) for r in range(width - 1)]
+    edges += [(c * width + r, (c + 1) * width + r) for c in range(length - 1) for r in range(width)]
+    return _mbqc_run(vertices, edges, vertices[: width * (length - 1)])
+
+
 if __name__ == "__main__":
     task, size = sys.argv[1], int(sys.argv[2])
     with contextlib.redirect_stdout(io.StringIO()):
-        value = {"des": des, "teleport": teleport, "chsh": chsh}[task](size)
+        value = {"des": des, "teleport": teleport, "chsh": chsh, "mbqc_line": mbqc_line,
+                 "mbqc_grid8": mbqc_grid8}[task](size)
     print(value)

@@ -1,0 +1,386 @@
+"""Measurement-based quantum computation: patterns and an engine that runs them lazily.
+
+A pattern (Danos, Kashefi and Panangaden, J. ACM 54, 2007) is a sequence of
+commands on numbered vertices: N prepares a vertex in |+>, E entangles two
+with CZ, M measures one in the XY, YZ or XZ plane at an angle adapted by the
+outcomes of earlier measurements (its s- and t-signal domains), and X and Z
+correct an output by such outcomes. `standardize` moves every N, then every
+E, before the measurements and the corrections after them; `shift_signals`
+removes the t-domains of XY measurements by moving them into later commands.
+
+The engine does not build the graph state: measuring a vertex first brings in
+its not-yet-active neighbours as |+> and applies their CZ edges, then
+measures and removes it. Memory is bounded by the active set, not the graph,
+and the cost of a measurement does not depend on the number of vertices; the
+measurement order can be chosen to keep the active set small.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qnetlang.quantum.gates import KETS, X, Z, basis_change
+
+PLANES = ("XY", "YZ", "XZ")
+
+
+@dataclass(frozen=True)
+class N:
+    node: int
+
+
+@dataclass(frozen=True)
+class E:
+    a: int
+    b: int
+
+
+@dataclass(frozen=True)
+class M:
+    node: int
+    plane: str = "XY"
+    angle: float = 0.0
+    s_domain: frozenset[int] = frozenset()
+    t_domain: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class C:
+    """A Pauli correction (`X` or `Z`) on `node` when the parity of `domain` is 1."""
+
+    node: int
+    pauli: str
+    domain: frozenset[int] = frozenset()
+
+
+Command = N | E | M | C
+
+
+@dataclass
+class Pattern:
+    inputs: list[int] = field(default_factory=list)
+    outputs: list[int] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
+
+    @property
+    def vertices(self) -> set[int]:
+        found = set(self.inputs)
+        for command in self.commands:
+            if isinstance(command, N):
+                found.add(command.node)
+        return found
+
+    @property
+    def edges(self) -> list[tuple[int, int]]:
+        return [(c.a, c.b) for c in self.commands if isinstance(c, E)]
+
+    @property
+    def measurements(self) -> list[M]:
+        return [c for c in self.commands if isinstance(c, M)]
+
+    @property
+    def corrections(self) -> list[C]:
+        return [c for c in self.commands if isinstance(c, C)]
+
+    def __str__(self) -> str:
+        def domain(d: frozenset[int]) -> str:
+            return "{" + ",".join(map(str, sorted(d))) + "}"
+
+        words = []
+        for c in self.commands:
+            if isinstance(c, N):
+                words.append(f"N({c.node})")
+            elif isinstance(c, E):
+                words.append(f"E({c.a},{c.b})")
+            elif isinstance(c, M):
+                words.append(f"M({c.node},{c.plane},{c.angle:.6g},s={domain(c.s_domain)},"
+                             f"t={domain(c.t_domain)})")
+            else:
+                words.append(f"{c.pauli}({c.node},{domain(c.domain)})")
+        return " ".join(words)
+
+
+# ---------------------------------------------------------------- transformations
+
+
+def standardize(pattern: Pattern) -> Pattern:
+    """The same pattern in standard form: N, then E, then M, then the corrections.
+
+    Corrections are pushed to the end with the measurement calculus's rules: a
+    correction before a CZ on its vertex picks up a Z on the neighbour (for X),
+    and a correction met by a measurement of its vertex joins that measurement's
+    signals (X into the s-domain, Z into the t-domain; in the YZ and XZ planes, as
+    the flips of the basis they are).
+    """
+    prepares = [c for c in pattern.commands if isinstance(c, N)]
+    entangles = [c for c in pattern.commands if isinstance(c, E)]
+    measures: list[M] = []
+    pending: list[C] = []  # corrections not yet absorbed, in order
+    for command in pattern.commands:
+        if isinstance(command, C):
+            pending.append(command)
+        elif isinstance(command, E):
+            spread = []
+            for correction in pending:
+                if correction.pauli == "X" and correction.node in (command.a, command.b):
+                    other = command.b if correction.node == command.a else command.a
+                    spread.append(C(other, "Z", correction.domain))
+            pending += spread
+        elif isinstance(command, M):
+            s, t = set(command.s_domain), set(command.t_domain)
+            keep = []
+            for correction in pending:
+                if correction.node != command.node:
+                    keep.append(correction)
+                    continue
+                if command.plane == "XY":
+                    target = s if correction.pauli == "X" else t
+                elif command.plane == "YZ":
+                    target = t if correction.pauli == "X" else s
+                else:  # XZ: both flip the basis; X like a sign of the angle, Z like a shift
+                    target = s if correction.pauli == "X" else t
+                target ^= set(correction.domain)
+            pending = keep
+            measures.append(M(command.node, command.plane, command.angle, frozenset(s),
+                              frozenset(t)))
+    return Pattern(list(pattern.inputs), list(pattern.outputs),
+                   [*prepares, *entangles, *measures, *_combine(pending)])
+
+
+def _combine(corrections: Iterable[C]) -> list[C]:
+    """Corrections of one vertex and one Pauli merged into one (domains add mod 2);
+    Z before X on each vertex."""
+    merged: dict[tuple[int, str], set[int]] = {}
+    for correction in corrections:
+        merged.setdefault((correction.node, correction.pauli), set()).symmetric_difference_update(
+            correction.domain)
+    ordered = sorted(merged, key=lambda key: (key[0], key[1] != "Z"))
+    return [C(node, pauli, frozenset(merged[(node, pauli)])) for node, pauli in ordered
+            if merged[(node, pauli)]]
+
+
+def shift_signals(pattern: Pattern) -> Pattern:
+    """Removes the t-domain of every XY measurement: a Z dependency there is the same
+    as the outcome itself flipped, so the t-signal moves into every later domain that
+    reads that outcome (signal shifting)."""
+    shift: dict[int, set[int]] = {}  # node -> signals to add wherever its outcome is read
+
+    def expand(domain: frozenset[int]) -> frozenset[int]:
+        result: set[int] = set()
+        for node in domain:
+            result ^= {node}
+            result ^= shift.get(node, set())
+        return frozenset(result)
+
+    commands: list[Command] = []
+    for command in pattern.commands:
+        if isinstance(command, M):
+            s, t = expand(command.s_domain), expand(command.t_domain)
+            if command.plane == "XY" and t:
+                shift[command.node] = set(t)
+                t = frozenset()
+            commands.append(M(command.node, command.plane, command.angle, s, t))
+        elif isinstance(command, C):
+            commands.append(C(command.node, command.pauli, expand(command.domain)))
+        else:
+            commands.append(command)
+    return Pattern(list(pattern.inputs), list(pattern.outputs), commands)
+
+
+# ---------------------------------------------------------------- running
+
+
+@dataclass
+class Result:
+    outcomes: dict[int, int]
+    state: np.ndarray  # the outputs' state vector, in the order of pattern.outputs
+    largest_active: int
+
+
+def neighbourhoods(pattern: Pattern) -> dict[int, set[int]]:
+    """Each vertex's neighbours in the graph the pattern entangles: two CZs on one pair
+    cancel, so an edge is there when it is entangled an odd number of times."""
+    neighbours: dict[int, set[int]] = {v: set() for v in pattern.vertices}
+    for a, b in pattern.edges:
+        neighbours[a] ^= {b}
+        neighbours[b] ^= {a}
+    return neighbours
+
+
+class Engine:
+    """Runs a standard-form pattern, activating vertices only when they are needed."""
+
+    def __init__(self, pattern: Pattern, rng: np.random.Generator | None = None,
+                 inputs: Sequence[np.ndarray] | None = None) -> None:
+        self.pattern = pattern
+        self.rng = rng or np.random.default_rng()
+        self.neighbours = neighbourhoods(pattern)
+        self.input_states = dict(zip(pattern.inputs, inputs or [KETS["+"]] * len(pattern.inputs),
+                                     strict=True))
+        self.state = np.ones((), dtype=complex)
+        self.axes: list[int] = []  # the active vertices, in axis order
+        self.done_edges: set[frozenset[int]] = set()
+        self.measured: set[int] = set()
+        self.outcomes: dict[int, int] = {}
+        self.largest = 0
+
+    def activate(self, vertex: int) -> None:
+        if vertex in self.axes or vertex in self.measured:
+            return
+        ket = self.input_states.get(vertex, KETS["+"])
+        self.state = np.multiply.outer(self.state, ket)
+        self.axes.append(vertex)
+        for other in self.neighbours[vertex]:
+            if other in self.axes:
+                self.entangle(vertex, other)
+        self.largest = max(self.largest, len(self.axes))
+
+    def entangle(self, a: int, b: int) -> None:
+        edge = frozenset((a, b))
+        if edge in self.done_edges:
+            return
+        self.done_edges.add(edge)
+        index = [slice(None)] * len(self.axes)
+        index[self.axes.index(a)] = 1
+        index[self.axes.index(b)] = 1
+        self.state[tuple(index)] *= -1
+
+    def apply(self, vertex: int, operator: np.ndarray) -> None:
+        axis = self.axes.index(vertex)
+        moved = np.tensordot(operator, self.state, axes=([1], [axis]))
+        self.state = np.moveaxis(moved, 0, axis)
+
+    def parity(self, domain: frozenset[int]) -> int:
+        return sum(self.outcomes[node] for node in domain) % 2
+
+    def measure(self, command: M, forced: int | None = None) -> int:
+        vertex = command.node
+        self.activate(vertex)
+        for other in self.neighbours[vertex]:
+            self.activate(other)
+        # Pending corrections of the signals: measuring X^s Z^t rho in a basis is
+        # measuring rho in the basis flipped by them.
+        s, t = self.parity(command.s_domain), self.parity(command.t_domain)
+        if command.plane == "YZ":
+            s, t = t, s
+        change = basis_change(command.plane.lower(), command.angle)
+        if s:
+            change = change @ X
+        if t:
+            change = change @ Z
+        axis = self.axes.index(vertex)
+        # One pass over the state: both rows of the flipped basis change at once.
+        branches = np.tensordot(change, self.state, axes=([1], [axis]))
+        flat = branches.reshape(2, -1)
+        weights = np.einsum("ij,ij->i", flat.conj(), flat).real
+        p0 = float(weights[0] / weights.sum())
+        outcome = forced if forced is not None else int(self.rng.random() >= p0)
+        kept = branches[outcome]
+        norm = math.sqrt(weights[outcome])
+        self.state = kept / norm if norm > 0 else kept
+        self.axes.pop(axis)
+        self.measured.add(vertex)
+        self.outcomes[vertex] = outcome
+        return outcome
+
+    def run(self, order: Sequence[int] | None = None,
+            forced: dict[int, int] | None = None) -> Result:
+        measurements = {m.node: m for m in self.pattern.measurements}
+        sequence = list(order) if order is not None else [m.node for m in
+                                                          self.pattern.measurements]
+        for vertex in sequence:
+            self.measure(measurements[vertex], (forced or {}).get(vertex))
+        for vertex in self.pattern.outputs:
+            self.activate(vertex)
+        for correction in self.pattern.corrections:
+            if self.parity(correction.domain):
+                self.apply(correction.node, X if correction.pauli == "X" else Z)
+        order_now = [self.axes.index(v) for v in self.pattern.outputs]
+        state = np.transpose(self.state, order_now).reshape(-1) if order_now else \
+            self.state.reshape(-1)
+        return Result(dict(self.outcomes), state / np.linalg.norm(state), self.largest)
+
+
+def greedy_order(pattern: Pattern) -> list[int]:
+    """A measurement order that respects the signals and keeps the active set small:
+    each time, the measurable vertex that brings in the fewest new vertices.
+
+    A vertex's cost only falls (as its neighbours become active), so a heap with
+    stale entries skipped on the way out finds the cheapest in logarithmic time.
+    """
+    measurements = {m.node: m for m in pattern.measurements}
+    waiting = {v: len((m.s_domain | m.t_domain) & measurements.keys())
+               for v, m in measurements.items()}
+    readers: dict[int, list[int]] = {}
+    for v, m in measurements.items():
+        for source in (m.s_domain | m.t_domain) & measurements.keys():
+            readers.setdefault(source, []).append(v)
+    neighbours = neighbourhoods(pattern)
+    touched: set[int] = set()  # active or measured
+
+    def cost(v: int) -> int:
+        return (v not in touched) + sum(1 for n in neighbours[v] if n not in touched)
+
+    heap = [(cost(v), v) for v, count in waiting.items() if count == 0]
+    heapq.heapify(heap)
+    done: set[int] = set()
+    order: list[int] = []
+    while heap:
+        price, best = heapq.heappop(heap)
+        if best in done or price != cost(best):
+            continue
+        order.append(best)
+        done.add(best)
+        for v in ({best} | neighbours[best]) - touched:
+            touched.add(v)
+            for n in neighbours[v] | {v}:
+                if n in measurements and n not in done and waiting[n] == 0:
+                    heapq.heappush(heap, (cost(n), n))
+        for reader in readers.get(best, ()):
+            waiting[reader] -= 1
+            if waiting[reader] == 0:
+                heapq.heappush(heap, (cost(reader), reader))
+    if len(order) < len(measurements):
+        raise ValueError("the measurements' signal domains depend on each other in a cycle")
+    return order
+
+
+# ---------------------------------------------------------------- graph-state patterns
+
+
+def linear_cluster(angles: Sequence[float]) -> Pattern:
+    """A line of J(angle) steps: the input at vertex 0, one measurement per angle, with the
+    X and Z byproducts of each step carried forward as signals; the output is the last
+    vertex, in the state J(angles[-1]) ... J(angles[0]) applied to the input."""
+    length = len(angles) + 1
+    commands: list[Command] = [N(v) for v in range(1, length)]
+    commands += [E(v, v + 1) for v in range(length - 1)]
+    for v, angle in enumerate(angles):
+        commands.append(M(v, "XY", -angle, frozenset({v - 1}) if v >= 1 else frozenset(),
+                          frozenset({v - 2}) if v >= 2 else frozenset()))
+    last = length - 1
+    commands += _combine([C(last, "Z", frozenset({last - 2}) if last >= 2 else frozenset()),
+                          C(last, "X", frozenset({last - 1}))])
+    return Pattern([0], [last], commands)
+
+
+def grid_cluster(width: int, length: int, angle: float = 0.0) -> Pattern:
+    """A width x length 2D cluster with every column but the last measured in the XY
+    plane at `angle`: the shape of a universal resource whose cost is set by its width."""
+    def vertex(row: int, column: int) -> int:
+        return column * width + row
+
+    commands: list[Command] = [N(v) for v in range(width * length)]
+    for column in range(length):
+        for row in range(width):
+            if row + 1 < width:
+                commands.append(E(vertex(row, column), vertex(row + 1, column)))
+            if column + 1 < length:
+                commands.append(E(vertex(row, column), vertex(row, column + 1)))
+    commands += [M(v, "XY", angle) for v in range(width * (length - 1))]
+    return Pattern([], [vertex(row, length - 1) for row in range(width)], commands)
