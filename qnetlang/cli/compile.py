@@ -3,7 +3,8 @@
 `ir` is the intermediate representation as JSON; `qasm3` the whole protocol
 as one dynamic circuit in OpenQASM 3; `qasm2` the deferred-measurement
 standard circuit in OpenQASM 2; `text` a drawing; `qiskit` a Python snippet
-that builds the circuit. Everything but `ir` needs qiskit (the `compile` extra).
+that builds the circuit; `pattern` the circuit as an MBQC measurement pattern.
+`qasm3`, `qasm2`, `text` and `qiskit` need qiskit (the `compile` extra).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from qnetlang.cli.fmt import write_atomically
 from qnetlang.ir import dump
 from qnetlang.ir import nodes as ir
 
-TARGETS = ("ir", "qasm3", "qasm2", "text", "qiskit")
+TARGETS = ("ir", "qasm3", "qasm2", "text", "qiskit", "pattern")
 RANDOMNESS = ("coin", "enumerate")
 
 
@@ -32,6 +33,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--target", choices=TARGETS, default="qasm3",
                         help="qasm3 (default): one dynamic circuit; qasm2: the deferred "
                              "standard circuit; text: a drawing; qiskit: a Python snippet; "
+                             "pattern: an MBQC measurement pattern; "
                              "ir: the intermediate representation as JSON (docs/ir.md)")
     add_circuit_options(parser)
     parser.add_argument("--run", metavar="NAME", help="only this run (its label or protocol)")
@@ -112,7 +114,8 @@ def _circuits_text(program: ir.Program, args: argparse.Namespace,
             reporter.finish()
             return None
         if any(op.name in NOISE for c in circuits for op in c.ops) and args.target != "text":
-            print("warning: channel noise has no OpenQASM form; it is left out (it runs with "
+            form = "pattern" if args.target == "pattern" else "OpenQASM"
+            print(f"warning: channel noise has no {form} form; it is left out (it runs with "
                   "`qnetc run --backend aer`)", file=sys.stderr)  # memory noise too
         for index, circuit in enumerate(circuits):
             print(f"qnetc: run `{ir_run.name}`: {len(circuit.qubits)} qubits, "

@@ -93,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
                 if args.backend != "sim":
                     outcome = _on_circuits(ir_run, args)
                 else:
+                    _warn_noiseless(ir_run, args.engine)
                     outcome = run_shots(ir_run, shots=args.shots, seed=args.seed,
                                         engine=args.engine, jobs=args.jobs, tracer=tracer,
                                         progress=_progress_bar())
@@ -115,6 +116,14 @@ def _on_circuits(ir_run: Any, args: argparse.Namespace) -> RunResult:
     seed = args.seed if args.seed is not None else int(ir_run.settings.get("seed", DEFAULT_SEED))
     return run_circuits(ir_run, circuits_of(ir_run, args), shots=shots, seed=seed,
                         backend=args.backend, form="deferred" if args.deferred else "dynamic")
+
+
+def _warn_noiseless(ir_run: Any, engine: str | None) -> None:
+    from qnetlang.runtime.runner import choose_engine, noisy
+
+    if choose_engine(ir_run, engine) == "mbqc" and noisy(ir_run):
+        print(f"warning: run `{ir_run.name}`: the mbqc engine is noiseless; the network's "
+              "noise is left out", file=sys.stderr)
 
 
 def _tracer(stream: Any, run_name: str) -> Any:
@@ -162,7 +171,7 @@ def table(result: RunResult) -> str:
                          f"{summary.n:>7}  {counts}")
     else:
         lines.append("  (no reports)")
-    if result.backend == "sim":
+    if result.backend == "sim" and result.engine != "mbqc":
         lines.append(f"  simulated time per shot {format_seconds(result.sim_time_s)}, "
                      f"{result.events:,} events, {result.wall_s:.2f} s")
     else:

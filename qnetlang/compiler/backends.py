@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ def reports(circuit: Circuit, bits: np.ndarray) -> dict[str, list[np.ndarray]]:
         if not isinstance(expression, ir.Expr):
             return np.broadcast_to(np.asarray(expression), (shots,))
         result = evaluate(expression, lambda var: bits[:, bit_index(var)], None,
-                          batch_operations(mask))
+                          batch_operations(mask), memo={})
         return np.broadcast_to(np.asarray(result), (shots,))
 
     found: dict[str, list[np.ndarray]] = {}
@@ -82,11 +83,39 @@ def run_circuits(run: ir.Run, circuits: list[Circuit], *, shots: int, seed: int,
 
     from qnetlang.compiler import qiskit_bridge
 
-    started = time.perf_counter()
     kind, _, name = backend.partition(":")
     device = _device(kind, name)
     if device is not None and "if_else" not in device.target.operation_names:
         form = "deferred"
+
+    def sample(circuit: Circuit, count: int, circuit_seed: int) -> np.ndarray:
+        build = qiskit_bridge.dynamic if form == "dynamic" else qiskit_bridge.deferred
+        quantum = build(circuit, noise=noise and device is None)
+        return _sample(kind, device, quantum, count, circuit_seed, transpile)
+
+    return _sample_circuits(run, circuits, shots, seed, sample, RunResult(
+        run.name, run.protocol, backend, form, shots, seed))
+
+
+def run_patterns(run: ir.Run, *, shots: int, seed: int) -> RunResult:
+    """The run's circuits translated to measurement patterns and run on the MBQC engine,
+    one pattern per shot; classical control becomes adaptive measurement."""
+    from qnetlang.compiler.lower import lower_run
+    from qnetlang.compiler.pattern import sample_bits, to_pattern
+
+    def sample(circuit: Circuit, count: int, circuit_seed: int) -> np.ndarray:
+        return sample_bits(to_pattern(circuit), len(circuit.bits), count, circuit_seed)
+
+    return _sample_circuits(run, lower_run(run), shots, seed, sample,
+                            RunResult(run.name, run.protocol, "sim", "mbqc", shots, seed))
+
+
+def _sample_circuits(run: ir.Run, circuits: list[Circuit], shots: int, seed: int,
+                     sample: Callable[[Circuit, int, int], np.ndarray],
+                     result: RunResult) -> RunResult:
+    """Shares the shots among the circuits by weight, samples each (shots x bits) and
+    summarises the reports."""
+    started = time.perf_counter()
     sequence = np.random.SeedSequence(seed)
     shares = np.random.default_rng(sequence).multinomial(shots, [c.weight for c in circuits])
     seeds = [int(s.generate_state(1)[0]) for s in sequence.spawn(len(circuits))]
@@ -94,12 +123,9 @@ def run_circuits(run: ir.Run, circuits: list[Circuit], *, shots: int, seed: int,
     for circuit, count, circuit_seed in zip(circuits, shares, seeds, strict=True):
         if count == 0:
             continue
-        build = qiskit_bridge.dynamic if form == "dynamic" else qiskit_bridge.deferred
-        quantum = build(circuit, noise=noise and device is None)
-        bits = _sample(kind, device, quantum, int(count), circuit_seed, transpile)
+        bits = sample(circuit, int(count), circuit_seed)
         for report, values in reports(circuit, bits[:, :len(circuit.bits)]).items():
             samples.setdefault(report, []).extend(values)
-    result = RunResult(run.name, run.protocol, backend, form, shots, seed)
     result.reports = {name: describe(np.concatenate(parts))
                       for name, parts in sorted(samples.items())}
     result.wall_s = time.perf_counter() - started

@@ -1,11 +1,11 @@
 """Writing compiled circuits: OpenQASM 3 (dynamic), OpenQASM 2 (deferred), a drawing,
-or a qiskit snippet."""
+a qiskit snippet, or a measurement pattern (which needs no qiskit)."""
 
 from __future__ import annotations
 
 from qnetlang.compiler.circuit import Circuit
 
-TARGETS = ("qasm3", "qasm2", "text", "qiskit")
+TARGETS = ("qasm3", "qasm2", "text", "qiskit", "pattern")
 
 # The gates of OpenQASM 2's standard qelib1.inc, which any OpenQASM 2 reader knows.
 QELIB1 = ["u1", "u2", "u3", "cx", "id", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "rx", "ry",
@@ -13,6 +13,10 @@ QELIB1 = ["u1", "u2", "u3", "cx", "id", "x", "y", "z", "h", "s", "sdg", "t", "td
 
 
 def emit(circuit: Circuit, target: str) -> str:
+    if target == "pattern":
+        from qnetlang.compiler.pattern import format_pattern, to_pattern
+
+        return format_pattern(to_pattern(circuit))
     from qiskit import qasm2, qasm3, transpile
 
     from qnetlang.compiler import qiskit_bridge

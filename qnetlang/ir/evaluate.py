@@ -53,31 +53,40 @@ class Operations:
 
 def evaluate(expr: ir.Expr, read: Callable[[ir.Var], Any] | None = None,
              call: Callable[[ir.Builtin], Any] | None = None,
-             ops: Operations | None = None) -> Any:
+             ops: Operations | None = None, memo: dict[int, Any] | None = None) -> Any:
     """The value of `expr`; `read` gives variables' values (constants need none) and
-    `call` the built-ins that depend on the run (`now`, `fidelity`)."""
+    `call` the built-ins that depend on the run (`now`, `fidelity`). With `memo`, a
+    subexpression shared by several parents (the compiler builds such DAGs) is
+    evaluated once."""
+    if memo is not None and id(expr) in memo:
+        return memo[id(expr)]
     ops = ops or SCALAR
     if isinstance(expr, ir.Const):
-        return expr.value
-    if isinstance(expr, ir.Binary):
-        return ops.binary(expr.op, evaluate(expr.left, read, call, ops),
-                          evaluate(expr.right, read, call, ops))
-    if isinstance(expr, ir.Unary):
-        return ops.unary(expr.op, evaluate(expr.operand, read, call, ops))
-    if isinstance(expr, ir.Var):
-        return UNKNOWN if read is None else read(expr)
-    if isinstance(expr, ir.Builtin):
+        value = expr.value
+    elif isinstance(expr, ir.Binary):
+        value = ops.binary(expr.op, evaluate(expr.left, read, call, ops, memo),
+                           evaluate(expr.right, read, call, ops, memo))
+    elif isinstance(expr, ir.Unary):
+        value = ops.unary(expr.op, evaluate(expr.operand, read, call, ops, memo))
+    elif isinstance(expr, ir.Var):
+        value = UNKNOWN if read is None else read(expr)
+    elif isinstance(expr, ir.Builtin):
         if expr.name in RUN_DEPENDENT:
-            return UNKNOWN if call is None else call(expr)
-        return ops.builtin(expr.name, [evaluate(a, read, call, ops) for a in expr.args])
-    if isinstance(expr, ir.TupleOf):
-        return tuple(evaluate(item, read, call, ops) for item in expr.items)
-    if isinstance(expr, ir.ArrayOf):
-        return ops.array([evaluate(item, read, call, ops) for item in expr.items])
-    if isinstance(expr, ir.Index):
-        return ops.element(evaluate(expr.target, read, call, ops),
-                           evaluate(expr.index, read, call, ops))
-    return UNKNOWN
+            value = UNKNOWN if call is None else call(expr)
+        else:
+            value = ops.builtin(expr.name, [evaluate(a, read, call, ops, memo) for a in expr.args])
+    elif isinstance(expr, ir.TupleOf):
+        value = tuple(evaluate(item, read, call, ops, memo) for item in expr.items)
+    elif isinstance(expr, ir.ArrayOf):
+        value = ops.array([evaluate(item, read, call, ops, memo) for item in expr.items])
+    elif isinstance(expr, ir.Index):
+        value = ops.element(evaluate(expr.target, read, call, ops, memo),
+                            evaluate(expr.index, read, call, ops, memo))
+    else:
+        value = UNKNOWN
+    if memo is not None:
+        memo[id(expr)] = value
+    return value
 
 
 # ---------------------------------------------------------------- plain Python values

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qnetlang.quantum import ENGINE_NAMES
+from qnetlang.quantum import SHOT_ENGINES
 from qnetlang.quantum.gates import KETS, X, basis_change, matrix
 from qnetlang.quantum.noise import Kraus
 
@@ -366,4 +366,4 @@ class DensityMatrix(Engine):
 
 
 ENGINES: dict[str, type[Engine]] = {"statevector": StateVector, "density": DensityMatrix}
-assert tuple(ENGINES) == ENGINE_NAMES
+assert tuple(ENGINES) == SHOT_ENGINES

@@ -33,11 +33,17 @@ PLANES = ("XY", "YZ", "XZ")
 class N:
     node: int
 
+    def __str__(self) -> str:
+        return f"N {self.node}"
+
 
 @dataclass(frozen=True)
 class E:
     a: int
     b: int
+
+    def __str__(self) -> str:
+        return f"E {self.a} {self.b}"
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,10 @@ class M:
     s_domain: frozenset[int] = frozenset()
     t_domain: frozenset[int] = frozenset()
 
+    def __str__(self) -> str:
+        return (f"M {self.node} {self.plane} {self.angle:.10g} s={_domain(self.s_domain)} "
+                f"t={_domain(self.t_domain)}")
+
 
 @dataclass(frozen=True)
 class C:
@@ -56,6 +66,9 @@ class C:
     node: int
     pauli: str
     domain: frozenset[int] = frozenset()
+
+    def __str__(self) -> str:
+        return f"{self.pauli} {self.node} {_domain(self.domain)}"
 
 
 Command = N | E | M | C
@@ -88,21 +101,11 @@ class Pattern:
         return [c for c in self.commands if isinstance(c, C)]
 
     def __str__(self) -> str:
-        def domain(d: frozenset[int]) -> str:
-            return "{" + ",".join(map(str, sorted(d))) + "}"
+        return " ".join(map(str, self.commands))
 
-        words = []
-        for c in self.commands:
-            if isinstance(c, N):
-                words.append(f"N({c.node})")
-            elif isinstance(c, E):
-                words.append(f"E({c.a},{c.b})")
-            elif isinstance(c, M):
-                words.append(f"M({c.node},{c.plane},{c.angle:.6g},s={domain(c.s_domain)},"
-                             f"t={domain(c.t_domain)})")
-            else:
-                words.append(f"{c.pauli}({c.node},{domain(c.domain)})")
-        return " ".join(words)
+
+def _domain(domain: frozenset[int]) -> str:
+    return "{" + ",".join(map(str, sorted(domain))) + "}"
 
 
 # ---------------------------------------------------------------- transformations
@@ -197,9 +200,17 @@ def shift_signals(pattern: Pattern) -> Pattern:
 
 @dataclass
 class Result:
-    outcomes: dict[int, int]
-    state: np.ndarray  # the outputs' state vector, in the order of pattern.outputs
+    outcomes: dict[int, np.ndarray]  # vertex -> its outcome in each shot
+    states: np.ndarray  # shots x 2^outputs: the outputs' state, in pattern.outputs order
     largest_active: int
+
+    @property
+    def state(self) -> np.ndarray:
+        """The outputs' state of the first shot."""
+        return self.states[0]
+
+    def shot(self, index: int = 0) -> dict[int, int]:
+        return {vertex: int(values[index]) for vertex, values in self.outcomes.items()}
 
 
 def neighbourhoods(pattern: Pattern) -> dict[int, set[int]]:
@@ -212,53 +223,72 @@ def neighbourhoods(pattern: Pattern) -> dict[int, set[int]]:
     return neighbours
 
 
+class _Group:
+    """Active vertices entangled with one another; a product of groups is never formed
+    until a CZ joins them, so disjoint parts of the graph cost the sum of their sizes."""
+
+    def __init__(self, vertex: int, state: np.ndarray) -> None:
+        self.vertices = [vertex]
+        self.state = state  # shots x 2 x ... x 2, one axis per vertex after the first
+
+    def axis(self, vertex: int) -> int:
+        return 1 + self.vertices.index(vertex)
+
+
 class Engine:
-    """Runs a standard-form pattern, activating vertices only when they are needed."""
+    """Runs a standard-form pattern for a batch of shots, activating vertices only when
+    they are needed. Every shot has its own outcomes; the work is vectorised across them."""
 
     def __init__(self, pattern: Pattern, rng: np.random.Generator | None = None,
-                 inputs: Sequence[np.ndarray] | None = None) -> None:
+                 inputs: Sequence[np.ndarray] | None = None, shots: int = 1) -> None:
         self.pattern = pattern
         self.rng = rng or np.random.default_rng()
+        self.shots = shots
         self.neighbours = neighbourhoods(pattern)
         self.input_states = dict(zip(pattern.inputs, inputs or [KETS["+"]] * len(pattern.inputs),
                                      strict=True))
-        self.state = np.ones((), dtype=complex)
-        self.axes: list[int] = []  # the active vertices, in axis order
-        self.done_edges: set[frozenset[int]] = set()
-        self.measured: set[int] = set()
-        self.outcomes: dict[int, int] = {}
+        self.group_of: dict[int, _Group] = {}
+        self.outcomes: dict[int, np.ndarray] = {}
+        self.active = 0
         self.largest = 0
 
     def activate(self, vertex: int) -> None:
-        if vertex in self.axes or vertex in self.measured:
+        if vertex in self.group_of or vertex in self.outcomes:
             return
         ket = self.input_states.get(vertex, KETS["+"])
-        self.state = np.multiply.outer(self.state, ket)
-        self.axes.append(vertex)
+        self.group_of[vertex] = _Group(vertex, np.tile(ket, (self.shots, 1)))
+        self.active += 1
+        self.largest = max(self.largest, self.active)
+        # Each edge is applied once: when the later of its two ends becomes active.
         for other in self.neighbours[vertex]:
-            if other in self.axes:
+            if other in self.group_of:
                 self.entangle(vertex, other)
-        self.largest = max(self.largest, len(self.axes))
 
     def entangle(self, a: int, b: int) -> None:
-        edge = frozenset((a, b))
-        if edge in self.done_edges:
-            return
-        self.done_edges.add(edge)
-        index = [slice(None)] * len(self.axes)
-        index[self.axes.index(a)] = 1
-        index[self.axes.index(b)] = 1
-        self.state[tuple(index)] *= -1
+        group = self.join(self.group_of[a], self.group_of[b])
+        index: list[slice | int] = [slice(None)] * group.state.ndim
+        index[group.axis(a)] = index[group.axis(b)] = 1
+        group.state[tuple(index)] *= -1
 
-    def apply(self, vertex: int, operator: np.ndarray) -> None:
-        axis = self.axes.index(vertex)
-        moved = np.tensordot(operator, self.state, axes=([1], [axis]))
-        self.state = np.moveaxis(moved, 0, axis)
+    def join(self, first: _Group, second: _Group) -> _Group:
+        if first is second:
+            return first
+        size = len(first.vertices) + len(second.vertices)
+        product = (first.state.reshape(self.shots, -1, 1) *
+                   second.state.reshape(self.shots, 1, -1))
+        first.state = product.reshape((self.shots,) + (2,) * size)
+        first.vertices += second.vertices
+        for vertex in second.vertices:
+            self.group_of[vertex] = first
+        return first
 
-    def parity(self, domain: frozenset[int]) -> int:
-        return sum(self.outcomes[node] for node in domain) % 2
+    def parity(self, domain: frozenset[int]) -> np.ndarray:
+        total = np.zeros(self.shots, dtype=np.int64)
+        for node in domain:
+            total ^= self.outcomes[node]
+        return total
 
-    def measure(self, command: M, forced: int | None = None) -> int:
+    def measure(self, command: M, forced: int | None = None) -> np.ndarray:
         vertex = command.node
         self.activate(vertex)
         for other in self.neighbours[vertex]:
@@ -269,41 +299,70 @@ class Engine:
         if command.plane == "YZ":
             s, t = t, s
         change = basis_change(command.plane.lower(), command.angle)
-        if s:
-            change = change @ X
-        if t:
-            change = change @ Z
-        axis = self.axes.index(vertex)
-        # One pass over the state: both rows of the flipped basis change at once.
-        branches = np.tensordot(change, self.state, axes=([1], [axis]))
-        flat = branches.reshape(2, -1)
-        weights = np.einsum("ij,ij->i", flat.conj(), flat).real
-        p0 = float(weights[0] / weights.sum())
-        outcome = forced if forced is not None else int(self.rng.random() >= p0)
-        kept = branches[outcome]
-        norm = math.sqrt(weights[outcome])
-        self.state = kept / norm if norm > 0 else kept
-        self.axes.pop(axis)
-        self.measured.add(vertex)
+        variants = np.stack([change, change @ Z, change @ X, change @ X @ Z])
+        operators = variants[2 * s + t]  # shots x 2 x 2
+        group = self.group_of.pop(vertex)
+        moved = np.moveaxis(group.state, group.axis(vertex), 1).reshape(self.shots, 2, -1)
+        branches = np.einsum("bij,bjr->bir", operators, moved)
+        weights = np.einsum("bir,bir->bi", branches.conj(), branches).real
+        if forced is not None:
+            outcome = np.full(self.shots, forced, dtype=np.int64)
+        else:
+            p0 = weights[:, 0] / weights.sum(axis=1)
+            outcome = (self.rng.random(self.shots) >= p0).astype(np.int64)
+        shots = np.arange(self.shots)
+        kept = branches[shots, outcome]
+        norm = np.sqrt(weights[shots, outcome])
+        kept /= np.where(norm > 0, norm, 1.0)[:, None]
+        group.vertices.remove(vertex)
+        group.state = kept.reshape((self.shots,) + (2,) * len(group.vertices))
+        self.active -= 1
         self.outcomes[vertex] = outcome
         return outcome
+
+    def correct(self, correction: C) -> None:
+        flip = self.parity(correction.domain).astype(bool)
+        if not flip.any():
+            return
+        group = self.group_of[correction.node]
+        axis = group.axis(correction.node)
+        chosen = group.state[flip]
+        if correction.pauli == "X":
+            chosen = np.flip(chosen, axis=axis)
+        else:
+            index: list[slice | int] = [slice(None)] * chosen.ndim
+            index[axis] = 1
+            chosen = chosen.copy()
+            chosen[tuple(index)] *= -1
+        group.state[flip] = chosen
 
     def run(self, order: Sequence[int] | None = None,
             forced: dict[int, int] | None = None) -> Result:
         measurements = {m.node: m for m in self.pattern.measurements}
-        sequence = list(order) if order is not None else [m.node for m in
-                                                          self.pattern.measurements]
+        sequence = list(order) if order is not None else list(measurements)
         for vertex in sequence:
             self.measure(measurements[vertex], (forced or {}).get(vertex))
         for vertex in self.pattern.outputs:
             self.activate(vertex)
         for correction in self.pattern.corrections:
-            if self.parity(correction.domain):
-                self.apply(correction.node, X if correction.pauli == "X" else Z)
-        order_now = [self.axes.index(v) for v in self.pattern.outputs]
-        state = np.transpose(self.state, order_now).reshape(-1) if order_now else \
-            self.state.reshape(-1)
-        return Result(dict(self.outcomes), state / np.linalg.norm(state), self.largest)
+            self.correct(correction)
+        return Result(dict(self.outcomes), self.output_states(), self.largest)
+
+    def output_states(self) -> np.ndarray:
+        outputs = self.pattern.outputs
+        groups: list[_Group] = []
+        for vertex in self.group_of:
+            if vertex not in outputs:
+                raise ValueError(f"vertex {vertex} is neither measured nor an output")
+            if all(group is not self.group_of[vertex] for group in groups):
+                groups.append(self.group_of[vertex])
+        whole = _Group(-1, np.ones((self.shots, 1), dtype=complex))
+        whole.vertices, whole.state = [], np.ones(self.shots, dtype=complex)
+        for group in groups:
+            whole = self.join(whole, group)
+        order = [0] + [whole.axis(v) for v in outputs]
+        states = np.transpose(whole.state, order).reshape(self.shots, -1)
+        return states / np.linalg.norm(states, axis=1, keepdims=True)
 
 
 def greedy_order(pattern: Pattern) -> list[int]:

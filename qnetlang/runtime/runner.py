@@ -117,6 +117,10 @@ def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
     shots = shots if shots is not None else int(run.settings.get("shots", DEFAULT_SHOTS))
     seed = seed if seed is not None else int(run.settings.get("seed", DEFAULT_SEED))
     engine = choose_engine(run, engine)
+    if engine == "mbqc":
+        from qnetlang.compiler.backends import run_patterns
+
+        return run_patterns(run, shots=shots, seed=seed)
     tasks = [(run, engine, seed, k, first, min(BATCH, shots - first))
              for k, first in enumerate(range(0, shots, BATCH))]
     results: list[BatchResult] = []

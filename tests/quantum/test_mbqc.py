@@ -73,7 +73,7 @@ def test_random_pattern_matches_dense_simulation(seed: int) -> None:
     rng = np.random.default_rng(seed)
     pattern, inputs = random_standard_pattern(rng)
     result = Engine(pattern, rng, inputs).run(random_order(rng, pattern))
-    assert fidelity(result.state, dense_state(pattern, result.outcomes, inputs)) > 1 - TOLERANCE
+    assert fidelity(result.state, dense_state(pattern, result.shot(), inputs)) > 1 - TOLERANCE
 
 
 def random_wild_pattern(rng: np.random.Generator) -> Pattern:
@@ -113,7 +113,7 @@ def test_standardize_keeps_the_state(seed: int) -> None:
     assert kinds == sorted(kinds, key="NEMC".index)
     ket = random_ket(rng)
     result = Engine(standard, rng, [ket]).run()
-    assert fidelity(result.state, dense_state(wild, result.outcomes, [ket])) > 1 - TOLERANCE
+    assert fidelity(result.state, dense_state(wild, result.shot(), [ket])) > 1 - TOLERANCE
 
 
 @pytest.mark.parametrize("seed", range(200))
@@ -127,7 +127,7 @@ def test_signal_shifting_keeps_the_state(seed: int) -> None:
     original: dict[int, int] = {}
     for m in pattern.measurements:
         flip = sum(original[n] for n in m.t_domain) % 2 if m.plane == "XY" else 0
-        original[m.node] = result.outcomes[m.node] ^ flip
+        original[m.node] = result.shot()[m.node] ^ flip
     assert fidelity(result.state, dense_state(pattern, original, inputs)) > 1 - TOLERANCE
 
 
@@ -165,3 +165,13 @@ def test_greedy_order_keeps_a_grid_to_its_width() -> None:
     result = Engine(pattern, np.random.default_rng(2)).run(greedy_order(pattern))
     assert result.largest_active <= 4 + 2
     assert len(result.state) == 2 ** 4
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_batched_shots_each_match_dense_simulation(seed: int) -> None:
+    rng = np.random.default_rng(3000 + seed)
+    pattern, inputs = random_standard_pattern(rng)
+    result = Engine(pattern, rng, inputs, shots=8).run(random_order(rng, pattern))
+    for shot in range(8):
+        expected = dense_state(pattern, result.shot(shot), inputs)
+        assert fidelity(result.states[shot], expected) > 1 - TOLERANCE
