@@ -24,8 +24,18 @@ import numpy as np
 from qnetlang.compiler.circuit import NOISE, Circuit, Op, bit_index
 from qnetlang.compiler.lower import CompileError
 from qnetlang.ir import nodes as ir
-from qnetlang.quantum.gates import H, matrix
-from qnetlang.quantum.mbqc import C, Command, E, Engine, M, N, Pattern, greedy_order, standardize
+from qnetlang.quantum.gates import matrix
+from qnetlang.quantum.mbqc import (
+    C,
+    Command,
+    E,
+    Engine,
+    M,
+    N,
+    Pattern,
+    greedy_order,
+    standardize,
+)
 
 ATOL = 1e-12
 

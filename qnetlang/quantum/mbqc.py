@@ -18,7 +18,6 @@ measurement order can be chosen to keep the active set small.
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 

@@ -58,3 +58,19 @@ def test_run_on_aer_prints_the_simulator_schema() -> None:
     assert qnetc("run", "examples/chsh.qnet", "--backend", "quantum").returncode == 2
     unknown = qnetc("run", "examples/chsh.qnet", "--backend", "fake:nosuchdevice")
     assert unknown.returncode == 2 and "no fake device" in unknown.stderr
+
+
+def test_pattern_target_and_mbqc_engine() -> None:
+    pattern = qnetc("compile", "examples/chsh.qnet", "--target", "pattern")
+    assert pattern.returncode == 0, pattern.stderr
+    lines = pattern.stdout.splitlines()
+    assert lines[1].startswith("// measurement pattern:")
+    assert any(line.startswith("M ") and " XY " in line for line in lines)
+    run = qnetc("run", "examples/superdense.qnet", "--engine", "mbqc", "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["reports"]["decoded"]["mean"] == 1.0
+    noisy = qnetc("run", "examples/teleport.qnet", "--engine", "mbqc", "--shots", "50")
+    assert noisy.returncode == 0 and "the mbqc engine is noiseless" in noisy.stderr
+    uncompilable = qnetc("run", "examples/bb84.qnet", "--engine", "mbqc")
+    assert uncompilable.returncode == 1
+    assert "`uniform()` has no circuit form" in uncompilable.stderr

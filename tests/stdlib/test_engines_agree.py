@@ -17,6 +17,7 @@ from tests.conftest import ROOT
 from tests.runtime.helpers import simulate
 from tests.stdlib.test_stdlib import B92_NETWORK, module
 
+
 def assert_agree(first: RunResult, second: RunResult) -> None:
     assert first.reports.keys() == second.reports.keys()
     for report, summary in first.reports.items():
