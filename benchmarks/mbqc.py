@@ -51,19 +51,13 @@ def main() -> None:
         _, peak, largest = measure(pattern)
         peer = qnet("mbqc_line", length) if length <= 10_000 else None
         rows.append((f"1D cluster, {length:,} qubits", seconds, peak, largest, peer))
-    for width, length in ((16, 1000),):
+    for width, length, peer_task in ((16, 1000, None), (8, 50, "mbqc_grid8")):
         pattern = grid_cluster(width, length, 0.3)
         order = greedy_order(pattern)
         seconds = untraced_seconds(pattern, order)
         _, peak, largest = measure(pattern, order)
-        rows.append((f"2D grid {width} x {length:,}", seconds, peak, largest, None))
-    for width, length in ((8, 50),):
-        pattern = grid_cluster(width, length, 0.3)
-        order = greedy_order(pattern)
-        seconds = untraced_seconds(pattern, order)
-        _, peak, largest = measure(pattern, order)
-        rows.append((f"2D grid {width} x {length}", seconds, peak, largest,
-                     qnet("mbqc_grid8", length)))
+        peer = qnet(peer_task, length) if peer_task else None
+        rows.append((f"2D grid {width} x {length:,}", seconds, peak, largest, peer))
     print(f"{'graph':<28} {'seconds':>9} {'peak MiB':>9} {'active':>7}  QNET 1.3 seconds")
     for name, seconds, peak, largest, peer in rows:
         other = "-" if peer is None else f"{peer:.3f}"
