@@ -36,6 +36,7 @@ from qnetlang.quantum.mbqc import (
     greedy_order,
     standardize,
 )
+from qnetlang.runtime.runner import BATCH
 
 ATOL = 1e-12
 
@@ -50,16 +51,6 @@ class Translation:
 # ---------------------------------------------------------------- single-qubit algebra
 
 
-def zxz_angles(unitary: np.ndarray) -> tuple[float, float, float]:
-    """(a, b, c) with unitary = phase * Rz(a) Rx(b) Rz(c)."""
-    special = unitary / cmath.sqrt(np.linalg.det(unitary))
-    alpha, beta = special[0, 0], special[1, 0]
-    b = 2 * math.atan2(abs(beta), abs(alpha))
-    plus = -2 * cmath.phase(alpha) if abs(alpha) > ATOL else 0.0  # a + c
-    minus = 2 * cmath.phase(beta) + math.pi if abs(beta) > ATOL else 0.0  # a - c
-    return (plus + minus) / 2, b, (plus - minus) / 2
-
-
 def zyz_angles(unitary: np.ndarray) -> tuple[float, float, float, float]:
     """(phase, a, b, c) with unitary = e^(i phase) Rz(a) Ry(b) Rz(c)."""
     special = unitary / cmath.sqrt(np.linalg.det(unitary))
@@ -72,12 +63,18 @@ def zyz_angles(unitary: np.ndarray) -> tuple[float, float, float, float]:
     return cmath.phase(unitary[index] / rebuilt[index]), a, b, c
 
 
+def zxz_angles(unitary: np.ndarray) -> tuple[float, float, float]:
+    """(a, b, c) with unitary = phase * Rz(a) Rx(b) Rz(c): Ry(b) = Rz(pi/2) Rx(b) Rz(-pi/2)."""
+    _, a, b, c = zyz_angles(unitary)
+    return a + math.pi / 2, b, c - math.pi / 2
+
+
 def _near_zero(angle: float) -> bool:
     return abs(math.remainder(angle, 2 * math.pi)) < 1e-12
 
 
-# A single-qubit program in application order: "H", or ("P", angle, domain, sign) —
-# the phase gate P(sign * angle) with sign = (-1)^(parity of domain).
+# A single-qubit program in application order: "H", or ("P", angle, domain) — the
+# phase gate P(sign * angle) with sign = (-1)^(parity of domain's outcomes).
 Step = str | tuple[str, float, frozenset[int]]
 
 
@@ -123,33 +120,31 @@ _CCX = [("h", 2), ("cx", 1, 2), ("tdg", 2), ("cx", 0, 2), ("t", 2), ("cx", 1, 2)
         ("cx", 0, 1)]
 
 
+_CX = [("h", 1, ()), ("cz", 0, 1), ("h", 1, ())]
+
+
 def cz_form(op: Op) -> list[tuple]:
     """The gate as ("cz", a, b) and (name, q, params) single-qubit gates, on its qubits'
     positions: controlled-U as P(phase) on the control and A CX B CX C on the target."""
     name = op.name
+    if name == "cz":
+        return [("cz", 0, 1)]
     if name == "cx":
-        return [("h", 1, ()), ("cz", 0, 1), ("h", 1, ())]
+        return _CX
     if name == "swap":
-        return [*_on(cz_form(Op("cx", [0, 1])), (0, 1)), *_on(cz_form(Op("cx", [0, 1])), (1, 0)),
-                *_on(cz_form(Op("cx", [0, 1])), (0, 1))]
+        return [*_on(_CX, (0, 1)), *_on(_CX, (1, 0)), *_on(_CX, (0, 1))]
     if name == "ccx":
         steps: list[tuple] = []
         for item in _CCX:
-            if item[0] == "cx":
-                steps += _on(cz_form(Op("cx", [0, 1])), item[1:])
-            else:
-                steps.append((item[0], item[1], ()))
+            steps += _on(_CX, item[1:]) if item[0] == "cx" else [(item[0], item[1], ())]
         return steps
     if name == "cswap":
-        cx = cz_form(Op("cx", [0, 1]))
-        return [*_on(cx, (2, 1)), *_on(cz_form(Op("ccx", [0, 1, 2])), (0, 1, 2)), *_on(cx, (2, 1))]
-    if name == "cz":
-        return [("cz", 0, 1)]
+        return [*_on(_CX, (2, 1)), *_on(cz_form(Op("ccx", [0, 1, 2])), (0, 1, 2)),
+                *_on(_CX, (2, 1))]
     target = matrix(name[1:], tuple(op.params))  # cy, ch, crx, cry, crz, cp
     phase, a, b, c = zyz_angles(target)
-    cx = cz_form(Op("cx", [0, 1]))
-    return [("rz", 1, ((c - a) / 2,)), *cx, ("rz", 1, (-(c + a) / 2,)), ("ry", 1, (-b / 2,)),
-            *cx, ("ry", 1, (b / 2,)), ("rz", 1, (a,)), ("p", 0, (phase,))]
+    return [("rz", 1, ((c - a) / 2,)), *_CX, ("rz", 1, (-(c + a) / 2,)), ("ry", 1, (-b / 2,)),
+            *_CX, ("ry", 1, (b / 2,)), ("rz", 1, (a,)), ("p", 0, (phase,))]
 
 
 def _on(steps: list[tuple], positions: tuple[int, ...]) -> list[tuple]:
@@ -175,7 +170,7 @@ def parity_of(condition: object) -> tuple[frozenset[int], bool] | None:
         return None if inner is None else (inner[0], not inner[1])
     if isinstance(condition, ir.Binary) and condition.op in ("^", "!=", "=="):
         left, right = parity_of(condition.left), parity_of(condition.right)
-        if isinstance(condition.right, ir.Const) and condition.right.value in (0, 1, False, True):
+        if isinstance(condition.right, ir.Const) and condition.right.value in (0, 1):
             right = (frozenset(), bool(condition.right.value))
         if left is None or right is None:
             return None
@@ -305,13 +300,16 @@ def to_pattern(circuit: Circuit) -> Translation:
 
 
 def sample_bits(translation: Translation, bits: int, shots: int, seed: int) -> np.ndarray:
-    """The circuit's classical bits for each shot (shots x bits), from one batched run of
-    the pattern, measured in an order that keeps the active set small."""
-    result = Engine(translation.pattern, np.random.default_rng(seed), shots=shots).run(
-        greedy_order(translation.pattern))
+    """The circuit's classical bits for each shot (shots x bits): the pattern run in
+    batches of shots, measured in an order that keeps the active set small."""
+    rng = np.random.default_rng(seed)
+    order = greedy_order(translation.pattern)
     sampled = np.zeros((shots, bits), dtype=np.int64)
-    for index, vertex in translation.bits.items():
-        sampled[:, index] = result.outcomes[vertex]
+    for first in range(0, shots, BATCH):
+        size = min(BATCH, shots - first)
+        outcomes = Engine(translation.pattern, rng, shots=size).run(order).outcomes
+        for index, vertex in translation.bits.items():
+            sampled[first:first + size, index] = outcomes[vertex]
     return sampled
 
 

@@ -116,8 +116,8 @@ def standardize(pattern: Pattern) -> Pattern:
     Corrections are pushed to the end with the measurement calculus's rules: a
     correction before a CZ on its vertex picks up a Z on the neighbour (for X),
     and a correction met by a measurement of its vertex joins that measurement's
-    signals (X into the s-domain, Z into the t-domain; in the YZ and XZ planes, as
-    the flips of the basis they are).
+    signals (X into the s-domain, Z into the t-domain; the other way round in the
+    YZ plane).
     """
     prepares = [c for c in pattern.commands if isinstance(c, N)]
     entangles = [c for c in pattern.commands if isinstance(c, E)]
@@ -140,11 +140,11 @@ def standardize(pattern: Pattern) -> Pattern:
                 if correction.node != command.node:
                     keep.append(correction)
                     continue
-                if command.plane == "XY":
-                    target = s if correction.pauli == "X" else t
-                elif command.plane == "YZ":
+                # The s-signal is an X before the measurement and the t-signal a Z,
+                # except in the YZ plane, where they swap (as the engine reads them).
+                if command.plane == "YZ":
                     target = t if correction.pauli == "X" else s
-                else:  # XZ: both flip the basis; X like a sign of the angle, Z like a shift
+                else:
                     target = s if correction.pauli == "X" else t
                 target ^= set(correction.domain)
             pending = keep
@@ -226,8 +226,8 @@ class _Group:
     """Active vertices entangled with one another; a product of groups is never formed
     until a CZ joins them, so disjoint parts of the graph cost the sum of their sizes."""
 
-    def __init__(self, vertex: int, state: np.ndarray) -> None:
-        self.vertices = [vertex]
+    def __init__(self, vertices: list[int], state: np.ndarray) -> None:
+        self.vertices = vertices
         self.state = state  # shots x 2 x ... x 2, one axis per vertex after the first
 
     def axis(self, vertex: int) -> int:
@@ -255,7 +255,7 @@ class Engine:
         if vertex in self.group_of or vertex in self.outcomes:
             return
         ket = self.input_states.get(vertex, KETS["+"])
-        self.group_of[vertex] = _Group(vertex, np.tile(ket, (self.shots, 1)))
+        self.group_of[vertex] = _Group([vertex], np.tile(ket, (self.shots, 1)))
         self.active += 1
         self.largest = max(self.largest, self.active)
         # Each edge is applied once: when the later of its two ends becomes active.
@@ -355,8 +355,7 @@ class Engine:
                 raise ValueError(f"vertex {vertex} is neither measured nor an output")
             if all(group is not self.group_of[vertex] for group in groups):
                 groups.append(self.group_of[vertex])
-        whole = _Group(-1, np.ones((self.shots, 1), dtype=complex))
-        whole.vertices, whole.state = [], np.ones(self.shots, dtype=complex)
+        whole = _Group([], np.ones(self.shots, dtype=complex))
         for group in groups:
             whole = self.join(whole, group)
         order = [0] + [whole.axis(v) for v in outputs]
