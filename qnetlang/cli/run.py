@@ -40,7 +40,8 @@ def register(commands: Any) -> None:
                         help="write every send, arrival and timeout as JSON lines to FILE")
     parser.add_argument("--backend", type=_backend, default="sim",
                         help="sim: the built-in simulator (default); aer: compile the protocol "
-                             "to one circuit and sample it on qiskit-aer; fake:NAME: on a noisy "
+                             "to one circuit and sample it on qiskit-aer; pattern: that circuit "
+                             "as one MBQC pattern (noiseless); fake:NAME: on a noisy "
                              "device model; ibm:NAME: on IBM hardware (QISKIT_IBM_TOKEN)")
     parser.add_argument("--deferred", action="store_true",
                         help="with --backend aer: run the deferred-measurement circuit "
@@ -53,9 +54,9 @@ def register(commands: Any) -> None:
 
 def _backend(text: str) -> str:
     kind, colon, name = text.partition(":")
-    if text in ("sim", "aer") or (kind in ("fake", "ibm") and colon and name):
+    if text in ("sim", "aer", "pattern") or (kind in ("fake", "ibm") and colon and name):
         return text
-    raise argparse.ArgumentTypeError("use sim, aer, fake:NAME or ibm:NAME")
+    raise argparse.ArgumentTypeError("use sim, aer, pattern, fake:NAME or ibm:NAME")
 
 
 def _positive(text: str) -> int:
@@ -93,7 +94,6 @@ def run(args: argparse.Namespace) -> int:
                 if args.backend != "sim":
                     outcome = _on_circuits(ir_run, args)
                 else:
-                    _warn_noiseless(ir_run, args.engine)
                     outcome = run_shots(ir_run, shots=args.shots, seed=args.seed,
                                         engine=args.engine, jobs=args.jobs, tracer=tracer,
                                         progress=_progress_bar())
@@ -109,21 +109,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _on_circuits(ir_run: Any, args: argparse.Namespace) -> RunResult:
-    from qnetlang.compiler.backends import run_circuits
-    from qnetlang.runtime.runner import DEFAULT_SEED, DEFAULT_SHOTS
+    from qnetlang.compiler.backends import run_circuits, run_patterns
+    from qnetlang.runtime.runner import DEFAULT_SEED, DEFAULT_SHOTS, noisy
 
     shots = args.shots or int(ir_run.settings.get("shots", DEFAULT_SHOTS))
     seed = args.seed if args.seed is not None else int(ir_run.settings.get("seed", DEFAULT_SEED))
+    if args.backend == "pattern":
+        if noisy(ir_run):
+            print(f"warning: run `{ir_run.name}`: a pattern is noiseless; the network's noise "
+                  "is left out (`--engine mbqc` keeps it)", file=sys.stderr)
+        return run_patterns(ir_run, circuits_of(ir_run, args), shots=shots, seed=seed)
     return run_circuits(ir_run, circuits_of(ir_run, args), shots=shots, seed=seed,
                         backend=args.backend, form="deferred" if args.deferred else "dynamic")
-
-
-def _warn_noiseless(ir_run: Any, engine: str | None) -> None:
-    from qnetlang.runtime.runner import choose_engine, noisy
-
-    if choose_engine(ir_run, engine) == "mbqc" and noisy(ir_run):
-        print(f"warning: run `{ir_run.name}`: the mbqc engine is noiseless; the network's "
-              "noise is left out", file=sys.stderr)
 
 
 def _tracer(stream: Any, run_name: str) -> Any:
@@ -171,7 +168,7 @@ def table(result: RunResult) -> str:
                          f"{summary.n:>7}  {counts}")
     else:
         lines.append("  (no reports)")
-    if result.backend == "sim" and result.engine != "mbqc":
+    if result.backend == "sim":
         lines.append(f"  simulated time per shot {format_seconds(result.sim_time_s)}, "
                      f"{result.events:,} events, {result.wall_s:.2f} s")
     else:

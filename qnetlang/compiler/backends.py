@@ -97,17 +97,17 @@ def run_circuits(run: ir.Run, circuits: list[Circuit], *, shots: int, seed: int,
         run.name, run.protocol, backend, form, shots, seed))
 
 
-def run_patterns(run: ir.Run, *, shots: int, seed: int) -> RunResult:
-    """The run's circuits translated to measurement patterns and run on the MBQC engine,
-    one pattern per shot; classical control becomes adaptive measurement."""
-    from qnetlang.compiler.lower import lower_run
+def run_patterns(run: ir.Run, circuits: list[Circuit], *, shots: int,
+                 seed: int) -> RunResult:
+    """The compiled circuits translated to measurement patterns and run on the MBQC
+    engine; classical control becomes adaptive measurement. Noise has no pattern form."""
     from qnetlang.compiler.pattern import sample_bits, to_pattern
 
     def sample(circuit: Circuit, count: int, circuit_seed: int) -> np.ndarray:
         return sample_bits(to_pattern(circuit), len(circuit.bits), count, circuit_seed)
 
-    return _sample_circuits(run, lower_run(run), shots, seed, sample,
-                            RunResult(run.name, run.protocol, "sim", "mbqc", shots, seed))
+    return _sample_circuits(run, circuits, shots, seed, sample,
+                            RunResult(run.name, run.protocol, "pattern", "dynamic", shots, seed))
 
 
 def _sample_circuits(run: ir.Run, circuits: list[Circuit], shots: int, seed: int,

@@ -1,5 +1,16 @@
-"""Quantum engines. Only the names live here, so that naming an engine imports no numpy."""
+"""Quantum engines. Naming an engine imports no numpy; engine_class imports it on use."""
 
-SHOT_ENGINES = ("statevector", "density")  # simulate shots in batches, beside the events
-# mbqc runs the protocol's compiled circuit as a measurement pattern (docs/mbqc.md).
-ENGINE_NAMES = (*SHOT_ENGINES, "mbqc")
+from __future__ import annotations
+
+from typing import Any
+
+ENGINE_NAMES = ("statevector", "density", "mbqc")
+
+
+def engine_class(name: str) -> Any:
+    """The engine class of a name in ENGINE_NAMES (docs/runtime.md, docs/mbqc.md)."""
+    from qnetlang.quantum.engine import DensityMatrix, StateVector
+    from qnetlang.quantum.mbqc_engine import PatternEngine
+
+    classes = {"statevector": StateVector, "density": DensityMatrix, "mbqc": PatternEngine}
+    return classes[name]

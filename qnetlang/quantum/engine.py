@@ -18,11 +18,11 @@ DensityMatrix keeps density matrices and applies noise exactly.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from qnetlang.quantum import SHOT_ENGINES
 from qnetlang.quantum.gates import KETS, X, basis_change, matrix
 from qnetlang.quantum.noise import Kraus
 
@@ -33,6 +33,7 @@ Mask = np.ndarray | None  # a boolean array over the batch; None means every sho
 class _Group:
     state: np.ndarray  # (B,) + k axes (state vector) or (B,) + 2k axes (density matrix)
     qubits: list[int]
+    pending: list[Any] = field(default_factory=list)  # gathered, not yet run (the mbqc engine)
 
 
 def _batch_matrix(operator: np.ndarray, batch: int) -> np.ndarray:
@@ -363,7 +364,3 @@ class DensityMatrix(Engine):
         total = sum(_apply(_apply(group.state, k, [axis]), k.conj(), [axis + n])
                     for k in kraus)
         group.state = _where(mask, total, group.state)  # type: ignore[arg-type]
-
-
-ENGINES: dict[str, type[Engine]] = {"statevector": StateVector, "density": DensityMatrix}
-assert tuple(ENGINES) == SHOT_ENGINES

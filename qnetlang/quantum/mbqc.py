@@ -47,14 +47,18 @@ class E:
 
 @dataclass(frozen=True)
 class M:
+    """A measurement; its angle is one number, or an array with an angle per shot when
+    the shots of a batch measure differently (the mbqc engine's adaptive angles)."""
+
     node: int
     plane: str = "XY"
-    angle: float = 0.0
+    angle: float | np.ndarray = 0.0
     s_domain: frozenset[int] = frozenset()
     t_domain: frozenset[int] = frozenset()
 
     def __str__(self) -> str:
-        return (f"M {self.node} {self.plane} {self.angle:.10g} s={_domain(self.s_domain)} "
+        angle = f"{self.angle:.10g}" if np.ndim(self.angle) == 0 else "(per shot)"
+        return (f"M {self.node} {self.plane} {angle} s={_domain(self.s_domain)} "
                 f"t={_domain(self.t_domain)}")
 
 
@@ -239,7 +243,11 @@ class Engine:
     they are needed. Every shot has its own outcomes; the work is vectorised across them."""
 
     def __init__(self, pattern: Pattern, rng: np.random.Generator | None = None,
-                 inputs: Sequence[np.ndarray] | None = None, shots: int = 1) -> None:
+                 inputs: Sequence[np.ndarray] | None = None, shots: int = 1,
+                 input_state: np.ndarray | None = None) -> None:
+        """`inputs` gives each input vertex a state of its own (|+> by default);
+        `input_state` instead gives them one joint state, shots x 2 x ... x 2, one axis
+        per input in the order of pattern.inputs."""
         self.pattern = pattern
         self.rng = rng or np.random.default_rng()
         self.shots = shots
@@ -250,6 +258,16 @@ class Engine:
         self.outcomes: dict[int, np.ndarray] = {}
         self.active = 0
         self.largest = 0
+        if input_state is not None and pattern.inputs:
+            group = _Group(list(pattern.inputs), input_state.reshape(
+                (shots,) + (2,) * len(pattern.inputs)).astype(complex))
+            for vertex in pattern.inputs:
+                self.group_of[vertex] = group
+            self.active = self.largest = len(pattern.inputs)
+            for a in pattern.inputs:  # active from the start: their edges are applied now
+                for b in self.neighbours[a]:
+                    if b in group.vertices and a < b:
+                        self.entangle(a, b)
 
     def activate(self, vertex: int) -> None:
         if vertex in self.group_of or vertex in self.outcomes:
@@ -297,9 +315,10 @@ class Engine:
         s, t = self.parity(command.s_domain), self.parity(command.t_domain)
         if command.plane == "YZ":
             s, t = t, s
-        change = basis_change(command.plane.lower(), command.angle)
-        variants = np.stack([change, change @ Z, change @ X, change @ X @ Z])
-        operators = variants[2 * s + t]  # shots x 2 x 2
+        change = self.basis(command.plane.lower(), command.angle)
+        variants = np.stack(np.broadcast_arrays(change, change @ Z, change @ X, change @ X @ Z))
+        operators = variants[2 * s + t] if change.ndim == 2 else \
+            variants[2 * s + t, np.arange(self.shots)]  # shots x 2 x 2
         group = self.group_of.pop(vertex)
         moved = np.moveaxis(group.state, group.axis(vertex), 1).reshape(self.shots, 2, -1)
         branches = np.einsum("bij,bjr->bir", operators, moved)
@@ -318,6 +337,14 @@ class Engine:
         self.active -= 1
         self.outcomes[vertex] = outcome
         return outcome
+
+    def basis(self, plane: str, angle: float | np.ndarray) -> np.ndarray:
+        """The basis change (2, 2), or (shots, 2, 2) for an angle per shot."""
+        if np.ndim(angle) == 0:
+            return basis_change(plane, float(angle))
+        angles = np.broadcast_to(np.asarray(angle, dtype=float), (self.shots,))
+        distinct, inverse = np.unique(angles, return_inverse=True)
+        return np.stack([basis_change(plane, float(a)) for a in distinct])[inverse.reshape(-1)]
 
     def correct(self, correction: C) -> None:
         flip = self.parity(correction.domain).astype(bool)

@@ -21,7 +21,7 @@ import numpy as np
 
 from qnetlang.codes import Code
 from qnetlang.ir import nodes as ir
-from qnetlang.quantum.engine import ENGINES
+from qnetlang.quantum import engine_class
 from qnetlang.runtime.shot import BatchResult, Divergence, RuntimeFailure, Shot, noisy
 
 DEFAULT_SHOTS = 1000
@@ -82,7 +82,7 @@ def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
     """Shots first .. first + size of a run: one batch, or shot by shot if they diverge."""
     rng = _rng(seed, 1, index)
     try:
-        return [Shot(run, ENGINES[engine](rng, size), rng,
+        return [Shot(run, engine_class(engine)(rng, size), rng,
                      _labelled(tracer, shots=[first, first + size])).simulate()]
     except Divergence:
         pass
@@ -93,7 +93,7 @@ def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
     results = []
     for shot in range(first, first + size):
         rng = _rng(seed, 0, shot)
-        results.append(Shot(run, ENGINES[engine](rng, 1), rng,
+        results.append(Shot(run, engine_class(engine)(rng, 1), rng,
                             _labelled(tracer, shots=[shot, shot + 1])).simulate())
     return results
 
@@ -117,10 +117,6 @@ def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
     shots = shots if shots is not None else int(run.settings.get("shots", DEFAULT_SHOTS))
     seed = seed if seed is not None else int(run.settings.get("seed", DEFAULT_SEED))
     engine = choose_engine(run, engine)
-    if engine == "mbqc":
-        from qnetlang.compiler.backends import run_patterns
-
-        return run_patterns(run, shots=shots, seed=seed)
     tasks = [(run, engine, seed, k, first, min(BATCH, shots - first))
              for k, first in enumerate(range(0, shots, BATCH))]
     results: list[BatchResult] = []

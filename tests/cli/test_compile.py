@@ -60,7 +60,7 @@ def test_run_on_aer_prints_the_simulator_schema() -> None:
     assert unknown.returncode == 2 and "no fake device" in unknown.stderr
 
 
-def test_pattern_target_and_mbqc_engine() -> None:
+def test_pattern_target_engine_and_backend() -> None:
     pattern = qnetc("compile", "examples/chsh.qnet", "--target", "pattern")
     assert pattern.returncode == 0, pattern.stderr
     lines = pattern.stdout.splitlines()
@@ -70,7 +70,10 @@ def test_pattern_target_and_mbqc_engine() -> None:
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["reports"]["decoded"]["mean"] == 1.0
     noisy = qnetc("run", "examples/teleport.qnet", "--engine", "mbqc", "--shots", "50")
-    assert noisy.returncode == 0 and "the mbqc engine is noiseless" in noisy.stderr
-    uncompilable = qnetc("run", "examples/bb84.qnet", "--engine", "mbqc")
+    assert noisy.returncode == 0 and "engine mbqc" in noisy.stdout and not noisy.stderr
+    compiled = qnetc("run", "examples/teleport.qnet", "--backend", "pattern", "--shots", "50")
+    assert compiled.returncode == 0 and "a pattern is noiseless" in compiled.stderr
+    assert "backend pattern" in compiled.stdout
+    uncompilable = qnetc("run", "examples/bb84.qnet", "--backend", "pattern")
     assert uncompilable.returncode == 1
     assert "`uniform()` has no circuit form" in uncompilable.stderr

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from qnetlang.compiler.circuit import Circuit, Op, bit
-from qnetlang.compiler.pattern import to_pattern, zxz_angles, zyz_angles
+from qnetlang.compiler.pattern import to_pattern
 from qnetlang.gates import GATES
 from qnetlang.ir import nodes as ir
 from qnetlang.quantum.gates import matrix
 from qnetlang.quantum.mbqc import Engine, greedy_order
+from qnetlang.quantum.translate import zxz_angles, zyz_angles
 
 TOLERANCE = 1e-9
 

@@ -1,21 +1,33 @@
-"""The MBQC engine and the state-vector engine give the same report means on every
-example run that compiles and has no noise (4 standard errors of their difference).
-
-(b92 runs on 64 qubits here: its 256-round example builds report expressions deeper
-than Python's default recursion limit, which only the command line raises.)"""
+"""The mbqc engine and the state-vector engine give the same report means on every run
+of every example (4 standard errors of their difference): each stdlib protocol, with
+its noise, loss, conditional measurements and classical randomness. The compiled
+pattern backend agrees too, where a run compiles."""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
+from qnetlang.compiler.backends import run_patterns
+from qnetlang.compiler.lower import lower_run
+from qnetlang.ir import nodes as ir
 from qnetlang.pipeline import check, load
 from qnetlang.runtime.runner import RunResult, run_shots
 from tests.conftest import ROOT
-from tests.runtime.helpers import simulate
-from tests.stdlib.test_stdlib import B92_NETWORK, module
+
+RUNS = [("b92", "b92"), ("bb84", "honest"), ("bb84", "intercepted"), ("chsh", "chsh"),
+        ("distill", "bbpssw"), ("distill", "dejmps"), ("e91", "e91"), ("ghz", "ghz"),
+        ("superdense", "superdense"), ("swap_chain", "swap_chain"), ("swap_chain", "single"),
+        ("teleport", "teleport")]
+
+
+def example_run(example: str, name: str) -> ir.Run:
+    path = ROOT / "examples" / f"{example}.qnet"
+    result = check(load(path), path)
+    assert result.ir is not None
+    (run,) = [r for r in result.ir.runs if r.name == name]
+    return run
 
 
 def assert_agree(first: RunResult, second: RunResult) -> None:
@@ -26,22 +38,23 @@ def assert_agree(first: RunResult, second: RunResult) -> None:
         assert abs(summary.mean - other.mean) <= 4 * spread + 1e-9, report
 
 
-RUNS = [("chsh.qnet", "chsh", 2000), ("superdense.qnet", "superdense", 1000)]
+def test_every_stdlib_module_has_a_run_here() -> None:
+    modules = {p.stem for p in (ROOT / "stdlib").glob("*.qnet")} - {"prelude", "bqc"}
+    covered = {example.replace("swap_chain", "swap") for example, _ in RUNS}
+    assert modules <= covered
 
 
-@pytest.mark.parametrize(("example", "name", "shots"), RUNS)
-def test_mbqc_agrees_with_state_vector(example: str, name: str, shots: int) -> None:
-    path = ROOT / "examples" / example
-    result = check(load(path), path)
-    assert result.ir is not None
-    (run,) = [r for r in result.ir.runs if r.name == name]
-    pattern = run_shots(run, shots=shots, seed=21, engine="mbqc")
-    vector = run_shots(run, shots=shots, seed=22, engine="statevector")
+@pytest.mark.parametrize(("example", "name"), RUNS)
+def test_mbqc_agrees_with_state_vector(example: str, name: str) -> None:
+    run = example_run(example, name)
+    pattern = run_shots(run, seed=21, engine="mbqc")
+    vector = run_shots(run, seed=22, engine="statevector")
     assert_agree(vector, pattern)
 
 
-def test_mbqc_agrees_on_b92(tmp_path: Path) -> None:
-    text = module("b92") + B92_NETWORK.replace("QUBITS", "64")
-    pattern = simulate(text, tmp_path, shots=400, seed=23, engine="mbqc")
-    vector = simulate(text, tmp_path, shots=400, seed=24, engine="statevector")
+@pytest.mark.parametrize(("example", "name"), [("chsh", "chsh"), ("superdense", "superdense")])
+def test_compiled_patterns_agree_with_state_vector(example: str, name: str) -> None:
+    run = example_run(example, name)
+    pattern = run_patterns(run, lower_run(run), shots=1000, seed=23)
+    vector = run_shots(run, shots=1000, seed=24, engine="statevector")
     assert_agree(vector, pattern)

@@ -1,0 +1,223 @@
+"""The simulator's mbqc engine: a protocol's quantum operations run as patterns.
+
+A gate is not applied when a role performs it: the qubit's entangled group
+gathers it. When the state is needed (a measurement, noise that is not a
+random Pauli, a fidelity) the group's gathered operations are translated into
+one measurement pattern whose inputs are the group's qubits (quantum/translate.py),
+the measurement asked for becomes the pattern's last M, and the pattern runs
+on the lazy MBQC engine (quantum/mbqc.py). The roles' operations interleave
+with the discrete-event simulation exactly as on the other engines; what
+differs is how the state evolves.
+
+Shots of a batch may apply different gates: a gate under a condition, an angle
+computed from outcomes, a sampled Pauli error. The pattern is the same for all
+of them, and its measurement angles differ per shot (the adaptive angles of
+MBQC). Pauli-mixture noise (depolarizing, dephasing, gate errors) is sampled
+per shot into such gates, so noisy protocols stay lazy; other noise (amplitude
+damping) runs the gathered pattern and acts on its output.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from qnetlang.quantum.engine import Mask, StateVector, _Group
+from qnetlang.quantum.gates import I2, H, X, matrix
+from qnetlang.quantum.mbqc import Engine, Pattern, greedy_order, standardize
+from qnetlang.quantum.noise import Kraus
+from qnetlang.quantum.translate import Angle, Builder, cz_form, euler_steps
+
+# The language's bases as (plane, angle) of a pattern measurement: z is XZ(0),
+# x is XY(0) and y is XY(pi/2); the planes take their own angle.
+_PAULI_PLANES = {"z": ("XZ", 0.0), "x": ("XY", 0.0), "y": ("XY", math.pi / 2)}
+
+
+@dataclass
+class Gate:
+    """A gathered single-qubit gate: one unitary (2, 2) or one per shot (B, 2, 2)."""
+
+    qubit: int
+    unitary: np.ndarray
+
+
+@dataclass
+class Edge:
+    """A gathered CZ."""
+
+    a: int
+    b: int
+
+
+def _rz(angles: np.ndarray) -> np.ndarray:
+    """Rz of each angle, (B, 2, 2)."""
+    unitaries = np.zeros((len(angles), 2, 2), dtype=complex)
+    unitaries[:, 0, 0] = np.exp(-0.5j * angles)
+    unitaries[:, 1, 1] = np.exp(0.5j * angles)
+    return unitaries
+
+
+class PatternEngine(StateVector):
+    name = "mbqc"
+
+    def __init__(self, rng: np.random.Generator, batch: int = 1) -> None:
+        super().__init__(rng, batch)
+        self.largest_active = 0  # the most vertices any pattern held at once
+
+    # ---------------------------------------------------------------- gathering
+
+    def apply(self, gate: str, qubits: list[int], params: tuple = (), mask: Mask = None) -> None:
+        if len(qubits) == 1:
+            self._gather(qubits[0], self._per_shot(gate, params), mask)
+            return
+        group = self._merge(qubits)
+        for step in self._cz_steps(gate, params):
+            if step[0] != "cz":
+                self._gather(qubits[step[1]], step[2], mask)
+            elif mask is None:
+                group.pending.append(Edge(qubits[step[1]], qubits[step[2]]))
+            else:
+                self._conditional_cz(qubits[step[1]], qubits[step[2]], mask)
+
+    def _per_shot(self, gate: str, params: tuple) -> np.ndarray:
+        """The gate's unitary, (2, 2), or (B, 2, 2) when its parameters differ per shot."""
+        if not any(np.ndim(p) for p in params):
+            return matrix(gate, tuple(float(p) for p in params))
+        rows = np.stack([np.broadcast_to(np.asarray(p, dtype=float), (self.batch,))
+                         for p in params], axis=1)
+        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+        return np.stack([matrix(gate, tuple(row)) for row in distinct])[inverse.reshape(-1)]
+
+    def _cz_steps(self, gate: str, params: tuple) -> list[tuple]:
+        """cz_form with each single-qubit step as ("u", position, unitary); parameters that
+        differ per shot give per-shot unitaries (a controlled gate's steps keep one shape)."""
+        if not any(np.ndim(p) for p in params):
+            return [step if step[0] == "cz" else ("u", step[1], matrix(step[0], step[2]))
+                    for step in cz_form(gate, tuple(float(p) for p in params))]
+        rows = np.stack([np.broadcast_to(np.asarray(p, dtype=float), (self.batch,))
+                         for p in params], axis=1)
+        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+        forms = [cz_form(gate, tuple(row)) for row in distinct]
+        steps: list[tuple] = []
+        for index, step in enumerate(forms[0]):
+            if step[0] == "cz":
+                steps.append(step)
+                continue
+            unitaries = np.stack([matrix(form[index][0], form[index][2]) for form in forms])
+            steps.append(("u", step[1], unitaries[inverse.reshape(-1)]))
+        return steps
+
+    def _gather(self, qubit: int, unitary: np.ndarray, mask: Mask) -> None:
+        if mask is not None:  # the identity in the shots that skip the gate
+            unitary = np.where(mask[:, None, None], unitary, I2)
+        self.groups[qubit].pending.append(Gate(qubit, unitary))
+
+    def _conditional_cz(self, a: int, b: int, mask: np.ndarray) -> None:
+        """CZ^m with m per shot, from unconditional CZs: up to a phase,
+        CZ^m = Rz_a(m pi/2) Rz_b(m pi/2) CX Rz_b(-m pi/2) CX (CX = H_b CZ H_b)."""
+        quarter = mask.astype(float) * math.pi / 2
+        group = self.groups[a]
+        for step in (H, Edge(a, b), H, _rz(-quarter), H, Edge(a, b), H):
+            if isinstance(step, Edge):
+                group.pending.append(step)
+            else:
+                self._gather(b, step, None)
+        self._gather(a, _rz(quarter), None)
+        self._gather(b, _rz(quarter), None)
+
+    def channel(self, qubit: int, kraus: Kraus, mask: Mask = None) -> None:
+        """A mixture of unitaries (K_i = sqrt(p_i) U_i) picks one per shot, gathered like
+        a gate; other channels act on the state once the gathered pattern has run."""
+        weights = [float(np.trace(k.conj().T @ k).real) / 2 for k in kraus]
+        if all(np.allclose(k.conj().T @ k, w * I2) for k, w in zip(kraus, weights, strict=True)):
+            unitaries = np.stack([k / math.sqrt(w) if w > 0 else I2
+                                  for k, w in zip(kraus, weights, strict=True)])
+            choice = self.rng.choice(len(kraus), size=self.batch, p=np.array(weights) /
+                                     sum(weights))
+            self._gather(qubit, unitaries[choice], mask)
+            return
+        self._run(self.groups[qubit])
+        super().channel(qubit, kraus, mask)
+
+    def _merge(self, qubits: list[int]) -> _Group:
+        gathered: list[Gate | Edge] = []
+        seen: set[int] = set()
+        for qubit in qubits:
+            group = self.groups[qubit]
+            if id(group) not in seen:
+                seen.add(id(group))
+                gathered += group.pending
+        group = super()._merge(qubits)
+        group.pending = gathered  # gates on different groups commute: any order will do
+        return group
+
+    # ---------------------------------------------------------------- running
+
+    def measure(self, qubit: int, basis: str = "z", angle: float | np.ndarray = 0.0,
+                mask: Mask = None) -> np.ndarray:
+        if mask is not None:  # only some shots measure: no pattern command says that
+            self._run(self.groups[qubit])
+            return super().measure(qubit, basis, angle, mask)
+        plane, plane_angle = _PAULI_PLANES.get(basis, (basis.upper(), angle))
+        outcomes = self._run(self.groups[qubit], (qubit, plane, plane_angle))
+        # Left in the basis state found, V^dagger |outcome>: a group of its own.
+        change = np.broadcast_to(self._basis_change(basis, angle), (self.batch, 2, 2))
+        kets = np.conj(change[np.arange(self.batch), outcomes])
+        self.groups[qubit] = _Group(kets.astype(complex), [qubit])
+        return outcomes
+
+    def reset(self, qubit: int, mask: Mask = None) -> None:
+        ones = self.measure(qubit, "z", 0.0, mask).astype(bool)
+        self._gather(qubit, X, ones if mask is None else ones & mask)
+
+    def discard(self, qubit: int) -> None:
+        self.measure(qubit)  # measured and forgotten: the rest is as if traced out
+        super().discard(qubit)
+
+    def reduced(self, qubits: list[int]) -> np.ndarray:
+        for qubit in qubits:
+            self._run(self.groups[qubit])
+        return super().reduced(qubits)
+
+    def _run(self, group: _Group,
+             measured: tuple[int, str, Angle] | None = None) -> np.ndarray | None:
+        """Runs the group's gathered operations, and the measurement (qubit, plane, angle)
+        if one is asked for, as one pattern; returns that measurement's outcomes."""
+        if not group.pending and measured is None:
+            return None
+        inputs = list(range(len(group.qubits)))
+        builder = Builder(first_vertex=len(inputs))
+        builder.current = dict(zip(group.qubits, inputs, strict=True))
+        waiting: dict[int, np.ndarray] = {}  # single-qubit gates not yet written, per qubit
+
+        def write(qubit: int) -> None:
+            unitary = waiting.pop(qubit, None)
+            if unitary is not None:
+                builder.steps(qubit, euler_steps(unitary))
+
+        for operation in group.pending:
+            if isinstance(operation, Gate):
+                waiting[operation.qubit] = operation.unitary @ waiting.get(operation.qubit, I2)
+            else:
+                write(operation.a)
+                write(operation.b)
+                builder.entangle(operation.a, operation.b)
+        for qubit in group.qubits:
+            write(qubit)
+        kept = list(group.qubits)
+        vertex = None
+        if measured is not None:
+            qubit, plane, angle = measured
+            vertex = builder.measure(qubit, plane, angle)
+            kept.remove(qubit)
+        pattern = standardize(Pattern(inputs, [builder.current[q] for q in kept],
+                                      builder.commands))
+        engine = Engine(pattern, self.rng, shots=self.batch, input_state=group.state)
+        result = engine.run(greedy_order(pattern))
+        self.largest_active = max(self.largest_active, result.largest_active)
+        group.pending = []
+        group.qubits = kept
+        group.state = result.states.reshape((self.batch,) + (2,) * len(kept))
+        return None if vertex is None else result.outcomes[vertex]
