@@ -18,8 +18,7 @@ DensityMatrix keeps density matrices and applies noise exactly.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,7 +32,6 @@ Mask = np.ndarray | None  # a boolean array over the batch; None means every sho
 class _Group:
     state: np.ndarray  # (B,) + k axes (state vector) or (B,) + 2k axes (density matrix)
     qubits: list[int]
-    pending: list[Any] = field(default_factory=list)  # gathered, not yet run (the mbqc engine)
 
 
 def _batch_matrix(operator: np.ndarray, batch: int) -> np.ndarray:

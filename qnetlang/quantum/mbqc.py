@@ -244,10 +244,10 @@ class Engine:
 
     def __init__(self, pattern: Pattern, rng: np.random.Generator | None = None,
                  inputs: Sequence[np.ndarray] | None = None, shots: int = 1,
-                 input_state: np.ndarray | None = None) -> None:
+                 input_groups: Sequence[tuple[list[int], np.ndarray]] = ()) -> None:
         """`inputs` gives each input vertex a state of its own (|+> by default);
-        `input_state` instead gives them one joint state, shots x 2 x ... x 2, one axis
-        per input in the order of pattern.inputs."""
+        `input_groups` instead gives entangled inputs their joint states: (vertices,
+        shots x 2 x ... x 2 with one axis per vertex in that order)."""
         self.pattern = pattern
         self.rng = rng or np.random.default_rng()
         self.shots = shots
@@ -258,16 +258,16 @@ class Engine:
         self.outcomes: dict[int, np.ndarray] = {}
         self.active = 0
         self.largest = 0
-        if input_state is not None and pattern.inputs:
-            group = _Group(list(pattern.inputs), input_state.reshape(
-                (shots,) + (2,) * len(pattern.inputs)).astype(complex))
-            for vertex in pattern.inputs:
+        for vertices, state in input_groups:
+            group = _Group(list(vertices), state.reshape((shots,) + (2,) * len(vertices)))
+            for vertex in vertices:
                 self.group_of[vertex] = group
-            self.active = self.largest = len(pattern.inputs)
-            for a in pattern.inputs:  # active from the start: their edges are applied now
-                for b in self.neighbours[a]:
-                    if b in group.vertices and a < b:
-                        self.entangle(a, b)
+                self.active += 1
+                # Active from the start: edges to vertices already given are applied now.
+                for other in self.neighbours[vertex]:
+                    if other in self.group_of and other != vertex:
+                        self.entangle(vertex, other)
+        self.largest = self.active
 
     def activate(self, vertex: int) -> None:
         if vertex in self.group_of or vertex in self.outcomes:
@@ -362,8 +362,10 @@ class Engine:
             chosen[tuple(index)] *= -1
         group.state[flip] = chosen
 
-    def run(self, order: Sequence[int] | None = None,
-            forced: dict[int, int] | None = None) -> Result:
+    def execute(self, order: Sequence[int] | None = None,
+                forced: dict[int, int] | None = None) -> None:
+        """Measures in the order given (else as written), some outcomes forced; then
+        activates the outputs and corrects them."""
         measurements = {m.node: m for m in self.pattern.measurements}
         sequence = list(order) if order is not None else list(measurements)
         for vertex in sequence:
@@ -372,7 +374,22 @@ class Engine:
             self.activate(vertex)
         for correction in self.pattern.corrections:
             self.correct(correction)
+
+    def run(self, order: Sequence[int] | None = None,
+            forced: dict[int, int] | None = None) -> Result:
+        self.execute(order, forced)
         return Result(dict(self.outcomes), self.output_states(), self.largest)
+
+    def output_groups(self) -> list[tuple[list[int], np.ndarray]]:
+        """The outputs as they are entangled: (vertices, state with one axis per vertex),
+        unentangled outputs in groups of their own, no product formed."""
+        groups: list[_Group] = []
+        for vertex, group in self.group_of.items():
+            if vertex not in self.pattern.outputs:
+                raise ValueError(f"vertex {vertex} is neither measured nor an output")
+            if all(group is not known for known in groups):
+                groups.append(group)
+        return [(list(g.vertices), g.state / _batch_norm(g.state)) for g in groups]
 
     def output_states(self) -> np.ndarray:
         outputs = self.pattern.outputs
@@ -388,6 +405,11 @@ class Engine:
         order = [0] + [whole.axis(v) for v in outputs]
         states = np.transpose(whole.state, order).reshape(self.shots, -1)
         return states / np.linalg.norm(states, axis=1, keepdims=True)
+
+
+def _batch_norm(state: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(state.reshape(state.shape[0], -1), axis=1)
+    return norm.reshape((-1,) + (1,) * (state.ndim - 1))
 
 
 def greedy_order(pattern: Pattern) -> list[int]:

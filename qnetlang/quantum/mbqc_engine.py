@@ -1,13 +1,17 @@
 """The simulator's mbqc engine: a protocol's quantum operations run as patterns.
 
-A gate is not applied when a role performs it: the qubit's entangled group
-gathers it. When the state is needed (a measurement, noise that is not a
-random Pauli, a fidelity) the group's gathered operations are translated into
-one measurement pattern whose inputs are the group's qubits (quantum/translate.py),
-the measurement asked for becomes the pattern's last M, and the pattern runs
-on the lazy MBQC engine (quantum/mbqc.py). The roles' operations interleave
-with the discrete-event simulation exactly as on the other engines; what
-differs is how the state evolves.
+A gate is not applied when a role performs it: the engine gathers it. When a
+qubit's state is needed (a measurement, noise that is not a random Pauli, a
+fidelity) the gathered operations in its past light cone (those it has
+interacted with, directly or through others, since they last ran) are
+translated into one measurement pattern (quantum/translate.py), the
+measurement asked for becomes the pattern's last M, and the pattern runs on
+the lazy MBQC engine (quantum/mbqc.py). Everything outside the light cone
+stays gathered, and qubits stay in separate groups until a CZ that has run
+joins them, so a graph state that a server entangles and then measures
+vertex by vertex never exists as a whole: memory follows the active set. The
+roles' operations interleave with the discrete-event simulation exactly as on
+the other engines; what differs is how the state evolves.
 
 Shots of a batch may apply different gates: a gate under a condition, an angle
 computed from outcomes, a sampled Pauli error. The pattern is the same for all
@@ -59,11 +63,19 @@ def _rz(angles: np.ndarray) -> np.ndarray:
     return unitaries
 
 
+Gathered = Gate | Edge
+
+
+def _qubits(operation: Gathered) -> tuple[int, ...]:
+    return (operation.qubit,) if isinstance(operation, Gate) else (operation.a, operation.b)
+
+
 class PatternEngine(StateVector):
     name = "mbqc"
 
     def __init__(self, rng: np.random.Generator, batch: int = 1) -> None:
         super().__init__(rng, batch)
+        self.pending: list[Gathered] = []  # gathered, in the order performed
         self.largest_active = 0  # the most vertices any pattern held at once
 
     # ---------------------------------------------------------------- gathering
@@ -72,12 +84,11 @@ class PatternEngine(StateVector):
         if len(qubits) == 1:
             self._gather(qubits[0], self._per_shot(gate, params), mask)
             return
-        group = self._merge(qubits)
         for step in self._cz_steps(gate, params):
             if step[0] != "cz":
                 self._gather(qubits[step[1]], step[2], mask)
             elif mask is None:
-                group.pending.append(Edge(qubits[step[1]], qubits[step[2]]))
+                self.pending.append(Edge(qubits[step[1]], qubits[step[2]]))
             else:
                 self._conditional_cz(qubits[step[1]], qubits[step[2]], mask)
 
@@ -112,16 +123,15 @@ class PatternEngine(StateVector):
     def _gather(self, qubit: int, unitary: np.ndarray, mask: Mask) -> None:
         if mask is not None:  # the identity in the shots that skip the gate
             unitary = np.where(mask[:, None, None], unitary, I2)
-        self.groups[qubit].pending.append(Gate(qubit, unitary))
+        self.pending.append(Gate(qubit, unitary))
 
     def _conditional_cz(self, a: int, b: int, mask: np.ndarray) -> None:
         """CZ^m with m per shot, from unconditional CZs: up to a phase,
         CZ^m = Rz_a(m pi/2) Rz_b(m pi/2) CX Rz_b(-m pi/2) CX (CX = H_b CZ H_b)."""
         quarter = mask.astype(float) * math.pi / 2
-        group = self.groups[a]
         for step in (H, Edge(a, b), H, _rz(-quarter), H, Edge(a, b), H):
             if isinstance(step, Edge):
-                group.pending.append(step)
+                self.pending.append(step)
             else:
                 self._gather(b, step, None)
         self._gather(a, _rz(quarter), None)
@@ -129,7 +139,7 @@ class PatternEngine(StateVector):
 
     def channel(self, qubit: int, kraus: Kraus, mask: Mask = None) -> None:
         """A mixture of unitaries (K_i = sqrt(p_i) U_i) picks one per shot, gathered like
-        a gate; other channels act on the state once the gathered pattern has run."""
+        a gate; other channels act on the state once the qubit's light cone has run."""
         weights = [float(np.trace(k.conj().T @ k).real) / 2 for k in kraus]
         if all(np.allclose(k.conj().T @ k, w * I2) for k, w in zip(kraus, weights, strict=True)):
             unitaries = np.stack([k / math.sqrt(w) if w > 0 else I2
@@ -138,30 +148,19 @@ class PatternEngine(StateVector):
                                      sum(weights))
             self._gather(qubit, unitaries[choice], mask)
             return
-        self._run(self.groups[qubit])
+        self._run([qubit])
         super().channel(qubit, kraus, mask)
-
-    def _merge(self, qubits: list[int]) -> _Group:
-        gathered: list[Gate | Edge] = []
-        seen: set[int] = set()
-        for qubit in qubits:
-            group = self.groups[qubit]
-            if id(group) not in seen:
-                seen.add(id(group))
-                gathered += group.pending
-        group = super()._merge(qubits)
-        group.pending = gathered  # gates on different groups commute: any order will do
-        return group
 
     # ---------------------------------------------------------------- running
 
     def measure(self, qubit: int, basis: str = "z", angle: float | np.ndarray = 0.0,
                 mask: Mask = None) -> np.ndarray:
         if mask is not None:  # only some shots measure: no pattern command says that
-            self._run(self.groups[qubit])
+            self._run([qubit])
             return super().measure(qubit, basis, angle, mask)
         plane, plane_angle = _PAULI_PLANES.get(basis, (basis.upper(), angle))
-        outcomes = self._run(self.groups[qubit], (qubit, plane, plane_angle))
+        outcomes = self._run([qubit], (plane, plane_angle))
+        assert outcomes is not None
         # Left in the basis state found, V^dagger |outcome>: a group of its own.
         change = np.broadcast_to(self._basis_change(basis, angle), (self.batch, 2, 2))
         kets = np.conj(change[np.arange(self.batch), outcomes])
@@ -177,19 +176,41 @@ class PatternEngine(StateVector):
         super().discard(qubit)
 
     def reduced(self, qubits: list[int]) -> np.ndarray:
-        for qubit in qubits:
-            self._run(self.groups[qubit])
+        self._run(qubits)
         return super().reduced(qubits)
 
-    def _run(self, group: _Group,
-             measured: tuple[int, str, Angle] | None = None) -> np.ndarray | None:
-        """Runs the group's gathered operations, and the measurement (qubit, plane, angle)
-        if one is asked for, as one pattern; returns that measurement's outcomes."""
-        if not group.pending and measured is None:
+    def _light_cone(self, qubits: list[int]) -> list[Gathered]:
+        """Takes the gathered operations the qubits' present state depends on out of
+        `pending`, in order. Those left behind touch none of the qubits the taken ones
+        touch later, so they commute with them and may run afterwards."""
+        cone = set(qubits)
+        taken: list[Gathered] = []
+        left: list[Gathered] = []
+        for operation in reversed(self.pending):
+            touched = _qubits(operation)
+            if cone.intersection(touched):
+                taken.append(operation)
+                cone.update(touched)
+            else:
+                left.append(operation)
+        self.pending = left[::-1]
+        return taken[::-1]
+
+    def _run(self, qubits: list[int],
+             measured: tuple[str, Angle] | None = None) -> np.ndarray | None:
+        """Runs the light cone of the qubits as one pattern, with the first qubit measured
+        in (plane, angle) if asked; returns that measurement's outcomes."""
+        operations = self._light_cone(qubits)
+        if not operations and measured is None:
             return None
-        inputs = list(range(len(group.qubits)))
-        builder = Builder(first_vertex=len(inputs))
-        builder.current = dict(zip(group.qubits, inputs, strict=True))
+        touched = set(qubits).union(*(_qubits(op) for op in operations))
+        groups: list[_Group] = []
+        for qubit in touched:
+            if all(self.groups[qubit] is not group for group in groups):
+                groups.append(self.groups[qubit])
+        wires = [qubit for group in groups for qubit in group.qubits]
+        builder = Builder(first_vertex=len(wires))
+        builder.current = {qubit: vertex for vertex, qubit in enumerate(wires)}
         waiting: dict[int, np.ndarray] = {}  # single-qubit gates not yet written, per qubit
 
         def write(qubit: int) -> None:
@@ -197,27 +218,26 @@ class PatternEngine(StateVector):
             if unitary is not None:
                 builder.steps(qubit, euler_steps(unitary))
 
-        for operation in group.pending:
+        for operation in operations:
             if isinstance(operation, Gate):
                 waiting[operation.qubit] = operation.unitary @ waiting.get(operation.qubit, I2)
             else:
                 write(operation.a)
                 write(operation.b)
                 builder.entangle(operation.a, operation.b)
-        for qubit in group.qubits:
+        for qubit in list(waiting):
             write(qubit)
-        kept = list(group.qubits)
         vertex = None
         if measured is not None:
-            qubit, plane, angle = measured
-            vertex = builder.measure(qubit, plane, angle)
-            kept.remove(qubit)
-        pattern = standardize(Pattern(inputs, [builder.current[q] for q in kept],
-                                      builder.commands))
-        engine = Engine(pattern, self.rng, shots=self.batch, input_state=group.state)
-        result = engine.run(greedy_order(pattern))
-        self.largest_active = max(self.largest_active, result.largest_active)
-        group.pending = []
-        group.qubits = kept
-        group.state = result.states.reshape((self.batch,) + (2,) * len(kept))
-        return None if vertex is None else result.outcomes[vertex]
+            vertex = builder.measure(qubits[0], *measured)
+        owner = {v: q for q, v in builder.current.items()}
+        pattern = standardize(Pattern(list(range(len(wires))), list(owner), builder.commands))
+        engine = Engine(pattern, self.rng, shots=self.batch, input_groups=[
+            ([wires.index(q) for q in group.qubits], group.state) for group in groups])
+        engine.execute(greedy_order(pattern))
+        self.largest_active = max(self.largest_active, engine.largest)
+        for vertices, state in engine.output_groups():
+            group = _Group(state, [owner[v] for v in vertices])
+            for qubit in group.qubits:
+                self.groups[qubit] = group
+        return None if vertex is None else engine.outcomes[vertex]

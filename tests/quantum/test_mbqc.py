@@ -77,15 +77,21 @@ def test_random_pattern_matches_dense_simulation(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(100))
-def test_a_joint_input_state_matches_dense_simulation(seed: int) -> None:
-    """Inputs given as one state (as the simulator's mbqc engine gives its groups), with
-    the edges between inputs applied at the start."""
+def test_entangled_input_groups_match_dense_simulation(seed: int) -> None:
+    """Inputs given as joint states of groups (as the simulator's mbqc engine gives them),
+    with the edges between inputs applied at the start."""
     rng = np.random.default_rng(seed)
     pattern, inputs = random_standard_pattern(rng)
-    joint = np.ones(1, dtype=complex)
-    for ket in inputs:
-        joint = np.kron(joint, ket)
-    result = Engine(pattern, rng, input_state=joint[None]).run(random_order(rng, pattern))
+    split = int(rng.integers(0, len(inputs) + 1))
+    groups = []
+    for vertices, kets in ((pattern.inputs[:split], inputs[:split]),
+                           (pattern.inputs[split:], inputs[split:])):
+        if vertices:
+            joint = np.ones(1, dtype=complex)
+            for ket in kets:
+                joint = np.kron(joint, ket)
+            groups.append((vertices, joint[None]))
+    result = Engine(pattern, rng, input_groups=groups).run(random_order(rng, pattern))
     assert fidelity(result.state, dense_state(pattern, result.shot(), inputs)) > 1 - TOLERANCE
 
 

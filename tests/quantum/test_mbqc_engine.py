@@ -49,16 +49,31 @@ def test_masked_and_per_shot_gates_match_the_state_vector(seed: int) -> None:
 
 def test_operations_are_gathered_until_a_measurement_needs_them() -> None:
     sim = PatternEngine(np.random.default_rng(0), batch=4)
-    a, b = sim.alloc(), sim.alloc()
+    a, b, c = sim.alloc(), sim.alloc(), sim.alloc()
     sim.apply("h", [a])
     sim.apply("cx", [a, b])
-    group = sim.groups[a]
-    assert group is sim.groups[b]
-    assert [type(op) for op in group.pending] == [Gate, Gate, Edge, Gate]
-    assert np.allclose(group.state.reshape(4, -1)[:, 0], 1.0)  # still |00>: nothing has run
+    sim.apply("x", [c])
+    sim.apply("cz", [b, c])  # after a's last contact with b: outside a's light cone
+    assert [type(op) for op in sim.pending] == [Gate, Gate, Edge, Gate, Gate, Edge]
+    assert sim.largest_group == 1  # nothing has run
     outcomes = sim.measure(a)
-    assert not sim.groups[b].pending and sim.largest_active >= 2
+    assert [type(op) for op in sim.pending] == [Gate, Gate, Edge]  # h b, x c, cz b c wait
+    assert sim.groups[b] is not sim.groups[c] and sim.largest_active >= 2
     assert np.allclose(sim.reduced([b])[np.arange(4), outcomes, outcomes], 1.0)
+    assert not sim.pending and sim.groups[b] is sim.groups[c]
+
+
+def test_a_graph_state_measured_vertex_by_vertex_never_exists_whole() -> None:
+    """A 40-vertex line entangled at once, then measured from one end: each measurement
+    runs only its light cone, so no group ever holds more than a few qubits."""
+    sim = PatternEngine(np.random.default_rng(1), batch=3)
+    line = [sim.alloc("+") for _ in range(40)]
+    for a, b in zip(line, line[1:]):
+        sim.apply("cz", [a, b])
+    for qubit in line[:-1]:
+        sim.measure(qubit, "x")
+        assert sim.largest_group <= 2
+    assert sim.largest_active <= 4
 
 
 @pytest.mark.parametrize(("basis", "angle"), [("z", 0.0), ("x", 0.0), ("y", 0.0),
