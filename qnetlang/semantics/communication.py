@@ -25,7 +25,7 @@ from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import UNKNOWN, EvaluationError, evaluate
 from qnetlang import types as t
 from qnetlang.semantics.context import Context
-from qnetlang.semantics.ownership import key_of
+from qnetlang.semantics.ownership import Key, key_of
 from qnetlang.semantics.typecheck import describe
 
 MAX_STEPS = 2_000_000  # instructions executed over all roles of one run
@@ -184,10 +184,21 @@ class _Execution:
             process.status = DONE
         return True
 
+    def slot(self, process: _Process, unit: ir.Unit) -> Key | None:
+        """The slot a unit names, its index worked out where the values are known; None
+        when they are not (such a slot is not counted, so that no error is false)."""
+        key = key_of(unit)
+        if key[1] != "*":
+            return key
+        index = self.value(process, unit.index) if unit.index is not None else UNKNOWN
+        if index is UNKNOWN or isinstance(index, (list, tuple)):
+            return None
+        return (unit.name, int(index))
+
     def hold(self, process: _Process, units: list[ir.Unit], instr: ir.Instr) -> None:
         for unit in units:
-            key = key_of(unit)
-            if key not in process.live:
+            key = self.slot(process, unit)
+            if key is not None and key not in process.live:
                 process.live.add(key)
                 self.held[process.role.node] = self.held.get(process.role.node, 0) + 1
         node = self.run.network.nodes.get(process.role.node)
@@ -210,7 +221,7 @@ class _Execution:
 
     def free(self, process: _Process, units: list[ir.Unit]) -> None:
         for unit in units:
-            key = key_of(unit)
+            key = self.slot(process, unit)
             if key in process.live:
                 process.live.remove(key)
                 self.held[process.role.node] -= 1
