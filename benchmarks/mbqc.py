@@ -1,4 +1,5 @@
-"""The MBQC engine on large graph states: time, peak memory and the largest active set.
+"""The MBQC engine on large graph states: time, peak memory and the largest active set;
+and std.bqc on the simulator's engines, where the mbqc engine runs light cones only.
 
 Usage: python benchmarks/mbqc.py
 Side by side with QNET 1.3's MBQC backend when QNET_PYTHON names a Python that has
@@ -43,6 +44,36 @@ def untraced_seconds(pattern: Pattern, order: list[int] | None = None) -> float:
     return time.perf_counter() - start
 
 
+BQC_NETWORK = """
+import std.bqc;
+network cloud {
+  node client { qubits SIZE; }
+  node server { qubits SIZE; }
+  link client -> server { quantum fiber(length = 1 km); }
+  link client <-> server { classical fiber(length = 1 km); }
+}
+run bqc(rows = ROWS, columns = COLUMNS, phi = [ANGLES]) on cloud
+  with client = client, server = server;
+"""
+
+
+def bqc(rows: int, columns: int, engine: str, shots: int) -> float:
+    """Seconds for `shots` shots of a blind computation with random angles."""
+    from qnetlang.pipeline import check
+    from qnetlang.runtime.runner import run_shots
+    from qnetlang.source import SourceFile
+
+    steps = np.random.default_rng(1).integers(0, 8, rows * columns)
+    text = (BQC_NETWORK.replace("SIZE", str(rows * columns)).replace("ROWS", str(rows))
+            .replace("COLUMNS", str(columns))
+            .replace("ANGLES", ", ".join(f"{s} * pi / 4" for s in steps)))
+    result = check(SourceFile("bqc.qnet", text), Path("bqc.qnet"))
+    assert result.ir is not None, [d.message for d in result.diagnostics]
+    start = time.perf_counter()
+    run_shots(result.ir.runs[0], shots=shots, seed=1, engine=engine)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     rows = []
     for length in (10_000, 100_000):
@@ -62,6 +93,12 @@ def main() -> None:
     for name, seconds, peak, largest, peer in rows:
         other = "-" if peer is None else f"{peer:.3f}"
         print(f"{name:<28} {seconds:>9.3f} {peak:>9.1f} {largest:>7}  {other}")
+    print(f"\n{'std.bqc, 1,024 shots':<28} {'mbqc s':>9} {'statevector s':>14}")
+    for rows_, columns in ((2, 5), (3, 9), (4, 17)):
+        vector = f"{bqc(rows_, columns, 'statevector', 1024):.3f}" if rows_ * columns <= 12 \
+            else "(2^{} amplitudes a shot)".format(rows_ * columns)
+        print(f"{f'{rows_} x {columns} brickwork':<28} {bqc(rows_, columns, 'mbqc', 1024):>9.3f} "
+              f"{vector:>14}")
 
 
 if __name__ == "__main__":
