@@ -16,8 +16,8 @@ from qnetlang.pipeline import check, load
 from qnetlang.runtime.runner import RunResult, run_shots
 from tests.conftest import ROOT
 
-RUNS = [("b92", "b92"), ("bqc", "bqc"), ("bb84", "honest"), ("bb84", "intercepted"), ("chsh", "chsh"),
-        ("distill", "bbpssw"), ("distill", "dejmps"), ("e91", "e91"), ("ghz", "ghz"),
+RUNS = [("b92", "b92"), ("bqc", "bqc"), ("bb84", "honest"), ("bb84", "intercepted"),
+        ("chsh", "chsh"), ("distill", "bbpssw"), ("distill", "dejmps"), ("e91", "e91"), ("ghz", "ghz"),
         ("superdense", "superdense"), ("swap_chain", "swap_chain"), ("swap_chain", "single"),
         ("teleport", "teleport")]
 
