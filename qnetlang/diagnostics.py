@@ -155,6 +155,10 @@ class HumanRenderer:
             end = min(end, left + _MAX_SHOWN) - left + len(prefix)
         carets = mark * max(1, end - start)
         under = " " * start + self._paint(style, carets + (f" {label}" if label else ""))
+        if self.color and shown == text.replace("\t", _TAB):  # a whole line: highlighted
+            from qnetlang.highlight import paint
+
+            shown = paint(shown)
         out += [gutter,
                 f"{self._paint('gutter', f'{span.line:>{width}} |')} {shown}".rstrip(),
                 f"{gutter} {under}".rstrip(),

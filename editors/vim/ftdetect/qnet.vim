@@ -1,0 +1,2 @@
+" .qnet files are qnetlang programs.
+autocmd BufRead,BufNewFile *.qnet setfiletype qnet
