@@ -13,10 +13,10 @@ import traceback
 from collections.abc import Sequence
 
 from qnetlang import __version__
-from qnetlang.cli import check, compile, fmt, run, show
+from qnetlang.cli import check, compile, fmt, repl, run, show
 from qnetlang.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError
 
-_COMMANDS = (check, run, compile, fmt, show)
+_COMMANDS = (check, run, compile, fmt, show, repl)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,187 @@
+"""A REPL session: declarations that accumulate, checked as one program.
+
+Each input is parsed on its own and cut into its top-level items (a network,
+a protocol, a run ...). The session is those items in order; an item with the
+name of one already there replaces it, so a network can be edited and
+entered again. An input is kept only if the whole session still checks
+without errors. Diagnostics point into the input they came from (`<in:3>`,
+or a loaded file's path), never into the assembled program.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qnetlang.codes import Code
+from qnetlang.diagnostics import Diagnostic
+from qnetlang.pipeline import CheckResult, check
+from qnetlang.semantics.context import Options
+from qnetlang.source import SourceFile, Span
+from qnetlang.syntax import ast
+from qnetlang.syntax.parser import parse_source
+
+SESSION = "<session>"
+# Parse errors that mean the input stops in the middle of something: read more.
+_UNFINISHED = {Code.UNCLOSED_DELIMITER, Code.UNTERMINATED_COMMENT}
+
+
+@dataclass
+class Entry:
+    """One top-level item of the session, with where its text came from."""
+
+    key: tuple[str, str]
+    text: str
+    origin: str  # the name of the input it came from
+    origin_offset: int  # where `text` starts in that input
+    names: set[str] = field(default_factory=set)  # the names it declares
+
+
+@dataclass
+class Outcome:
+    accepted: bool
+    diagnostics: list[Diagnostic]
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+
+
+def unfinished(text: str) -> bool:
+    """Whether the input stops inside a block, a comment or a statement, as the parser
+    sees it: an unclosed bracket, or a parse error at the very end of the text."""
+    result = parse_source(SourceFile("<in>", text))
+    end = len(text.rstrip())
+    return any(d.code in _UNFINISHED or (d.span is not None and d.span.end >= end and
+                                         "end of the file" in d.message)
+               for d in result.diagnostics)
+
+
+def key_of(item: ast.Item) -> tuple[str, str] | None:
+    if isinstance(item, ast.Run):
+        return "run", item.label or item.protocol
+    if isinstance(item, (ast.Module, ast.Import)):
+        return type(item).__name__.lower(), item.path
+    name = getattr(item, "name", None)
+    return (type(item).__name__.lower(), name) if isinstance(name, str) else None
+
+
+def declared_names(node: object) -> set[str]:
+    """Every name an item declares, at any depth: nodes, roles, parameters, variables."""
+    found: set[str] = set()
+    if isinstance(node, list):
+        for element in node:
+            found |= declared_names(element)
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        name = getattr(node, "name", None)
+        if isinstance(name, str) and not isinstance(node, (ast.Gate, ast.Ref, ast.Name,
+                                                           ast.Setting, ast.KeywordArg)):
+            found.add(name)
+        if isinstance(node, ast.Run) and node.label:
+            found.add(node.label)
+        for item in dataclasses.fields(node):
+            if item.name != "span":
+                found |= declared_names(getattr(node, item.name))
+    return found
+
+
+class Session:
+    def __init__(self, options: Options | None = None) -> None:
+        self.options = options or Options()
+        self.entries: list[Entry] = []
+        self.inputs: dict[str, SourceFile] = {}
+        self.count = 0
+        self.result: CheckResult | None = None  # the last check of the accepted session
+
+    # ---------------------------------------------------------------- declaring
+
+    def declare(self, text: str, origin: str | None = None) -> Outcome:
+        """Adds an input's items to the session if the session still checks clean."""
+        self.count += 1
+        name = origin or f"<in:{self.count}>"
+        source = SourceFile(name, text)
+        self.inputs[name] = source
+        parsed = parse_source(source)
+        if not parsed.ok or parsed.program is None:
+            return Outcome(False, parsed.diagnostics)
+        new: list[Entry] = []
+        start = 0
+        for item in parsed.program.items:
+            key = key_of(item)
+            if key is None:
+                continue
+            new.append(Entry(key, text[start:item.span.end], name, start, declared_names(item)))
+            start = item.span.end
+        if not new:
+            return Outcome(True, [])
+        entries, added, replaced = list(self.entries), [], []
+        for entry in new:
+            label = f"{entry.key[0]} {entry.key[1]}"
+            index = next((i for i, old in enumerate(entries) if old.key == entry.key), None)
+            if index is None:
+                entries.append(entry)
+                added.append(label)
+            else:
+                entries[index] = entry
+                replaced.append(label)
+        result = self._check(entries)
+        if any(d.is_error for d in result.diagnostics):
+            return Outcome(False, result.diagnostics)
+        self.entries, self.result = entries, result
+        return Outcome(True, result.diagnostics, added, replaced)
+
+    def reset(self) -> None:
+        self.entries, self.result = [], None
+
+    # ---------------------------------------------------------------- checking
+
+    def check(self) -> CheckResult:
+        self.result = self._check(self.entries)
+        return self.result
+
+    def text(self) -> str:
+        return "\n".join(entry.text.strip("\n") for entry in self.entries) + "\n"
+
+    def names(self) -> set[str]:
+        return set().union(*(entry.names for entry in self.entries))
+
+    def sources(self) -> dict[str, SourceFile]:
+        found = dict(self.result.sources) if self.result is not None else {}
+        found.update(self.inputs)
+        return found
+
+    def _check(self, entries: list[Entry]) -> CheckResult:
+        starts = []
+        offset = 0
+        for entry in entries:
+            starts.append(offset)
+            offset += len(entry.text) + 1
+        combined = "\n".join(entry.text for entry in entries)
+        result = check(SourceFile(SESSION, combined), None, self.options)
+
+        def place(span: Span | None) -> Span | None:
+            if span is None or span.file != SESSION:
+                return span
+            index = max(i for i, s in enumerate(starts) if s <= span.start)
+            entry = entries[index]
+            origin = self.inputs[entry.origin]
+            start = entry.origin_offset + span.start - starts[index]
+            end = min(entry.origin_offset + span.end - starts[index],
+                      entry.origin_offset + len(entry.text))
+            return origin.span(start, max(end, start))
+
+        result.diagnostics = [
+            dataclasses.replace(d, span=place(d.span), notes=tuple(
+                dataclasses.replace(n, span=place(n.span)) for n in d.notes))
+            for d in result.diagnostics]
+        return result
+
+
+def load(path: Path) -> str:
+    """A file's text for `:load`, which raises OSError or ValueError when it cannot."""
+    return SourceFile.read(path).text
+
+
+def search_path_with(options: Options, folder: Path) -> None:
+    """Lets a loaded file's relative imports resolve, as they would for `qnetc check`."""
+    if folder not in options.search_path:
+        options.search_path.append(folder)

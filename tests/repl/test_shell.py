@@ -1,0 +1,57 @@
+"""The REPL's inputs and commands, as a script piped in: declare, run, inspect, and
+every mistake answered with a diagnostic or a one-line error, never a traceback."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from qnetlang.repl import Session, Shell, feed
+from tests.conftest import ROOT
+from tests.repl.test_session import LAB, PROTOCOL
+
+
+def script(text: str) -> tuple[Shell, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    shell = Shell(Session(), out=out, err=err)
+    feed(shell, io.StringIO(text))
+    return shell, out.getvalue(), err.getvalue()
+
+
+def test_define_then_run() -> None:
+    shell, out, err = script(LAB + PROTOCOL +
+                             "run hello on lab with alice = alice, bob = bob;\n"
+                             ":run --shots 300 --seed 4\n:check\n")
+    assert err == "" and shell.errors == 0
+    assert "added network lab\nadded protocol hello\nadded run hello\n" in out
+    assert "run hello: protocol hello, 300 shots, engine statevector, seed 4" in out
+    assert re.search(r"\n  plus +1\.0000 +0\.0000 +300  1: 300\n", out)
+    assert out.endswith("ok: 1 network, 1 protocol, 1 run\n")
+
+
+def test_mistakes_are_reported_and_the_session_goes_on() -> None:
+    shell, out, err = script(":run\n:frob\n:run --shots x\n" + LAB +
+                             "protocol p {\n  role r {\n    hh q;\n  }\n}\n"
+                             ":load no/such/file.qnet\n:ir nope\n:check\n")
+    assert "error: the session has no run yet" in err
+    assert "error: unknown command `:frob`" in err
+    assert "error: argument --shots: invalid int value: 'x'" in err
+    assert "error[E0130]: unknown gate `hh`\n --> <in:2>:3:5" in err
+    assert "error: cannot read `no/such/file.qnet`" in err
+    assert "Traceback" not in err and shell.errors == 6
+    assert out.endswith("ok: 1 network\n")
+
+
+def test_load_ir_list_and_reset() -> None:
+    path = ROOT / "examples" / "teleport.qnet"
+    shell, out, err = script(f":load {path}\n:ir\n:list\n:reset\n:list\n:q\n:check\n")
+    assert err == "" and "added import std.teleport, const L, network lab, run teleport" in out
+    assert '"schema": "qnetlang-ir/1"' in out
+    assert "network lab {" in out
+    assert out.endswith("the session is empty\n(the session is empty)\n")  # :q quit before
+
+
+def test_a_blank_line_ends_an_unfinished_input(tmp_path: Path) -> None:
+    shell, out, err = script("network lab {\n\n:check\n")
+    assert "error[E0110]: unclosed `{`" in err and "ok: nothing yet" in out
