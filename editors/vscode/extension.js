@@ -6,7 +6,7 @@ const vscode = require("vscode");
 let client;
 
 function serverAvailable(command) {
-  const probe = spawnSync(command[0], [...command.slice(1), "--help"], { timeout: 10000 });
+  const probe = spawnSync(command[0], [...command.slice(1), "--check"], { timeout: 10000 });
   return probe.status === 0;
 }
 

@@ -13,10 +13,10 @@ import traceback
 from collections.abc import Sequence
 
 from qnetlang import __version__
-from qnetlang.cli import check, compile, fmt, repl, run, show
+from qnetlang.cli import check, compile, fmt, lsp, repl, run, show
 from qnetlang.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError
 
-_COMMANDS = (check, run, compile, fmt, show, repl)
+_COMMANDS = (check, run, compile, fmt, show, repl, lsp)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""The language server (`qnetc lsp`): the checker, hover, definition and completion."""

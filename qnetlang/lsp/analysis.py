@@ -1,0 +1,206 @@
+"""What the language server knows of a document, without the protocol around it.
+
+`Analysis` checks a document with the real checker and indexes every name it
+and its imports declare: top-level items, nodes, roles, parameters and
+variables, each with where its name is, the line that declares it and its
+`///` documentation. Hover, go to definition and completion are lookups in
+that index, with the gates, built-ins and units of the language beside it.
+Positions here are 0-based (line, character), as in the protocol.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qnetlang.builtins import CONSTANTS, FUNCTIONS
+from qnetlang.diagnostics import Diagnostic
+from qnetlang.gates import GATES
+from qnetlang.highlight import KEYWORDS
+from qnetlang.pipeline import CheckResult, check
+from qnetlang.resources import stdlib_dir
+from qnetlang.source import SourceFile, Span
+from qnetlang.syntax import ast
+from qnetlang.syntax.parser import parse_source
+from qnetlang.units import BASE_UNITS
+
+_WORD = re.compile(r"[A-Za-zµ_]\w*")
+
+# The kinds of declaration, as the protocol's completion kinds name them.
+KINDS = {ast.Network: "network", ast.NodeDecl: "node", ast.Protocol: "protocol",
+         ast.Role: "role", ast.Def: "function", ast.Const: "constant", ast.Param: "parameter",
+         ast.Declarator: "variable", ast.Let: "variable"}
+
+
+@dataclass(frozen=True)
+class Symbol:
+    name: str
+    kind: str
+    file: str
+    name_span: Span  # where the name itself is
+    scope: Span | None  # the top-level item it is declared in; None for top-level items
+    header: str  # the line that declares it
+    doc: str = ""
+
+
+@dataclass
+class Analysis:
+    source: SourceFile
+    result: CheckResult
+    symbols: list[Symbol] = field(default_factory=list)
+
+    # ---------------------------------------------------------------- diagnostics
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """The document's own diagnostics; one found in an imported module is shown at
+        the start of the document, naming the module's file."""
+        own = []
+        for diagnostic in self.result.diagnostics:
+            if diagnostic.span is None or diagnostic.span.file != self.source.name:
+                where = diagnostic.span.file if diagnostic.span else "the program"
+                diagnostic = dataclasses.replace(diagnostic, span=self.source.span(0, 0),
+                                                 message=f"in {where}: {diagnostic.message}")
+            own.append(diagnostic)
+        return own
+
+    # ---------------------------------------------------------------- lookups
+
+    def word_at(self, line: int, character: int) -> tuple[str, int] | None:
+        """The word under the position, and its offset in the document."""
+        if line >= self.source.line_count:
+            return None
+        text = self.source.line(line + 1)
+        for match in _WORD.finditer(text):
+            if match.start() <= character <= match.end():
+                return match.group(), self.source.line_start(line + 1) + match.start()
+        return None
+
+    def definition(self, line: int, character: int) -> Symbol | None:
+        found = self.word_at(line, character)
+        if found is None:
+            return None
+        return self.resolve(*found)
+
+    def resolve(self, name: str, offset: int) -> Symbol | None:
+        """The declaration a name at an offset refers to: the nearest one before it in
+        its own top-level item, else a top-level one here, else one anywhere (a role or
+        node named in a run, a declaration in an imported module)."""
+        candidates = [s for s in self.symbols if s.name == name]
+        local = [s for s in candidates if s.file == self.source.name and s.scope is not None
+                 and s.scope.contains(offset) and s.name_span.start <= offset]
+        if local:
+            return max(local, key=lambda s: s.name_span.start)
+        for group in ([s for s in candidates if s.file == self.source.name and s.scope is None],
+                      [s for s in candidates if s.scope is None], candidates):
+            if group:
+                return group[0]
+        return None
+
+    def hover(self, line: int, character: int) -> str | None:
+        """Markdown for the word under the position."""
+        found = self.word_at(line, character)
+        if found is None:
+            return None
+        name, offset = found
+        symbol = self.resolve(name, offset)
+        if symbol is not None:
+            text = f"```qnet\n{symbol.header}\n```\n\n{symbol.kind}"
+            if symbol.file != self.source.name:
+                text += f" in `{Path(symbol.file).name}`"
+            return text + (f"\n\n{symbol.doc}" if symbol.doc else "")
+        if name in GATES:
+            spec = GATES[name]
+            angles = f", {spec.params} angle{'s' * (spec.params > 1)}" if spec.params else ""
+            return f"gate `{name}`: {spec.doc} ({spec.qubits} qubit{'s' * (spec.qubits > 1)}" \
+                   f"{angles})"
+        if name in FUNCTIONS:
+            return f"```qnet\n{FUNCTIONS[name].signature}\n```\n\nbuilt-in function"
+        if name in CONSTANTS:
+            return f"built-in constant `{name}`"
+        if name in BASE_UNITS:
+            unit = BASE_UNITS[name]
+            return f"unit `{name}`: {unit.dimension} ({unit.scale:g} in SI units)"
+        if name in KEYWORDS:
+            return f"keyword `{name}`"
+        return None
+
+    def completions(self) -> list[tuple[str, str, str]]:
+        """(label, kind, detail) for every name that can be written here."""
+        items = {s.name: (s.name, s.kind, s.header) for s in reversed(self.symbols)}
+        items.update({k: (k, "keyword", "keyword") for k in KEYWORDS})
+        items.update({g: (g, "gate", spec.doc) for g, spec in GATES.items()})
+        items.update({f: (f, "function", b.signature) for f, b in FUNCTIONS.items()})
+        items.update({c: (c, "constant", "built-in constant") for c in CONSTANTS})
+        items.update({u: (u, "unit", str(unit.dimension)) for u, unit in BASE_UNITS.items()})
+        return sorted(items.values())
+
+
+def file_path(name: str) -> Path:
+    """Where a source named in a diagnostic or symbol lives: std modules are named
+    `std/NAME.qnet` and live in the installed standard library."""
+    if name.startswith("std/"):
+        return stdlib_dir() / name.removeprefix("std/")
+    return Path(name)
+
+
+def analyze(text: str, path: str) -> Analysis:
+    """Checks the document and indexes the names of it and of the modules it imports."""
+    source = SourceFile(path, text)
+    result = check(source, Path(path))
+    analysis = Analysis(source, result)
+    files = {path: (source, result.program)}
+    for name, imported in result.sources.items():
+        if name not in files:
+            files[name] = (imported, parse_source(imported).program)
+    for name, (file_source, program) in files.items():
+        if program is not None:
+            analysis.symbols += _index(file_source, program)
+    return analysis
+
+
+def _index(source: SourceFile, program: ast.Program) -> list[Symbol]:
+    found: list[Symbol] = []
+
+    def add(node: ast.Node, name: str, scope: Span | None, doc: str = "",
+            declaration: ast.Node | None = None) -> None:
+        span = node.span
+        if span is None:
+            return
+        text = source.text[span.start:span.end]
+        match = re.search(rf"(?<![\w]){re.escape(name)}(?!\w)", text)
+        if match is None:
+            return
+        start = span.start + match.start()
+        whole = declaration.span if declaration is not None and declaration.span else span
+        header = source.text[whole.start:whole.end].split("\n")[0].rstrip(" {").strip()
+        kind = KINDS.get(type(node), "name")
+        found.append(Symbol(name, kind, source.name, source.span(start, start + len(name)),
+                            scope, header, doc))
+
+    def walk(node: object, scope: Span | None) -> None:
+        if isinstance(node, list):
+            for element in node:
+                walk(element, scope)
+            return
+        if not isinstance(node, ast.Node):
+            return
+        if isinstance(node, ast.Decl):  # `qubit a, b;`: each name, shown with its type
+            for declarator in node.names:
+                add(declarator, declarator.name, scope, declaration=node)
+        elif isinstance(node, (ast.Let, ast.Param, ast.Network, ast.NodeDecl, ast.Protocol,
+                               ast.Role, ast.Def, ast.Const)):
+            doc = "\n".join(line.removeprefix("///").strip()
+                            for line in getattr(node, "trivia", ast.Trivia()).leading
+                            if line.startswith("///"))
+            add(node, node.name, scope, doc)
+        inner = scope if scope is not None else (node.span if isinstance(node, ast.Item)
+                                                 and not isinstance(node, ast.Program) else None)
+        for name in getattr(node, "__dataclass_fields__", {}):
+            if name not in ("span", "trivia"):
+                walk(getattr(node, name), inner)
+
+    for item in program.items:
+        walk(item, None)
+    return found

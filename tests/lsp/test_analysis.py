@@ -1,0 +1,49 @@
+"""The analysis behind the language server: names resolve to the nearest declaration in
+scope, and hover explains gates, built-ins, units and declared names with their types."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qnetlang.lsp.analysis import analyze
+
+TEXT = """\
+const L = 10 km;
+protocol p(theta: angle = 0.5) {
+  role a {
+    qubit q;
+    int k = 1;
+    rx(theta) q;
+    report m = measure q;
+  }
+  role b {
+    bit k = 0;
+    report n = k;
+  }
+}
+"""
+
+
+def at(word: str, occurrence: int = 0) -> tuple[int, int]:
+    index = -1
+    for _ in range(occurrence + 1):
+        index = TEXT.index(word, index + 1)
+    return TEXT.count("\n", 0, index), index - (TEXT.rfind("\n", 0, index) + 1)
+
+
+def test_a_name_resolves_to_the_nearest_declaration_before_it(tmp_path: Path) -> None:
+    analysis = analyze(TEXT, str(tmp_path / "p.qnet"))
+    symbol = analysis.definition(*at("k", 2))  # `report n = k` in role b: b's own k
+    assert symbol is not None and symbol.header == "bit k = 0;"
+    assert analysis.definition(*at("theta", 1)).kind == "parameter"  # type: ignore[union-attr]
+
+
+def test_hover(tmp_path: Path) -> None:
+    analysis = analyze(TEXT, str(tmp_path / "p.qnet"))
+    gate = analysis.hover(*at("rx"))
+    assert gate is not None and "rotation about X" in gate and "1 angle" in gate
+    assert analysis.hover(*at("km")).startswith("unit `km`: length")  # type: ignore[union-attr]
+    assert "qubit q;" in analysis.hover(*at("q", 2))  # type: ignore[operator]
+    assert "const L = 10 km;" in analysis.hover(*at("L"))  # type: ignore[operator]
+    assert analysis.hover(*at("measure")) == "keyword `measure`"
+    assert analysis.diagnostics() == []
