@@ -92,14 +92,19 @@ class PatternEngine(StateVector):
             else:
                 self._conditional_cz(qubits[step[1]], qubits[step[2]], mask)
 
+    def _distinct(self, params: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct parameter tuples among the shots, and which one each shot has."""
+        rows = np.stack([np.broadcast_to(np.asarray(p, dtype=float), (self.batch,))
+                         for p in params], axis=1)
+        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+        return distinct, inverse.reshape(-1)
+
     def _per_shot(self, gate: str, params: tuple) -> np.ndarray:
         """The gate's unitary, (2, 2), or (B, 2, 2) when its parameters differ per shot."""
         if not any(np.ndim(p) for p in params):
             return matrix(gate, tuple(float(p) for p in params))
-        rows = np.stack([np.broadcast_to(np.asarray(p, dtype=float), (self.batch,))
-                         for p in params], axis=1)
-        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
-        return np.stack([matrix(gate, tuple(row)) for row in distinct])[inverse.reshape(-1)]
+        distinct, inverse = self._distinct(params)
+        return np.stack([matrix(gate, tuple(row)) for row in distinct])[inverse]
 
     def _cz_steps(self, gate: str, params: tuple) -> list[tuple]:
         """cz_form with each single-qubit step as ("u", position, unitary); parameters that
@@ -107,9 +112,7 @@ class PatternEngine(StateVector):
         if not any(np.ndim(p) for p in params):
             return [step if step[0] == "cz" else ("u", step[1], matrix(step[0], step[2]))
                     for step in cz_form(gate, tuple(float(p) for p in params))]
-        rows = np.stack([np.broadcast_to(np.asarray(p, dtype=float), (self.batch,))
-                         for p in params], axis=1)
-        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+        distinct, inverse = self._distinct(params)
         forms = [cz_form(gate, tuple(row)) for row in distinct]
         steps: list[tuple] = []
         for index, step in enumerate(forms[0]):
@@ -117,7 +120,7 @@ class PatternEngine(StateVector):
                 steps.append(step)
                 continue
             unitaries = np.stack([matrix(form[index][0], form[index][2]) for form in forms])
-            steps.append(("u", step[1], unitaries[inverse.reshape(-1)]))
+            steps.append(("u", step[1], unitaries[inverse]))
         return steps
 
     def _gather(self, qubit: int, unitary: np.ndarray, mask: Mask) -> None:
