@@ -55,3 +55,10 @@ def test_load_ir_list_and_reset() -> None:
 def test_a_blank_line_ends_an_unfinished_input(tmp_path: Path) -> None:
     shell, out, err = script("network lab {\n\n:check\n")
     assert "error[E0110]: unclosed `{`" in err and "ok: nothing yet" in out
+
+
+def test_qasm_of_a_run() -> None:
+    path = ROOT / "examples" / "superdense.qnet"
+    shell, out, err = script(f":load {path}\n:qasm\n:qasm nope\n")
+    assert "OPENQASM 3.0;" in out and "if (" in out
+    assert "error: no run named `nope`" in err and shell.errors == 1
