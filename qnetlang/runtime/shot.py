@@ -238,6 +238,9 @@ class _Process:
         self.node = shot.nodes[role.node]
         self.threads = [_Thread(0, None)]
         self.values: dict[str, Any] = {}
+        # Variables whose array no other value shares: an element stored into one is
+        # written in place rather than into a copy of the whole (B, n) array.
+        self.private: set[str] = set()
         self.qubits: dict[tuple[str, int], int] = {}
         self.inbox: dict[tuple[str, str], deque[_Message]] = {}
         self.waiting: tuple[str, str] | None = None
@@ -264,6 +267,7 @@ class _Process:
     def read(self, var: ir.Var, mask: Mask) -> Any:
         value = self.values[var.name]
         if var.index is None:
+            self.private.discard(var.name)  # the whole array may now be shared
             return value
         ops = _EVERY_SHOT if mask is None else batch_operations(mask)
         return ops.element(value, self.value(var.index, mask))
@@ -282,12 +286,15 @@ class _Process:
         old = self.values.get(var.name)
         if var.index is None:
             self.values[var.name] = merge(mask, value, old, self.batch)
+            self.private.discard(var.name)
             return
         index = self.value(var.index, mask)
         try:
-            self.values[var.name] = put(old, index, value, mask, self.batch)
+            self.values[var.name] = put(old, index, value, mask, self.batch,
+                                        in_place=var.name in self.private)
         except EvaluationError as error:
             raise self.fail(Code.RUNTIME_VALUE, str(error), var.span) from None
+        self.private.add(var.name)
 
     def key(self, unit: ir.Unit, mask: Mask) -> tuple[str, int]:
         if unit.index is None:

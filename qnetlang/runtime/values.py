@@ -130,11 +130,15 @@ def take(container: np.ndarray, index: Any, mask: Mask) -> Any:
     return np.take_along_axis(container, index[:, None], axis=1)[:, 0]
 
 
-def put(container: Any, index: Any, value: Any, mask: Mask, batch: int) -> np.ndarray:
-    """A copy of an array value with `value` at `index`, in the shots of `mask`."""
-    array = np.array(np.broadcast_to(container, (batch,) + np.asarray(container).shape[-1:]))
-    if array.dtype != np.result_type(array, np.asarray(value)):
-        array = array.astype(np.result_type(array, np.asarray(value)))
+def put(container: Any, index: Any, value: Any, mask: Mask, batch: int,
+        in_place: bool = False) -> np.ndarray:
+    """The array value with `value` at `index`, in the shots of `mask`: a copy, or with
+    `in_place` (an array nothing else shares) the container itself when it already has
+    a row per shot and a type that holds the value."""
+    array = np.asarray(container)
+    kind = np.result_type(array, np.asarray(value))
+    if not (in_place and array.ndim == 2 and array.shape[0] == batch and array.dtype == kind):
+        array = np.array(np.broadcast_to(array, (batch,) + array.shape[-1:]), dtype=kind)
     index = np.broadcast_to(positions(index, array.shape[-1], mask), (batch,))
     rows = np.arange(batch)
     active = np.ones(batch, bool) if mask is None else mask
