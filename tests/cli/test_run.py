@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.cli.test_check import qnetc
 
 
@@ -40,13 +42,17 @@ def test_json_schema_and_same_seed_same_output() -> None:
     assert without_wall(other.stdout) != record
 
 
-def test_byte_identical_output_with_jobs_1_and_2() -> None:
+@pytest.mark.parametrize(("example", "engine", "shots", "runs"), [
+    ("bb84", "statevector", "12", 2), ("bqc", "mbqc", "2100", 1)])
+def test_byte_identical_output_with_jobs_1_and_2(example: str, engine: str, shots: str,
+                                                 runs: int) -> None:
     outputs = []
     for jobs in ("1", "2"):
-        result = qnetc("run", "examples/bb84.qnet", "--json", "--shots", "12", "--jobs", jobs)
+        result = qnetc("run", f"examples/{example}.qnet", "--json", "--shots", shots,
+                       "--engine", engine, "--jobs", jobs)
         assert result.returncode == 0, result.stderr
         outputs.append([json.dumps(without_wall(line)) for line in result.stdout.splitlines()])
-    assert outputs[0] == outputs[1] and len(outputs[0]) == 2
+    assert outputs[0] == outputs[1] and len(outputs[0]) == runs
 
 
 def test_one_run_and_engine_choice() -> None:
