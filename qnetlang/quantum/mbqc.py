@@ -252,14 +252,18 @@ class Engine:
         self.rng = rng or np.random.default_rng()
         self.shots = shots
         self.neighbours = neighbourhoods(pattern)
-        self.input_states = dict(zip(pattern.inputs, inputs or [KETS["+"]] * len(pattern.inputs),
-                                     strict=True))
+        # States are kept normalised throughout, so an outcome's probability is its
+        # branch's weight.
+        self.input_states = {vertex: np.asarray(ket) / np.linalg.norm(ket) for vertex, ket in
+                             zip(pattern.inputs, inputs or [KETS["+"]] * len(pattern.inputs),
+                                 strict=True)}
         self.group_of: dict[int, _Group] = {}
         self.outcomes: dict[int, np.ndarray] = {}
         self.active = 0
         self.largest = 0
         for vertices, state in input_groups:
-            group = _Group(list(vertices), state.reshape((shots,) + (2,) * len(vertices)))
+            state = state.reshape((shots,) + (2,) * len(vertices))
+            group = _Group(list(vertices), state / _batch_norm(state))
             for vertex in vertices:
                 self.group_of[vertex] = group
                 self.active += 1
@@ -321,16 +325,21 @@ class Engine:
             variants[2 * s + t, np.arange(self.shots)]  # shots x 2 x 2
         group = self.group_of.pop(vertex)
         moved = np.moveaxis(group.state, group.axis(vertex), 1).reshape(self.shots, 2, -1)
-        branches = np.einsum("bij,bjr->bir", operators, moved)
-        weights = np.einsum("bir,bir->bi", branches.conj(), branches).real
+        # The first branch's weight is the probability of outcome 0 (the state is
+        # normalised); the second branch is computed only when some shot needs it.
+        first = np.einsum("bj,bjr->br", operators[:, 0], moved)
+        first_weight = _squared_norms(first)
         if forced is not None:
             outcome = np.full(self.shots, forced, dtype=np.int64)
         else:
-            p0 = weights[:, 0] / weights.sum(axis=1)
-            outcome = (self.rng.random(self.shots) >= p0).astype(np.int64)
-        shots = np.arange(self.shots)
-        kept = branches[shots, outcome]
-        norm = np.sqrt(weights[shots, outcome])
+            outcome = (self.rng.random(self.shots) >= first_weight).astype(np.int64)
+        if outcome.any():
+            second = np.einsum("bj,bjr->br", operators[:, 1], moved)
+            kept = np.where(outcome[:, None] == 0, first, second)
+            weight = np.where(outcome == 0, first_weight, _squared_norms(second))
+        else:
+            kept, weight = first, first_weight
+        norm = np.sqrt(weight)
         kept /= np.where(norm > 0, norm, 1.0)[:, None]
         group.vertices.remove(vertex)
         group.state = kept.reshape((self.shots,) + (2,) * len(group.vertices))
@@ -405,6 +414,12 @@ class Engine:
         order = [0] + [whole.axis(v) for v in outputs]
         states = np.transpose(whole.state, order).reshape(self.shots, -1)
         return states / np.linalg.norm(states, axis=1, keepdims=True)
+
+
+def _squared_norms(vectors: np.ndarray) -> np.ndarray:
+    """|v|^2 of each shot's row, read as reals: no conjugated copy is made."""
+    flat = np.ascontiguousarray(vectors).reshape(len(vectors), -1).view(np.float64)
+    return np.einsum("bk,bk->b", flat, flat)
 
 
 def _batch_norm(state: np.ndarray) -> np.ndarray:
