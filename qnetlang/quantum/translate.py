@@ -48,10 +48,16 @@ def zxz_angles(unitary: np.ndarray) -> tuple[float, float, float]:
     return a + math.pi / 2, b, c - math.pi / 2
 
 
+# Weights that fold a unitary's eight real entries into one number: equal unitaries get
+# equal fingerprints, and distinct ones (in practice) do not.
+_FINGERPRINT = np.array([1.0, 0.7071, 0.5773, 0.4472, 0.3779, 0.3015, 0.2773, 0.2425])
+
+
 def batched_zxz_angles(unitaries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """zxz_angles of each of (B, 2, 2) unitaries, decomposing each distinct one once."""
-    rows = np.round(unitaries.reshape(len(unitaries), 4).view(float), 12)
-    _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    rows = np.ascontiguousarray(unitaries).reshape(len(unitaries), 4).view(float)
+    _, first, inverse = np.unique(np.round(rows @ _FINGERPRINT, 12), return_index=True,
+                                  return_inverse=True)
     angles = np.array([zxz_angles(unitaries[i]) for i in first])
     picked = angles[inverse.reshape(-1)]
     return picked[:, 0], picked[:, 1], picked[:, 2]
