@@ -34,18 +34,27 @@ class QnetServer(LanguageServer):
         self.analyses: dict[str, Analysis] = {}
 
     def refresh(self, uri: str) -> None:
-        """Checks the document's latest text and publishes its diagnostics."""
+        """Checks the document's latest text and publishes its diagnostics; a bug in the
+        checker is published as one diagnostic rather than lost in the server's log."""
         document = self.workspace.get_text_document(uri)
-        analysis = analyze(document.source, to_fs_path(uri) or uri)
-        self.analyses[uri] = analysis
+        try:
+            analysis = analyze(document.source, to_fs_path(uri) or uri)
+            diagnostics = [_diagnostic(d) for d in analysis.diagnostics()]
+        except Exception as error:  # noqa: BLE001 - reported to the user, not raised
+            self.analyses.pop(uri, None)
+            diagnostics = [types.Diagnostic(
+                range=_range(1, 1, 1, 1), severity=types.DiagnosticSeverity.Error,
+                source="qnetc", message=f"internal error in qnetc: {type(error).__name__}: "
+                                        f"{error} (a bug; please report it with this file)")]
+        else:
+            self.analyses[uri] = analysis
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, version=document.version,
-            diagnostics=[_diagnostic(d) for d in analysis.diagnostics()]))
+            uri=uri, version=document.version, diagnostics=diagnostics))
 
-    def analysis(self, uri: str) -> Analysis:
+    def analysis(self, uri: str) -> Analysis | None:
         if uri not in self.analyses:
             self.refresh(uri)
-        return self.analyses[uri]
+        return self.analyses.get(uri)
 
 
 def _range(line: int, column: int, end_line: int, end_column: int) -> types.Range:
@@ -89,7 +98,8 @@ def build() -> QnetServer:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: QnetServer, params: types.HoverParams) -> types.Hover | None:
         position = params.position
-        text = ls.analysis(params.text_document.uri).hover(position.line, position.character)
+        analysis = ls.analysis(params.text_document.uri)
+        text = analysis.hover(position.line, position.character) if analysis else None
         if text is None:
             return None
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
@@ -99,8 +109,8 @@ def build() -> QnetServer:
     def definition(ls: QnetServer,
                    params: types.DefinitionParams) -> types.Location | None:
         position = params.position
-        symbol = ls.analysis(params.text_document.uri).definition(position.line,
-                                                                 position.character)
+        analysis = ls.analysis(params.text_document.uri)
+        symbol = analysis.definition(position.line, position.character) if analysis else None
         if symbol is None:
             return None
         span = symbol.name_span
@@ -110,9 +120,10 @@ def build() -> QnetServer:
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION)
     def completion(ls: QnetServer, params: types.CompletionParams) -> types.CompletionList:
+        analysis = ls.analysis(params.text_document.uri)
         items = [types.CompletionItem(label=label, kind=_COMPLETION_KINDS.get(kind),
                                       detail=detail)
-                 for label, kind, detail in ls.analysis(params.text_document.uri).completions()]
+                 for label, kind, detail in (analysis.completions() if analysis else [])]
         return types.CompletionList(is_incomplete=False, items=items)
 
     return server

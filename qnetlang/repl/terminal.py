@@ -127,5 +127,8 @@ def interact(shell: Shell, session: PromptSession) -> None:
             continue
         except EOFError:
             return
-        if not shell.handle(text):
-            return
+        try:
+            if not shell.handle(text):
+                return
+        except KeyboardInterrupt:  # a long :run stopped; the session goes on
+            shell.err.write("interrupted\n")
