@@ -27,7 +27,7 @@ RANDOMNESS = ("coin", "enumerate")
 
 def register(commands: Any) -> None:
     parser: argparse.ArgumentParser = commands.add_parser(
-        "compile", help="translate a checked program (to its IR)",
+        "compile", help="the protocol as one circuit (OpenQASM 3 or 2, a pattern) or its IR",
         description="Checks a .qnet file and writes it in the chosen form.")
     parser.add_argument("path", metavar="PATH")
     parser.add_argument("--target", choices=TARGETS, default="qasm3",
