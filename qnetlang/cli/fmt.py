@@ -17,14 +17,7 @@ from typing import Any
 from qnetlang.cli.common import (EXIT_ERRORS, EXIT_OK, STDIN, Reporter, add_output_options,
                                  check_file, expand_paths)
 from qnetlang.pipeline import CheckResult, too_deep
-from qnetlang.source import SourceFile
-from qnetlang.syntax.delimiters import scan
-from qnetlang.syntax.parser import parse_source
-from qnetlang.syntax.printer import format_program
-
-
-class FormatterError(Exception):
-    """The printer's output does not parse back to the same program: a bug."""
+from qnetlang.syntax.formatting import formatted
 
 
 def register(commands: Any) -> None:
@@ -37,23 +30,6 @@ def register(commands: Any) -> None:
                         help="change nothing; exit 1 if any file would be reformatted")
     add_output_options(parser)
     parser.set_defaults(handler=run)
-
-
-def formatted(result: CheckResult) -> str:
-    """The canonical text of a parsed file, verified to mean the same program."""
-    assert result.program is not None
-    text = format_program(result.program)
-    again = parse_source(SourceFile(result.source.name, text))
-    if not again.ok or again.program != result.program or \
-            _comments(text) != _comments(result.source.text):
-        raise FormatterError(f"formatting `{result.source.name}` would change its meaning")
-    return text
-
-
-def _comments(text: str) -> list[str]:
-    source = SourceFile("", text)
-    layout, _ = scan(source)
-    return [text[start:end].rstrip() for start, end in layout.comments]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -2,7 +2,7 @@
 
 Every open document is checked by the real checker when it opens and whenever
 it changes; hover, go to definition and completion answer from the analysis
-of its latest text (analysis.py).
+of its latest text (analysis.py), and formatting gives `qnetc fmt`'s layout.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from pygls.uris import from_fs_path, to_fs_path
 from qnetlang import __version__
 from qnetlang.diagnostics import Diagnostic, Severity
 from qnetlang.lsp.analysis import Analysis, analyze, file_path
+from qnetlang.source import SourceFile
+from qnetlang.syntax.formatting import FormatterError, formatted
+from qnetlang.syntax.parser import parse_source
 
 _SEVERITY = {Severity.ERROR: types.DiagnosticSeverity.Error,
              Severity.WARNING: types.DiagnosticSeverity.Warning,
@@ -117,6 +120,25 @@ def build() -> QnetServer:
         return types.Location(uri=from_fs_path(str(file_path(symbol.file))) or "",
                               range=_range(span.line, span.column, span.end_line,
                                            span.end_column))
+
+    @server.feature(types.TEXT_DOCUMENT_FORMATTING)
+    def formatting(ls: QnetServer,
+                   params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
+        """The document in `qnetc fmt`'s layout: no edit while it has syntax errors."""
+        document = ls.workspace.get_text_document(params.text_document.uri)
+        parsed = parse_source(SourceFile(document.uri, document.source))
+        if not parsed.ok:
+            return None
+        try:
+            text = formatted(parsed)
+        except (FormatterError, RecursionError):
+            return None
+        if text == document.source:
+            return []
+        lines = document.source.split("\n")
+        return [types.TextEdit(range=types.Range(
+            start=types.Position(line=0, character=0),
+            end=types.Position(line=len(lines) - 1, character=len(lines[-1]))), new_text=text)]
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION)
     def completion(ls: QnetServer, params: types.CompletionParams) -> types.CompletionList:

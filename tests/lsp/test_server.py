@@ -1,6 +1,6 @@
 """`qnetc lsp` driven by a client over stdio, as an editor drives it: open a file with an
 error and get a diagnostic at the right range, fix it and see it go, hover, go to a
-definition here and in the standard library, complete."""
+definition here and in the standard library, complete, format."""
 
 from __future__ import annotations
 
@@ -156,3 +156,19 @@ def test_hover_definition_and_completion(client: Client, tmp_path: Path) -> None
                                 {**document, "position": {"line": 11, "character": 0}})
     labels = {item["label"] for item in completion["items"]}
     assert {"charlie", "lab", "teleport", "measure", "cx", "fidelity", "km"} <= labels
+
+
+def test_formatting_gives_the_formatters_layout(client: Client, tmp_path: Path) -> None:
+    uri = (tmp_path / "lab.qnet").as_uri()
+    messy = "\n".join(line.strip() for line in PROGRAM.splitlines()) + "\n"
+    client.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri, "languageId": "qnet", "version": 1, "text": messy}})
+    options = {"tabSize": 2, "insertSpaces": True}
+    (edit,) = client.request("textDocument/formatting",
+                             {"textDocument": {"uri": uri}, "options": options})
+    assert edit["newText"] == PROGRAM
+    assert edit["range"]["start"] == {"line": 0, "character": 0}
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
+                                             "contentChanges": [{"text": "network {"}]})
+    assert client.request("textDocument/formatting",
+                          {"textDocument": {"uri": uri}, "options": options}) is None
