@@ -24,8 +24,12 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--error-format", choices=("human", "json"), default="human",
                         help="human-readable diagnostics on stderr (default), or one JSON "
                              "object per line on stdout")
+    add_color_option(parser)
+
+
+def add_color_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour diagnostics: on a terminal unless NO_COLOR is set (auto)")
+                        help="colour: on a terminal unless NO_COLOR is set (auto)")
 
 
 def add_module_options(parser: argparse.ArgumentParser) -> None:

@@ -6,7 +6,13 @@ import argparse
 import sys
 from typing import Any
 
-from qnetlang.cli.common import EXIT_ERRORS, EXIT_OK, add_module_options, module_options
+from qnetlang.cli.common import (
+    EXIT_ERRORS,
+    EXIT_OK,
+    add_color_option,
+    add_module_options,
+    module_options,
+)
 from qnetlang.diagnostics import use_color
 
 
@@ -17,8 +23,7 @@ def register(commands: Any) -> None:
                     "terminal the input is highlighted, completed and kept in a history; "
                     "piped, the REPL runs the script and exits 1 if any input had errors.")
     parser.add_argument("files", nargs="*", metavar="FILE", help="files to :load first")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour: on a terminal unless NO_COLOR is set (auto)")
+    add_color_option(parser)
     add_module_options(parser)
     parser.set_defaults(handler=run)
 

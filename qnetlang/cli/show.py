@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from qnetlang.cli.common import EXIT_ERRORS, EXIT_OK, Reporter, read
+from qnetlang.cli.common import EXIT_ERRORS, EXIT_OK, Reporter, add_color_option, read
 from qnetlang.diagnostics import use_color
 from qnetlang.pipeline import CheckResult
 
@@ -16,8 +16,7 @@ def register(commands: Any) -> None:
         "show", help="print a program with its syntax highlighted",
         description="Prints a .qnet file (- reads stdin), coloured on a terminal.")
     parser.add_argument("path", metavar="FILE")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour: on a terminal unless NO_COLOR is set (auto)")
+    add_color_option(parser)
     parser.add_argument("--lines", metavar="A:B", type=_line_range,
                         help="only lines A to B (1-based, inclusive; either may be left out)")
     parser.add_argument("-n", "--number", action="store_true", help="number the lines")
