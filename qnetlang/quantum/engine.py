@@ -29,7 +29,7 @@ Mask = np.ndarray | None  # a boolean array over the batch; None means every sho
 
 
 @dataclass
-class _Group:
+class Group:
     state: np.ndarray  # (B,) + k axes (state vector) or (B,) + 2k axes (density matrix)
     qubits: list[int]
 
@@ -68,7 +68,7 @@ class Engine(ABC):
     def __init__(self, rng: np.random.Generator, batch: int = 1) -> None:
         self.rng = rng
         self.batch = batch
-        self.groups: dict[int, _Group] = {}
+        self.groups: dict[int, Group] = {}
         self._next = 0
 
     # ---------------------------------------------------------------- public
@@ -76,7 +76,7 @@ class Engine(ABC):
     def alloc(self, label: str = "0") -> int:
         qubit = self._next
         self._next += 1
-        self.groups[qubit] = _Group(self._pure(np.broadcast_to(KETS[label], (self.batch, 2))),
+        self.groups[qubit] = Group(self._pure(np.broadcast_to(KETS[label], (self.batch, 2))),
                                     [qubit])
         return qubit
 
@@ -170,13 +170,13 @@ class Engine(ABC):
 
     # ---------------------------------------------------------------- groups
 
-    def _merge(self, qubits: list[int]) -> _Group:
+    def _merge(self, qubits: list[int]) -> Group:
         group = self.groups[qubits[0]]
         for qubit in qubits[1:]:
             other = self.groups[qubit]
             if other is group:
                 continue
-            group = _Group(self._product(group.state, other.state, len(group.qubits),
+            group = Group(self._product(group.state, other.state, len(group.qubits),
                                          len(other.qubits)), group.qubits + other.qubits)
             for member in group.qubits:
                 self.groups[member] = group
@@ -193,7 +193,7 @@ class Engine(ABC):
             group.state = self._collapse(group.state, axis, n, outcomes, probability)
             group.qubits.pop(axis)
             kets = np.where(outcomes[:, None] == 0, KETS["0"], KETS["1"])
-            self.groups[qubit] = _Group(self._pure(kets), [qubit])
+            self.groups[qubit] = Group(self._pure(kets), [qubit])
         else:
             group.state = _where(mask, self._project(group.state, axis, n, outcomes,
                                                      probability), group.state)
@@ -229,7 +229,7 @@ class Engine(ABC):
     def _trace_out(self, state: np.ndarray, axis: int, n: int) -> np.ndarray: ...
 
     @abstractmethod
-    def _partial(self, group: _Group, keep: list[int]) -> np.ndarray:
+    def _partial(self, group: Group, keep: list[int]) -> np.ndarray:
         """The density matrices (B, d, d) of the `keep` qubits of a group, in group order."""
 
 
@@ -275,7 +275,7 @@ class StateVector(Engine):
         outcomes = (self.rng.random(state.shape[0]) >= p0).astype(np.int64)
         return self._collapse(state, axis, n, outcomes, np.where(outcomes == 0, p0, 1 - p0))
 
-    def _partial(self, group: _Group, keep: list[int]) -> np.ndarray:
+    def _partial(self, group: Group, keep: list[int]) -> np.ndarray:
         n = len(group.qubits)
         batch = group.state.shape[0]
         keep_axes = [group.qubits.index(q) for q in keep]
@@ -342,7 +342,7 @@ class DensityMatrix(Engine):
     def _trace_out(self, state: np.ndarray, axis: int, n: int) -> np.ndarray:
         return np.trace(state, axis1=1 + axis, axis2=1 + axis + n)
 
-    def _partial(self, group: _Group, keep: list[int]) -> np.ndarray:
+    def _partial(self, group: Group, keep: list[int]) -> np.ndarray:
         state = group.state
         remaining = list(group.qubits)
         for qubit in [q for q in group.qubits if q not in keep]:

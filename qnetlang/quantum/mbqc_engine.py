@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qnetlang.quantum.engine import Mask, StateVector, _Group
+from qnetlang.quantum.engine import Group, Mask, StateVector
 from qnetlang.quantum.gates import I2, H, X, matrix
 from qnetlang.quantum.mbqc import Engine, Pattern, greedy_order, standardize
 from qnetlang.quantum.noise import Kraus
@@ -167,7 +167,7 @@ class PatternEngine(StateVector):
         # Left in the basis state found, V^dagger |outcome>: a group of its own.
         change = np.broadcast_to(self._basis_change(basis, angle), (self.batch, 2, 2))
         kets = np.conj(change[np.arange(self.batch), outcomes])
-        self.groups[qubit] = _Group(kets.astype(complex), [qubit])
+        self.groups[qubit] = Group(kets.astype(complex), [qubit])
         return outcomes
 
     def reset(self, qubit: int, mask: Mask = None) -> None:
@@ -207,7 +207,7 @@ class PatternEngine(StateVector):
         if not operations and measured is None:
             return None
         touched = set(qubits).union(*(_qubits(op) for op in operations))
-        groups: list[_Group] = []
+        groups: list[Group] = []
         for qubit in touched:
             if all(self.groups[qubit] is not group for group in groups):
                 groups.append(self.groups[qubit])
@@ -240,7 +240,7 @@ class PatternEngine(StateVector):
         engine.execute(greedy_order(pattern))
         self.largest_active = max(self.largest_active, engine.largest)
         for vertices, state in engine.output_groups():
-            group = _Group(state, [owner[v] for v in vertices])
+            group = Group(state, [owner[v] for v in vertices])
             for qubit in group.qubits:
                 self.groups[qubit] = group
         return None if vertex is None else engine.outcomes[vertex]
