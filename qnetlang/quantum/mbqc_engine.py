@@ -228,11 +228,21 @@ class PatternEngine(StateVector):
                 write(operation.a)
                 write(operation.b)
                 builder.entangle(operation.a, operation.b)
-        for qubit in list(waiting):
-            write(qubit)
         vertex = None
         if measured is not None:
-            vertex = builder.measure(qubits[0], *measured)
+            plane, angle = measured
+            unitary = waiting.pop(qubits[0], None)
+            if unitary is not None:
+                steps = euler_steps(unitary)  # P(c) H P(b) H, then P(a) ...
+                if plane == "XY":  # ... which turns the XY basis by -a
+                    angle = angle - steps.pop()[1]  # type: ignore[index, operator]
+                elif plane == "XZ" and np.ndim(angle) == 0 and angle == 0:
+                    steps.pop()  # ... which a Z measurement does not see
+                builder.steps(qubits[0], steps)
+        for qubit in list(waiting):
+            write(qubit)
+        if measured is not None:
+            vertex = builder.measure(qubits[0], plane, angle)
         owner = {v: q for q, v in builder.current.items()}
         pattern = standardize(Pattern(list(range(len(wires))), list(owner), builder.commands))
         engine = Engine(pattern, self.rng, shots=self.batch, input_groups=[
