@@ -23,16 +23,11 @@ from qnetlang.pipeline import CheckResult, check
 from qnetlang.resources import stdlib_dir
 from qnetlang.source import SourceFile, Span
 from qnetlang.syntax import ast
+from qnetlang.syntax.declarations import declarations
 from qnetlang.syntax.parser import parse_source
 from qnetlang.units import BASE_UNITS
 
 _WORD = re.compile(r"[A-Za-zµ_]\w*")
-
-# The kinds of declaration, as the protocol's completion kinds name them.
-KINDS = {ast.Network: "network", ast.NodeDecl: "node", ast.Protocol: "protocol",
-         ast.Role: "role", ast.Def: "function", ast.Const: "constant", ast.Param: "parameter",
-         ast.Declarator: "variable", ast.Let: "variable"}
-
 
 @dataclass(frozen=True)
 class Symbol:
@@ -162,45 +157,18 @@ def analyze(text: str, path: str) -> Analysis:
 
 def _index(source: SourceFile, program: ast.Program) -> list[Symbol]:
     found: list[Symbol] = []
-
-    def add(node: ast.Node, name: str, scope: Span | None, doc: str = "",
-            declaration: ast.Node | None = None) -> None:
-        span = node.span
-        if span is None:
-            return
+    for declaration in declarations(program.items):
+        span, whole = declaration.node.span, declaration.statement.span
+        if span is None or whole is None:
+            continue
         text = source.text[span.start:span.end]
-        match = re.search(rf"(?<![\w]){re.escape(name)}(?!\w)", text)
+        match = re.search(rf"(?<!\w){re.escape(declaration.name)}(?!\w)", text)
         if match is None:
-            return
+            continue
         start = span.start + match.start()
-        whole = declaration.span if declaration is not None and declaration.span else span
         header = source.text[whole.start:whole.end].split("\n")[0].rstrip(" {").strip()
-        kind = KINDS.get(type(node), "name")
-        found.append(Symbol(name, kind, source.name, source.span(start, start + len(name)),
-                            scope, header, doc))
-
-    def walk(node: object, scope: Span | None) -> None:
-        if isinstance(node, list):
-            for element in node:
-                walk(element, scope)
-            return
-        if not isinstance(node, ast.Node):
-            return
-        if isinstance(node, ast.Decl):  # `qubit a, b;`: each name, shown with its type
-            for declarator in node.names:
-                add(declarator, declarator.name, scope, declaration=node)
-        elif isinstance(node, (ast.Let, ast.Param, ast.Network, ast.NodeDecl, ast.Protocol,
-                               ast.Role, ast.Def, ast.Const)):
-            doc = "\n".join(line.removeprefix("///").strip()
-                            for line in getattr(node, "trivia", ast.Trivia()).leading
-                            if line.startswith("///"))
-            add(node, node.name, scope, doc)
-        inner = scope if scope is not None else (node.span if isinstance(node, ast.Item)
-                                                 and not isinstance(node, ast.Program) else None)
-        for name in getattr(node, "__dataclass_fields__", {}):
-            if name not in ("span", "trivia"):
-                walk(getattr(node, name), inner)
-
-    for item in program.items:
-        walk(item, None)
+        scope = declaration.item.span if declaration.item is not None else None
+        found.append(Symbol(declaration.name, declaration.kind, source.name,
+                            source.span(start, start + len(declaration.name)), scope, header,
+                            declaration.doc))
     return found

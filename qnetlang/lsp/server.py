@@ -27,7 +27,8 @@ _COMPLETION_KINDS = {
     "function": types.CompletionItemKind.Function, "constant": types.CompletionItemKind.Constant,
     "parameter": types.CompletionItemKind.Variable, "variable": types.CompletionItemKind.Variable,
     "keyword": types.CompletionItemKind.Keyword, "gate": types.CompletionItemKind.Function,
-    "unit": types.CompletionItemKind.Unit}
+    "unit": types.CompletionItemKind.Unit, "device": types.CompletionItemKind.Property,
+    "index": types.CompletionItemKind.Variable, "run": types.CompletionItemKind.Event}
 
 
 class QnetServer(LanguageServer):

@@ -20,6 +20,7 @@ from qnetlang.pipeline import CheckResult, check
 from qnetlang.semantics.context import Options
 from qnetlang.source import SourceFile, Span
 from qnetlang.syntax import ast
+from qnetlang.syntax.declarations import declarations
 from qnetlang.syntax.parser import parse_source
 
 SESSION = "<session>"
@@ -65,25 +66,6 @@ def key_of(item: ast.Item) -> tuple[str, str] | None:
     return (type(item).__name__.lower(), name) if isinstance(name, str) else None
 
 
-def declared_names(node: object) -> set[str]:
-    """Every name an item declares, at any depth: nodes, roles, parameters, variables."""
-    found: set[str] = set()
-    if isinstance(node, list):
-        for element in node:
-            found |= declared_names(element)
-    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-        name = getattr(node, "name", None)
-        if isinstance(name, str) and not isinstance(node, (ast.Gate, ast.Ref, ast.Name,
-                                                           ast.Setting, ast.KeywordArg)):
-            found.add(name)
-        if isinstance(node, ast.Run) and node.label:
-            found.add(node.label)
-        for item in dataclasses.fields(node):
-            if item.name != "span":
-                found |= declared_names(getattr(node, item.name))
-    return found
-
-
 class Session:
     def __init__(self, options: Options | None = None) -> None:
         self.options = options or Options()
@@ -109,7 +91,8 @@ class Session:
             key = key_of(item)
             if key is None:
                 continue
-            new.append(Entry(key, text[start:item.span.end], name, start, declared_names(item)))
+            new.append(Entry(key, text[start:item.span.end], name, start,
+                             {d.name for d in declarations([item])}))
             start = item.span.end
         if not new:
             return Outcome(True, [])
