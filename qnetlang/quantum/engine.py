@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qnetlang.quantum.gates import KETS, X, basis_change, matrix
+from qnetlang.quantum.gates import KETS, X, basis_change, matrix, per_shot
 from qnetlang.quantum.noise import Kraus
 
 Mask = np.ndarray | None  # a boolean array over the batch; None means every shot
@@ -81,12 +81,7 @@ class Engine(ABC):
         return qubit
 
     def apply(self, gate: str, qubits: list[int], params: tuple = (), mask: Mask = None) -> None:
-        if any(isinstance(p, np.ndarray) for p in params):
-            columns = np.broadcast_arrays(*[np.asarray(p, dtype=float) for p in params])
-            unitary = np.stack([matrix(gate, tuple(float(c[b]) for c in columns))
-                                for b in range(self.batch)])
-        else:
-            unitary = matrix(gate, tuple(float(p) for p in params))
+        unitary = per_shot(lambda *p: matrix(gate, p), params, self.batch)
         self.apply_matrix(unitary, qubits, mask)
 
     def apply_matrix(self, unitary: np.ndarray, qubits: list[int], mask: Mask = None) -> None:
@@ -111,10 +106,7 @@ class Engine(ABC):
         return outcomes
 
     def _basis_change(self, basis: str, angle: float | np.ndarray) -> np.ndarray:
-        if isinstance(angle, np.ndarray) and angle.ndim:
-            return np.stack([basis_change(basis, float(a)) for a in
-                             np.broadcast_to(angle, (self.batch,))])
-        return basis_change(basis, float(angle))
+        return per_shot(lambda a: basis_change(basis, a), (angle,), self.batch)
 
     def reset(self, qubit: int, mask: Mask = None) -> None:
         ones = self._measure_z(qubit, mask).astype(bool)

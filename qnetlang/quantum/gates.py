@@ -7,6 +7,7 @@ significant (the control of `cx` is its first operand), as in most textbooks.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import cache
 
 import numpy as np
@@ -128,3 +129,21 @@ BELL: dict[str, np.ndarray] = {
     "psi_plus": np.array([0, 1, 1, 0], dtype=complex) / math.sqrt(2),
     "psi_minus": np.array([0, 1, -1, 0], dtype=complex) / math.sqrt(2),
 }
+
+
+def distinct_rows(params: tuple, batch: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct tuples of parameters among a batch's shots (each parameter one number
+    or one per shot), and the index of each shot's tuple among them."""
+    rows = np.stack([np.broadcast_to(np.asarray(p, dtype=float), (batch,)) for p in params],
+                    axis=1)
+    distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+    return distinct, inverse.reshape(-1)
+
+
+def per_shot(build: Callable[..., Matrix], params: tuple, batch: int) -> Matrix:
+    """build(*params): one matrix when every parameter is one number, else one per shot
+    (batch, d, d), each built once per distinct tuple of parameters."""
+    if not any(np.ndim(p) for p in params):
+        return build(*(float(p) for p in params))
+    distinct, inverse = distinct_rows(params, batch)
+    return np.stack([build(*row) for row in distinct])[inverse]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qnetlang.quantum.gates import KETS, X, Z, basis_change
+from qnetlang.quantum.gates import KETS, X, Z, basis_change, per_shot
 
 PLANES = ("XY", "YZ", "XZ")
 
@@ -349,11 +349,7 @@ class Engine:
 
     def basis(self, plane: str, angle: float | np.ndarray) -> np.ndarray:
         """The basis change (2, 2), or (shots, 2, 2) for an angle per shot."""
-        if np.ndim(angle) == 0:
-            return basis_change(plane, float(angle))
-        angles = np.broadcast_to(np.asarray(angle, dtype=float), (self.shots,))
-        distinct, inverse = np.unique(angles, return_inverse=True)
-        return np.stack([basis_change(plane, float(a)) for a in distinct])[inverse.reshape(-1)]
+        return per_shot(lambda a: basis_change(plane, a), (angle,), self.shots)
 
     def correct(self, correction: C) -> None:
         flip = self.parity(correction.domain).astype(bool)

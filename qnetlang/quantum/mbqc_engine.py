@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qnetlang.quantum.engine import Group, Mask, StateVector
-from qnetlang.quantum.gates import I2, H, X, matrix
+from qnetlang.quantum.gates import I2, H, X, distinct_rows, matrix, per_shot
 from qnetlang.quantum.mbqc import Engine, Pattern, greedy_order, standardize
 from qnetlang.quantum.noise import Kraus
 from qnetlang.quantum.translate import Angle, Builder, cz_form, euler_steps
@@ -82,7 +82,8 @@ class PatternEngine(StateVector):
 
     def apply(self, gate: str, qubits: list[int], params: tuple = (), mask: Mask = None) -> None:
         if len(qubits) == 1:
-            self._gather(qubits[0], self._per_shot(gate, params), mask)
+            self._gather(qubits[0], per_shot(lambda *p: matrix(gate, p), params, self.batch),
+                         mask)
             return
         for step in self._cz_steps(gate, params):
             if step[0] != "cz":
@@ -92,27 +93,13 @@ class PatternEngine(StateVector):
             else:
                 self._conditional_cz(qubits[step[1]], qubits[step[2]], mask)
 
-    def _distinct(self, params: tuple) -> tuple[np.ndarray, np.ndarray]:
-        """The distinct parameter tuples among the shots, and which one each shot has."""
-        rows = np.stack([np.broadcast_to(np.asarray(p, dtype=float), (self.batch,))
-                         for p in params], axis=1)
-        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
-        return distinct, inverse.reshape(-1)
-
-    def _per_shot(self, gate: str, params: tuple) -> np.ndarray:
-        """The gate's unitary, (2, 2), or (B, 2, 2) when its parameters differ per shot."""
-        if not any(np.ndim(p) for p in params):
-            return matrix(gate, tuple(float(p) for p in params))
-        distinct, inverse = self._distinct(params)
-        return np.stack([matrix(gate, tuple(row)) for row in distinct])[inverse]
-
     def _cz_steps(self, gate: str, params: tuple) -> list[tuple]:
         """cz_form with each single-qubit step as ("u", position, unitary); parameters that
         differ per shot give per-shot unitaries (a controlled gate's steps keep one shape)."""
         if not any(np.ndim(p) for p in params):
             return [step if step[0] == "cz" else ("u", step[1], matrix(step[0], step[2]))
                     for step in cz_form(gate, tuple(float(p) for p in params))]
-        distinct, inverse = self._distinct(params)
+        distinct, inverse = distinct_rows(params, self.batch)
         forms = [cz_form(gate, tuple(row)) for row in distinct]
         steps: list[tuple] = []
         for index, step in enumerate(forms[0]):
