@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Diagnostic
@@ -158,13 +157,3 @@ class Session:
             for d in result.diagnostics]
         return result
 
-
-def load(path: Path) -> str:
-    """A file's text for `:load`, which raises OSError or ValueError when it cannot."""
-    return SourceFile.read(path).text
-
-
-def search_path_with(options: Options, folder: Path) -> None:
-    """Lets a loaded file's relative imports resolve, as they would for `qnetc check`."""
-    if folder not in options.search_path:
-        options.search_path.append(folder)

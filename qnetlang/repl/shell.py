@@ -16,7 +16,8 @@ from typing import TextIO
 
 from qnetlang.diagnostics import Diagnostic, HumanRenderer
 from qnetlang.quantum import ENGINE_NAMES
-from qnetlang.repl.session import Session, load, search_path_with, unfinished
+from qnetlang.repl.session import Session, unfinished
+from qnetlang.source import SourceFile
 
 HELP = """\
 Type declarations (network, protocol, def, const, run, import): they accumulate in the
@@ -136,11 +137,13 @@ class Shell:
             raise ReplError("usage: :load FILE")
         path = Path(arguments[0]).expanduser()
         try:
-            text = load(path)
+            text = SourceFile.read(path).text
         except (OSError, ValueError) as error:
             raise ReplError(f"cannot read `{path}`: {getattr(error, 'strerror', None) or error}"
                             ) from None
-        search_path_with(self.session.options, path.resolve().parent)
+        folder = path.resolve().parent  # its relative imports resolve as for `qnetc check`
+        if folder not in self.session.options.search_path:
+            self.session.options.search_path.append(folder)
         self.declare(text, str(path))
 
     def list(self, arguments: list[str]) -> None:
