@@ -25,7 +25,9 @@ from qnetlang.highlight import (  # noqa: E402
     CONTROL_KEYWORDS,
     DECLARATION_KEYWORDS,
     GATE_FOLLOWS,
+    KET,
     NUMBER,
+    OPERATOR,
     OTHER_KEYWORDS,
     TYPE_KEYWORDS,
     UNIT,
@@ -62,7 +64,7 @@ def textmate() -> dict:
             ]},
             "strings": {"begin": '"', "end": '"|$', "name": "string.quoted.double.qnet",
                         "patterns": [{"match": r"\\.", "name": "constant.character.escape.qnet"}]},
-            "kets": {"match": r"\|(?:0|1|\+i|-i|\+|-)>", "name": "constant.other.ket.qnet"},
+            "kets": {"match": KET, "name": "constant.other.ket.qnet"},
             "numbers": {"patterns": [
                 {"match": rf"\b({NUMBER})\s*({UNIT})",
                  "captures": {"1": {"name": "constant.numeric.qnet"},
@@ -106,9 +108,7 @@ def textmate() -> dict:
                  "name": "support.function.builtin.qnet"},
                 {"match": rf"\b{alternatives(CONSTANTS)}\b", "name": "support.constant.qnet"},
             ]},
-            "operators": {
-                "match": r"<->|->|\.\.=|\.\.|\*\*|[=!<>]=|&&|\|\||[-+*/^&|%]=|[-+*/%^&|!~<>=]",
-                "name": "keyword.operator.qnet"},
+            "operators": {"match": OPERATOR, "name": "keyword.operator.qnet"},
             "punctuation": {"patterns": [
                 {"match": ";", "name": "punctuation.terminator.qnet"},
                 {"match": ",", "name": "punctuation.separator.qnet"},

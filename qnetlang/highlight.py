@@ -59,6 +59,8 @@ NUMBER = r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
 # A gate starts a statement: its name, then parameters or the first qubit; not a variable
 # of the same name in an expression (x + 1) or an assignment (x = 1).
 GATE_FOLLOWS = r"(?=\s*\(|\s+(?!(?:in|to|from|else|on|with)\b)[A-Za-z_])"
+KET = r"\|(?:0|1|\+i|-i|\+|-)>"
+OPERATOR = r"<->|->|\.\.=|\.\.|\*\*|[=!<>]=|&&|\|\||[-+*/^&|%]=|[-+*/%^&|!~<>=]"
 
 
 class QnetLexer(RegexLexer):
@@ -77,7 +79,7 @@ class QnetLexer(RegexLexer):
             (r"//[^\n]*", Comment.Single),
             (r"/\*", Comment.Multiline, "block_comment"),
             (r'"', String.Double, "string"),
-            (r"\|(?:0|1|\+i|-i|\+|-)>", String.Symbol),
+            (KET, String.Symbol),
             (r"(" + NUMBER + r")(\s*)(" + UNIT + r")",
              bygroups(Number.Float, Whitespace, Keyword.Pseudo)),
             (r"\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+", Number.Float),
@@ -100,8 +102,7 @@ class QnetLexer(RegexLexer):
             (words(FUNCTIONS) + r"(?=\s*\()", Name.Builtin),
             (words(CONSTANTS), Name.Constant),
             (_NAME, Name),
-            (r"<->|->|\.\.=|\.\.|\*\*|[=!<>]=|&&|\|\||[-+*/^&|%]=|[-+*/%^&|!~<>=]",
-             Operator),
+            (OPERATOR, Operator),
             (r"[{}()\[\];,:.]", Punctuation),
         ],
         "block_comment": [
