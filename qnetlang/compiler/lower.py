@@ -23,7 +23,6 @@ each weighted by its probability.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +32,9 @@ from qnetlang.diagnostics import Diagnostic
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import (EvaluationError, Operations, apply_binary, apply_builtin,
                                   apply_unary, evaluate)
+from qnetlang.ir.machine import Effects, Machine, Message, Path, Process, StepLimit
 from qnetlang.quantum import noise
+from qnetlang.runtime.events import to_seconds
 from qnetlang.source import Span
 
 MAX_STEPS = 5_000_000
@@ -139,8 +140,10 @@ def _conjunction(literals: tuple[tuple[ir.Expr, bool], ...]) -> Any:
 
 
 @dataclass
-class _Thread:
-    pc: int
+class _PathState:
+    """The guard of a path: the outcomes that lead to it (a conjunction of branch
+    conditions, empty on the path every shot takes) and the values as they are on it."""
+
     literals: tuple[tuple[ir.Expr, bool], ...] = ()
     values: dict[str, Any] = field(default_factory=dict)
 
@@ -149,262 +152,222 @@ class _Thread:
         return _conjunction(self.literals)
 
 
-class _Role:
-    def __init__(self, role: ir.Role) -> None:
-        self.role = role
-        self.threads = [_Thread(0)]
-        self.units: dict[tuple[str, int], int] = {}
-        self.done = False
-        self.now = 0.0  # seconds: the role's clock, moved by waits and messages
+class _Lowering(Effects):
+    """The circuit lowering's effects on the IR machine: qubits become wires owned by a
+    role's units, measurements bits, classical values expressions over those bits, and
+    a path taken by some outcomes a condition on the operations it emits."""
 
-
-class _Walk:
     def __init__(self, run: ir.Run, randomness: str, choices: tuple[int, ...]) -> None:
         self.run = run
         self.randomness = randomness
         self.choices = choices
         self.used = 0
         self.circuit = Circuit(choices=choices, weight=0.5 ** len(choices))
-        self.roles = {name: _Role(role) for name, role in run.roles.items()}
-        self.queues: dict[tuple[str, str, str], deque[tuple[Any, float]]] = {}
-        self.steps = 0
         self.noted: set[str] = set()
-        self.stored: dict[int, tuple[float, ir.Node]] = {}  # qubit -> (since, its node)
+        self.stored: dict[int, tuple[int, ir.Node]] = {}  # qubit -> (since, in ps; its node)
+        self.machine = Machine(run, self, max_steps=MAX_STEPS)
 
     def warn(self, text: str) -> None:
         if text not in self.noted:
             self.noted.add(text)
             self.circuit.warnings.append(text)
 
-    # ---------------------------------------------------------------- scheduling
-
     def go(self) -> Circuit:
         self.memory_warnings()
-        while True:
-            moved = False
-            for state in self.roles.values():
-                if not state.done:
-                    moved |= self.advance(state)
-            if moved:
-                continue
-            if not self.time_out():
-                break
-        stuck = [s for s in self.roles.values() if not s.done]
+        try:
+            stuck = self.machine.go()
+        except StepLimit:
+            raise CompileError(f"run `{self.run.name}` is too long to compile "
+                               f"({MAX_STEPS:,} steps)", self.run.span) from None
         if stuck:
-            instr = stuck[0].role.code[stuck[0].threads[0].pc]
-            raise CompileError(f"role `{stuck[0].role.name}` waits for a message that never "
-                               "comes", instr.span)
+            raise CompileError(f"role `{stuck[0].name}` waits for a message that never "
+                               "comes", stuck[0].instruction.span)
         return self.circuit
-
-    def time_out(self) -> bool:
-        for state in self.roles.values():
-            if state.done:
-                continue
-            instr = state.role.code[state.threads[0].pc]
-            if isinstance(instr, ir.Recv) and instr.on_timeout is not None:
-                state.threads[0].pc = instr.on_timeout
-                if instr.timeout is not None:
-                    state.now += float(self.value(state, state.threads[0], instr.timeout))
-                return True
-        return False
 
     def memory_warnings(self) -> None:
         for channel in self.run.network.channels:
             if channel.kind == "quantum" and channel.total_loss > 0:
                 self.warn(f"the photon loss of channel `{channel.id}` is not in the circuit")
 
-    def decohere(self, state: _Role, qubit: int, span: Span | None) -> None:
+    @property
+    def now(self) -> int:
+        return self.machine.env.now
+
+    def decohere(self, qubit: int, span: Span | None) -> None:
         """Adds the memory noise of the time the qubit waited on its node since last used."""
-        since, node = self.stored.get(qubit, (state.now, None))
-        if node is not None and state.now > since:
-            channel = noise.memory(state.now - since, node.memory.t1, node.memory.t2,
-                                   node.memory.params.get("depolarizing_time"))
+        since, node = self.stored.get(qubit, (self.now, None))
+        if node is not None and self.now > since:
+            channel = noise.memory(to_seconds(self.now - since), node.memory.t1,
+                                   node.memory.t2, node.memory.params.get("depolarizing_time"))
             if channel is not None:
                 self.circuit.ops.append(Op("kraus", [qubit], span=span, kraus=channel))
         if node is not None:
-            self.stored[qubit] = (state.now, node)
+            self.stored[qubit] = (self.now, node)
 
-    def keep(self, state: _Role, qubit: int, since: float) -> None:
-        self.stored[qubit] = (since, self.run.network.nodes[state.role.node])
+    def keep(self, process: Process, qubit: int, since: int) -> None:
+        self.stored[qubit] = (since, self.run.network.nodes[process.role.node])
 
-    def advance(self, state: _Role) -> bool:
-        moved = False
-        code = state.role.code
-        while not state.done:
-            self.steps += 1
-            if self.steps > MAX_STEPS:
-                raise CompileError(f"run `{self.run.name}` is too long to compile "
-                                   f"({MAX_STEPS:,} steps)", self.run.span)
-            thread = state.threads[0]
-            if not self.step(state, thread, code[thread.pc]):
-                return moved
-            moved = True
-            self.reunite(state)
-        return moved
+    # ---------------------------------------------------------------- paths
 
-    def reunite(self, state: _Role) -> None:
-        """Merges the paths waiting at the earliest instruction (every path that can still
-        get there has), siblings first, so that their conditions fold back."""
-        state.threads.sort(key=lambda t: t.pc)
-        first = state.threads[0].pc
-        meeting = [t for t in state.threads if t.pc == first]
-        if len(meeting) == 1:
-            return
+    def start(self, machine: Machine, process: Process) -> None:
+        process.data = {}  # the role's units: (slot, index) -> wire
+
+    def full(self) -> Any:
+        return _PathState()
+
+    def partial(self, guard: Any) -> bool:
+        return bool(guard.literals)
+
+    def join(self, process: Process, guards: list[Any]) -> Any:
+        """Paths meeting again, siblings first, so that their conditions fold back."""
+        meeting = list(guards)
         while len(meeting) > 1:
             pair = next(((a, b) for a in meeting for b in meeting if a is not b and
                          _siblings(a, b)), (meeting[0], meeting[1]))
-            meeting = [t for t in meeting if t is not pair[0] and t is not pair[1]]
+            meeting = [g for g in meeting if g is not pair[0] and g is not pair[1]]
             meeting.append(_merge(*pair))
-        state.threads = meeting + [t for t in state.threads if t.pc != first]
+        return meeting[0]
+
+    def diverge(self, process: Process, path: Path, instr: ir.Instr, why: str) -> None:
+        raise CompileError(f"{why} on a path that depends on a measured value cannot be "
+                           "compiled", instr.span,
+                           help="only gates, measurements and classical computation may "
+                                "depend on measured values in a compiled protocol")
+
+    def branch(self, process: Process, path: Path, instr: ir.Branch) -> list[tuple[int, Any]]:
+        guard = path.guard
+        condition = self.value(guard, instr.condition)
+        if not _symbolic(condition):
+            return [(path.pc + 1 if condition else instr.otherwise, guard)]
+        if instr.loop:
+            raise CompileError("a loop whose condition depends on a measured value cannot be "
+                               "compiled", instr.span, help="loops need bounds known before "
+                                                            "the protocol runs")
+        other = _PathState(guard.literals + ((condition, False),), dict(guard.values))
+        return [(path.pc + 1, _PathState(guard.literals + ((condition, True),), guard.values)),
+                (instr.otherwise, other)]
 
     # ---------------------------------------------------------------- values
 
-    def value(self, state: _Role, thread: _Thread, expr: ir.Expr) -> Any:
+    def value(self, guard: _PathState, expr: ir.Expr) -> Any:
         try:
-            return evaluate(expr, lambda var: self.read(thread, var), self.call, SYMBOLIC)
+            return evaluate(expr, lambda var: self.read(guard, var), self.call, SYMBOLIC)
         except EvaluationError as error:
             raise CompileError(f"cannot compile this: {error}", expr.span) from None
 
-    def read(self, thread: _Thread, var: ir.Var) -> Any:
-        value = thread.values[var.name]
+    def read(self, guard: _PathState, var: ir.Var) -> Any:
+        value = guard.values[var.name]
         if var.index is None:
             return value
-        index = evaluate(var.index, lambda v: self.read(thread, v), self.call, SYMBOLIC)
+        index = evaluate(var.index, lambda v: self.read(guard, v), self.call, SYMBOLIC)
         return _element(value, index)
 
     def call(self, builtin: ir.Builtin) -> Any:
         raise EvaluationError(f"`{builtin.name}` is only known in the simulator")
 
-    def store(self, state: _Role, thread: _Thread, var: ir.Var, value: Any) -> None:
+    def store(self, guard: _PathState, var: ir.Var, value: Any) -> None:
         if var.index is None:
-            thread.values[var.name] = value
+            guard.values[var.name] = value
             return
-        index = self.value(state, thread, var.index)
+        index = self.value(guard, var.index)
         if _symbolic(index):
             raise CompileError("an index that depends on a measured value cannot be compiled",
                                var.span)
-        items = list(thread.values[var.name])
+        items = list(guard.values[var.name])
         items[int(index)] = value
-        thread.values[var.name] = items
+        guard.values[var.name] = items
 
-    def unit(self, state: _Role, thread: _Thread, unit: ir.Unit) -> tuple[str, int]:
+    def seconds(self, process: Process, path: Path, expr: ir.Expr,
+                instr: ir.Instr) -> float | None:
+        length = self.value(path.guard, expr)
+        if _symbolic(length):
+            raise CompileError("a time that depends on a measured value cannot be compiled",
+                               expr.span)
+        if not length >= 0:
+            raise CompileError(f"a time must not be negative (it is {length} s)", expr.span)
+        return float(length)
+
+    def unit(self, guard: _PathState, unit: ir.Unit) -> tuple[str, int]:
         if unit.index is None:
             return (unit.name, -1)
-        index = self.value(state, thread, unit.index)
+        index = self.value(guard, unit.index)
         if _symbolic(index):
             raise CompileError("a qubit index that depends on a measured value cannot be "
                                "compiled", unit.span)
         return (unit.name, int(index))
 
-    def qubit(self, state: _Role, thread: _Thread, unit: ir.Unit) -> int:
-        return state.units[self.unit(state, thread, unit)]
+    def qubit(self, process: Process, guard: _PathState, unit: ir.Unit) -> int:
+        return process.data[self.unit(guard, unit)]  # type: ignore[no-any-return]
 
-    def emit(self, name: str, qubits: list[int], thread: _Thread, span: Span | None,
+    def emit(self, name: str, qubits: list[int], guard: _PathState, span: Span | None,
              params: list[float] | None = None, bit_index: int | None = None) -> None:
-        self.circuit.ops.append(Op(name, qubits, params or [], bit_index, thread.condition,
+        self.circuit.ops.append(Op(name, qubits, params or [], bit_index, guard.condition,
                                    span))
 
-    def touch(self, state: _Role, qubits: list[int], span: Span | None) -> list[int]:
+    def touch(self, qubits: list[int], span: Span | None) -> list[int]:
         for qubit in qubits:
-            self.decohere(state, qubit, span)
+            self.decohere(qubit, span)
         return qubits
-
-    def everyone(self, thread: _Thread, instr: ir.Instr, what: str) -> None:
-        if thread.literals:
-            raise CompileError(f"{what} on a path that depends on a measured value cannot be "
-                               "compiled", instr.span,
-                               help="only gates, measurements and classical computation may "
-                                    "depend on measured values in a compiled protocol")
 
     # ---------------------------------------------------------------- instructions
 
-    def step(self, state: _Role, thread: _Thread, instr: ir.Instr) -> bool:
-        role = state.role.name
-        if isinstance(instr, ir.Recv):
-            return self.receive(state, thread, instr)
-        if isinstance(instr, ir.Jump):
-            if instr.target <= thread.pc and thread.literals:
-                raise CompileError("a loop that depends on a measured value cannot be "
-                                   "compiled", instr.span)
-            thread.pc = instr.target
-            return True
-        thread.pc += 1
+    def local(self, process: Process, path: Path, instr: ir.Instr) -> None:
+        guard: _PathState = path.guard
         if isinstance(instr, ir.Alloc):
-            self.everyone(thread, instr, "declaring a qubit")
-            slot = self.unit(state, thread, instr.unit)
-            label = f"{role}.{slot[0].split('#')[0]}" + (f"[{slot[1]}]" if slot[1] >= 0 else "")
+            slot = self.unit(guard, instr.unit)
+            label = f"{process.name}.{slot[0].split('#')[0]}" + \
+                (f"[{slot[1]}]" if slot[1] >= 0 else "")
             qubit = self.circuit.new_qubit(label)
-            state.units[slot] = qubit
-            self.keep(state, qubit, state.now)
+            process.data[slot] = qubit
+            self.keep(process, qubit, self.now)
             for gate in _PREPARE[instr.state]:
-                self.emit(gate, [qubit], thread, instr.span)
+                self.emit(gate, [qubit], guard, instr.span)
         elif isinstance(instr, ir.Gate):
-            params = [self.value(state, thread, p) for p in instr.params]
+            params = [self.value(guard, p) for p in instr.params]
             if any(_symbolic(p) for p in params):
                 raise CompileError(f"the angle of `{instr.name}` depends on a measured value "
                                    "and cannot be compiled", instr.span)
-            qubits = [self.qubit(state, thread, u) for u in instr.units]
-            self.emit(instr.name, self.touch(state, qubits, instr.span), thread, instr.span,
+            qubits = [self.qubit(process, guard, u) for u in instr.units]
+            self.emit(instr.name, self.touch(qubits, instr.span), guard, instr.span,
                       [float(p) for p in params])
         elif isinstance(instr, ir.Measure):
-            self.measure(state, thread, instr)
+            self.measure(process, guard, instr)
         elif isinstance(instr, ir.Reset):
-            qubit = self.qubit(state, thread, instr.unit)
-            self.emit("reset", self.touch(state, [qubit], instr.span), thread, instr.span)
+            qubit = self.qubit(process, guard, instr.unit)
+            self.emit("reset", self.touch([qubit], instr.span), guard, instr.span)
         elif isinstance(instr, ir.Assign):
-            self.store(state, thread, instr.target, self.value(state, thread, instr.value))
+            self.store(guard, instr.target, self.value(guard, instr.value))
         elif isinstance(instr, ir.Random):
-            self.store(state, thread, instr.target, self.random(state, thread, instr))
-        elif isinstance(instr, ir.Send):
-            self.everyone(thread, instr, "sending")
-            self.send(state, thread, instr)
+            self.store(guard, instr.target, self.random(process, instr))
         elif isinstance(instr, ir.Report):
-            self.circuit.reports.append(Report(instr.name, self.value(state, thread,
-                                                                      instr.value),
-                                               thread.condition))
+            self.circuit.reports.append(Report(instr.name, self.value(guard, instr.value),
+                                               guard.condition))
         elif isinstance(instr, ir.Assert):
-            if not _symbolic(self.value(state, thread, instr.condition)) and \
-                    not self.value(state, thread, instr.condition):
+            holds = self.value(guard, instr.condition)
+            if not _symbolic(holds) and not holds:
                 raise CompileError(instr.message or "assertion failed", instr.span)
-        elif isinstance(instr, ir.Branch):
-            self.branch(state, thread, instr)
-        elif isinstance(instr, ir.Halt):
-            self.everyone(thread, instr, "ending the role")
-            state.done = True
-            return False
-        elif isinstance(instr, ir.Wait):
-            duration = self.value(state, thread, instr.duration)
-            if _symbolic(duration):
-                raise CompileError("a wait whose length depends on a measured value cannot be "
-                                   "compiled", instr.span)
-            if thread.literals:
-                self.warn("a wait on a path that depends on a measured value is left out of the "
-                          "circuit's timing (memory noise assumes it does not happen)")
-            else:
-                state.now += float(duration)
-        return True
 
-    def measure(self, state: _Role, thread: _Thread, instr: ir.Measure) -> None:
-        qubit = self.qubit(state, thread, instr.unit)
-        self.decohere(state, qubit, instr.span)
-        change = self.basis(state, thread, instr)
+    def measure(self, process: Process, guard: _PathState, instr: ir.Measure) -> None:
+        qubit = self.qubit(process, guard, instr.unit)
+        self.decohere(qubit, instr.span)
+        change = self.basis(guard, instr)
         for name, params in change:
-            self.emit(name, [qubit], thread, instr.span, list(params))
-        index = self.circuit.new_bit(f"{state.role.name}.{instr.target.name.split('#')[0]}")
-        self.emit("measure", [qubit], thread, instr.span, bit_index=index)
+            self.emit(name, [qubit], guard, instr.span, list(params))
+        index = self.circuit.new_bit(f"{process.name}.{instr.target.name.split('#')[0]}")
+        self.emit("measure", [qubit], guard, instr.span, bit_index=index)
         for name, params in reversed(change):
             inverse = {"h": "h", "s": "sdg", "sdg": "s"}.get(name)
             if inverse is not None:
-                self.emit(inverse, [qubit], thread, instr.span)
+                self.emit(inverse, [qubit], guard, instr.span)
             else:
-                self.emit(name, [qubit], thread, instr.span, [-p for p in params])
-        self.store(state, thread, instr.target, bit(index))
+                self.emit(name, [qubit], guard, instr.span, [-p for p in params])
+        self.store(guard, instr.target, bit(index))
 
-    def basis(self, state: _Role, thread: _Thread, instr: ir.Measure) -> list[tuple[str, tuple]]:
+    def basis(self, guard: _PathState, instr: ir.Measure) -> list[tuple[str, tuple]]:
         """Gates that turn the basis into Z (measuring Z then means measuring the basis)."""
         if instr.basis in _BASIS:
             return _BASIS[instr.basis]
-        angle = self.value(state, thread, instr.angle) if instr.angle is not None else 0.0
+        angle = self.value(guard, instr.angle) if instr.angle is not None else 0.0
         if _symbolic(angle):
             raise CompileError("a measurement angle that depends on a measured value cannot "
                                "be compiled", instr.span)
@@ -415,7 +378,7 @@ class _Walk:
             return [("rx", (-angle,))]
         return [("ry", (-angle,))]
 
-    def random(self, state: _Role, thread: _Thread, instr: ir.Random) -> Any:
+    def random(self, process: Process, instr: ir.Random) -> Any:
         if instr.kind != "bit":
             raise CompileError("`uniform()` has no circuit form", instr.span,
                                help="use random bits, e.g. compare several `random()` bits")
@@ -425,25 +388,19 @@ class _Walk:
             choice = self.choices[self.used]
             self.used += 1
             return choice
-        coin = self.circuit.new_qubit(f"{state.role.name}.coin")
-        index = self.circuit.new_bit(f"{state.role.name}.coin")
+        coin = self.circuit.new_qubit(f"{process.name}.coin")
+        index = self.circuit.new_bit(f"{process.name}.coin")
         self.circuit.ops.append(Op("h", [coin], span=instr.span))
         self.circuit.ops.append(Op("measure", [coin], bit=index, span=instr.span))
         return bit(index)
 
-    def send(self, state: _Role, thread: _Thread, instr: ir.Send) -> None:
-        key = (state.role.name, instr.dest, instr.kind)
-        dest_node = self.run.roles[instr.dest].node
-        channel = self.run.network.channel(state.role.node, dest_node, instr.kind) \
-            if dest_node != state.role.node else None
-        arrival = state.now + (channel.delay if channel is not None else 0.0)
+    def send(self, process: Process, path: Path, instr: ir.Send,
+             channel: ir.Channel | None) -> Any:
         if instr.kind == "classical":
-            value = self.value(state, thread, instr.value)
-            self.queues.setdefault(key, deque()).append((value, arrival))
-            return
-        qubits = [state.units.pop(self.unit(state, thread, u)) for u in instr.units]
+            return self.value(path.guard, instr.value)
+        qubits = [process.data.pop(self.unit(path.guard, u)) for u in instr.units]
         for qubit in qubits:
-            self.decohere(state, qubit, instr.span)
+            self.decohere(qubit, instr.span)
             self.stored.pop(qubit, None)  # in transit: the channel's noise, not a memory's
         if channel is not None:
             for name in ("depolarizing", "dephasing"):
@@ -452,45 +409,23 @@ class _Walk:
                     for qubit in qubits:
                         self.circuit.ops.append(Op(name, [qubit], [float(probability)],
                                                    span=instr.span))
-        self.queues.setdefault(key, deque()).append((qubits, arrival))
+        return qubits
 
-    def receive(self, state: _Role, thread: _Thread, instr: ir.Recv) -> bool:
-        self.everyone(thread, instr, "receiving")
-        queue = self.queues.get((instr.source, state.role.name, instr.kind))
-        if not queue:
-            return False
-        payload, arrival = queue.popleft()
-        state.now = max(state.now, arrival)
-        thread.pc += 1
+    def receive(self, process: Process, path: Path, instr: ir.Recv, message: Message) -> bool:
         if instr.kind == "quantum":
-            for unit, qubit in zip(instr.targets, payload, strict=True):
+            for unit, qubit in zip(instr.targets, message.payload, strict=True):
                 assert isinstance(unit, ir.Unit)
-                state.units[self.unit(state, thread, unit)] = qubit
-                self.keep(state, qubit, arrival)  # it waited in memory since it arrived
+                process.data[self.unit(path.guard, unit)] = qubit
+                self.keep(process, qubit, self.now)  # it waited in memory since it arrived
             return True
-        items = [payload] if len(instr.targets) == 1 else list(payload)
+        items = [message.payload] if len(instr.targets) == 1 else list(message.payload)
         for target, item in zip(instr.targets, items, strict=True):
             assert isinstance(target, ir.Var)
-            self.store(state, thread, target, item)
+            self.store(path.guard, target, item)
         return True
 
-    def branch(self, state: _Role, thread: _Thread, instr: ir.Branch) -> None:
-        condition = self.value(state, thread, instr.condition)
-        if not _symbolic(condition):
-            if not condition:
-                thread.pc = instr.otherwise
-            return
-        if instr.loop:
-            raise CompileError("a loop whose condition depends on a measured value cannot be "
-                               "compiled", instr.span, help="loops need bounds known before "
-                                                            "the protocol runs")
-        other = _Thread(instr.otherwise, thread.literals + ((condition, False),),
-                        dict(thread.values))
-        thread.literals = thread.literals + ((condition, True),)
-        state.threads.append(other)
 
-
-def _siblings(a: _Thread, b: _Thread) -> bool:
+def _siblings(a: _PathState, b: _PathState) -> bool:
     """The two sides of one branch: their conditions differ only in its last test."""
     if not a.literals or len(a.literals) != len(b.literals):
         return False
@@ -499,7 +434,7 @@ def _siblings(a: _Thread, b: _Thread) -> bool:
         and a.literals[-1][0] is b.literals[-1][0]
 
 
-def _merge(a: _Thread, b: _Thread) -> _Thread:
+def _merge(a: _PathState, b: _PathState) -> _PathState:
     """Two paths meeting again: the values they disagree on become selections."""
     if _siblings(a, b):
         literals = a.literals[:-1]
@@ -518,7 +453,7 @@ def _merge(a: _Thread, b: _Thread) -> _Thread:
                                                                              strict=True))
         else:
             values[name] = _select(chooser, left, right)
-    return _Thread(a.pc, literals, values)
+    return _PathState(literals, values)
 
 
 def _unlift(value: ir.Expr) -> Any:
@@ -543,7 +478,7 @@ def lower_run(run: ir.Run, randomness: str = "coin") -> list[Circuit]:
     while pending:
         choices = pending.pop()
         try:
-            circuits.append(_Walk(run, randomness, choices).go())
+            circuits.append(_Lowering(run, randomness, choices).go())
         except _NeedChoice:
             if len(choices) >= MAX_CHOICES:
                 raise CompileError(f"more than {MAX_CHOICES} random choices to enumerate",

@@ -3,40 +3,86 @@
 In the dynamic form a qubit is done after its last operation (typically its
 measurement); a later qubit can then start on the same wire after a reset.
 This shrinks the width of circuits like swapping chains, where most qubits
-live briefly, to what is alive at once.
+live briefly, to what is alive at once. The operations are first put in an
+order that starts a new qubit only when nothing else can go on (the lowering
+emits them in the order of simulated time, where every node may prepare its
+qubits at once): operations on different wires commute, so this changes the
+width, not the circuit.
 """
 
 from __future__ import annotations
 
-from qnetlang.compiler.circuit import Circuit, Op
+import heapq
+
+from qnetlang.compiler.circuit import Circuit, Op, condition_bits
+
+
+def narrow_order(ops: list[Op]) -> list[Op]:
+    """The operations in an order that respects every wire (each qubit, each bit and the
+    bits a condition reads) and opens a qubit's first operation as late as it can."""
+    before: list[set[int]] = [set() for _ in ops]  # the operations each one waits for
+    last_on: dict[tuple[str, int], int] = {}
+    opening: set[int] = set()
+    for position, op in enumerate(ops):
+        wires = [("q", q) for q in op.qubits]
+        if any(wire not in last_on for wire in wires):
+            opening.add(position)
+        reads = [("c", b) for b in condition_bits(op.condition)] if op.condition is not True \
+            else []
+        if op.bit is not None:
+            wires.append(("c", op.bit))
+        for wire in wires + reads:
+            if wire in last_on:
+                before[position].add(last_on[wire])
+        for wire in wires:
+            last_on[wire] = position
+    after: list[list[int]] = [[] for _ in ops]
+    for position, waits in enumerate(before):
+        for earlier in waits:
+            after[earlier].append(position)
+    pending = [len(waits) for waits in before]
+    ready: tuple[list[int], list[int]] = ([], [])  # (continuing, opening), by position
+    for position, count in enumerate(pending):
+        if count == 0:
+            heapq.heappush(ready[position in opening], position)
+    order: list[Op] = []
+    while ready[0] or ready[1]:
+        position = heapq.heappop(ready[0] if ready[0] else ready[1])
+        order.append(ops[position])
+        for later in after[position]:
+            pending[later] -= 1
+            if pending[later] == 0:
+                heapq.heappush(ready[later in opening], later)
+    return order
 
 
 def reuse_qubits(circuit: Circuit) -> Circuit:
+    ops = narrow_order(circuit.ops)
     last: dict[int, int] = {}
-    for position, op in enumerate(circuit.ops):
+    for position, op in enumerate(ops):
         for qubit in op.qubits:
             last[qubit] = position
     wire_of: dict[int, int] = {}
     free: list[int] = []
     labels: list[str] = []
-    ops: list[Op] = []
-    for position, op in enumerate(circuit.ops):
+    reused: list[Op] = []
+    for position, op in enumerate(ops):
         for qubit in op.qubits:
             if qubit in wire_of:
                 continue
             if free:
                 wire = free.pop(0)
                 labels[wire] += f"|{circuit.qubits[qubit]}"
-                ops.append(Op("reset", [wire], span=op.span))
+                reused.append(Op("reset", [wire], span=op.span))
             else:
                 wire = len(labels)
                 labels.append(circuit.qubits[qubit])
             wire_of[qubit] = wire
-        ops.append(Op(op.name, [wire_of[q] for q in op.qubits], op.params, op.bit,
-                      op.condition, op.span))
+        reused.append(Op(op.name, [wire_of[q] for q in op.qubits], op.params, op.bit,
+                         op.condition, op.span, op.kraus))
         for qubit in op.qubits:
             if last[qubit] == position:
                 free.append(wire_of[qubit])
                 free.sort()
-    return Circuit(labels, list(circuit.bits), ops, list(circuit.reports), circuit.weight,
+    return Circuit(labels, list(circuit.bits), reused, list(circuit.reports), circuit.weight,
                    circuit.choices, list(circuit.warnings))

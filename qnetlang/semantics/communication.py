@@ -1,21 +1,22 @@
 """Pass 7: messages match, nobody waits forever, nodes have room for their qubits.
 
-An abstract execution of all the roles of a run together. Values known
-before the run (parameters, loop counters, constants) are computed; values
-only known while it runs (measurement outcomes, random bits) are UNKNOWN.
-Sends never block; a receive blocks until a message from its peer arrives.
-When nothing can move any more, a role still waiting is either part of a
-cycle of roles waiting for each other (a deadlock) or waits for a role that
-has ended; a message still queued was never received.
+An abstract execution of all the roles of a run together on the one IR
+machine (qnetlang/ir/machine.py), with the run's real channel delays and
+`within` windows. Values known before the run (parameters, loop counters,
+constants) are computed; values only known while it runs (measurement
+outcomes, random bits) are UNKNOWN. When nothing can happen any more, a role
+still waiting is either part of a cycle of roles waiting for each other (a
+deadlock) or waits for a role that has ended; a message still queued was
+never received.
 
 A branch or loop on an UNKNOWN value is skipped when it neither sends nor
 receives; otherwise the analysis cannot decide what the role does next, says
-so in a note, and stops following that role (never a false error).
+so in a note, and stops following that role (never a false error). Messages
+are never lost here: a qubit lost on the way is the simulator's business.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from qnetlang.codes import Code
 from qnetlang.diagnostics import Note
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import UNKNOWN, EvaluationError, evaluate
+from qnetlang.ir.machine import Effects, Machine, Message, Path, Process, StepLimit
 from qnetlang import types as t
 from qnetlang.semantics.context import Context
 from qnetlang.semantics.ownership import Key, key_of
@@ -30,44 +32,41 @@ from qnetlang.semantics.typecheck import describe
 
 MAX_STEPS = 2_000_000  # instructions executed over all roles of one run
 
-RUNNING, BLOCKED, DONE, UNDECIDED = "running", "blocked", "done", "undecided"
+RUNNING, DONE, UNDECIDED = "running", "done", "undecided"
 
 
 @dataclass
-class _Message:
-    type: t.Type
-    value: Any
-    send: ir.Send
+class _State:
+    """What the analysis knows of one process."""
 
-
-@dataclass
-class _Process:
-    role: ir.Role
-    pc: int = 0
-    status: str = RUNNING
     values: dict[str, Any] = field(default_factory=dict)
     live: set[object] = field(default_factory=set)
-
-
-class _Stop(Exception):
-    """The step budget is spent."""
+    status: str = RUNNING
+    ended_at: ir.Instr | None = None
 
 
 def check_communication(ctx: Context) -> None:
     for run in ctx.program.runs:
-        _Execution(ctx, run).go()
+        check_run(ctx, run)
 
 
-class _Execution:
+def check_run(ctx: Context, run: ir.Run) -> None:
+    """Checks the communication of one run (a `run` block, or a protocol on its own)."""
+    _Execution(ctx, run).go()
+
+
+def _data(process: Process) -> _State:
+    return process.data  # type: ignore[no-any-return]
+
+
+class _Execution(Effects):
     def __init__(self, ctx: Context, run: ir.Run) -> None:
         self.ctx = ctx
         self.run = run
-        self.processes = {name: _Process(role) for name, role in run.roles.items()}
-        self.queues: dict[tuple[str, str, str], deque[_Message]] = {}
-        self.steps = 0
         self.full_nodes: set[str] = set()
         self.held: dict[str, int] = {}  # qubits held on each node now
         self.reported: set[tuple[str, int]] = set()
+        self.machine = Machine(run, self, max_steps=MAX_STEPS)
 
     def report(self, code: str, message: str, span: Any, **extra: Any) -> None:
         key = (code, span.start if span is not None else -1)
@@ -79,54 +78,23 @@ class _Execution:
         else:
             self.ctx.error(code, message, span, **extra)
 
-    # ---------------------------------------------------------------- scheduling
-
     def go(self) -> None:
         try:
-            while True:
-                moved = False
-                for process in self.processes.values():
-                    if process.status in (RUNNING, BLOCKED):
-                        moved |= self.advance(process)
-                if not moved and not self.time_out():
-                    break
-        except _Stop:
+            self.machine.go()
+        except StepLimit:
             self.report(Code.ANALYSIS_LIMIT, f"run `{self.run.name}` is too long to follow to its "
                         f"end ({MAX_STEPS:,} steps); communication is checked up to there",
                         self.run.span)
             return
         self.conclude()
 
-    def time_out(self) -> bool:
-        """With nothing else moving, waits that have a timeout give up."""
-        for process in self.processes.values():
-            if process.status != BLOCKED:
-                continue
-            instr = process.role.code[process.pc]
-            if isinstance(instr, ir.Recv) and instr.on_timeout is not None:
-                process.pc = instr.on_timeout
-                process.status = RUNNING
-                return True
-        return False
+    # ---------------------------------------------------------------- effects
 
-    def advance(self, process: _Process) -> bool:
-        moved = False
-        while process.status in (RUNNING, BLOCKED):
-            self.steps += 1
-            if self.steps > MAX_STEPS:
-                raise _Stop
-            instr = process.role.code[process.pc]
-            if not self.step(process, instr):
-                process.status = BLOCKED
-                return moved
-            process.status = RUNNING if process.status == BLOCKED else process.status
-            moved = True
-        return moved
+    def start(self, machine: Machine, process: Process) -> None:
+        process.data = _State()
 
-    # ---------------------------------------------------------------- instructions
-
-    def read(self, process: _Process, var: ir.Var) -> Any:
-        value = process.values.get(var.name, UNKNOWN)
+    def read(self, process: Process, var: ir.Var) -> Any:
+        value = _data(process).values.get(var.name, UNKNOWN)
         if var.index is None:
             return value
         index = self.value(process, var.index)
@@ -137,31 +105,28 @@ class _Execution:
         except (IndexError, ValueError, TypeError):
             return UNKNOWN
 
-    def value(self, process: _Process, expr: ir.Expr) -> Any:
+    def value(self, process: Process, expr: ir.Expr) -> Any:
         try:
             return evaluate(expr, lambda var: self.read(process, var))
         except EvaluationError:
             return UNKNOWN
 
-    def store(self, process: _Process, var: ir.Var, value: Any) -> None:
+    def store(self, process: Process, var: ir.Var, value: Any) -> None:
+        values = _data(process).values
         if var.index is None:
-            process.values[var.name] = value
+            values[var.name] = value
             return
         index = self.value(process, var.index)
-        current = process.values.get(var.name, UNKNOWN)
+        current = values.get(var.name, UNKNOWN)
         if index is UNKNOWN or not isinstance(current, list):
-            process.values[var.name] = UNKNOWN
+            values[var.name] = UNKNOWN
             return
         updated = list(current)
         if 0 <= int(index) < len(updated):
             updated[int(index)] = value
-        process.values[var.name] = updated
+        values[var.name] = updated
 
-    def step(self, process: _Process, instr: ir.Instr) -> bool:
-        """Executes one instruction; False if the process must wait."""
-        if isinstance(instr, ir.Recv):
-            return self.receive(process, instr)
-        process.pc += 1
+    def local(self, process: Process, path: Path, instr: ir.Instr) -> None:
         if isinstance(instr, ir.Assign):
             self.store(process, instr.target, self.value(process, instr.value))
         elif isinstance(instr, ir.Measure):
@@ -174,17 +139,15 @@ class _Execution:
         elif isinstance(instr, (ir.Gate, ir.Reset)):
             units = instr.units if isinstance(instr, ir.Gate) else [instr.unit]
             self.hold(process, units, instr)  # a measured qubit used again takes one again
-        elif isinstance(instr, ir.Send):
-            self.send(process, instr)
-        elif isinstance(instr, ir.Jump):
-            process.pc = instr.target
-        elif isinstance(instr, ir.Branch):
-            self.branch(process, instr)
-        elif isinstance(instr, ir.Halt):
-            process.status = DONE
-        return True
 
-    def slot(self, process: _Process, unit: ir.Unit) -> Key | None:
+    def seconds(self, process: Process, path: Path, expr: ir.Expr,
+                instr: ir.Instr) -> float | None:
+        length = self.value(process, expr)
+        if isinstance(length, (int, float)) and not isinstance(length, bool) and length >= 0:
+            return float(length)
+        return None
+
+    def slot(self, process: Process, unit: ir.Unit) -> Key | None:
         """The slot a unit names, its index worked out where the values are known; None
         when they are not (such a slot is not counted, so that no error is false)."""
         key = key_of(unit)
@@ -195,11 +158,12 @@ class _Execution:
             return None
         return (unit.name, int(index))
 
-    def hold(self, process: _Process, units: list[ir.Unit], instr: ir.Instr) -> None:
+    def hold(self, process: Process, units: list[ir.Unit], instr: ir.Instr) -> None:
+        live = _data(process).live
         for unit in units:
             key = self.slot(process, unit)
-            if key is not None and key not in process.live:
-                process.live.add(key)
+            if key is not None and key not in live:
+                live.add(key)
                 self.held[process.role.node] = self.held.get(process.role.node, 0) + 1
         node = self.run.network.nodes.get(process.role.node)
         if node is None or node.qubits is None or node.name in self.full_nodes:
@@ -213,62 +177,72 @@ class _Execution:
                                     node.span)],
                         help="give the node more qubits, or send or measure qubits sooner")
 
-    def send(self, process: _Process, instr: ir.Send) -> None:
+    def send(self, process: Process, path: Path, instr: ir.Send,
+             channel: ir.Channel | None) -> Any:
         value = self.value(process, instr.value) if instr.value is not None else None
-        key = (process.role.name, instr.dest, instr.kind)
-        self.queues.setdefault(key, deque()).append(_Message(instr.message_type, value, instr))
         self.free(process, instr.units)
+        return value
 
-    def free(self, process: _Process, units: list[ir.Unit]) -> None:
+    def free(self, process: Process, units: list[ir.Unit]) -> None:
+        live = _data(process).live
         for unit in units:
             key = self.slot(process, unit)
-            if key in process.live:
-                process.live.remove(key)
+            if key in live:
+                live.remove(key)
                 self.held[process.role.node] -= 1
 
-    def receive(self, process: _Process, instr: ir.Recv) -> bool:
-        queue = self.queues.get((instr.source, process.role.name, instr.kind))
-        if not queue:
-            return False
-        message = queue.popleft()
-        process.pc += 1
-        if not t.assignable(instr.message_type, message.type):
+    def receive(self, process: Process, path: Path, instr: ir.Recv, message: Message) -> bool:
+        sent = message.send.message_type
+        if not t.assignable(instr.message_type, sent):
             self.report(Code.MESSAGE_TYPE,
-                        f"`{process.role.name}` expects {describe(instr.message_type)} here, but "
-                        f"`{instr.source}` sends {describe(message.type)}", instr.span,
+                        f"`{process.name}` expects {describe(instr.message_type)} here, but "
+                        f"`{instr.source}` sends {describe(sent)}", instr.span,
                         notes=[Note("the message is sent here", message.send.span)])
         if instr.kind == "quantum":
             self.hold(process, [u for u in instr.targets if isinstance(u, ir.Unit)], instr)
             return True
         targets = [v for v in instr.targets if isinstance(v, ir.Var)]
         if len(targets) == 1:
-            self.store(process, targets[0], message.value)
+            self.store(process, targets[0], message.payload)
         else:
-            items = message.value if isinstance(message.value, tuple) and \
-                len(message.value) == len(targets) else [UNKNOWN] * len(targets)
+            items = message.payload if isinstance(message.payload, tuple) and \
+                len(message.payload) == len(targets) else [UNKNOWN] * len(targets)
             for target, item in zip(targets, items, strict=True):
                 self.store(process, target, item)
         return True
 
-    def branch(self, process: _Process, instr: ir.Branch) -> None:
+    def branch(self, process: Process, path: Path, instr: ir.Branch) -> list[tuple[int, Any]]:
         condition = self.value(process, instr.condition)
         if condition is not UNKNOWN:
-            if not condition:
-                process.pc = instr.otherwise
-            return
-        start = process.pc
+            return [(path.pc + 1 if condition else instr.otherwise, None)]
+        start = path.pc + 1
         end = self.quiet_region(process.role.code, start, instr.join)
         if end is not None:
             for written in process.role.code[start:end]:
                 target = getattr(written, "target", None)
                 if isinstance(target, ir.Var):
-                    process.values[target.name] = UNKNOWN
-            process.pc = end
-            return
-        process.status = UNDECIDED
-        self.report(Code.UNDECIDED, f"what role `{process.role.name}` sends and receives after "
+                    _data(process).values[target.name] = UNKNOWN
+            return [(end, None)]
+        self.undecided(process, instr)
+        return []
+
+    def join(self, process: Process, guards: list[Any]) -> Any:
+        return None  # every path of the analysis is taken by every execution
+
+    def diverge(self, process: Process, path: Path, instr: ir.Instr, why: str) -> None:
+        self.undecided(process, instr)
+
+    def undecided(self, process: Process, instr: ir.Instr) -> None:
+        _data(process).status = UNDECIDED
+        process.done = True
+        self.report(Code.UNDECIDED, f"what role `{process.name}` sends and receives after "
                     "this depends on a value known only while the protocol runs; it is not "
                     "checked further", instr.span)
+
+    def halt(self, process: Process) -> None:
+        state = _data(process)
+        state.status = DONE
+        state.ended_at = process.instruction
 
     @staticmethod
     def quiet_region(code: list[ir.Instr], start: int, join: int) -> int | None:
@@ -295,24 +269,26 @@ class _Execution:
     # ---------------------------------------------------------------- verdicts
 
     def conclude(self) -> None:
-        blocked = {name: p for name, p in self.processes.items() if p.status == BLOCKED}
+        processes = self.machine.processes
+        blocked = {name: p for name, p in processes.items()
+                   if not p.done and p.waiting is not None}
         reported_cycles: set[frozenset[str]] = set()
         for name, process in blocked.items():
-            recv = process.role.code[process.pc]
-            assert isinstance(recv, ir.Recv)
-            source = self.processes.get(recv.source)
-            if source is None or source.status == UNDECIDED:
+            recv = process.waiting
+            assert recv is not None
+            source = processes.get(recv.source)
+            if source is None or _data(source).status == UNDECIDED:
                 continue
             other = "classical" if recv.kind == "quantum" else "quantum"
-            wrong_kind = self.queues.get((recv.source, name, other))
+            wrong_kind = process.inbox.get((recv.source, other))
             if wrong_kind:
-                sent = wrong_kind[0]
+                sent = wrong_kind[0].send
                 self.report(Code.MESSAGE_TYPE,
                             f"`{name}` waits for a {recv.kind} message from `{recv.source}`, "
-                            f"which sends {describe(sent.type)} here", recv.span,
-                            notes=[Note("the message is sent here", sent.send.span)])
+                            f"which sends {describe(sent.message_type)} here", recv.span,
+                            notes=[Note("the message is sent here", sent.span)])
                 continue
-            if source.status == DONE:
+            if _data(source).status == DONE:
                 self.report(Code.NEVER_SENT,
                             f"`{name}` waits for {describe(recv.message_type)} from "
                             f"`{recv.source}`, which never sends it", recv.span,
@@ -326,8 +302,8 @@ class _Execution:
                 reported_cycles.add(frozenset(cycle))
                 notes = []
                 for member in cycle:
-                    waiting = self.processes[member].role.code[self.processes[member].pc]
-                    assert isinstance(waiting, ir.Recv)
+                    waiting = blocked[member].waiting
+                    assert waiting is not None
                     notes.append(Note(f"`{member}` waits here for `{waiting.source}`",
                                       waiting.span))
                 names = ", ".join(f"`{m}`" for m in cycle[:-1]) + f" and `{cycle[-1]}`" \
@@ -335,25 +311,26 @@ class _Execution:
                 self.report(Code.DEADLOCK, f"deadlock in run `{self.run.name}`: {names} wait for "
                             "each other forever", recv.span, notes=notes,
                             help="reorder the sends and receives so that one role sends first")
-        for (source, dest, _kind), queue in self.queues.items():
-            receiver = self.processes.get(dest)
-            if receiver is None or receiver.status != DONE:
+        for dest, receiver in processes.items():
+            if _data(receiver).status != DONE:
                 continue
-            for message in queue:
-                self.report(Code.NEVER_RECEIVED,
-                            f"{describe(message.type)} sent to `{dest}` is never received",
-                            message.send.span, label="nobody receives it",
-                            notes=[Note(f"`{dest}` ends here", _end_span(receiver))],
-                            help=f"add `recv ... from {_base(source)}` to `{_base(dest)}`, or "
-                                 "remove this `send`")
+            for (source, _kind), queue in receiver.inbox.items():
+                for message in queue:
+                    self.report(Code.NEVER_RECEIVED,
+                                f"{describe(message.send.message_type)} sent to `{dest}` is "
+                                "never received", message.send.span, label="nobody receives it",
+                                notes=[Note(f"`{dest}` ends here", _end_span(receiver))],
+                                help=f"add `recv ... from {_base(source)}` to `{_base(dest)}`, "
+                                     "or remove this `send`")
 
-    def cycle(self, start: str, blocked: dict[str, _Process]) -> list[str]:
+    @staticmethod
+    def cycle(start: str, blocked: dict[str, Process]) -> list[str]:
         path: list[str] = []
         current = start
         while current in blocked and current not in path:
             path.append(current)
-            recv = blocked[current].role.code[blocked[current].pc]
-            assert isinstance(recv, ir.Recv)
+            recv = blocked[current].waiting
+            assert recv is not None
             current = recv.source
         return path[path.index(current):] if current in path else []
 
@@ -362,6 +339,6 @@ def _base(name: str) -> str:
     return name.split("[")[0]
 
 
-def _end_span(process: _Process) -> Any:
-    instr = process.role.code[process.pc - 1] if process.pc > 0 else process.role.code[0]
-    return instr.span
+def _end_span(process: Process) -> Any:
+    ended = _data(process).ended_at
+    return ended.span if ended is not None else None

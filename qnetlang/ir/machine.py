@@ -1,0 +1,339 @@
+"""The one execution of the IR, shared by every back end.
+
+A run's roles run here as processes on a discrete-event clock of integer
+picoseconds: a message arrives after its channel's delay, a `wait` lets time
+pass, a `within` window closes at its deadline (a message that arrives at the
+very instant the window closes is still received), and a process blocked on
+a `recv` resumes when its message comes. The machine owns all of that, and
+the rule for paths: where the executions of a batch disagree on a branch, each
+side becomes a path with a guard saying which executions take it; a path that
+only some executions take may compute, but not communicate, wait, allocate or
+end the role (that would make the executions disagree on what happens next:
+a divergence, which the back end resolves); paths meet again where their
+program counters do, and a path that loops back waits there for the others.
+
+What an instruction does to values and qubits is the back end's: the
+simulator (batched quantum engines, one value per shot), the circuit lowering
+(symbolic bits and a circuit) and the communication check (abstract values)
+each implement `Effects`. So a program means the same on every back end by
+construction: only the effects differ.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from qnetlang.ir import nodes as ir
+from qnetlang.runtime.events import Environment, to_ps
+
+# Priorities of events at one instant: a forked process goes on first, then messages
+# arrive and processes resume, and only then do `within` windows close.
+CONTINUE, ARRIVAL, DEADLINE = -1, 0, 1
+
+# What a path taken by only some executions may not do: anything that changes what
+# happens next between processes (or in time), or the set of qubits.
+NONLOCAL = frozenset({ir.Alloc, ir.Send, ir.Recv, ir.Wait, ir.Halt})
+
+
+@dataclass
+class Path:
+    """A way through a role's code, taken by the executions `guard` stands for (what a
+    guard is belongs to the back end: a mask of shots, a condition on bits...)."""
+
+    pc: int
+    guard: Any = None
+    parked: int | None = None  # where it loops back to, once it waits there for the others
+
+
+@dataclass
+class Message:
+    source: str  # the sending role member
+    send: ir.Send
+    payload: Any  # the back end's: values, qubits, and which executions lost them
+
+
+class Process:
+    """One role member on its node: where its paths are, its inbox, what it waits for."""
+
+    def __init__(self, role: ir.Role, guard: Any) -> None:
+        self.role = role
+        self.paths = [Path(0, guard)]
+        self.inbox: dict[tuple[str, str], deque[Message]] = {}
+        self.waiting: ir.Recv | None = None
+        self.timer: int | None = None  # the pending deadline of the `within` it waits in
+        self.done = False
+        self.data: Any = None  # the back end's state of this process
+
+    @property
+    def name(self) -> str:
+        return self.role.name
+
+    @property
+    def pc(self) -> int:
+        return self.paths[0].pc
+
+    @property
+    def instruction(self) -> ir.Instr:
+        return self.role.code[self.paths[0].pc]
+
+
+class StepLimit(Exception):
+    """The run executed more instructions than the machine was allowed."""
+
+
+class Effects(ABC):
+    """What a back end does; the machine decides when, in which order, on which path."""
+
+    def start(self, machine: Machine, process: Process) -> None:
+        """Sets up the back end's state of a process (`process.data`)."""
+
+    def full(self) -> Any:
+        """The guard of a path that every execution takes."""
+        return None
+
+    def partial(self, guard: Any) -> bool:
+        return guard is not None
+
+    @abstractmethod
+    def local(self, process: Process, path: Path, instr: ir.Instr) -> None:
+        """Executes an instruction that stays within the process: a gate, a measurement,
+        an allocation, an assignment, a random draw, a report or an assertion."""
+
+    @abstractmethod
+    def branch(self, process: Process, path: Path,
+               instr: ir.Branch) -> list[tuple[int, Any]]:
+        """Where the executions of `path` go at a branch: (pc, guard) for each side that
+        some of them take."""
+
+    @abstractmethod
+    def join(self, process: Process, guards: list[Any]) -> Any:
+        """The guard of paths that meet again at one instruction."""
+
+    @abstractmethod
+    def diverge(self, process: Process, path: Path, instr: ir.Instr, why: str) -> None:
+        """The executions disagree on what the process does next. Raises, or ends the
+        process (an analysis that stops following it)."""
+
+    @abstractmethod
+    def seconds(self, process: Process, path: Path, expr: ir.Expr, instr: ir.Instr) -> float | None:
+        """The length of a `wait` or a `within` window; None when it cannot be known."""
+
+    @abstractmethod
+    def send(self, process: Process, path: Path, instr: ir.Send,
+             channel: ir.Channel | None) -> Any:
+        """The payload of a message (qubits sent leave the process here)."""
+
+    def arrive(self, process: Process, message: Message, channel: ir.Channel | None) -> None:
+        """A message reaches the node of its receiver (a qubit enters its memory)."""
+
+    @abstractmethod
+    def receive(self, process: Process, path: Path, instr: ir.Recv, message: Message) -> bool:
+        """Takes the message into the targets of `instr`; False when it never really came
+        (a qubit lost on the way), so that the process goes on waiting."""
+
+    def timed_out(self, process: Process, instr: ir.Recv) -> None:
+        """A `within` window closed before its message came."""
+
+    def halt(self, process: Process) -> None:
+        """The process ended."""
+
+
+class Machine:
+    """Runs the processes of one run with one back end's effects."""
+
+    def __init__(self, run: ir.Run, effects: Effects, env: Environment | None = None,
+                 max_steps: int | None = None,
+                 tracer: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self.run = run
+        self.effects = effects
+        self.env = env if env is not None else Environment(None)  # type: ignore[arg-type]
+        self.max_steps = max_steps
+        self.steps = 0
+        self.tracer = tracer
+        self.processes = {name: Process(role, effects.full()) for name, role in run.roles.items()}
+        for process in self.processes.values():
+            effects.start(self, process)
+
+    # ---------------------------------------------------------------- running
+
+    def go(self) -> list[Process]:
+        """Runs every process until nothing can happen any more; returns those still
+        waiting for a message (that never comes)."""
+        for process in self.processes.values():
+            self.env.schedule(0, self.resume, process)
+        return self.finish()
+
+    def finish(self) -> list[Process]:
+        """Runs the events left; a window whose length could not be known closes when
+        nothing else can happen."""
+        while True:
+            self.env.run()
+            undated = next((p for p in self.processes.values()
+                            if p.waiting is not None and p.waiting.on_timeout is not None
+                            and p.timer is None), None)
+            if undated is None:
+                break
+            self.time_out(undated, undated.waiting)
+        return [p for p in self.processes.values() if not p.done]
+
+    def trace(self, process: Process, event: str, **details: Any) -> None:
+        if self.tracer is not None:
+            self.tracer({"t_ps": self.env.now, "role": process.name, "node": process.role.node,
+                         "event": event, **details})
+
+    def resume(self, process: Process) -> None:
+        code = process.role.code
+        effects = self.effects
+        while not process.done:
+            path = process.paths[0]
+            instr = code[path.pc]
+            self.steps += 1
+            if self.max_steps is not None and self.steps > self.max_steps:
+                raise StepLimit(self.max_steps)
+            partial = effects.partial(path.guard)
+            if partial:
+                if type(instr) in NONLOCAL:
+                    effects.diverge(process, path, instr, _WHY[type(instr)])
+                    return
+                if isinstance(instr, ir.Jump) and instr.target <= path.pc:
+                    self.park(process, path, instr)
+                    continue
+            if not _STEP[type(instr)](self, process, path, instr):
+                return
+            if partial or len(process.paths) > 1:
+                self.reunite(process)
+
+    def park(self, process: Process, path: Path, jump: ir.Jump) -> None:
+        """A path that loops back waits there for the others (the next turn of a loop);
+        when every path waits at the same place, they go on together."""
+        path.parked = jump.target
+        moving = [p for p in process.paths if p.parked is None]
+        if moving:
+            process.paths = moving + [p for p in process.paths if p.parked is not None]
+            return
+        if len({p.parked for p in process.paths}) != 1:
+            self.effects.diverge(process, path, jump, "its executions loop back to different "
+                                                      "places")
+            return
+        for waiting in process.paths:
+            waiting.pc, waiting.parked = jump.target, None
+        self.reunite(process)
+
+    def reunite(self, process: Process) -> None:
+        """Merges the paths at the earliest instruction (every path that can still get
+        there has, since the earliest runs first), so the earliest moving path runs next."""
+        paths = sorted(process.paths, key=lambda p: (p.parked is not None, p.pc))
+        first = (paths[0].pc, paths[0].parked)
+        meeting = [p for p in paths if (p.pc, p.parked) == first]
+        if len(meeting) > 1:
+            guard = self.effects.join(process, [p.guard for p in meeting])
+            paths = [Path(first[0], guard, first[1])] + paths[len(meeting):]
+        process.paths = paths
+
+    # ---------------------------------------------------------------- messages and time
+
+    def channel(self, source: str, dest: str, kind: str) -> ir.Channel | None:
+        """The channel a message from one role member to another travels on (None
+        between roles on one node)."""
+        a, b = self.run.roles[source].node, self.run.roles[dest].node
+        return self.run.network.channel(a, b, kind) if a != b else None
+
+    def deliver(self, process: Process, message: Message, channel: ir.Channel | None) -> None:
+        self.effects.arrive(process, message, channel)
+        key = (message.source, message.send.kind)
+        process.inbox.setdefault(key, deque()).append(message)
+        waiting = process.waiting
+        if waiting is not None and (waiting.source, waiting.kind) == key:
+            self.resume(process)
+
+    def time_out(self, process: Process, recv: ir.Recv) -> None:
+        """The window of the `recv` the process waits in closes."""
+        if process.waiting is not recv:
+            return
+        assert recv.on_timeout is not None
+        process.waiting = None
+        process.timer = None
+        process.paths[0].pc = recv.on_timeout
+        self.trace(process, "timeout", source=recv.source, kind=recv.kind)
+        self.effects.timed_out(process, recv)
+        self.resume(process)
+
+    # ---------------------------------------------------------------- instructions
+    # Each returns False when the process must wait.
+
+    def step_local(self, process: Process, path: Path, instr: ir.Instr) -> bool:
+        self.effects.local(process, path, instr)
+        path.pc += 1
+        return True
+
+    def step_send(self, process: Process, path: Path, instr: ir.Send) -> bool:
+        channel = self.channel(process.name, instr.dest, instr.kind)
+        message = Message(process.name, instr, self.effects.send(process, path, instr, channel))
+        delay = to_ps(channel.delay) if channel is not None else 0
+        self.trace(process, "send", to=instr.dest, kind=instr.kind)
+        self.env.schedule_with_priority(ARRIVAL, delay, self.deliver,
+                                        self.processes[instr.dest], message, channel)
+        path.pc += 1
+        return True
+
+    def step_recv(self, process: Process, path: Path, instr: ir.Recv) -> bool:
+        queue = process.inbox.get((instr.source, instr.kind))
+        while queue:
+            received = self.effects.receive(process, path, instr, queue[0])
+            queue.popleft()
+            if received:
+                if process.timer is not None:
+                    self.env.cancel(process.timer)
+                process.waiting = process.timer = None
+                self.trace(process, "recv", source=instr.source, kind=instr.kind)
+                path.pc += 1
+                return True
+        if process.waiting is not instr:
+            process.waiting = instr
+            if instr.timeout is not None:
+                length = self.effects.seconds(process, path, instr.timeout, instr)
+                if length is not None:
+                    process.timer = self.env.schedule_with_priority(
+                        DEADLINE, to_ps(length), self.time_out, process, instr)
+        return False
+
+    def step_wait(self, process: Process, path: Path, instr: ir.Wait) -> bool:
+        length = self.effects.seconds(process, path, instr.duration, instr)
+        path.pc += 1
+        self.env.schedule(to_ps(length or 0.0), self.resume, process)
+        return False
+
+    def step_jump(self, process: Process, path: Path, instr: ir.Jump) -> bool:
+        path.pc = instr.target
+        return True
+
+    def step_branch(self, process: Process, path: Path, instr: ir.Branch) -> bool:
+        successors = self.effects.branch(process, path, instr)
+        if not successors:  # the back end stopped following the process
+            return False
+        path.pc, path.guard = successors[0]
+        process.paths += [Path(pc, guard) for pc, guard in successors[1:]]
+        return True
+
+    def step_halt(self, process: Process, path: Path, instr: ir.Halt) -> bool:
+        process.done = True
+        self.effects.halt(process)
+        return False
+
+
+_STEP: dict[type, Callable[..., bool]] = {
+    ir.Alloc: Machine.step_local, ir.Gate: Machine.step_local, ir.Measure: Machine.step_local,
+    ir.Reset: Machine.step_local, ir.Assign: Machine.step_local, ir.Random: Machine.step_local,
+    ir.Report: Machine.step_local, ir.Assert: Machine.step_local,
+    ir.Send: Machine.step_send, ir.Recv: Machine.step_recv, ir.Wait: Machine.step_wait,
+    ir.Jump: Machine.step_jump, ir.Branch: Machine.step_branch, ir.Halt: Machine.step_halt,
+}
+
+_WHY = {
+    ir.Alloc: "declaring a qubit", ir.Send: "sending", ir.Recv: "receiving",
+    ir.Wait: "waiting", ir.Halt: "ending the role",
+}
