@@ -1,7 +1,8 @@
 """Built-in constants and functions: their types, and how to fold them.
 
-`random`, `uniform`, `now` and `fidelity` depend on the run and are never
-folded; the others are pure and fold when their arguments are constants.
+`random`, `uniform`, `now`, `fidelity` and `latency` depend on the run and
+are never folded; the others are pure and fold when their arguments are
+constants. The arguments of `latency` are roles, not values.
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ def _fidelity(arguments: list[t.Type]) -> t.Type | str:
     return t.FLOAT
 
 
+ROLE_ARGUMENTS = frozenset({"latency"})  # built-ins whose arguments name roles
+
+
 def _unary_float(function: Callable[[float], float]) -> Callable[..., float]:
     return lambda x: function(float(x))
 
@@ -100,6 +104,8 @@ FUNCTIONS: dict[str, Builtin] = {
         Builtin("now", (0, 0), "now() -> time", lambda a: t.Quantity(units.TIME)),
         Builtin("fidelity", (2, 3), "fidelity(a: qubit, b: qubit, target = phi_plus) -> float",
                 _fidelity),
+        Builtin("latency", (1, 2), "latency(from: role, to: role = this role) -> time",
+                lambda a: t.Quantity(units.TIME)),
         Builtin("sqrt", (1, 1), "sqrt(x: float) -> float", _dimensionless,
                 _unary_float(math.sqrt)),
         Builtin("exp", (1, 1), "exp(x: float) -> float", _dimensionless,

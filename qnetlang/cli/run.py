@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from qnetlang.compiler.backends import BackendError
     from qnetlang.compiler.lower import CompileError
     from qnetlang.runtime.runner import run_shots
-    from qnetlang.runtime.shot import RuntimeFailure
+    from qnetlang.runtime.batch import RuntimeFailure
 
     reporter = Reporter(args)
     result = check_file(args.path, module_options(args))

@@ -163,6 +163,8 @@ def _sample(kind: str, device: Any, quantum: Any, shots: int, seed: int,
     """Shots x bits, the bits in the order of the circuit's classical registers."""
     from qiskit_aer import AerSimulator
 
+    if quantum.num_clbits == 0:  # nothing is measured: every shot reads no bits
+        return np.zeros((shots, 0), dtype=np.int64)
     if device is None and quantum.num_qubits > MAX_WIDTH:
         raise BackendError(f"the circuit has {quantum.num_qubits} qubits, more than Aer can "
                            f"simulate here ({MAX_WIDTH}); try --reuse, or fewer qubits")

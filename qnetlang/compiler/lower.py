@@ -236,7 +236,7 @@ class _Lowering(Effects):
 
     def branch(self, process: Process, path: Path, instr: ir.Branch) -> list[tuple[int, Any]]:
         guard = path.guard
-        condition = self.value(guard, instr.condition)
+        condition = self.value(process, guard, instr.condition)
         if not _symbolic(condition):
             return [(path.pc + 1 if condition else instr.otherwise, guard)]
         if instr.loop:
@@ -249,27 +249,29 @@ class _Lowering(Effects):
 
     # ---------------------------------------------------------------- values
 
-    def value(self, guard: _PathState, expr: ir.Expr) -> Any:
+    def value(self, process: Process, guard: _PathState, expr: ir.Expr) -> Any:
         try:
-            return evaluate(expr, lambda var: self.read(guard, var), self.call, SYMBOLIC)
+            return evaluate(expr, lambda var: self.read(process, guard, var),
+                            lambda builtin: self.call(process, builtin), SYMBOLIC)
         except EvaluationError as error:
             raise CompileError(f"cannot compile this: {error}", expr.span) from None
 
-    def read(self, guard: _PathState, var: ir.Var) -> Any:
+    def read(self, process: Process, guard: _PathState, var: ir.Var) -> Any:
         value = guard.values[var.name]
         if var.index is None:
             return value
-        index = evaluate(var.index, lambda v: self.read(guard, v), self.call, SYMBOLIC)
-        return _element(value, index)
+        return _element(value, self.value(process, guard, var.index))
 
-    def call(self, builtin: ir.Builtin) -> Any:
+    def call(self, process: Process, builtin: ir.Builtin) -> Any:
+        if builtin.name == "latency":
+            return self.machine.latency(process, builtin)
         raise EvaluationError(f"`{builtin.name}` is only known in the simulator")
 
-    def store(self, guard: _PathState, var: ir.Var, value: Any) -> None:
+    def store(self, process: Process, guard: _PathState, var: ir.Var, value: Any) -> None:
         if var.index is None:
             guard.values[var.name] = value
             return
-        index = self.value(guard, var.index)
+        index = self.value(process, guard, var.index)
         if _symbolic(index):
             raise CompileError("an index that depends on a measured value cannot be compiled",
                                var.span)
@@ -279,7 +281,7 @@ class _Lowering(Effects):
 
     def seconds(self, process: Process, path: Path, expr: ir.Expr,
                 instr: ir.Instr) -> float | None:
-        length = self.value(path.guard, expr)
+        length = self.value(process, path.guard, expr)
         if _symbolic(length):
             raise CompileError("a time that depends on a measured value cannot be compiled",
                                expr.span)
@@ -287,17 +289,17 @@ class _Lowering(Effects):
             raise CompileError(f"a time must not be negative (it is {length} s)", expr.span)
         return float(length)
 
-    def unit(self, guard: _PathState, unit: ir.Unit) -> tuple[str, int]:
+    def unit(self, process: Process, guard: _PathState, unit: ir.Unit) -> tuple[str, int]:
         if unit.index is None:
             return (unit.name, -1)
-        index = self.value(guard, unit.index)
+        index = self.value(process, guard, unit.index)
         if _symbolic(index):
             raise CompileError("a qubit index that depends on a measured value cannot be "
                                "compiled", unit.span)
         return (unit.name, int(index))
 
     def qubit(self, process: Process, guard: _PathState, unit: ir.Unit) -> int:
-        return process.data[self.unit(guard, unit)]  # type: ignore[no-any-return]
+        return process.data[self.unit(process, guard, unit)]  # type: ignore[no-any-return]
 
     def emit(self, name: str, qubits: list[int], guard: _PathState, span: Span | None,
              params: list[float] | None = None, bit_index: int | None = None) -> None:
@@ -314,7 +316,7 @@ class _Lowering(Effects):
     def local(self, process: Process, path: Path, instr: ir.Instr) -> None:
         guard: _PathState = path.guard
         if isinstance(instr, ir.Alloc):
-            slot = self.unit(guard, instr.unit)
+            slot = self.unit(process, guard, instr.unit)
             label = f"{process.name}.{slot[0].split('#')[0]}" + \
                 (f"[{slot[1]}]" if slot[1] >= 0 else "")
             qubit = self.circuit.new_qubit(label)
@@ -323,7 +325,7 @@ class _Lowering(Effects):
             for gate in _PREPARE[instr.state]:
                 self.emit(gate, [qubit], guard, instr.span)
         elif isinstance(instr, ir.Gate):
-            params = [self.value(guard, p) for p in instr.params]
+            params = [self.value(process, guard, p) for p in instr.params]
             if any(_symbolic(p) for p in params):
                 raise CompileError(f"the angle of `{instr.name}` depends on a measured value "
                                    "and cannot be compiled", instr.span)
@@ -336,21 +338,21 @@ class _Lowering(Effects):
             qubit = self.qubit(process, guard, instr.unit)
             self.emit("reset", self.touch([qubit], instr.span), guard, instr.span)
         elif isinstance(instr, ir.Assign):
-            self.store(guard, instr.target, self.value(guard, instr.value))
+            self.store(process, guard, instr.target, self.value(process, guard, instr.value))
         elif isinstance(instr, ir.Random):
-            self.store(guard, instr.target, self.random(process, instr))
+            self.store(process, guard, instr.target, self.random(process, instr))
         elif isinstance(instr, ir.Report):
-            self.circuit.reports.append(Report(instr.name, self.value(guard, instr.value),
+            self.circuit.reports.append(Report(instr.name, self.value(process, guard, instr.value),
                                                guard.condition))
         elif isinstance(instr, ir.Assert):
-            holds = self.value(guard, instr.condition)
+            holds = self.value(process, guard, instr.condition)
             if not _symbolic(holds) and not holds:
                 raise CompileError(instr.message or "assertion failed", instr.span)
 
     def measure(self, process: Process, guard: _PathState, instr: ir.Measure) -> None:
         qubit = self.qubit(process, guard, instr.unit)
         self.decohere(qubit, instr.span)
-        change = self.basis(guard, instr)
+        change = self.basis(process, guard, instr)
         for name, params in change:
             self.emit(name, [qubit], guard, instr.span, list(params))
         index = self.circuit.new_bit(f"{process.name}.{instr.target.name.split('#')[0]}")
@@ -361,13 +363,13 @@ class _Lowering(Effects):
                 self.emit(inverse, [qubit], guard, instr.span)
             else:
                 self.emit(name, [qubit], guard, instr.span, [-p for p in params])
-        self.store(guard, instr.target, bit(index))
+        self.store(process, guard, instr.target, bit(index))
 
-    def basis(self, guard: _PathState, instr: ir.Measure) -> list[tuple[str, tuple]]:
+    def basis(self, process: Process, guard: _PathState, instr: ir.Measure) -> list[tuple[str, tuple]]:
         """Gates that turn the basis into Z (measuring Z then means measuring the basis)."""
         if instr.basis in _BASIS:
             return _BASIS[instr.basis]
-        angle = self.value(guard, instr.angle) if instr.angle is not None else 0.0
+        angle = self.value(process, guard, instr.angle) if instr.angle is not None else 0.0
         if _symbolic(angle):
             raise CompileError("a measurement angle that depends on a measured value cannot "
                                "be compiled", instr.span)
@@ -397,8 +399,8 @@ class _Lowering(Effects):
     def send(self, process: Process, path: Path, instr: ir.Send,
              channel: ir.Channel | None) -> Any:
         if instr.kind == "classical":
-            return self.value(path.guard, instr.value)
-        qubits = [process.data.pop(self.unit(path.guard, u)) for u in instr.units]
+            return self.value(process, path.guard, instr.value)
+        qubits = [process.data.pop(self.unit(process, path.guard, u)) for u in instr.units]
         for qubit in qubits:
             self.decohere(qubit, instr.span)
             self.stored.pop(qubit, None)  # in transit: the channel's noise, not a memory's
@@ -415,13 +417,13 @@ class _Lowering(Effects):
         if instr.kind == "quantum":
             for unit, qubit in zip(instr.targets, message.payload, strict=True):
                 assert isinstance(unit, ir.Unit)
-                process.data[self.unit(path.guard, unit)] = qubit
+                process.data[self.unit(process, path.guard, unit)] = qubit
                 self.keep(process, qubit, self.now)  # it waited in memory since it arrived
             return True
         items = [message.payload] if len(instr.targets) == 1 else list(message.payload)
         for target, item in zip(instr.targets, items, strict=True):
             assert isinstance(target, ir.Var)
-            self.store(path.guard, target, item)
+            self.store(process, path.guard, target, item)
         return True
 
 

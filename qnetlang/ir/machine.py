@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qnetlang.ir import nodes as ir
+from qnetlang.ir.evaluate import EvaluationError
 from qnetlang.runtime.events import Environment, to_ps
 
 # Priorities of events at one instant: a forked process goes on first, then messages
@@ -65,6 +66,7 @@ class Process:
         self.inbox: dict[tuple[str, str], deque[Message]] = {}
         self.waiting: ir.Recv | None = None
         self.timer: int | None = None  # the pending deadline of the `within` it waits in
+        self.deadline: int | None = None  # when that window closes (picoseconds)
         self.done = False
         self.data: Any = None  # the back end's state of this process
 
@@ -131,9 +133,12 @@ class Effects(ABC):
         """A message reaches the node of its receiver (a qubit enters its memory)."""
 
     @abstractmethod
-    def receive(self, process: Process, path: Path, instr: ir.Recv, message: Message) -> bool:
+    def receive(self, process: Process, path: Path, instr: ir.Recv,
+                message: Message) -> bool | tuple[Any, Any]:
         """Takes the message into the targets of `instr`; False when it never really came
-        (a qubit lost on the way), so that the process goes on waiting."""
+        (a qubit lost on the way), so that the process goes on waiting. When the window
+        closes at this very instant and only some executions got the message, the guards
+        of those that did and of those whose window closes."""
 
     def timed_out(self, process: Process, instr: ir.Recv) -> None:
         """A `within` window closed before its message came."""
@@ -242,6 +247,28 @@ class Machine:
         a, b = self.run.roles[source].node, self.run.roles[dest].node
         return self.run.network.channel(a, b, kind) if a != b else None
 
+    def latency(self, process: Process, builtin: ir.Builtin) -> float:
+        """`latency(a, b)`: the seconds a message takes from a's node to b's (b left out:
+        the process's own), over the quantum channel between them, else the classical."""
+        source, dest = (arg.value for arg in builtin.args)  # type: ignore[attr-defined]
+        a, b = self.run.roles[source].node, self.run.roles[dest or process.name].node
+        if a == b:
+            return 0.0
+        network = self.run.network
+        channel = network.channel(a, b, "quantum") or network.channel(a, b, "classical")
+        if channel is None:
+            raise EvaluationError(f"no channel leads from `{source}` to `{dest or process.name}`")
+        return channel.delay
+
+    def arrives_now(self, process: Process, source: str, kind: str) -> bool:
+        """Whether another message from `source` reaches the process at this very instant."""
+        for time, _, sequence, callback, args in self.env._heap:
+            if time == self.env.now and getattr(callback, "__func__", None) is \
+                    Machine.deliver and args[0] is process and args[1].source == source \
+                    and args[1].send.kind == kind and sequence not in self.env._cancelled:
+                return True
+        return False
+
     def deliver(self, process: Process, message: Message, channel: ir.Channel | None) -> None:
         self.effects.arrive(process, message, channel)
         key = (message.source, message.send.kind)
@@ -255,8 +282,7 @@ class Machine:
         if process.waiting is not recv:
             return
         assert recv.on_timeout is not None
-        process.waiting = None
-        process.timer = None
+        process.waiting = process.timer = process.deadline = None
         process.paths[0].pc = recv.on_timeout
         self.trace(process, "timeout", source=recv.source, kind=recv.kind)
         self.effects.timed_out(process, recv)
@@ -285,18 +311,25 @@ class Machine:
         while queue:
             received = self.effects.receive(process, path, instr, queue[0])
             queue.popleft()
-            if received:
-                if process.timer is not None:
-                    self.env.cancel(process.timer)
-                process.waiting = process.timer = None
-                self.trace(process, "recv", source=instr.source, kind=instr.kind)
-                path.pc += 1
-                return True
+            if not received:
+                continue
+            if process.timer is not None:
+                self.env.cancel(process.timer)
+            process.waiting = process.timer = process.deadline = None
+            self.trace(process, "recv", source=instr.source, kind=instr.kind)
+            path.pc += 1
+            if isinstance(received, tuple):  # the others' window closes now
+                path.guard, closed = received
+                assert instr.on_timeout is not None
+                process.paths.append(Path(instr.on_timeout, closed))
+                self.trace(process, "timeout", source=instr.source, kind=instr.kind)
+            return True
         if process.waiting is not instr:
             process.waiting = instr
             if instr.timeout is not None:
                 length = self.effects.seconds(process, path, instr.timeout, instr)
                 if length is not None:
+                    process.deadline = self.env.now + to_ps(length)
                     process.timer = self.env.schedule_with_priority(
                         DEADLINE, to_ps(length), self.time_out, process, instr)
         return False

@@ -73,6 +73,18 @@ class Engine(ABC):
 
     # ---------------------------------------------------------------- public
 
+    def restricted(self, rows: np.ndarray, rng: np.random.Generator) -> Engine:
+        """A copy holding the states of the shots `rows` only (a batch that splits)."""
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.rng, copy.batch = rng, len(rows)
+        copies: dict[int, Group] = {}
+        for qubit, group in self.groups.items():
+            if id(group) not in copies:
+                copies[id(group)] = Group(group.state[rows], list(group.qubits))
+        copy.groups = {qubit: copies[id(group)] for qubit, group in self.groups.items()}
+        return copy
+
     def alloc(self, label: str = "0") -> int:
         qubit = self._next
         self._next += 1

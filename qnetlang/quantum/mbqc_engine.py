@@ -141,6 +141,14 @@ class PatternEngine(StateVector):
         self._run([qubit])
         super().channel(qubit, kraus, mask)
 
+    def restricted(self, rows: np.ndarray, rng: np.random.Generator) -> PatternEngine:
+        """Runs what is gathered first: the states then hold everything to be split."""
+        self._run(sorted({qubit for operation in self.pending for qubit in _qubits(operation)}))
+        copy = super().restricted(rows, rng)
+        assert isinstance(copy, PatternEngine)
+        copy.pending = []
+        return copy
+
     # ---------------------------------------------------------------- running
 
     def measure(self, qubit: int, basis: str = "z", angle: float | np.ndarray = 0.0,

@@ -182,7 +182,7 @@ class Shell:
     def run(self, arguments: list[str]) -> None:
         from qnetlang.cli.run import table
         from qnetlang.runtime.runner import run_shots
-        from qnetlang.runtime.shot import RuntimeFailure
+        from qnetlang.runtime.batch import RuntimeFailure
 
         options = _run_arguments().parse_args(arguments)
         if options.shots is not None and options.shots < 1:

@@ -73,19 +73,21 @@ class Environment:
         """Processes events in order until none is left (or the next is after `until`)."""
         heap, cancelled, pop = self._heap, self._cancelled, heappop
         processed = 0
-        while heap:
-            if until is not None and heap[0][0] > until:
-                break
-            time, _, sequence, callback, args = pop(heap)
-            if cancelled and sequence in cancelled:
-                cancelled.discard(sequence)
-                continue
-            self.now = time
-            processed += 1
-            callback(*args)
+        try:
+            while heap:
+                if until is not None and heap[0][0] > until:
+                    break
+                time, _, sequence, callback, args = pop(heap)
+                if cancelled and sequence in cancelled:
+                    cancelled.discard(sequence)
+                    continue
+                self.now = time
+                processed += 1
+                callback(*args)
+        finally:  # a callback that raises (a batch that splits) has still run
+            self.processed += processed
         if until is not None:
             self.now = max(self.now, until)
-        self.processed += processed
 
     @property
     def pending(self) -> int:

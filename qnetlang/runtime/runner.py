@@ -1,11 +1,12 @@
 """Running a protocol for many shots, and summarising what it reported.
 
-Shots are simulated in batches of up to BATCH at once (see runtime/shot.py).
+Shots are simulated in batches of up to BATCH at once (see runtime/batch.py).
 Batch k draws its random numbers from its own generator, spawned from the
-run's one seed; a batch whose shots would diverge is simulated again shot by
-shot, shot i with a generator of its own. Batches do not depend on `jobs`,
-so the results are the same whether batches run in one process or several,
-and one seed reproduces a run exactly.
+run's one seed; where its shots part ways it splits into smaller batches
+that go on from there, each with a generator spawned from its parent's.
+Batches do not depend on `jobs`, so the results are the same whether
+batches run in one process or several, and one seed reproduces a run
+exactly.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from qnetlang.codes import Code
 from qnetlang.ir import nodes as ir
 from qnetlang.quantum import engine_class
-from qnetlang.runtime.shot import BatchResult, Divergence, RuntimeFailure, Shot, noisy
+from qnetlang.runtime.batch import BatchResult, BatchSimulation, Divergence, noisy
 
 DEFAULT_SHOTS = 1000
 DEFAULT_SEED = 0
@@ -79,30 +79,19 @@ def _rng(seed: int, kind: int, index: int) -> np.random.Generator:
 
 def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
                    size: int, tracer: Any = None) -> list[BatchResult]:
-    """Shots first .. first + size of a run: one batch, or shot by shot if they diverge."""
+    """Shots first .. first + size of a run: one batch, and the smaller batches it splits
+    into where its shots part ways (depth first, so the order is fixed)."""
     rng = _rng(seed, 1, index)
-    try:
-        return [Shot(run, engine_class(engine)(rng, size), rng,
-                     _labelled(tracer, shots=[first, first + size])).simulate()]
-    except Divergence:
-        pass
-    except RuntimeFailure as failure:
-        if failure.diagnostic.code != Code.NODE_FULL or size == 1:
-            raise
-        # A batch counts a node's memory for its fullest shot; check each shot exactly.
+    pending = [BatchSimulation(run, engine_class(engine)(rng, size), rng,
+                               np.arange(first, first + size), tracer)]
     results = []
-    for shot in range(first, first + size):
-        rng = _rng(seed, 0, shot)
-        results.append(Shot(run, engine_class(engine)(rng, 1), rng,
-                            _labelled(tracer, shots=[shot, shot + 1])).simulate())
+    while pending:
+        batch = pending.pop()
+        try:
+            results.append(batch.simulate())
+        except Divergence as divergence:
+            pending += reversed(batch.fork(divergence))
     return results
-
-
-def _labelled(tracer: Any, **labels: Any) -> Any:
-    """A tracer that also records which shots an event belongs to."""
-    if tracer is None:
-        return None
-    return lambda record: tracer({**labels, **record})
 
 
 def _simulate(arguments: tuple[ir.Run, str, int, int, int, int]) -> list[BatchResult]:

@@ -107,9 +107,13 @@ class _Execution(Effects):
 
     def value(self, process: Process, expr: ir.Expr) -> Any:
         try:
-            return evaluate(expr, lambda var: self.read(process, var))
+            return evaluate(expr, lambda var: self.read(process, var),
+                            lambda builtin: self.call(process, builtin))
         except EvaluationError:
             return UNKNOWN
+
+    def call(self, process: Process, builtin: ir.Builtin) -> Any:
+        return self.machine.latency(process, builtin) if builtin.name == "latency" else UNKNOWN
 
     def store(self, process: Process, var: ir.Var, value: Any) -> None:
         values = _data(process).values

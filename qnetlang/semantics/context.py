@@ -140,3 +140,13 @@ class Context:
 
     def type_of(self, node: ast.Node) -> t.Type:
         return self.types.get(id(node), t.ERROR)
+
+
+def role_argument(expr: ast.Expr) -> tuple[ast.Name, ast.Expr | None] | None:
+    """A role named as an argument (`latency(eve)`, `latency(hop[i + 1])`): its name and
+    member index; None when the expression cannot name a role."""
+    if isinstance(expr, ast.Name):
+        return expr, None
+    if isinstance(expr, ast.Index) and isinstance(expr.target, ast.Name):
+        return expr.target, expr.index
+    return None

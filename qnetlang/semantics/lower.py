@@ -19,7 +19,7 @@ from qnetlang.ir.evaluate import (UNARY, EvaluationError, apply_binary, apply_bu
                                   is_whole)
 from qnetlang import builtins
 from qnetlang import types as t
-from qnetlang.semantics.context import Context, Kind, Symbol
+from qnetlang.semantics.context import Context, Kind, Symbol, role_argument
 from qnetlang.syntax import ast
 from qnetlang.units import parse_unit
 
@@ -224,6 +224,8 @@ class Lowerer:
             target = self.temp(t.BIT if call.func == "random" else t.FLOAT, call.func)
             self.emit(ir.Random(target, "bit" if call.func == "random" else "uniform"), call)
             return target
+        if call.func in builtins.ROLE_ARGUMENTS:
+            return self.role_call(call)
         args = [self.expr(arg) for arg in call.args]
         if builtins.FUNCTIONS[call.func].fold is not None and \
                 all(isinstance(arg, ir.Const) for arg in args):
@@ -232,6 +234,22 @@ class Lowerer:
             raise self.fail(Code.NOT_CONSTANT, f"`{call.func}` is only known while the "
                             "protocol runs", call)
         return ir.Builtin(call.func, args)
+
+    def role_call(self, call: ast.Call) -> ir.Expr:
+        """`latency(a, b)` as a built-in on the role members' names (the second, when
+        left out, is the role itself: a null name)."""
+        if self.code is None or self.peers is None:
+            raise self.fail(Code.NOT_CONSTANT, f"`{call.func}` is only known in a run",
+                            call)
+        members: list[ir.Expr] = []
+        for arg in call.args:
+            named = role_argument(arg)
+            assert named is not None
+            members.append(ir.Const(self.peer(ast.Ref(named[0].id, named[1], span=arg.span),
+                                              named[0])))
+        if len(members) == 1:
+            members.append(ir.Const(None))
+        return ir.Builtin(call.func, members)
 
     def inline(self, function: ast.Def, call: ast.Call) -> ir.Expr:
         if any(frame.function is function for frame in self.inlines):
@@ -307,9 +325,11 @@ class Lowerer:
         self.block(expr.on_timeout)
         self.place(after)
 
-    def peer(self, ref: ast.Ref) -> str:
+    def peer(self, ref: ast.Ref, named: ast.Node | None = None) -> str:
+        """The role member a reference names (`named`: the node its name was resolved
+        on, when that is not the reference itself)."""
         assert self.peers is not None
-        symbol = self.symbol(ref)
+        symbol = self.symbol(named or ref)
         index = None
         if ref.index is not None:
             lowered = self.expr(ref.index)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Note, did_you_mean
 from qnetlang import builtins
-from qnetlang.semantics.context import Context, Kind, Module, Scope, Symbol
+from qnetlang.semantics.context import Context, Kind, Module, Scope, Symbol, role_argument
 from qnetlang.syntax import ast
 
 _VALUE_KINDS = frozenset({Kind.CONST, Kind.PARAM, Kind.VARIABLE, Kind.LOOP_VARIABLE,
@@ -379,7 +379,14 @@ class _Walker:
                         kinds=frozenset({Kind.FUNCTION, Kind.BUILTIN_FUNCTION}),
                         what="a function")
             for arg in expr.args:
-                self.expr(arg, scope, nodes)
+                named = role_argument(arg) if expr.func in builtins.ROLE_ARGUMENTS else None
+                if named is not None:
+                    self.lookup(named[0].id, named[0], scope, kinds=frozenset({Kind.ROLE}),
+                                what="a role")
+                    if named[1] is not None:
+                        self.expr(named[1], scope)
+                else:
+                    self.expr(arg, scope, nodes)
         elif isinstance(expr, ast.Measure):
             self.ref(expr.target, scope, what="a qubit")
             if expr.angle is not None:

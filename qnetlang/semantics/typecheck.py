@@ -17,7 +17,7 @@ from qnetlang.codes import Code
 from qnetlang.diagnostics import Note, did_you_mean
 from qnetlang import builtins
 from qnetlang import types as t
-from qnetlang.semantics.context import Context, Kind, Symbol
+from qnetlang.semantics.context import Context, Kind, Symbol, role_argument
 from qnetlang.syntax import ast
 from qnetlang.units import PARAMETER_DIMENSIONS, parse_unit
 
@@ -500,6 +500,9 @@ class _Checker:
 
     def call(self, call: ast.Call) -> t.Type:
         symbol = self.ctx.symbol(call)
+        if call.func in builtins.ROLE_ARGUMENTS and symbol is not None and \
+                symbol.kind is Kind.BUILTIN_FUNCTION:
+            return self.role_call(call)
         args = [self.expr(arg) for arg in call.args]
         if symbol is None:
             return t.ERROR
@@ -527,6 +530,26 @@ class _Checker:
         for param, arg, node in zip(function.params, args, call.args, strict=True):
             self.expect(self.resolve_type(param.type), arg, node, f"`{param.name}`")
         return self.resolve_type(function.returns) if function.returns else t.Tuple(())
+
+    def role_call(self, call: ast.Call) -> t.Type:
+        """A built-in whose arguments name roles (`latency(eve)`)."""
+        spec = builtins.FUNCTIONS[call.func]
+        low, high = spec.arity
+        if not low <= len(call.args) <= (high or len(call.args)):
+            self.error(Code.WRONG_ARGUMENTS, f"`{call.func}` takes {_arity(spec.arity)}, "
+                       f"given {len(call.args)}", call, help=f"`{spec.signature}`")
+            return t.ERROR
+        for arg in call.args:
+            named = role_argument(arg)
+            if named is None:
+                self.error(Code.WRONG_ARGUMENTS, f"`{call.func}` takes roles", arg,
+                           help=f"`{spec.signature}`")
+                return t.ERROR
+            if named[1] is not None:
+                self.expect(t.INT, self.expr(named[1]), named[1], "a member index")
+        result = spec.result([])
+        assert not isinstance(result, str)
+        return result
 
     def index(self, expr: ast.Index) -> t.Type:
         target = self.expr(expr.target)

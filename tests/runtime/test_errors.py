@@ -9,7 +9,7 @@ import pytest
 
 from qnetlang.codes import Code
 from qnetlang.runtime.runner import run_shots
-from qnetlang.runtime.shot import RuntimeFailure
+from qnetlang.runtime.batch import RuntimeFailure
 from tests.fixture_files import diagnose, expectations, fixtures, found
 
 FIXTURES = fixtures(Path(__file__).parent / "fixtures")

@@ -1,0 +1,602 @@
+"""Simulating a batch of shots of a run: the simulator's effects on the IR machine.
+
+All the shots of a batch share one discrete-event simulation (qnetlang/ir/
+machine.py decides what happens when): classical values hold one entry per
+shot, and the quantum engine one state per shot. Messages arrive after their
+channel's delay; a qubit in transit suffers the channel's noise and may be
+lost; a stored qubit decoheres with its node's memory for as long as it waits
+there. Where shots disagree on a branch (`if (m) x q;`), each side is a path
+under a mask of shots until they meet again.
+
+Where shots disagree on what happens next — a path that would communicate or
+wait, a qubit lost in some shots only, a wait or a qubit index that differs —
+the batch splits: `Divergence` names the groups of shots that agree, and
+`fork` makes one smaller batch of each, continuing from that very point with
+the state restricted to its shots. No shot is simulated twice, and every shot
+follows exactly the path it would alone.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from qnetlang import types as t
+from qnetlang.codes import Code
+from qnetlang.diagnostics import Diagnostic, Note
+from qnetlang.ir import nodes as ir
+from qnetlang.ir.evaluate import EvaluationError, evaluate
+from qnetlang.ir.machine import CONTINUE, Effects, Machine, Message, Path, Process
+from qnetlang.quantum import noise
+from qnetlang.quantum.engine import Engine
+from qnetlang.quantum.gates import BELL
+from qnetlang.runtime.events import Environment, format_seconds, to_seconds
+from qnetlang.runtime.values import Mask, batch_operations, first, merge, positions, put, uniform
+from qnetlang.source import Span
+
+
+class RuntimeFailure(Exception):
+    """A runtime error in a shot; carries its diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RuntimeFailure, (self.diagnostic,))
+
+
+class Divergence(Exception):
+    """The shots of a batch disagree on what happens next: `groups` are masks of the
+    shots that agree, and `process` the process to go on with in each."""
+
+    def __init__(self, groups: list[np.ndarray], process: Process) -> None:
+        super().__init__(f"{len(groups)} groups of shots")
+        self.groups = groups
+        self.process = process
+
+
+@dataclass
+class BatchResult:
+    shots: np.ndarray  # the numbers of the shots simulated
+    reports: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    sim_time: float = 0.0
+    events: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.shots)
+
+
+@dataclass
+class _Payload:
+    values: Any  # per-shot values, or the ids of the qubits sent
+    lost: np.ndarray | None = None  # the shots in which a qubit message was lost
+
+
+@dataclass
+class _Node:
+    """A node's state during a batch: its memory's noise and how full it is."""
+
+    spec: ir.Node
+    held: np.ndarray  # qubits held, per shot
+
+    @property
+    def memory(self) -> tuple[float | None, float | None, float | None]:
+        memory = self.spec.memory
+        return memory.t1, memory.t2, memory.params.get("depolarizing_time")
+
+    @property
+    def noisy_memory(self) -> bool:
+        return any(self.memory)
+
+    @property
+    def gate_error(self) -> float:
+        return float(self.spec.params.get("gate_error", 0.0))
+
+    @property
+    def readout_error(self) -> float:
+        return float(self.spec.params.get("readout_error", 0.0))
+
+
+@dataclass
+class _RoleState:
+    """The simulator's state of one process: its variables and its qubit slots."""
+
+    node: _Node
+    values: dict[str, Any] = field(default_factory=dict)
+    # Variables whose array no other value shares: an element stored into one is
+    # written in place rather than into a copy of the whole (B, n) array.
+    private: set[str] = field(default_factory=set)
+    qubits: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+def noisy(run: ir.Run) -> bool:
+    """Whether the network declares any noise that only a density matrix captures exactly."""
+    for node in run.network.nodes.values():
+        if node.memory.t1 or node.memory.t2 or node.memory.params.get("depolarizing_time"):
+            return True
+        if node.params.get("gate_error") or node.params.get("readout_error"):
+            return True
+    return any(c.params.get("depolarizing") or c.params.get("dephasing")
+               for c in run.network.channels)
+
+
+def _state(process: Process) -> _RoleState:
+    return process.data  # type: ignore[no-any-return]
+
+
+class BatchSimulation(Effects):
+    """The simulation of a batch of shots of one run."""
+
+    def __init__(self, run: ir.Run, engine: Engine, rng: np.random.Generator,
+                 shots: np.ndarray, tracer: Any = None) -> None:
+        self.run = run
+        self.batch = engine.batch
+        self.engine = engine
+        self.rng = rng
+        self.shots = shots
+        self.nodes = {name: _Node(spec, np.zeros(self.batch, np.int64))
+                      for name, spec in run.network.nodes.items()}
+        # qubit -> (time of its last update, its node, the shots in which it is there)
+        self.stored: dict[int, tuple[int, _Node, np.ndarray]] = {}
+        # report -> (value in every shot, the shots that report it; None: all)
+        self.reports: dict[str, list[tuple[np.ndarray, Mask]]] = {}
+        self.tracer = tracer
+        self.machine = Machine(run, self, Environment(rng), tracer=self.trace_record)
+        self.started = False
+
+    @property
+    def env(self) -> Environment:
+        return self.machine.env
+
+    def trace_record(self, record: dict[str, Any]) -> None:
+        if self.tracer is not None:
+            self.tracer({"shots": _ranges(self.shots), **record})
+
+    def simulate(self) -> BatchResult:
+        """Runs the batch to its end; raises Divergence where its shots part ways."""
+        if self.started:
+            stuck = self.machine.finish()
+        else:
+            self.started = True
+            stuck = self.machine.go()
+        if stuck:
+            process = stuck[0]
+            raise self.failure(process, Code.STILL_WAITING,
+                               f"role `{process.name}` still waits for a message from "
+                               f"`{process.instruction.source}` when nothing else can happen",
+                               process.instruction.span, help="the peer ended, or its message "
+                               "was decided by a measured value; handle it with `within`")
+        result = BatchResult(self.shots, sim_time=to_seconds(self.env.now),
+                             events=self.env.processed)
+        for name, parts in self.reports.items():
+            result.reports[name] = [np.array(values if mask is None else values[mask])
+                                    for values, mask in parts]
+        return result
+
+    def failure(self, process: Process, code: str, message: str, span: Span | None,
+                **extra: Any) -> RuntimeFailure:
+        note = Note(f"in run `{self.run.name}`, role `{process.name}` on node "
+                    f"`{process.role.node}`, at simulated time "
+                    f"{format_seconds(to_seconds(self.env.now))}")
+        notes = [note, *extra.pop("notes", [])]
+        return RuntimeFailure(Diagnostic.error(code, message, span, notes=notes, **extra))
+
+    # ---------------------------------------------------------------- splitting the batch
+
+    def split_by(self, process: Process, values: Any) -> Divergence:
+        """The shots grouped by a per-shot value they disagree on."""
+        array = np.broadcast_to(np.asarray(values), (self.batch,))
+        return Divergence([array == value for value in np.unique(array)], process)
+
+    def fork(self, divergence: Divergence) -> list[BatchSimulation]:
+        """One batch for each group of shots, each going on from where this one stopped."""
+        rngs = self.rng.spawn(len(divergence.groups))
+        children = []
+        for index, (group, rng) in enumerate(zip(divergence.groups, rngs, strict=True)):
+            child = self.restricted(np.flatnonzero(group), rng)
+            if index > 0:
+                child.env.processed = 0  # the events so far count once
+            continuing = child.machine.processes[divergence.process.name]
+            child.env.schedule_with_priority(CONTINUE, 0, child.machine.resume, continuing)
+            children.append(child)
+        return children
+
+    def restricted(self, rows: np.ndarray, rng: np.random.Generator) -> BatchSimulation:
+        """A copy of this batch's state as it is now, for the shots `rows` only."""
+        child = BatchSimulation.__new__(BatchSimulation)
+        child.run, child.rng, child.tracer, child.started = self.run, rng, self.tracer, True
+        child.batch = len(rows)
+        child.shots = self.shots[rows]
+        child.engine = self.engine.restricted(rows, rng)
+        child.nodes = {name: _Node(node.spec, node.held[rows])
+                       for name, node in self.nodes.items()}
+        child.stored = {qubit: (since, child.nodes[node.spec.name], present[rows])
+                        for qubit, (since, node, present) in self.stored.items()
+                        if present[rows].any()}
+        child.reports = {name: [(values[rows], None if mask is None else mask[rows])
+                                for values, mask in parts]
+                         for name, parts in self.reports.items()}
+        machine = Machine.__new__(Machine)
+        machine.__dict__.update(self.machine.__dict__)
+        machine.effects, machine.tracer = child, child.trace_record
+        child.machine = machine
+        processes = {name: self.restricted_process(process, rows, child)
+                     for name, process in self.machine.processes.items()}
+        machine.processes = processes
+        env = Environment(rng)
+        env.now, env.processed = self.env.now, self.env.processed
+        env._sequence, env._cancelled = self.env._sequence, set(self.env._cancelled)
+        env._heap = [(time, priority, sequence, getattr(machine, callback.__name__),
+                      tuple(self.restricted_argument(a, rows, processes) for a in args))
+                     for time, priority, sequence, callback, args in self.env._heap]
+        machine.env = env
+        return child
+
+    def restricted_process(self, process: Process, rows: np.ndarray,
+                           child: BatchSimulation) -> Process:
+        copy = Process(process.role, None)
+        copy.paths = []
+        for path in process.paths:
+            guard = None if path.guard is None else path.guard[rows]
+            if guard is not None and not guard.any():
+                continue
+            copy.paths.append(Path(path.pc, None if guard is None or guard.all() else guard))
+        copy.waiting, copy.timer, copy.deadline = process.waiting, process.timer, process.deadline
+        copy.done = process.done
+        for key, queue in process.inbox.items():
+            copy.inbox[key] = deque(self.restricted_message(m, rows) for m in queue)
+        state = _state(process)
+        variables = process.role.variables
+        copy.data = _RoleState(
+            child.nodes[state.node.spec.name],
+            {name: _restricted_value(value, variables.get(name), rows)
+             for name, value in state.values.items()},
+            set(state.private), dict(state.qubits))
+        return copy
+
+    def restricted_message(self, message: Message, rows: np.ndarray) -> Message:
+        payload = message.payload
+        if message.send.kind == "quantum":
+            lost = None if payload.lost is None else payload.lost[rows]
+            return Message(message.source, message.send, _Payload(payload.values, lost))
+        values = _restricted_value(payload.values, message.send.message_type, rows)
+        return Message(message.source, message.send, _Payload(values))
+
+    def restricted_argument(self, argument: Any, rows: np.ndarray,
+                            processes: dict[str, Process]) -> Any:
+        if isinstance(argument, Process):
+            return processes[argument.name]
+        if isinstance(argument, Message):
+            return self.restricted_message(argument, rows)
+        return argument
+
+    # ---------------------------------------------------------------- qubits in memory
+    # A qubit is in its node's memory in some shots of the batch (`present`): a qubit
+    # lost on the way, or measured on a path only some shots take, is not in the others.
+
+    def store_qubit(self, qubit: int, node: _Node, process: Process, span: Span | None,
+                    present: np.ndarray | None = None, arriving: bool = False) -> None:
+        present = np.ones(self.batch, bool) if present is None else present
+        previous = self.stored.get(qubit)
+        if previous is not None:
+            self.decohere(qubit)
+            present = present & ~previous[2]
+        capacity = node.spec.qubits
+        if capacity is not None and np.any(node.held + present > capacity):
+            when = "when the qubit sent here arrives" if arriving else "here"
+            raise self.failure(process, Code.NODE_FULL,
+                               f"node `{node.spec.name}` already holds its {capacity} "
+                               f"qubit{'s' * (capacity != 1)} {when}", span,
+                               help="give the node more qubits, or free them sooner")
+        node.held += present
+        if previous is not None:
+            present = present | previous[2]
+        self.stored[qubit] = (self.env.now, node, present)
+
+    def release(self, qubit: int, mask: Mask = None) -> None:
+        """The qubit leaves its node's memory (sent away, measured or discarded) in the
+        shots of `mask` (all of them when None)."""
+        self.decohere(qubit)
+        since, node, present = self.stored[qubit]
+        leaving = present if mask is None else present & mask
+        node.held -= leaving
+        remaining = present & ~leaving
+        if remaining.any():
+            self.stored[qubit] = (since, node, remaining)
+        else:
+            del self.stored[qubit]
+
+    def decohere(self, qubit: int) -> None:
+        """Applies the memory noise of the time the qubit has waited since it was last touched."""
+        since, node, present = self.stored[qubit]
+        if node.noisy_memory and self.env.now > since:
+            channel = noise.memory(to_seconds(self.env.now - since), *node.memory)
+            if channel is not None:
+                self.engine.channel(qubit, channel)
+        self.stored[qubit] = (self.env.now, node, present)
+
+    def hold(self, process: Process, unit: ir.Unit, qubit: int, span: Span | None,
+             arrived: bool) -> None:
+        state = _state(process)
+        key = self.key(process, unit, None)
+        old = state.qubits.get(key)
+        if old is not None and old in self.engine.groups:  # the slot's previous qubit
+            if old in self.stored:
+                self.release(old)
+            self.engine.discard(old)
+        state.qubits[key] = qubit
+        if not arrived:
+            self.store_qubit(qubit, state.node, process, span)
+
+    def touch(self, process: Process, qubit: int, span: Span | None, mask: Mask) -> None:
+        """Brings a qubit up to date with its memory's noise; a measured qubit that is
+        used again (re-prepared) takes a place in memory again."""
+        stored = self.stored.get(qubit)
+        using = np.ones(self.batch, bool) if mask is None else mask
+        if stored is not None and not (using & ~stored[2]).any():
+            self.decohere(qubit)
+        else:
+            self.store_qubit(qubit, _state(process).node, process, span, using)
+
+    # ---------------------------------------------------------------- values
+
+    def value(self, process: Process, expr: ir.Expr, mask: Mask) -> Any:
+        if isinstance(expr, ir.Const):
+            return expr.value
+        try:
+            return evaluate(expr, lambda var: self.read(process, var, mask),
+                            lambda b: self.call(process, b, mask), batch_operations(mask))
+        except EvaluationError as error:
+            raise self.failure(process, Code.RUNTIME_VALUE, f"cannot compute this: {error}",
+                               expr.span) from None
+
+    def read(self, process: Process, var: ir.Var, mask: Mask) -> Any:
+        state = _state(process)
+        value = state.values[var.name]
+        if var.index is None:
+            state.private.discard(var.name)  # the whole array may now be shared
+            return value
+        return batch_operations(mask).element(value, self.value(process, var.index, mask))
+
+    def call(self, process: Process, builtin: ir.Builtin, mask: Mask) -> Any:
+        if builtin.name == "now":
+            return to_seconds(self.env.now)
+        if builtin.name == "latency":
+            return self.machine.latency(process, builtin)
+        qubits = [self.qubit(process, arg, mask) for arg in builtin.args[:2]]  # type: ignore[arg-type]
+        for qubit in qubits:
+            if qubit in self.stored:
+                self.decohere(qubit)
+        target = self.value(process, builtin.args[2], mask) if len(builtin.args) > 2 \
+            else "phi_plus"
+        return self.engine.fidelity(qubits, BELL[target])
+
+    def store(self, process: Process, var: ir.Var, value: Any, mask: Mask) -> None:
+        state = _state(process)
+        old = state.values.get(var.name)
+        if var.index is None:
+            state.values[var.name] = merge(mask, value, old, self.batch)
+            state.private.discard(var.name)
+            return
+        index = self.value(process, var.index, mask)
+        try:
+            state.values[var.name] = put(old, index, value, mask, self.batch,
+                                         in_place=var.name in state.private)
+        except EvaluationError as error:
+            raise self.failure(process, Code.RUNTIME_VALUE, str(error), var.span) from None
+        state.private.add(var.name)
+
+    def key(self, process: Process, unit: ir.Unit, mask: Mask) -> tuple[str, int]:
+        if unit.index is None:
+            return (unit.name, -1)
+        index = self.value(process, unit.index, mask)
+        try:
+            index = positions(index, process.role.units.get(unit.name) or 0, mask)
+        except EvaluationError as error:
+            raise self.failure(process, Code.RUNTIME_VALUE, str(error), unit.span) from None
+        if not uniform(index if mask is None else np.asarray(index)[mask]):
+            raise self.split_by(process, index)
+        return (unit.name, int(first(index if mask is None else np.asarray(index)[mask])))
+
+    def qubit(self, process: Process, unit: ir.Unit, mask: Mask) -> int:
+        return _state(process).qubits[self.key(process, unit, mask)]
+
+    # ---------------------------------------------------------------- paths
+
+    def start(self, machine: Machine, process: Process) -> None:
+        process.data = _RoleState(self.nodes[process.role.node])
+
+    def branch(self, process: Process, path: Path, instr: ir.Branch) -> list[tuple[int, Any]]:
+        condition = self.value(process, instr.condition, path.guard)
+        if np.ndim(condition) == 0:
+            return [(path.pc + 1 if condition else instr.otherwise, path.guard)]
+        active = np.ones(self.batch, bool) if path.guard is None else path.guard
+        condition = np.broadcast_to(np.asarray(condition, dtype=bool), (self.batch,))
+        yes, no = active & condition, active & ~condition
+        if not no.any():
+            return [(path.pc + 1, path.guard)]
+        if not yes.any():
+            return [(instr.otherwise, path.guard)]
+        return [(path.pc + 1, yes), (instr.otherwise, no)]
+
+    def join(self, process: Process, guards: list[Any]) -> Any:
+        if any(guard is None for guard in guards):
+            return None
+        joined = np.logical_or.reduce(guards)
+        return None if joined.all() else joined
+
+    def diverge(self, process: Process, path: Path, instr: ir.Instr, why: str) -> None:
+        groups = [np.ones(self.batch, bool) if p.guard is None else p.guard
+                  for p in process.paths]
+        raise Divergence(groups, process)
+
+    def seconds(self, process: Process, path: Path, expr: ir.Expr,
+                instr: ir.Instr) -> float | None:
+        length = self.value(process, expr, None)
+        if not uniform(length):
+            raise self.split_by(process, length)
+        length = float(first(length))
+        if not 0 <= length < float("inf"):
+            raise self.failure(process, Code.RUNTIME_VALUE, f"a time must be positive and "
+                               f"finite, not {length} s", expr.span)
+        return length
+
+    # ---------------------------------------------------------------- instructions
+
+    def local(self, process: Process, path: Path, instr: ir.Instr) -> None:
+        _LOCAL[type(instr)](self, process, instr, path.guard)
+
+    def alloc(self, process: Process, instr: ir.Alloc, mask: Mask) -> None:
+        self.hold(process, instr.unit, self.engine.alloc(instr.state), instr.span,
+                  arrived=False)
+
+    def gate(self, process: Process, instr: ir.Gate, mask: Mask) -> None:
+        qubits = [self.qubit(process, u, mask) for u in instr.units]
+        for qubit in qubits:
+            self.touch(process, qubit, instr.span, mask)
+        params = tuple(self.value(process, p, mask) for p in instr.params)
+        self.engine.apply(instr.name, qubits, params, mask)
+        gate_error = _state(process).node.gate_error
+        if gate_error:
+            for qubit in qubits:
+                self.engine.channel(qubit, noise.depolarizing(gate_error), mask)
+
+    def measure(self, process: Process, instr: ir.Measure, mask: Mask) -> None:
+        qubit = self.qubit(process, instr.unit, mask)
+        self.touch(process, qubit, instr.span, mask)
+        angle = self.value(process, instr.angle, mask) if instr.angle is not None else 0.0
+        outcomes = self.engine.measure(qubit, instr.basis, np.asarray(angle, dtype=float), mask)
+        readout_error = _state(process).node.readout_error
+        if readout_error:
+            outcomes = outcomes ^ (self.rng.random(self.batch) < readout_error)
+        self.release(qubit, mask)  # a measured qubit no longer takes a place in memory
+        self.store(process, instr.target, outcomes, mask)
+
+    def reset(self, process: Process, instr: ir.Reset, mask: Mask) -> None:
+        qubit = self.qubit(process, instr.unit, mask)
+        self.touch(process, qubit, instr.span, mask)
+        self.engine.reset(qubit, mask)
+
+    def assign(self, process: Process, instr: ir.Assign, mask: Mask) -> None:
+        self.store(process, instr.target, self.value(process, instr.value, mask), mask)
+
+    def random(self, process: Process, instr: ir.Random, mask: Mask) -> None:
+        draw = self.rng.integers(2, size=self.batch) if instr.kind == "bit" \
+            else self.rng.random(self.batch)
+        self.store(process, instr.target, draw, mask)
+
+    def report(self, process: Process, instr: ir.Report, mask: Mask) -> None:
+        value = np.broadcast_to(np.asarray(self.value(process, instr.value, mask)),
+                                (self.batch,))
+        if value.dtype == bool:
+            value = value.astype(np.int64)
+        self.reports.setdefault(instr.name, []).append((np.array(value), mask))
+
+    def check(self, process: Process, instr: ir.Assert, mask: Mask) -> None:
+        holds = np.broadcast_to(np.asarray(self.value(process, instr.condition, mask),
+                                           dtype=bool), (self.batch,))
+        if not (holds if mask is None else holds | ~mask).all():
+            raise self.failure(process, Code.ASSERTION_FAILED,
+                               instr.message or "assertion failed", instr.span)
+
+    def send(self, process: Process, path: Path, instr: ir.Send,
+             channel: ir.Channel | None) -> Any:
+        if instr.kind == "classical":
+            value = self.value(process, instr.value, None)  # type: ignore[arg-type]
+            return _Payload(np.array(value) if isinstance(value, np.ndarray) else value)
+        state = _state(process)
+        qubits = [state.qubits.pop(self.key(process, u, None)) for u in instr.units]
+        for qubit in qubits:
+            if qubit in self.stored:
+                self.release(qubit)
+        lost = None
+        if channel is not None and channel.transmittance < 1:
+            lost = self.rng.random(self.batch) >= channel.transmittance
+        return _Payload(qubits, lost)
+
+    def arrive(self, process: Process, message: Message, channel: ir.Channel | None) -> None:
+        """A qubit that was not lost takes a place in the receiver's memory."""
+        payload: _Payload = message.payload
+        if message.send.kind != "quantum" or (payload.lost is not None and payload.lost.all()):
+            return
+        present = None if payload.lost is None else ~payload.lost
+        for qubit in payload.values:
+            if channel is not None:
+                self.channel_noise(qubit, channel)
+            self.store_qubit(qubit, _state(process).node, process, message.send.span, present,
+                             arriving=True)
+
+    def channel_noise(self, qubit: int, channel: ir.Channel) -> None:
+        depolarizing = channel.params.get("depolarizing")
+        if depolarizing:
+            self.engine.channel(qubit, noise.depolarizing(float(depolarizing)))
+        dephasing = channel.params.get("dephasing")
+        if dephasing:
+            self.engine.channel(qubit, noise.dephasing(float(dephasing)))
+
+    def receive(self, process: Process, path: Path, instr: ir.Recv,
+                message: Message) -> bool | tuple[Any, Any]:
+        payload: _Payload = message.payload
+        lost = payload.lost
+        if lost is not None and lost.any():
+            if instr.on_timeout is None:
+                raise self.failure(process, Code.QUBIT_LOST, f"the qubit from `{instr.source}` "
+                                   "was lost on the way", instr.span,
+                                   notes=[Note(f"channel `{instr.channel}`")] if instr.channel
+                                   else [], help="handle the loss: `recv qubit from ... within "
+                                                 "T else { ... }`")
+            if lost.all():
+                return False  # nothing came: the window stays open
+            if process.deadline != self.env.now or \
+                    self.machine.arrives_now(process, instr.source, instr.kind):
+                raise Divergence([~lost, lost], process)  # the others wait on
+            # The window closes at this very instant: the shots that lost the qubit take
+            # the `else` now, on a path of their own.
+            self.take(process, instr, payload, ~lost)
+            return ~lost, lost
+        self.take(process, instr, payload, None)
+        return True
+
+    def take(self, process: Process, instr: ir.Recv, payload: _Payload, mask: Mask) -> None:
+        """Stores what came into the targets of `instr` (in the shots of `mask`)."""
+        if instr.kind == "quantum":
+            for unit, qubit in zip(instr.targets, payload.values, strict=True):
+                assert isinstance(unit, ir.Unit)
+                self.hold(process, unit, qubit, instr.span, arrived=True)
+            return
+        items = [payload.values] if len(instr.targets) == 1 else payload.values
+        for target, item in zip(instr.targets, items, strict=True):
+            assert isinstance(target, ir.Var)
+            self.store(process, target, item, mask)
+
+
+_LOCAL = {
+    ir.Alloc: BatchSimulation.alloc, ir.Gate: BatchSimulation.gate,
+    ir.Measure: BatchSimulation.measure, ir.Reset: BatchSimulation.reset,
+    ir.Assign: BatchSimulation.assign, ir.Random: BatchSimulation.random,
+    ir.Report: BatchSimulation.report, ir.Assert: BatchSimulation.check,
+}
+
+
+def _restricted_value(value: Any, type_: t.Type | None, rows: np.ndarray) -> Any:
+    """A classical value in the shots `rows` only: an array holding one entry per shot
+    is one dimension deeper than a constant of its type."""
+    if isinstance(value, tuple):
+        items = type_.items if isinstance(type_, t.Tuple) else (None,) * len(value)
+        return tuple(_restricted_value(v, i, rows) for v, i in zip(value, items, strict=True))
+    if isinstance(value, (str, list)) or np.ndim(value) == 0:
+        return value
+    per_shot = 2 if isinstance(type_, t.Array) else 1
+    return value[rows] if np.ndim(value) >= per_shot else value
+
+
+def _ranges(shots: np.ndarray) -> list[int]:
+    """The shot numbers of a batch as [first, last + 1] when they run on, else each."""
+    if len(shots) and shots[-1] - shots[0] == len(shots) - 1:
+        return [int(shots[0]), int(shots[-1]) + 1]
+    return [int(s) for s in shots]
