@@ -1,11 +1,12 @@
 """Stable diagnostic codes, grouped by the stage that reports them.
 
 E01xx reading and parsing, E02xx imports, E03xx names, E04xx types, units
-and constants, E05xx runs and bindings, E06xx topology, E07xx ownership of
-qubits, E08xx communication, E09xx errors while a protocol runs, E10xx
-compiling to a circuit. The letter is E for an error, W for a warning, N for
-a note. Every code is explained, with a failing example and its fix, in
-docs/diagnostics.md; a test keeps that page, the fixtures and this list equal.
+and constants, E05xx runs, bindings and network parameters, E06xx topology,
+E07xx ownership of qubits, E08xx communication, E09xx errors while a
+protocol runs, E10xx compiling to a circuit. The letter is E for an error,
+W for a warning, N for a note. Every code is explained, with a failing
+example and its fix, in docs/diagnostics.md; a test keeps that page, the
+fixtures and this list equal.
 """
 
 from enum import StrEnum
@@ -62,7 +63,7 @@ class Code(StrEnum):
     TIMEOUT_FALLS_THROUGH = "E0411"
     MISPLACED_RETURN = "E0412"
     COMMUNICATION_IN_FUNCTION = "E0413"
-    # runs and bindings
+    # runs, bindings and network parameters
     ROLE_NOT_BOUND = "E0501"
     NOT_A_ROLE = "E0502"
     FAMILY_LENGTH = "E0503"
@@ -70,9 +71,14 @@ class Code(StrEnum):
     UNKNOWN_ARGUMENT = "E0505"
     NOT_A_NODE = "E0506"
     BAD_SETTING = "E0507"
-    UNKNOWN_SETTING = "W0508"
+    UNKNOWN_RUN_SETTING = "E0508"
     PEER_NOT_STATIC = "E0509"
     INDEX_OUT_OF_RANGE = "E0510"
+    UNKNOWN_PARAMETER = "E0511"
+    IMPOSSIBLE_VALUE = "E0512"
+    T2_ABOVE_TWICE_T1 = "E0513"
+    DEVICE_NOT_SIMULATED = "E0514"
+    UNKNOWN_CHANNEL_MODEL = "E0515"
     # topology
     NO_CHANNEL = "E0601"
     # ownership of qubits

@@ -14,6 +14,7 @@ from qnetlang.codes import Code
 from qnetlang.diagnostics import Diagnostic
 from qnetlang.ir import nodes as ir_nodes
 from qnetlang.semantics import Options, analyze
+from qnetlang.semantics.context import Model
 from qnetlang.source import SourceDecodeError, SourceFile
 from qnetlang.syntax.parser import ParseResult, parse_source
 
@@ -21,10 +22,12 @@ from qnetlang.syntax.parser import ParseResult, parse_source
 @dataclass
 class CheckResult(ParseResult):
     """What `check` learnt of a file: its tree, its IR, every diagnostic of every stage,
-    and the sources of the modules it imports (which diagnostics may point into)."""
+    the sources of the modules it imports (which diagnostics may point into), and the
+    checker's model of what its names stand for (None when it did not parse)."""
 
     ir: ir_nodes.Program | None = None
     sources: dict[str, SourceFile] = field(default_factory=dict)
+    model: Model | None = None
 
 
 def load(path: Path, name: str | None = None) -> SourceFile | CheckResult:
@@ -67,7 +70,7 @@ def check(source: SourceFile, path: Path | None = None,
         return CheckResult(source, None, [too_deep(source)], sources={source.name: source})
     program = ctx.program if not ctx.has_errors else None
     return CheckResult(source, parsed.program, _sorted(parsed.diagnostics + ctx.diagnostics),
-                       ir=program, sources=ctx.sources)
+                       ir=program, sources=ctx.sources, model=Model(ctx))
 
 
 def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

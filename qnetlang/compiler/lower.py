@@ -198,7 +198,7 @@ class _Lowering(Effects):
         since, node = self.stored.get(qubit, (self.now, None))
         if node is not None and self.now > since:
             channel = noise.memory(to_seconds(self.now - since), node.memory.t1,
-                                   node.memory.t2, node.memory.params.get("depolarizing_time"))
+                                   node.memory.t2, node.memory.depolarizing_time)
             if channel is not None:
                 self.circuit.ops.append(Op("kraus", [qubit], span=span, kraus=channel))
         if node is not None:
@@ -406,7 +406,7 @@ class _Lowering(Effects):
             self.stored.pop(qubit, None)  # in transit: the channel's noise, not a memory's
         if channel is not None:
             for name in ("depolarizing", "dephasing"):
-                probability = channel.params.get(name)
+                probability = getattr(channel, name)
                 if probability:
                     for qubit in qubits:
                         self.circuit.ops.append(Op(name, [qubit], [float(probability)],

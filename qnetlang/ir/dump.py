@@ -14,7 +14,10 @@ import math
 from typing import Any
 
 from qnetlang import types as t
+from qnetlang import units
 from qnetlang.ir import nodes as ir
+from qnetlang.ir import parameters
+from qnetlang.ir.parameters import Place
 
 SCHEMA = "qnetlang-ir/1"
 
@@ -62,22 +65,27 @@ def _network(network: ir.Network) -> dict[str, Any]:
         "nodes": [{
             "name": node.name,
             "qubits": node.qubits,
-            "memory": {"t1": node.memory.t1, "t2": node.memory.t2,
-                       "params": {k: _value(v) for k, v in node.memory.params.items()}},
-            "devices": [{"name": d.name, "kind": d.kind,
-                         "params": {k: _value(v) for k, v in d.params.items()}}
-                        for d in node.devices],
-            "params": {k: _value(v) for k, v in node.params.items()},
+            "memory": _parameters(Place.MEMORY, node.memory),
+            **_parameters(Place.NODE, node),
             "span": _span(node),
         } for node in network.nodes.values()],
         "channels": [{
             "id": c.id, "kind": c.kind, "model": c.model, "source": c.source,
-            "target": c.target, "length_m": c.length, "refractive_index": c.refractive_index,
-            "attenuation_db_per_m": c.attenuation, "loss_db": c.loss,
-            "delay_s": c.delay, "total_loss_db": c.total_loss,
-            "params": {k: _value(v) for k, v in c.params.items()}, "span": _span(c),
+            "target": c.target, **_parameters(Place.CHANNEL, c),
+            "delay_s": c.delay, "total_loss_db": c.total_loss, "span": _span(c),
         } for c in network.channels],
     }
+
+
+# The suffix that names a parameter's SI unit in the JSON form.
+_UNIT_SUFFIXES = {units.DIMENSIONLESS: "", units.LENGTH: "_m", units.TIME: "_s",
+                  units.LOSS: "_db", units.ATTENUATION: "_db_per_m"}
+
+
+def _parameters(place: Place, holder: object) -> dict[str, Any]:
+    """Every parameter of the place, in the order of its table, named with its unit."""
+    return {name + _UNIT_SUFFIXES[parameter.dimension]: getattr(holder, name)
+            for name, parameter in parameters.TABLES[place].items()}
 
 
 def _role(role: ir.Role) -> dict[str, Any]:

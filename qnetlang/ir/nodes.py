@@ -28,27 +28,23 @@ class IRNode:
 
 @dataclass
 class Memory:
-    """Decoherence of stored qubits: T1 (relaxation) and T2 (dephasing) in seconds."""
+    """Decoherence of stored qubits: T1 (relaxation), T2 (dephasing) and a depolarizing
+    time, in seconds; None where the network sets none, and that process is absent."""
 
     t1: float | None = None
     t2: float | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Device(IRNode):
-    name: str
-    kind: str | None
-    params: dict[str, Any] = field(default_factory=dict)
+    depolarizing_time: float | None = None
 
 
 @dataclass
 class Node(IRNode):
+    """A node; its noise fields are the node parameters of qnetlang.ir.parameters."""
+
     name: str
     qubits: int | None  # memory capacity; None when the network sets none
     memory: Memory = field(default_factory=Memory)
-    devices: list[Device] = field(default_factory=list)
-    params: dict[str, Any] = field(default_factory=dict)
+    gate_error: float = 0.0  # depolarizing probability after each gate
+    readout_error: float = 0.0  # probability that a measurement outcome flips
 
 
 SPEED_OF_LIGHT = 299_792_458.0  # m/s
@@ -57,7 +53,8 @@ FIBER_REFRACTIVE_INDEX = 1.468
 
 @dataclass
 class Channel(IRNode):
-    """One direction of one channel of a link, with its physics in SI units."""
+    """One direction of one channel of a link, with its physics in SI units (the channel
+    parameters of qnetlang.ir.parameters)."""
 
     id: str
     kind: str  # "classical" or "quantum"
@@ -68,7 +65,8 @@ class Channel(IRNode):
     refractive_index: float = 1.0
     attenuation: float = 0.0  # dB per metre
     loss: float = 0.0  # dB, fixed (connectors, coupling, ...)
-    params: dict[str, Any] = field(default_factory=dict)
+    depolarizing: float = 0.0  # probability, for a qubit in transit
+    dephasing: float = 0.0  # probability of a Z error, for a qubit in transit
 
     @property
     def delay(self) -> float:

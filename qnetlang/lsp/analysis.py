@@ -3,9 +3,11 @@
 `Analysis` checks a document with the real checker and indexes every name it
 and its imports declare: top-level items, nodes, roles, parameters and
 variables, each with where its name is, the line that declares it and its
-`///` documentation. Hover, go to definition and completion are lookups in
-that index, with the gates, built-ins and units of the language beside it.
-Positions here are 0-based (line, character), as in the protocol.
+`///` documentation. Which declaration a name stands for is the checker's
+answer (its model); only a document that does not parse falls back on the
+nearest declaration of that name. Hover, go to definition and completion are
+lookups in that index, with the gates, built-ins and units of the language
+beside it. Positions here are 0-based (line, character), as in the protocol.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from qnetlang.gates import GATES
 from qnetlang.highlight import KEYWORDS
 from qnetlang.pipeline import CheckResult, check
 from qnetlang.resources import stdlib_dir
+from qnetlang.semantics.context import Symbol as CheckedSymbol
 from qnetlang.source import SourceFile, Span
 from qnetlang.syntax import ast
 from qnetlang.syntax.declarations import declarations
-from qnetlang.syntax.parser import parse_source
+from qnetlang import types as t
 from qnetlang.units import BASE_UNITS
 
 _WORD = re.compile(r"[A-Za-zµ_]\w*")
+
 
 @dataclass(frozen=True)
 class Symbol:
@@ -45,6 +49,7 @@ class Analysis:
     source: SourceFile
     result: CheckResult
     symbols: list[Symbol] = field(default_factory=list)
+    by_declaration: dict[int, Symbol] = field(default_factory=dict)  # id(declaring node)
 
     # ---------------------------------------------------------------- diagnostics
 
@@ -79,9 +84,21 @@ class Analysis:
         return self.resolve(*found)
 
     def resolve(self, name: str, offset: int) -> Symbol | None:
-        """The declaration a name at an offset refers to: the nearest one before it in
-        its own top-level item, else a top-level one here, else one anywhere (a role or
-        node named in a run, a declaration in an imported module)."""
+        """The declaration a name at an offset refers to, as the checker resolved it; a
+        name the checker has no symbol for (a device, a run's label) only where it is
+        declared. Without the checker's model (the document does not parse): a guess."""
+        if self.result.model is None:
+            return self.guess(name, offset)
+        checked = self.checked(offset)
+        if checked is not None:
+            return self.by_declaration.get(id(checked.decl)) if checked.decl else None
+        return next((s for s in self.symbols if s.file == self.source.name
+                     and s.name_span.contains(offset)), None)
+
+    def guess(self, name: str, offset: int) -> Symbol | None:
+        """The nearest declaration of the name before the offset in its own top-level
+        item, else a top-level one here, else one anywhere (a role or node named in a
+        run, a declaration in an imported module)."""
         candidates = [s for s in self.symbols if s.name == name]
         local = [s for s in candidates if s.file == self.source.name and s.scope is not None
                  and s.scope.contains(offset) and s.name_span.start <= offset]
@@ -101,7 +118,7 @@ class Analysis:
         name, offset = found
         symbol = self.resolve(name, offset)
         if symbol is not None:
-            text = f"```qnet\n{symbol.header}\n```\n\n{symbol.kind}"
+            text = f"```qnet\n{symbol.header}\n```\n\n{symbol.kind}{self.type_at(offset)}"
             if symbol.file != self.source.name:
                 text += f" in `{Path(symbol.file).name}`"
             return text + (f"\n\n{symbol.doc}" if symbol.doc else "")
@@ -120,6 +137,18 @@ class Analysis:
         if name in KEYWORDS:
             return f"keyword `{name}`"
         return None
+
+    def checked(self, offset: int) -> CheckedSymbol | None:
+        """The checker's symbol for the name written at the offset."""
+        model = self.result.model
+        return model.symbol_at(offset, self.source.name) if model is not None else None
+
+    def type_at(self, offset: int) -> str:
+        """` of type TYPE` for a name the checker gave a type, else nothing."""
+        checked = self.checked(offset)
+        if checked is None or checked.type is None or t.is_error(checked.type):
+            return ""
+        return f" of type `{checked.type}`"
 
     def completions(self) -> list[tuple[str, str, str]]:
         """(label, kind, detail) for every name that can be written here."""
@@ -141,22 +170,24 @@ def file_path(name: str) -> Path:
 
 
 def analyze(text: str, path: str) -> Analysis:
-    """Checks the document and indexes the names of it and of the modules it imports."""
+    """Checks the document and indexes the names of it and of the modules it imports,
+    in the very trees the checker resolved."""
     source = SourceFile(path, text)
     result = check(source, Path(path))
     analysis = Analysis(source, result)
-    files = {path: (source, result.program)}
-    for name, imported in result.sources.items():
-        if name not in files:
-            files[name] = (imported, parse_source(imported).program)
-    for name, (file_source, program) in files.items():
+    programs = result.model.programs if result.model is not None else {path: result.program}
+    for name, program in programs.items():
         if program is not None:
-            analysis.symbols += _index(file_source, program)
+            for node, symbol in _index(result.sources.get(name, source), program):
+                analysis.symbols.append(symbol)
+                analysis.by_declaration[id(node)] = symbol
     return analysis
 
 
-def _index(source: SourceFile, program: ast.Program) -> list[Symbol]:
-    found: list[Symbol] = []
+def _index(source: SourceFile, program: ast.Program) -> list[tuple[ast.Node, Symbol]]:
+    """Each declaration, with the node that declares it (the checker's symbols point to
+    those nodes)."""
+    found: list[tuple[ast.Node, Symbol]] = []
     for declaration in declarations(program.items):
         span, whole = declaration.node.span, declaration.statement.span
         if span is None or whole is None:
@@ -168,7 +199,7 @@ def _index(source: SourceFile, program: ast.Program) -> list[Symbol]:
         start = span.start + match.start()
         header = source.text[whole.start:whole.end].split("\n")[0].rstrip(" {").strip()
         scope = declaration.item.span if declaration.item is not None else None
-        found.append(Symbol(declaration.name, declaration.kind, source.name,
-                            source.span(start, start + len(declaration.name)), scope, header,
-                            declaration.doc))
+        found.append((declaration.node, Symbol(
+            declaration.name, declaration.kind, source.name,
+            source.span(start, start + len(declaration.name)), scope, header, declaration.doc)))
     return found

@@ -19,7 +19,6 @@ from qnetlang.pipeline import CheckResult, check
 from qnetlang.semantics.context import Options
 from qnetlang.source import SourceFile, Span
 from qnetlang.syntax import ast
-from qnetlang.syntax.declarations import declarations
 from qnetlang.syntax.parser import parse_source
 
 SESSION = "<session>"
@@ -35,7 +34,6 @@ class Entry:
     text: str
     origin: str  # the name of the input it came from
     origin_offset: int  # where `text` starts in that input
-    names: set[str] = field(default_factory=set)  # the names it declares
 
 
 @dataclass
@@ -90,8 +88,7 @@ class Session:
             key = key_of(item)
             if key is None:
                 continue
-            new.append(Entry(key, text[start:item.span.end], name, start,
-                             {d.name for d in declarations([item])}))
+            new.append(Entry(key, text[start:item.span.end], name, start))
             start = item.span.end
         if not new:
             return Outcome(True, [])
@@ -124,7 +121,11 @@ class Session:
         return "\n".join(entry.text.strip("\n") for entry in self.entries) + "\n"
 
     def names(self) -> set[str]:
-        return set().union(*(entry.names for entry in self.entries))
+        """What the session declares and imports, as the checker knows it, and its runs."""
+        if self.result is None or self.result.model is None:
+            return set()
+        runs = self.result.ir.runs if self.result.ir is not None else []
+        return self.result.model.names() | {run.name for run in runs}
 
     def sources(self) -> dict[str, SourceFile]:
         found = dict(self.result.sources) if self.result is not None else {}

@@ -87,19 +87,12 @@ class _Node:
     @property
     def memory(self) -> tuple[float | None, float | None, float | None]:
         memory = self.spec.memory
-        return memory.t1, memory.t2, memory.params.get("depolarizing_time")
+        return memory.t1, memory.t2, memory.depolarizing_time
 
     @property
     def noisy_memory(self) -> bool:
         return any(self.memory)
 
-    @property
-    def gate_error(self) -> float:
-        return float(self.spec.params.get("gate_error", 0.0))
-
-    @property
-    def readout_error(self) -> float:
-        return float(self.spec.params.get("readout_error", 0.0))
 
 
 @dataclass
@@ -117,12 +110,11 @@ class _RoleState:
 def noisy(run: ir.Run) -> bool:
     """Whether the network declares any noise that only a density matrix captures exactly."""
     for node in run.network.nodes.values():
-        if node.memory.t1 or node.memory.t2 or node.memory.params.get("depolarizing_time"):
+        if node.memory.t1 or node.memory.t2 or node.memory.depolarizing_time:
             return True
-        if node.params.get("gate_error") or node.params.get("readout_error"):
+        if node.gate_error or node.readout_error:
             return True
-    return any(c.params.get("depolarizing") or c.params.get("dephasing")
-               for c in run.network.channels)
+    return any(c.depolarizing or c.dephasing for c in run.network.channels)
 
 
 def _state(process: Process) -> _RoleState:
@@ -461,7 +453,7 @@ class BatchSimulation(Effects):
             self.touch(process, qubit, instr.span, mask)
         params = tuple(self.value(process, p, mask) for p in instr.params)
         self.engine.apply(instr.name, qubits, params, mask)
-        gate_error = _state(process).node.gate_error
+        gate_error = _state(process).node.spec.gate_error
         if gate_error:
             for qubit in qubits:
                 self.engine.channel(qubit, noise.depolarizing(gate_error), mask)
@@ -471,7 +463,7 @@ class BatchSimulation(Effects):
         self.touch(process, qubit, instr.span, mask)
         angle = self.value(process, instr.angle, mask) if instr.angle is not None else 0.0
         outcomes = self.engine.measure(qubit, instr.basis, np.asarray(angle, dtype=float), mask)
-        readout_error = _state(process).node.readout_error
+        readout_error = _state(process).node.spec.readout_error
         if readout_error:
             outcomes = outcomes ^ (self.rng.random(self.batch) < readout_error)
         self.release(qubit, mask)  # a measured qubit no longer takes a place in memory
@@ -532,12 +524,10 @@ class BatchSimulation(Effects):
                              arriving=True)
 
     def channel_noise(self, qubit: int, channel: ir.Channel) -> None:
-        depolarizing = channel.params.get("depolarizing")
-        if depolarizing:
-            self.engine.channel(qubit, noise.depolarizing(float(depolarizing)))
-        dephasing = channel.params.get("dephasing")
-        if dephasing:
-            self.engine.channel(qubit, noise.dephasing(float(dephasing)))
+        if channel.depolarizing:
+            self.engine.channel(qubit, noise.depolarizing(channel.depolarizing))
+        if channel.dephasing:
+            self.engine.channel(qubit, noise.dephasing(channel.dephasing))
 
     def receive(self, process: Process, path: Path, instr: ir.Recv,
                 message: Message) -> bool | tuple[Any, Any]:

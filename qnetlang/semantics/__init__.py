@@ -16,6 +16,7 @@ from qnetlang.semantics.elaborate import elaborate_runs
 from qnetlang.semantics.imports import resolve_imports
 from qnetlang.semantics.names import resolve_names
 from qnetlang.semantics.ownership import check_ownership
+from qnetlang.semantics.protocols import check_protocols
 from qnetlang.semantics.topology import check_topology
 from qnetlang.semantics.typecheck import check_types
 from qnetlang.source import SourceFile
@@ -37,6 +38,7 @@ PASSES = (
     check_topology,
     check_ownership,
     check_communication,
+    check_protocols,  # last, so that it repeats nothing the runs reported
 )
 
 

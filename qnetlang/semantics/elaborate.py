@@ -8,11 +8,14 @@ node; each bound role member is lowered to its instruction stream.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Note, did_you_mean
 from qnetlang.ir import nodes as ir
+from qnetlang.ir import parameters
+from qnetlang.ir.parameters import Place
 from qnetlang.quantum import ENGINE_NAMES
 from qnetlang import types as t
 from qnetlang.semantics.context import Context, Kind, Symbol
@@ -21,8 +24,6 @@ from qnetlang.semantics.typecheck import expect
 from qnetlang.syntax import ast
 
 _SETTINGS: dict[str, t.Type] = {"shots": t.INT, "seed": t.INT, "engine": t.STRING}
-_DEFAULT_REFRACTIVE_INDEX = {"fiber": ir.FIBER_REFRACTIVE_INDEX}
-_CHANNEL_FIELDS = ("length", "refractive_index", "attenuation", "loss")
 
 
 def elaborate_runs(ctx: Context) -> None:
@@ -131,9 +132,9 @@ class _Elaborator:
         for setting in self.decl.settings or []:
             expected = _SETTINGS.get(setting.name)
             if expected is None:
-                self.ctx.warning(Code.UNKNOWN_SETTING, f"unknown run setting `{setting.name}`",
-                                 setting.span, help=did_you_mean(setting.name, _SETTINGS) or
-                                 f"the settings are {', '.join(_SETTINGS)}")
+                self.ctx.error(Code.UNKNOWN_RUN_SETTING, f"unknown run setting `{setting.name}`",
+                               setting.span, help=did_you_mean(setting.name, _SETTINGS) or
+                               f"the settings are {', '.join(_SETTINGS)}")
                 continue
             expect(self.ctx, expected, self.ctx.type_of(setting.value), setting.value,
                    f"`{setting.name}`")
@@ -279,7 +280,12 @@ class _Elaborator:
 
 
 class _NetworkBuilder:
-    """Expands a network declaration into nodes and directed channels in SI units."""
+    """Expands a network declaration into nodes and directed channels in SI units.
+
+    The type checker has refused settings that name no parameter; here each
+    value is computed, checked against its parameter's rule, and stored in the
+    IR field of the same name, every other field keeping its parameter's default.
+    """
 
     def __init__(self, ctx: Context, env: dict[Symbol, ir.Expr]) -> None:
         self.ctx = ctx
@@ -314,6 +320,22 @@ class _NetworkBuilder:
             except LoweringError:
                 continue
 
+    def given(self, place: Place, settings: Iterable[ast.Setting | ast.KeywordArg],
+              env: dict[Symbol, ir.Expr]) -> dict[str, float]:
+        """The settings' values in SI units, leaving out (and reporting) impossible ones."""
+        values: dict[str, float] = {}
+        for setting in settings:
+            parameter = parameters.TABLES[place][setting.name]
+            value = float(self.value(setting.value, env, f"`{setting.name}`"))
+            problem = parameter.problem(value)
+            if problem is None:
+                values[setting.name] = value
+            else:
+                self.ctx.error(Code.IMPOSSIBLE_VALUE, f"impossible value for `{setting.name}`: "
+                               f"{parameter.shown(value)}", setting.value.span,
+                               label="physically impossible", help=problem)
+        return values
+
     def node(self, decl: ast.NodeDecl, env: dict[Symbol, ir.Expr], network: ir.Network) -> None:
         if decl.family is None:
             members: list[tuple[str, dict[Symbol, ir.Expr]]] = [(decl.name, env)]
@@ -328,29 +350,35 @@ class _NetworkBuilder:
                 if symbol is not None:
                     inner[symbol] = ir.Const(i)
                 members.append((f"{decl.name}[{i}]", inner))
+        node_settings = [part for part in decl.body if isinstance(part, ast.Setting)]
+        memory_settings = [setting for part in decl.body if isinstance(part, ast.Memory)
+                           for setting in part.settings]
         for name, inner in members:
             if name in network.nodes:
                 self.ctx.error(Code.DUPLICATE_NAME, f"node `{name}` is declared twice", decl.span)
                 continue
-            node = ir.Node(name, None, span=decl.span)
+            memory = ir.Memory(**{**parameters.defaults(Place.MEMORY),
+                                  **self.given(Place.MEMORY, memory_settings, inner)})
+            self.check_coherence(memory, memory_settings)
+            node = ir.Node(name, None, memory, span=decl.span,
+                           **{**parameters.defaults(Place.NODE),
+                              **self.given(Place.NODE, node_settings, inner)})
             for part in decl.body:
                 if isinstance(part, ast.Qubits):
-                    count = Lowerer(self.ctx, inner).integer(part.count, "`qubits`")
-                    node.qubits = count
-                elif isinstance(part, ast.Memory):
-                    for setting in part.settings:
-                        value = self.value(setting.value, inner, f"`{setting.name}`")
-                        if setting.name in ("t1", "t2"):
-                            setattr(node.memory, setting.name, value)
-                        else:
-                            node.memory.params[setting.name] = value
-                elif isinstance(part, ast.Device):
-                    params = {s.name: self.value(s.value, inner, f"`{s.name}`")
-                              for s in part.settings}
-                    node.devices.append(ir.Device(part.name, part.kind, params, span=part.span))
-                elif isinstance(part, ast.Setting):
-                    node.params[part.name] = self.value(part.value, inner, f"`{part.name}`")
+                    node.qubits = Lowerer(self.ctx, inner).integer(part.count, "`qubits`")
             network.nodes[name] = node
+
+    def check_coherence(self, memory: ir.Memory, settings: list[ast.Setting]) -> None:
+        """T2 <= 2 T1 (only when both are set)."""
+        if not parameters.t2_exceeds_bound(memory.t1, memory.t2):
+            return
+        t1 = next(setting for setting in settings if setting.name == "t1")
+        t2 = next(setting for setting in settings if setting.name == "t2")
+        self.ctx.error(Code.T2_ABOVE_TWICE_T1, f"`t2` cannot exceed twice `t1`: {memory.t2:g} s "
+                       f"> 2 * {memory.t1:g} s", t2.value.span, label="physically impossible",
+                       notes=[Note("`t1` is set here", t1.span)],
+                       help="T2 is at most 2 * T1 for any qubit, because relaxation destroys "
+                            "coherence too: lower `t2` or raise `t1`")
 
     def endpoint(self, ref: ast.Ref, env: dict[Symbol, ir.Expr], network: ir.Network) -> str:
         name = ref.name
@@ -363,18 +391,13 @@ class _NetworkBuilder:
 
     def link(self, decl: ast.Link, env: dict[Symbol, ir.Expr], network: ir.Network) -> None:
         a, b = self.endpoint(decl.a, env, network), self.endpoint(decl.b, env, network)
-        shared = {s.name: self.value(s.value, env, f"`{s.name}`")
-                  for s in decl.body if isinstance(s, ast.Setting)}
+        shared = self.given(Place.CHANNEL, [s for s in decl.body if isinstance(s, ast.Setting)],
+                            env)
         for channel in decl.body:
             if not isinstance(channel, ast.Channel):
                 continue
-            params = dict(shared)
-            params.update({arg.name: self.value(arg.value, env, f"`{arg.name}`")
-                           for arg in channel.args})
-            fields = {name: float(params.pop(name)) for name in _CHANNEL_FIELDS
-                      if name in params}
-            fields.setdefault("refractive_index",
-                              _DEFAULT_REFRACTIVE_INDEX.get(channel.model, 1.0))
+            fields = {**parameters.defaults(Place.CHANNEL, channel.model), **shared,
+                      **self.given(Place.CHANNEL, channel.args, env)}
             directions = [(a, b)] if decl.direction == "->" else [(a, b), (b, a)]
             for source, target in directions:
                 base = f"{source}->{target}:{channel.kind}"
@@ -384,4 +407,4 @@ class _NetworkBuilder:
                     identifier = f"{base}#{count}"
                 network.channels.append(ir.Channel(
                     identifier, channel.kind, channel.model, source, target, **fields,
-                    params=dict(params), span=channel.span))
+                    span=channel.span))

@@ -5,6 +5,10 @@ run are unrolled (so that a peer such as `user[k]` is fixed); functions are
 inlined, their qubit parameters standing for the caller's qubits; measurement,
 reception and randomness inside expressions become instructions writing to
 temporary variables.
+
+A protocol checked on its own is lowered `symbolic`: its parameters are
+variables, not constants, so an array size, a constant or the member of a
+role family that depends on them is not known either.
 """
 
 from __future__ import annotations
@@ -57,12 +61,15 @@ class Lowerer:
     ctx: Context
     env: dict[Symbol, ir.Expr] = field(default_factory=dict)
     code: list[ir.Instr] | None = None
+    # The role a message goes to or comes from: (role, member index or None) -> its name.
+    # With symbolic parameters the index of a family member may be unknown: None.
     peers: Callable[[Symbol, int | None, ast.Node], str] | None = None
     units: dict[str, int | None] = field(default_factory=dict)
     variables: dict[str, t.Type] = field(default_factory=dict)
     loops: list[_Loop] = field(default_factory=list)
     inlines: list[_Inline] = field(default_factory=list)
     slots: dict[Symbol, str] = field(default_factory=dict)
+    symbolic: bool = False  # parameters unknown: see the module's docstring
     _names: set[str] = field(default_factory=set)
 
     # ---------------------------------------------------------------- helpers
@@ -99,14 +106,25 @@ class Lowerer:
         return ir.Var(name, type=type_)
 
     def constant(self, expr: ast.Expr, what: str) -> Any:
-        lowered = self.expr(expr)
+        return self.known(self.expr(expr), expr, what)
+
+    def known(self, lowered: ir.Expr, expr: ast.Expr, what: str) -> Any:
         if not isinstance(lowered, ir.Const):
             raise self.fail(Code.NOT_CONSTANT, f"{what} must be known before the protocol runs",
                             expr, help="use constants and parameters here")
         return lowered.value
 
     def integer(self, expr: ast.Expr, what: str) -> int:
-        value = self.constant(expr, what)
+        return self.whole(self.constant(expr, what), expr, what)
+
+    def array_size(self, expr: ast.Expr) -> int | None:
+        """An array's size; None (unknown) when it depends on symbolic parameters."""
+        lowered = self.expr(expr)
+        if self.symbolic and not isinstance(lowered, ir.Const):
+            return None
+        return self.whole(self.known(lowered, expr, "an array size"), expr, "an array size")
+
+    def whole(self, value: Any, expr: ast.Expr, what: str) -> int:
         if not is_whole(value):
             raise self.fail(Code.CONSTANT_ERROR, f"{what} must be a whole number, not {value}",
                             expr)
@@ -127,8 +145,8 @@ class Lowerer:
         if symbol.kind is Kind.BUILTIN_CONST:
             return ir.Const(builtins.CONSTANTS[symbol.name][1])
         if symbol.kind is Kind.CONST and isinstance(symbol.decl, ast.Const):
-            value = Lowerer(self.ctx, self.env).expr(symbol.decl.value)
-            if not isinstance(value, ir.Const):
+            value = Lowerer(self.ctx, self.env, symbolic=self.symbolic).expr(symbol.decl.value)
+            if not isinstance(value, ir.Const) and not self.symbolic:
                 raise self.fail(Code.NOT_CONSTANT, f"constant `{symbol.name}` must be known "
                                 "before the protocol runs", symbol.decl.value)
             self.env[symbol] = value
@@ -333,6 +351,8 @@ class Lowerer:
         index = None
         if ref.index is not None:
             lowered = self.expr(ref.index)
+            if self.symbolic and not isinstance(lowered, ir.Const):
+                return self.peers(symbol, None, ref)  # some member, which one is not known
             if not isinstance(lowered, ir.Const) or not is_whole(lowered.value):
                 raise self.fail(Code.PEER_NOT_STATIC, "which member of a role family a message "
                                 "goes to must be known before the protocol runs", ref.index,
@@ -352,7 +372,7 @@ class Lowerer:
 
     def declare(self, node: ast.Node, type_: t.Type, size_expr: ast.Expr | None) -> ir.Expr:
         symbol = self.symbol(node)
-        size = self.integer(size_expr, "an array size") if size_expr is not None else None
+        size = self.array_size(size_expr) if size_expr is not None else None
         if size is not None and size < 0:
             raise self.fail(Code.CONSTANT_ERROR, f"an array size cannot be negative ({size})",
                             size_expr)

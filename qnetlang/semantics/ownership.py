@@ -7,11 +7,18 @@ receives it, and a `within` that times out must leave the block.) A qubit
 still held when the role ends, neither measured nor sent, is a warning.
 The analysis is a forward data-flow over each role's instruction stream,
 so a qubit sent on only one branch "may have been sent" after it.
+
+An element named by an index known only while the protocol runs (the counter
+of a loop that is not unrolled, a measured value, a parameter of a protocol
+checked on its own) may be any element: using it is an error only when no
+element is still held, and once one is sent or measured that way, which
+elements are still held is not known, so none of them is warned about. An
+array whose size depends on a parameter is one slot for all its elements.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from qnetlang.codes import Code
@@ -22,7 +29,9 @@ from qnetlang.source import Span
 
 OWNED, SENT, MAYBE_SENT = "owned", "sent", "maybe sent"
 
-Key = tuple[str, object]  # (slot, index): index None for a single qubit, "*" for any element
+# (slot, index): index None for a single qubit or a whole array of unknown size, a number
+# for an element, "*" for an element whose index is not known before the run.
+Key = tuple[str, object]
 
 
 @dataclass(frozen=True)
@@ -31,25 +40,32 @@ class _Qubit:
     measured: bool
     since: Span | None  # where it was allocated or received
     sent_at: Span | None = None
+    blurred: bool = False  # an element was sent or measured through an unknown index
 
 
 State = dict[Key, _Qubit]
+Problem = tuple[str, str, Span | None, list[Note]]
 
 
 def check_ownership(ctx: Context) -> None:
-    seen: set[tuple[str, int]] = set()
-    for run in ctx.program.runs:
-        for role in run.roles.values():
-            for code, message, span, notes in _Analysis(role).problems():
-                key = (code, span.start if span else -1)
-                if key in seen:
-                    continue
-                seen.add(key)
-                if code == Code.QUBIT_LEFT:
-                    ctx.warning(code, message, span, notes=notes,
-                                help="measure it, send it, or reset it before the role ends")
-                else:
-                    ctx.error(code, message, span, notes=notes)
+    check_roles(ctx, [role for run in ctx.program.runs for role in run.roles.values()])
+
+
+def check_roles(ctx: Context, roles: Iterable[ir.Role]) -> None:
+    """Reports the roles' problems, each (code, place) once: once however many role
+    members share the code, and once between the runs and the protocols checked on
+    their own, so a problem already reported is not reported again."""
+    seen = {(d.code, d.span) for d in ctx.diagnostics}
+    for role in roles:
+        for code, message, span, notes in _Analysis(role).problems():
+            if (code, span) in seen:
+                continue
+            seen.add((code, span))
+            if code == Code.QUBIT_LEFT:
+                ctx.warning(code, message, span, notes=notes,
+                            help="measure it, send it, or reset it before the role ends")
+            else:
+                ctx.error(code, message, span, notes=notes)
 
 
 def key_of(unit: ir.Unit) -> Key:
@@ -66,16 +82,44 @@ def _label(key: Key) -> str:
     return base if index is None else f"{base}[{'i' if index == '*' else index}]"
 
 
+def _entries(state: State, name: str) -> list[Key]:
+    return [key for key in state if key[0] == name]
+
+
+def _stand_in(state: State, key: Key) -> _Qubit | None:
+    """The qubit's own state; for an element of an array of unknown size with none of
+    its own, the array's."""
+    found = state.get(key)
+    if found is None and key[1] is not None:
+        return state.get((key[0], None))
+    return found
+
+
+def _candidates(state: State, key: Key) -> list[_Qubit]:
+    """The states of the qubits a key may name. An element of unknown index may be any
+    element: they matter only when none of them is still held."""
+    if key[1] == "*":
+        elements = [state[other] for other in _entries(state, key[0])]
+        return elements if all(q.state != OWNED for q in elements) else []
+    found = _stand_in(state, key)
+    return [found] if found is not None else []
+
+
+def _blur(state: State, name: str) -> None:
+    for key in _entries(state, name):
+        state[key] = replace(state[key], blurred=True)
+
+
 def _merge(a: State, b: State) -> State:
     merged: State = {}
     for key in a.keys() | b.keys():
-        x, y = a.get(key), b.get(key)
+        x, y = _stand_in(a, key), _stand_in(b, key)
         if x is None or y is None:
             merged[key] = x or y  # type: ignore[assignment]
             continue
         state = x.state if x.state == y.state else MAYBE_SENT
         merged[key] = _Qubit(state, x.measured and y.measured, x.since or y.since,
-                             x.sent_at or y.sent_at)
+                             x.sent_at or y.sent_at, x.blurred or y.blurred)
     return merged
 
 
@@ -100,27 +144,31 @@ class _Analysis:
 
     def transfer(self, instr: ir.Instr, state: State) -> State:
         if isinstance(instr, ir.Alloc):
-            return {**state, key_of(instr.unit): _Qubit(OWNED, False, instr.span)}
+            return _declared(state, [instr.unit], instr.span)
         if isinstance(instr, ir.Recv) and instr.kind == "quantum":
-            new = dict(state)
-            for unit in instr.targets:
-                assert isinstance(unit, ir.Unit)
-                new[key_of(unit)] = _Qubit(OWNED, False, instr.span)
-            return new
+            units = [unit for unit in instr.targets if isinstance(unit, ir.Unit)]
+            return _declared(state, units, instr.span)
         if isinstance(instr, (ir.Measure, ir.Reset, ir.Gate)):
             units = instr.units if isinstance(instr, ir.Gate) else [instr.unit]
+            measured = not isinstance(instr, ir.Gate)
             new = dict(state)
             for unit in units:
                 key = key_of(unit)
                 if key in new:
-                    new[key] = replace(new[key], measured=not isinstance(instr, ir.Gate))
+                    new[key] = replace(new[key], measured=measured)
+                elif measured:  # an element of unknown index, or of an array of unknown size
+                    _blur(new, key[0])
             return new
         if isinstance(instr, ir.Send) and instr.kind == "quantum":
             new = dict(state)
             for unit in instr.units:
                 key = key_of(unit)
-                previous = new.get(key)
-                new[key] = _Qubit(SENT, True, previous.since if previous else None, instr.span)
+                previous = _stand_in(new, key)
+                if key not in new and key[1] is not None:
+                    _blur(new, key[0])  # some element of the array has left it
+                if key[1] != "*":
+                    new[key] = _Qubit(SENT, True, previous.since if previous else None,
+                                      instr.span)
             return new
         return state
 
@@ -140,7 +188,7 @@ class _Analysis:
                     work.append(target)
         return before
 
-    def problems(self) -> Iterator[tuple[str, str, Span | None, list[Note]]]:
+    def problems(self) -> Iterator[Problem]:
         for pc, state in sorted(self.states().items()):
             instr = self.code[pc]
             for unit, use in _uses(instr):
@@ -149,20 +197,17 @@ class _Analysis:
                     yield problem
             if isinstance(instr, ir.Halt):
                 for key, qubit in state.items():
-                    if qubit.state == OWNED and not qubit.measured:
+                    if qubit.state == OWNED and not qubit.measured and not qubit.blurred:
                         yield (Code.QUBIT_LEFT,
                                f"qubit `{_label(key)}` is still held, neither measured nor sent, "
                                f"when role `{self.role.name}` ends", qubit.since,
                                [Note("the role ends here", instr.span)])
 
-    def check(self, unit: ir.Unit, use: str, state: State,
-              instr: ir.Instr) -> tuple[str, str, Span | None, list[Note]] | None:
+    def check(self, unit: ir.Unit, use: str, state: State, instr: ir.Instr) -> Problem | None:
         key = key_of(unit)
-        candidates = [q for k, q in state.items() if k[0] == key[0]] if key[1] == "*" \
-            else [state[key]] if key in state else []
         name = _label(key)
         # Declaring a qubit allocates or receives it, so every path to a use holds a state.
-        for qubit in candidates:
+        for qubit in _candidates(state, key):
             if qubit.state == OWNED:
                 continue
             notes = [Note("it was sent here", qubit.sent_at)] if qubit.sent_at else []
@@ -172,6 +217,18 @@ class _Analysis:
             return (Code.USE_AFTER_SEND, f"qubit `{name}` is {use} after it {may} sent away "
                     "(a qubit cannot be copied)", instr.span, notes)
         return None
+
+
+def _declared(state: State, units: list[ir.Unit], span: Span | None) -> State:
+    """Fresh qubits; a whole slot declared again forgets what became of its elements."""
+    new = dict(state)
+    for unit in units:
+        key = key_of(unit)
+        if key[1] is None:
+            for element in _entries(new, key[0]):
+                del new[element]
+        new[key] = _Qubit(OWNED, False, span)
+    return new
 
 
 def _uses(instr: ir.Instr) -> Iterator[tuple[ir.Unit, str]]:

@@ -5,11 +5,15 @@ constant and parameter its type (on its symbol), checking units by
 dimension: a length where a time is expected is an error, and
 `0.2 dB/km * 10 km` is a loss in dB. Statement rules that need types live
 here too: what initialises a qubit, what a message may hold, where `return`,
-`break` and `continue` may stand.
+`break` and `continue` may stand. Network settings are looked up in the
+parameter tables (qnetlang.ir.parameters): a name the simulation does not
+know, a device block (no device is simulated yet) or an unknown channel
+model is refused here, before any run is elaborated.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qnetlang import units
@@ -17,9 +21,11 @@ from qnetlang.codes import Code
 from qnetlang.diagnostics import Note, did_you_mean
 from qnetlang import builtins
 from qnetlang import types as t
+from qnetlang.ir import parameters
+from qnetlang.ir.parameters import Place
 from qnetlang.semantics.context import Context, Kind, Symbol, role_argument
 from qnetlang.syntax import ast
-from qnetlang.units import PARAMETER_DIMENSIONS, parse_unit
+from qnetlang.units import parse_unit
 
 _ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "**"})
 _ORDERING = frozenset({"<", "<=", ">", ">="})
@@ -46,7 +52,7 @@ def describe(type_: t.Type) -> str:
 def expect(ctx: Context, expected: t.Type, found: t.Type, node: ast.Node,
            what: str = "") -> None:
     """Reports a value of the wrong type or dimension where `expected` is needed."""
-    if t.assignable(expected, found):
+    if t.assignable(expected, found) or (isinstance(expected, t.Quantity) and _is_zero(node)):
         return
     subject = f"{what}: " if what else ""
     message = f"{subject}expected {describe(expected)}, found {describe(found)}"
@@ -180,21 +186,22 @@ class _Checker:
                 for part in item.body:
                     if isinstance(part, ast.Qubits):
                         self.expect(t.INT, self.expr(part.count), part.count, "`qubits`")
-                    elif isinstance(part, (ast.Memory, ast.Device)):
-                        for setting in part.settings:
-                            self.setting(setting.name, setting.value)
-                    elif isinstance(part, ast.Setting):
-                        self.setting(part.name, part.value)
+                    elif isinstance(part, ast.Device):
+                        self.device(part)
+                self.settings(Place.NODE, [part for part in item.body
+                                           if isinstance(part, ast.Setting)])
+                self.settings(Place.MEMORY, [setting for part in item.body
+                                             if isinstance(part, ast.Memory)
+                                             for setting in part.settings])
             elif isinstance(item, ast.Link):
                 for end in (item.a, item.b):
                     if end.index is not None:
                         self.expect(t.INT, self.expr(end.index), end.index, "a node index")
+                self.settings(Place.CHANNEL, [part for part in item.body
+                                              if isinstance(part, ast.Setting)])
                 for part in item.body:
-                    if isinstance(part, ast.Setting):
-                        self.setting(part.name, part.value)
-                    elif isinstance(part, ast.Channel):
-                        for arg in part.args:
-                            self.setting(arg.name, arg.value)
+                    if isinstance(part, ast.Channel):
+                        self.channel(part)
             elif isinstance(item, ast.NetworkFor):
                 self.range(item.range)
                 symbol = self.ctx.symbol(item)
@@ -202,11 +209,48 @@ class _Checker:
                     symbol.type = t.INT
                 self.network_items(item.body)
 
-    def setting(self, name: str, value: ast.Expr) -> None:
-        found = self.expr(value)
-        dimension = PARAMETER_DIMENSIONS.get(name)
-        if dimension is not None:
-            self.expect(t.Quantity(dimension), found, value, f"`{name}`")
+    def settings(self, place: Place, settings: Sequence[ast.Setting | ast.KeywordArg]) -> None:
+        """Each setting names a parameter of its place, once, with a value of its dimension."""
+        first: dict[str, ast.Node] = {}
+        for setting in settings:
+            found = self.expr(setting.value)
+            parameter = parameters.TABLES[place].get(setting.name)
+            if parameter is None:
+                self.unknown_parameter(place, setting)
+            elif setting.name in first:
+                self.error(Code.DUPLICATE_NAME, f"`{setting.name}` is set twice", setting,
+                           notes=[Note("first set here", first[setting.name].span)],
+                           help="remove one of them: only one value can act")
+            else:
+                first[setting.name] = setting
+                self.expect(t.Quantity(parameter.dimension), found, setting.value,
+                            f"`{setting.name}`")
+
+    def unknown_parameter(self, place: Place, setting: ast.Setting | ast.KeywordArg) -> None:
+        known = parameters.TABLES[place]
+        elsewhere = parameters.place_of(setting.name)
+        if elsewhere is not None:
+            hint = elsewhere.how_to_set(setting.name)
+        else:
+            hint = did_you_mean(setting.name, known) or \
+                f"the {place.value} settings are {', '.join(f'`{name}`' for name in known)}"
+        self.error(Code.UNKNOWN_PARAMETER, f"unknown {place.value} setting `{setting.name}`",
+                   setting, label="not a parameter the simulation knows", help=hint)
+
+    def device(self, device: ast.Device) -> None:
+        for setting in device.settings:
+            self.expr(setting.value)
+        self.error(Code.DEVICE_NOT_SIMULATED, f"device `{device.name}` is not simulated: no "
+                   "device kind is modelled yet", device,
+                   help="remove the block; sources and detectors come with the physical layer")
+
+    def channel(self, channel: ast.Channel) -> None:
+        if channel.model not in parameters.CHANNEL_MODELS:
+            models = parameters.CHANNEL_MODELS
+            self.error(Code.UNKNOWN_CHANNEL_MODEL, f"unknown channel model `{channel.model}`",
+                       channel, help=did_you_mean(channel.model, models) or
+                       f"the models are {', '.join(f'`{model}`' for model in models)}")
+        self.settings(Place.CHANNEL, channel.args)
 
     def range(self, range_: ast.Range) -> None:
         for bound in (range_.start, range_.stop):
@@ -660,6 +704,15 @@ class _Checker:
                            "the `else` of `within` must end with `return`, `break` or `continue`",
                            block.span, help="the value was not received, so the code after the "
                                             "`recv` cannot run")
+
+
+def _is_zero(node: ast.Node) -> bool:
+    """A bare `0` (or `0.0`, `-0`): zero of every dimension, so it needs no unit."""
+    if isinstance(node, ast.Paren):
+        return _is_zero(node.expr)
+    if isinstance(node, ast.Unary) and node.op == "-":
+        return _is_zero(node.operand)
+    return isinstance(node, (ast.IntLit, ast.FloatLit)) and node.value == 0
 
 
 def _literal_size(node: ast.Expr) -> int | None:

@@ -73,7 +73,7 @@ run ping on link100 with left = a, right = b;
     assert quantum.attenuation == pytest.approx(0.2e-3)
     assert quantum.total_loss == pytest.approx(23.0)
     assert quantum.transmittance == pytest.approx(10 ** -2.3)
-    assert quantum.params == {"depolarizing": 0.01}
+    assert quantum.depolarizing == 0.01 and quantum.dephasing == 0.0
     send = program.runs[0].roles["left"].code[0]
     assert isinstance(send, ir.Send) and send.channel == classical.id
 

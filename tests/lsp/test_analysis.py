@@ -47,3 +47,15 @@ def test_hover(tmp_path: Path) -> None:
     assert "const L = 10 km;" in analysis.hover(*at("L"))  # type: ignore[operator]
     assert analysis.hover(*at("measure")) == "keyword `measure`"
     assert analysis.diagnostics() == []
+
+
+def test_the_checker_decides_what_a_name_stands_for(tmp_path: Path) -> None:
+    text = "protocol p {\n  role a {\n    bit x = 1;\n    qubit q;\n    if (x) x q;\n" \
+           "    report r = measure q;\n  }\n}\n"
+    analysis = analyze(text, str(tmp_path / "x.qnet"))
+    condition = text.index("(x)") + 1
+    line, column = text.count("\n", 0, condition), condition - text.rfind("\n", 0, condition) - 1
+    assert analysis.definition(line, column).header == "bit x = 1;"  # type: ignore[union-attr]
+    hover = analysis.hover(line, column + 3)  # the gate `x`, not the variable
+    assert hover is not None and hover.startswith("gate `x`")
+    assert "variable of type `bit`" in analysis.hover(line, column)  # type: ignore[operator]

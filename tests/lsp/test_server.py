@@ -125,6 +125,34 @@ def test_diagnostics_follow_the_text(client: Client, tmp_path: Path) -> None:
     assert client.diagnostics(uri) == []
 
 
+MODULE = """\
+protocol relay {
+  role source {
+    qubit q;
+    send q to sink;
+    send q to sink;
+  }
+  role sink {
+    qubit first = recv qubit from source;
+    qubit second = recv qubit from source;
+    measure first;
+    measure second;
+  }
+}
+"""
+
+
+def test_a_protocol_without_a_run_is_checked(client: Client, tmp_path: Path) -> None:
+    uri = (tmp_path / "relay.qnet").as_uri()
+    client.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri, "languageId": "qnet", "version": 1, "text": MODULE}})
+    (diagnostic,) = client.diagnostics(uri)
+    assert diagnostic["code"] == "E0702" and "sent twice" in diagnostic["message"]
+    assert diagnostic["range"]["start"] == position(MODULE, "send q", 1)
+    (note,) = diagnostic["relatedInformation"]
+    assert note["location"]["range"]["start"] == position(MODULE, "send q")
+
+
 def test_hover_definition_and_completion(client: Client, tmp_path: Path) -> None:
     path = tmp_path / "lab.qnet"
     uri = path.as_uri()

@@ -70,3 +70,12 @@ def test_parse_errors_point_into_the_input() -> None:
     (error,) = outcome.diagnostics
     assert error.span is not None and (error.span.file, error.span.line,
                                        error.span.column) == ("<in:2>", 4, 5)
+
+
+def test_names_are_what_the_checker_knows() -> None:
+    session = Session()
+    assert session.names() == set()
+    session.declare("import std.prelude;\n" + LAB + PROTOCOL)
+    session.declare("run hi: hello on lab with alice = alice, bob = bob;")
+    # The imported module's functions, and the run by its label, complete too.
+    assert {"bell_pair", "hi", "lab", "hello", "q"} <= session.names()

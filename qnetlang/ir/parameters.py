@@ -1,0 +1,166 @@
+"""The physical parameters of a network: which settings exist, and what each one does.
+
+A setting stands in one of three places: a node's body, a node's
+`memory { }` block, or a channel (its arguments, or the body of its `link`,
+whose settings all the link's channels share). Each place has a table that gives
+every parameter its dimension, its default, its effect on a simulation and
+the rule a physically possible value obeys. The type checker refuses a name
+that is not in its place's table and checks its dimension; elaboration
+checks the rule and fills the typed fields of the IR (`Node`, `Memory`,
+`Channel`, whose fields are named after the parameters). So every setting
+either acts on the simulation or is refused: none is silently ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from qnetlang import units
+from qnetlang.ir.nodes import FIBER_REFRACTIVE_INDEX
+from qnetlang.units import Dimension
+
+
+class Place(Enum):
+    """Where a setting is written; the value is how messages name the place."""
+
+    NODE = "node"
+    MEMORY = "memory"
+    CHANNEL = "channel"
+
+    def how_to_set(self, name: str) -> str:
+        """How to write the setting `name` here: the help for one written elsewhere."""
+        example = {Place.NODE: f"`node a {{ {name} = ...; }}`",
+                   Place.MEMORY: f"`memory {{ {name} = ...; }}` in a node",
+                   Place.CHANNEL: f"`quantum fiber({name} = ...)`, or in a link's body for all "
+                                  "its channels"}[self]
+        return f"`{name}` is a {self.value} setting: {example}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What makes a value physically possible; `statement` says it in the error's help.
+
+    The statement may name the parameter (`{name}`) and what leaving it out
+    means (`{unset}`).
+    """
+
+    holds: Callable[[float], bool]
+    statement: str
+
+
+PROBABILITY = Rule(lambda p: 0.0 <= p <= 1.0, "`{name}` is a probability: it lies between 0 and 1")
+NOT_NEGATIVE = Rule(lambda x: x >= 0.0, "`{name}` cannot be negative")
+REFRACTIVE_INDEX = Rule(lambda n: n >= 1.0, "a refractive index is at least 1: light is not "
+                                            "faster in a medium than in vacuum")
+DECAY_TIME = Rule(lambda t: t > 0.0, "`{name}` is a time greater than 0; leave the setting out "
+                                     "for {unset}")
+
+
+# The unit a value is shown in, and its size in SI units.
+_SHOWN_UNITS: dict[Dimension, tuple[str, float]] = {
+    units.DIMENSIONLESS: ("", 1.0), units.LENGTH: ("m", 1.0), units.TIME: ("s", 1.0),
+    units.LOSS: ("dB", 1.0), units.ATTENUATION: ("dB/km", 1e-3)}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A physical parameter; `name` is also the name of the IR field that holds it."""
+
+    name: str
+    place: Place
+    dimension: Dimension
+    default: float | None  # SI units; None: the process it describes is absent
+    rule: Rule
+    unset: str  # what leaving the setting out means
+    effect: str  # what it does to a simulation (docs/runtime.md says how)
+
+    def shown(self, value: float) -> str:
+        """A value given in SI units, as messages write it: `-3000 m`, `-0.2 dB/km`."""
+        unit, size = _SHOWN_UNITS[self.dimension]
+        return f"{value / size:g} {unit}".rstrip()
+
+    def problem(self, value: float) -> str | None:
+        """Why `value` (SI units) is physically impossible, or None when it is possible."""
+        if self.rule.holds(value):
+            return None
+        return self.rule.statement.format(name=self.name, unset=self.unset)
+
+
+def _table(*parameters: Parameter) -> dict[str, Parameter]:
+    return {parameter.name: parameter for parameter in parameters}
+
+
+NODE = _table(
+    Parameter("gate_error", Place.NODE, units.DIMENSIONLESS, default=0.0, rule=PROBABILITY,
+              unset="0: perfect gates",
+              effect="depolarizes every qubit of every gate on the node with this probability"),
+    Parameter("readout_error", Place.NODE, units.DIMENSIONLESS, default=0.0, rule=PROBABILITY,
+              unset="0: perfect measurements",
+              effect="flips each measurement outcome on the node with this probability"),
+)
+
+MEMORY = _table(
+    Parameter("t1", Place.MEMORY, units.TIME, default=None, rule=DECAY_TIME,
+              unset="no relaxation",
+              effect="amplitude damping of a stored qubit, with probability 1 - exp(-t/T1) "
+                     "after a wait t"),
+    Parameter("t2", Place.MEMORY, units.TIME, default=None, rule=DECAY_TIME,
+              unset="no dephasing",
+              effect="dephasing of a stored qubit: its coherences decay as exp(-t/T2)"),
+    Parameter("depolarizing_time", Place.MEMORY, units.TIME, default=None, rule=DECAY_TIME,
+              unset="no depolarizing",
+              effect="depolarizes a stored qubit with probability 1 - exp(-t/T)"),
+)
+
+CHANNEL = _table(
+    Parameter("length", Place.CHANNEL, units.LENGTH, default=0.0, rule=NOT_NEGATIVE,
+              unset="0 m: no delay",
+              effect="the delay, length / (c / n), and with `attenuation` the photon loss"),
+    Parameter("refractive_index", Place.CHANNEL, units.DIMENSIONLESS, default=1.0,
+              rule=REFRACTIVE_INDEX,
+              unset=f"{FIBER_REFRACTIVE_INDEX} for `fiber`, 1 for `free_space`",
+              effect="the delay: light travels at c / n"),
+    Parameter("attenuation", Place.CHANNEL, units.ATTENUATION, default=0.0, rule=NOT_NEGATIVE,
+              unset="0 dB/km: lossless",
+              effect="a qubit in transit is lost with probability 1 - 10^(-L/10), "
+                     "L = attenuation × length + loss"),
+    Parameter("loss", Place.CHANNEL, units.LOSS, default=0.0, rule=NOT_NEGATIVE,
+              unset="0 dB: no fixed loss",
+              effect="a fixed loss (connectors, coupling) added to the attenuation's"),
+    Parameter("depolarizing", Place.CHANNEL, units.DIMENSIONLESS, default=0.0, rule=PROBABILITY,
+              unset="0: no depolarizing",
+              effect="replaces a qubit in transit by a maximally mixed one with this "
+                     "probability"),
+    Parameter("dephasing", Place.CHANNEL, units.DIMENSIONLESS, default=0.0, rule=PROBABILITY,
+              unset="0: no dephasing",
+              effect="applies Z to a qubit in transit with this probability"),
+)
+
+TABLES: dict[Place, dict[str, Parameter]] = {Place.NODE: NODE, Place.MEMORY: MEMORY,
+                                             Place.CHANNEL: CHANNEL}
+
+# The channel models, and the defaults by which they differ from the table's.
+CHANNEL_MODELS: dict[str, dict[str, float]] = {
+    "fiber": {"refractive_index": FIBER_REFRACTIVE_INDEX},
+    "free_space": {},
+}
+
+
+def place_of(name: str) -> Place | None:
+    """The place where a parameter of this name is set, if there is one."""
+    return next((place for place, table in TABLES.items() if name in table), None)
+
+
+def defaults(place: Place, model: str | None = None) -> dict[str, float | None]:
+    """The value of every parameter of a place when none is set (of a channel of `model`)."""
+    values = {name: parameter.default for name, parameter in TABLES[place].items()}
+    if model is not None:
+        values.update(CHANNEL_MODELS[model])
+    return values
+
+
+def t2_exceeds_bound(t1: float | None, t2: float | None) -> bool:
+    """T2 <= 2 T1 holds for every qubit: relaxation alone destroys coherence at rate 1/(2 T1)."""
+    return t1 is not None and t2 is not None and t2 > 2 * t1
