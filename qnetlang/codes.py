@@ -101,3 +101,5 @@ class Code(StrEnum):
     RUNTIME_VALUE = "E0905"
     # compiling to a circuit
     NOT_COMPILABLE = "E1001"
+    LOSS_LEFT_OUT = "W1002"
+    NOISE_LEFT_OUT = "W1003"

@@ -51,10 +51,13 @@ def add_circuit_options(parser: argparse.ArgumentParser) -> None:
                         help="reset and reuse measured qubits to make the circuit narrower")
 
 
-def circuits_of(ir_run: ir.Run, args: argparse.Namespace) -> list[Any]:
-    """The run's circuits, as the options ask; warnings on what they leave out."""
+def circuits_of(ir_run: ir.Run, args: argparse.Namespace, reporter: Reporter,
+                destination: str) -> list[Any]:
+    """The run's circuits, as the options ask, with a warning for whatever `destination`
+    (an emit target or a backend) leaves out."""
     from qnetlang.compiler.lower import lower_run
     from qnetlang.compiler.reuse import reuse_qubits
+    from qnetlang.compiler.support import left_out
 
     circuits = lower_run(ir_run, args.randomness)
     if args.reuse:
@@ -62,8 +65,8 @@ def circuits_of(ir_run: ir.Run, args: argparse.Namespace) -> list[Any]:
         circuits = [reuse_qubits(c) for c in circuits]
         print(f"qnetc: --reuse: width {before} -> {len(circuits[0].qubits)} qubits",
               file=sys.stderr)
-    for warning in dict.fromkeys(w for c in circuits for w in c.warnings):
-        print(f"warning: {warning}", file=sys.stderr)
+    for warning in left_out(ir_run, circuits, destination):
+        reporter.report_diagnostic(warning)
     return circuits
 
 
@@ -71,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
     reporter = Reporter(args)
     result = check_file(args.path, module_options(args))
     reporter.report(result)
-    reporter.finish()
     if not result.ok or result.ir is None:
+        reporter.finish()
         return EXIT_ERRORS
     program = result.ir
     if args.run is not None:
@@ -87,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         text = _circuits_text(program, args, reporter)
         if text is None:
             return EXIT_ERRORS
+    reporter.finish()
     if args.output:
         output = Path(args.output)
         if output.exists():
@@ -100,7 +104,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _circuits_text(program: ir.Program, args: argparse.Namespace,
                    reporter: Reporter) -> str | None:
-    from qnetlang.compiler.circuit import NOISE
     from qnetlang.compiler.emit import banner, emit
     from qnetlang.compiler.lower import CompileError
 
@@ -108,15 +111,11 @@ def _circuits_text(program: ir.Program, args: argparse.Namespace,
     parts = []
     for ir_run in program.runs:
         try:
-            circuits = circuits_of(ir_run, args)
+            circuits = circuits_of(ir_run, args, reporter, args.target)
         except CompileError as error:
             reporter.report_diagnostic(error.diagnostic)
             reporter.finish()
             return None
-        if any(op.name in NOISE for c in circuits for op in c.ops) and args.target != "text":
-            form = "pattern" if args.target == "pattern" else "OpenQASM"
-            print(f"warning: channel noise has no {form} form; it is left out (it runs with "
-                  "`qnetc run --backend aer`)", file=sys.stderr)  # memory noise too
         for index, circuit in enumerate(circuits):
             print(f"qnetc: run `{ir_run.name}`: {len(circuit.qubits)} qubits, "
                   f"{len(circuit.bits)} bits, depth {circuit.depth}, {len(circuit.ops)} "

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             tracer = _tracer(trace, ir_run.name) if trace is not None else None
             try:
                 if args.backend != "sim":
-                    outcome = _on_circuits(ir_run, args)
+                    outcome = _on_circuits(ir_run, args, reporter)
                 else:
                     outcome = run_shots(ir_run, shots=args.shots, seed=args.seed,
                                         engine=args.engine, jobs=args.jobs, tracer=tracer,
@@ -108,19 +108,17 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _on_circuits(ir_run: Any, args: argparse.Namespace) -> RunResult:
+def _on_circuits(ir_run: Any, args: argparse.Namespace, reporter: Reporter) -> RunResult:
     from qnetlang.compiler.backends import run_circuits, run_patterns
-    from qnetlang.runtime.runner import DEFAULT_SEED, DEFAULT_SHOTS, noisy
+    from qnetlang.runtime.runner import DEFAULT_SEED, DEFAULT_SHOTS
 
     shots = args.shots or int(ir_run.settings.get("shots", DEFAULT_SHOTS))
     seed = args.seed if args.seed is not None else int(ir_run.settings.get("seed", DEFAULT_SEED))
+    circuits = circuits_of(ir_run, args, reporter, args.backend)
     if args.backend == "pattern":
-        if noisy(ir_run):
-            print(f"warning: run `{ir_run.name}`: a pattern is noiseless; the network's noise "
-                  "is left out (`--engine mbqc` keeps it)", file=sys.stderr)
-        return run_patterns(ir_run, circuits_of(ir_run, args), shots=shots, seed=seed)
-    return run_circuits(ir_run, circuits_of(ir_run, args), shots=shots, seed=seed,
-                        backend=args.backend, form="deferred" if args.deferred else "dynamic")
+        return run_patterns(ir_run, circuits, shots=shots, seed=seed)
+    return run_circuits(ir_run, circuits, shots=shots, seed=seed, backend=args.backend,
+                        form="deferred" if args.deferred else "dynamic")
 
 
 def _tracer(stream: Any, run_name: str) -> Any:

@@ -155,7 +155,7 @@ def _device(kind: str, name: str) -> Any:
     raise BackendError(f"unknown backend `{kind}`: use aer, fake:NAME or ibm:NAME")
 
 
-MAX_WIDTH = 28  # qubits Aer's state vector holds comfortably on this machine
+MAX_WIDTH = 24  # qubits Aer simulates in seconds here (a state of 2^24 amplitudes, 256 MiB)
 
 
 def _sample(kind: str, device: Any, quantum: Any, shots: int, seed: int,

@@ -55,7 +55,6 @@ class Circuit:
     reports: list[Report] = field(default_factory=list)
     weight: float = 1.0  # its share of the shots, for one combination of random choices
     choices: tuple[int, ...] = ()
-    warnings: list[str] = field(default_factory=list)
 
     def new_qubit(self, label: str) -> int:
         self.qubits.append(label)

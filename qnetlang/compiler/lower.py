@@ -23,6 +23,8 @@ each weighted by its probability.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,17 +165,10 @@ class _Lowering(Effects):
         self.choices = choices
         self.used = 0
         self.circuit = Circuit(choices=choices, weight=0.5 ** len(choices))
-        self.noted: set[str] = set()
         self.stored: dict[int, tuple[int, ir.Node]] = {}  # qubit -> (since, in ps; its node)
         self.machine = Machine(run, self, max_steps=MAX_STEPS)
 
-    def warn(self, text: str) -> None:
-        if text not in self.noted:
-            self.noted.add(text)
-            self.circuit.warnings.append(text)
-
     def go(self) -> Circuit:
-        self.memory_warnings()
         try:
             stuck = self.machine.go()
         except StepLimit:
@@ -183,11 +178,6 @@ class _Lowering(Effects):
             raise CompileError(f"role `{stuck[0].name}` waits for a message that never "
                                "comes", stuck[0].instruction.span)
         return self.circuit
-
-    def memory_warnings(self) -> None:
-        for channel in self.run.network.channels:
-            if channel.kind == "quantum" and channel.total_loss > 0:
-                self.warn(f"the photon loss of channel `{channel.id}` is not in the circuit")
 
     @property
     def now(self) -> int:
@@ -332,6 +322,10 @@ class _Lowering(Effects):
             qubits = [self.qubit(process, guard, u) for u in instr.units]
             self.emit(instr.name, self.touch(qubits, instr.span), guard, instr.span,
                       [float(p) for p in params])
+            gate_error = self.node(process).gate_error
+            if gate_error:  # as in the simulator: each qubit depolarises after the gate
+                for qubit in qubits:
+                    self.emit("depolarizing", [qubit], guard, instr.span, [gate_error])
         elif isinstance(instr, ir.Measure):
             self.measure(process, guard, instr)
         elif isinstance(instr, ir.Reset):
@@ -355,7 +349,8 @@ class _Lowering(Effects):
         change = self.basis(process, guard, instr)
         for name, params in change:
             self.emit(name, [qubit], guard, instr.span, list(params))
-        index = self.circuit.new_bit(f"{process.name}.{instr.target.name.split('#')[0]}")
+        label = f"{process.name}.{instr.target.name.split('#')[0]}"
+        index = self.circuit.new_bit(label)
         self.emit("measure", [qubit], guard, instr.span, bit_index=index)
         for name, params in reversed(change):
             inverse = {"h": "h", "s": "sdg", "sdg": "s"}.get(name)
@@ -363,7 +358,19 @@ class _Lowering(Effects):
                 self.emit(inverse, [qubit], guard, instr.span)
             else:
                 self.emit(name, [qubit], guard, instr.span, [-p for p in params])
-        self.store(process, guard, instr.target, bit(index))
+        outcome: Any = bit(index)
+        readout_error = self.node(process).readout_error
+        if readout_error:  # the outcome read flips with that probability: a biased coin
+            coin = self.circuit.new_qubit(f"{label}.readout")
+            flip = self.circuit.new_bit(f"{label}.readout")
+            self.emit("ry", [coin], guard, instr.span,
+                      [2 * math.asin(math.sqrt(readout_error))])
+            self.emit("measure", [coin], guard, instr.span, bit_index=flip)
+            outcome = ir.Binary("^", outcome, bit(flip))
+        self.store(process, guard, instr.target, outcome)
+
+    def node(self, process: Process) -> ir.Node:
+        return self.run.network.nodes[process.role.node]
 
     def basis(self, process: Process, guard: _PathState, instr: ir.Measure) -> list[tuple[str, tuple]]:
         """Gates that turn the basis into Z (measuring Z then means measuring the basis)."""
@@ -411,11 +418,18 @@ class _Lowering(Effects):
                     for qubit in qubits:
                         self.circuit.ops.append(Op(name, [qubit], [float(probability)],
                                                    span=instr.span))
-        return qubits
+        return qubits, channel
 
     def receive(self, process: Process, path: Path, instr: ir.Recv, message: Message) -> bool:
         if instr.kind == "quantum":
-            for unit, qubit in zip(instr.targets, message.payload, strict=True):
+            qubits, channel = message.payload
+            if channel is not None and channel.transmittance < 1 and instr.on_timeout is not None:
+                raise CompileError(f"whether this qubit comes in time depends on the photon "
+                                   f"loss of channel `{channel.id}`, which a circuit cannot "
+                                   "represent", instr.span,
+                                   help="run it in the simulator (`qnetc run`), or compile it "
+                                        "on a lossless channel")
+            for unit, qubit in zip(instr.targets, qubits, strict=True):
                 assert isinstance(unit, ir.Unit)
                 process.data[self.unit(process, path.guard, unit)] = qubit
                 self.keep(process, qubit, self.now)  # it waited in memory since it arrived

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
+
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit import Gate, library
 from qiskit.circuit.classical import expr
@@ -21,6 +23,7 @@ from qiskit.circuit.classical import expr
 from qnetlang.compiler.circuit import NOISE, Circuit, Op, bit_index
 from qnetlang.compiler.lower import CompileError
 from qnetlang.ir import nodes as ir
+from qnetlang.quantum import noise
 
 _GATES: dict[str, Any] = {
     "i": library.IGate, "x": library.XGate, "y": library.YGate, "z": library.ZGate,
@@ -38,15 +41,31 @@ def gate(op: Op) -> Gate:
     return _GATES[op.name](*op.params)
 
 
-def noise_error(op: Op) -> Any:
-    from qiskit_aer.noise import depolarizing_error, kraus_error, pauli_error
-
+def _kraus(op: Op) -> list[np.ndarray]:
+    """The noise channel of an operation, as the simulator applies it."""
     if op.name == "kraus":
-        return kraus_error(op.kraus)
-    probability = op.params[0]
-    if op.name == "depolarizing":
-        return depolarizing_error(probability, 1)
-    return pauli_error([("Z", probability), ("I", 1 - probability)])
+        assert op.kraus is not None
+        return list(op.kraus)
+    return (noise.depolarizing if op.name == "depolarizing" else noise.dephasing)(op.params[0])
+
+
+def noise_error(op: Op) -> Any:
+    from qiskit_aer.noise import kraus_error
+
+    return kraus_error(_kraus(op))
+
+
+def controlled_noise_error(op: Op) -> Any:
+    """The channel on (control, target) that acts on the target where the control is |1>:
+    the control is a recorded outcome, so this is the noise of a path some outcomes take."""
+    from qiskit_aer.noise import kraus_error
+
+    zero, one = np.diag([1.0, 0.0]), np.diag([0.0, 1.0])
+    kraus = _kraus(op)
+    # qiskit orders the arguments little-endian: the target is the left factor.
+    operators = [np.kron(np.eye(2), zero) + np.kron(kraus[0], one)]
+    operators += [np.kron(k, one) for k in kraus[1:]]
+    return kraus_error(operators)
 
 
 def _name(label: str, taken: set[str]) -> str:
@@ -100,9 +119,7 @@ class _Dynamic:
 
     def build(self) -> QuantumCircuit:
         for op in self.circuit.ops:
-            if op.name in NOISE:
-                if self.noise:
-                    self.qc.append(noise_error(op), [self.qubits[op.qubits[0]]])
+            if op.name in NOISE and not self.noise:
                 continue
             if op.condition is True:
                 _append(self.qc, op, self.qubits, self.bits)
@@ -203,7 +220,9 @@ class _Dynamic:
 
 def _append(qc: QuantumCircuit, op: Op, qubits: list[Any], bits: list[Any]) -> None:
     targets = [qubits[q] for q in op.qubits]
-    if op.name == "measure":
+    if op.name in NOISE:
+        qc.append(noise_error(op), targets)
+    elif op.name == "measure":
         qc.measure(targets[0], bits[op.bit])
     elif op.name == "reset":
         qc.reset(targets[0])
@@ -229,15 +248,18 @@ class _Deferred:
 
     def build(self) -> QuantumCircuit:
         for op in self.circuit.ops:
-            if op.name in NOISE:
-                if self.noise:
-                    self.qc.append(noise_error(op), [self.data[op.qubits[0]]])
+            if op.name in NOISE and not self.noise:
                 continue
             control = self.control(op.condition)
             if control is False:
                 continue
             targets = [self.data[q] for q in op.qubits]
-            if op.name == "measure":
+            if op.name in NOISE:
+                if control is None:
+                    self.qc.append(noise_error(op), targets)
+                else:
+                    self.qc.append(controlled_noise_error(op), [control, *targets])
+            elif op.name == "measure":
                 record = self.ancilla()
                 self.controlled(library.CXGate(), control, [targets[0], record])
                 self.records[op.bit] = record  # type: ignore[index]

@@ -85,4 +85,4 @@ def reuse_qubits(circuit: Circuit) -> Circuit:
                 free.append(wire_of[qubit])
                 free.sort()
     return Circuit(labels, list(circuit.bits), reused, list(circuit.reports), circuit.weight,
-                   circuit.choices, list(circuit.warnings))
+                   circuit.choices)

@@ -391,9 +391,10 @@ class BatchSimulation(Effects):
             index = positions(index, process.role.units.get(unit.name) or 0, mask)
         except EvaluationError as error:
             raise self.failure(process, Code.RUNTIME_VALUE, str(error), unit.span) from None
-        if not uniform(index if mask is None else np.asarray(index)[mask]):
+        taken = index if mask is None else np.broadcast_to(index, (self.batch,))[mask]
+        if not uniform(taken):
             raise self.split_by(process, index)
-        return (unit.name, int(first(index if mask is None else np.asarray(index)[mask])))
+        return (unit.name, int(first(taken)))
 
     def qubit(self, process: Process, unit: ir.Unit, mask: Mask) -> int:
         return _state(process).qubits[self.key(process, unit, mask)]

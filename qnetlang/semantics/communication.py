@@ -7,7 +7,8 @@ constants) are computed; values only known while it runs (measurement
 outcomes, random bits) are UNKNOWN. When nothing can happen any more, a role
 still waiting is either part of a cycle of roles waiting for each other (a
 deadlock) or waits for a role that has ended; a message still queued was
-never received.
+never received (unless it came too late for a `within` window that closed:
+giving up on a late message is what a window is for).
 
 A branch or loop on an UNKNOWN value is skipped when it neither sends nor
 receives; otherwise the analysis cannot decide what the role does next, says
@@ -41,6 +42,7 @@ class _State:
 
     values: dict[str, Any] = field(default_factory=dict)
     live: set[object] = field(default_factory=set)
+    gave_up: set[tuple[str, str]] = field(default_factory=set)  # (source, kind) timed out on
     status: str = RUNNING
     ended_at: ir.Instr | None = None
 
@@ -243,6 +245,9 @@ class _Execution(Effects):
                     "this depends on a value known only while the protocol runs; it is not "
                     "checked further", instr.span)
 
+    def timed_out(self, process: Process, instr: ir.Recv) -> None:
+        _data(process).gave_up.add((instr.source, instr.kind))
+
     def halt(self, process: Process) -> None:
         state = _data(process)
         state.status = DONE
@@ -318,7 +323,9 @@ class _Execution(Effects):
         for dest, receiver in processes.items():
             if _data(receiver).status != DONE:
                 continue
-            for (source, _kind), queue in receiver.inbox.items():
+            for (source, kind), queue in receiver.inbox.items():
+                if (source, kind) in _data(receiver).gave_up:
+                    continue  # late: the receiver's window for it had closed
                 for message in queue:
                     self.report(Code.NEVER_RECEIVED,
                                 f"{describe(message.send.message_type)} sent to `{dest}` is "

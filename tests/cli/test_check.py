@@ -25,9 +25,17 @@ def qnetc(*args: str, stdin: bytes | None = None,
 
 
 def test_stdlib_and_examples_check_clean() -> None:
+    """Nothing but the notes of the examples that show protocols whose shots part ways
+    (what a role does after a post-selection is not followed by the check)."""
     result = qnetc("check", "stdlib", "examples")
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
+    headers = [line for line in result.stderr.splitlines() if line.startswith(("error",
+                                                                               "warning",
+                                                                               "note["))]
+    assert all(line.startswith("note[N0806]") for line in headers), result.stderr
+    noted = {line.split(":")[0].strip(" ->") for line in result.stderr.splitlines()
+             if line.lstrip().startswith("--> ")}
+    assert noted <= {"examples/distill_teleport.qnet", "examples/repeat_until_success.qnet"}
     assert len(STDLIB_FILES) >= 5 and len(EXAMPLE_FILES) >= 5
 
 

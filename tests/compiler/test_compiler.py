@@ -18,6 +18,7 @@ from qnetlang.compiler.backends import run_aer
 from qnetlang.compiler.emit import emit
 from qnetlang.compiler.lower import CompileError, lower_run
 from qnetlang.compiler.reuse import reuse_qubits
+from qnetlang.compiler.support import left_out
 from qnetlang.gates import GATES
 from qnetlang.ir import nodes as ir
 from qnetlang.pipeline import check
@@ -74,14 +75,26 @@ def test_randomness_as_coins_or_enumerated_circuits() -> None:
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
-def test_outside_the_compilable_subset(path: Path) -> None:
+def test_refused_or_warned_as_the_fixture_says(path: Path) -> None:
+    """Outside the compilable subset (E1001), or left out of OpenQASM (W10xx)."""
     result = diagnose(path)
     assert result.ir is not None
-    with pytest.raises(CompileError) as error:
-        for run in result.ir.runs:
-            lower_run(run)
-    result.diagnostics.append(error.value.diagnostic)
+    for run in result.ir.runs:
+        try:
+            circuits = lower_run(run)
+        except CompileError as error:
+            circuits = []
+            result.diagnostics.append(error.diagnostic)
+        result.diagnostics += left_out(run, circuits, "qasm3")
     assert found(path, result) == expectations(path)
+
+
+def test_noise_is_only_left_out_where_it_has_no_form() -> None:
+    run = example("teleport")
+    circuits = lower_run(run)
+    assert [d.code for d in left_out(run, circuits, "aer")] == []
+    for destination in ("qasm3", "qasm2", "pattern", "fake:manila"):
+        assert [d.code for d in left_out(run, circuits, destination)] == ["W1003"]
 
 
 @pytest.mark.parametrize("randomness", ["coin", "enumerate"])

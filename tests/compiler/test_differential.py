@@ -41,39 +41,7 @@ from qnetlang.syntax.visitor import walk
 from tests.conftest import ROOT
 from tests.fixture_files import expectations, fixtures
 
-DEADLINE = ("the compiler ignores `within` deadlines: a message later than its deadline takes "
-            "the `else` branch in the simulator and the message branch in the circuit")
-GATE_ERROR = "a node's `gate_error` acts in the simulator and is left out of the circuit"
-READOUT_ERROR = "a node's `readout_error` acts in the simulator and is left out of the circuit"
-REUSE_DROPS_MEMORY_NOISE = ("reuse_qubits copies each operation without its Kraus channel, so "
-                            "memory decoherence reaches Aer as an empty `kraus` op: NoiseError")
-PHOTON_LOSS = ("photon loss is left out of the circuit (with a warning that has no code nor "
-               "place) and so is the deadline: the simulator loses or times out on the "
-               "satellite's qubits, the circuit receives them all")
-NO_CLASSICAL_BITS = ("a circuit without classical bits gets no memory from Aer (QiskitError), "
-                     "where the simulator runs the program")
-
-KNOWN_DISAGREEMENTS: dict[str, str] = {
-    "differential/deadline:shorter_than_delay:dynamic": DEADLINE,
-    "differential/deadline:shorter_than_delay:deferred": DEADLINE,
-    "differential/gate_error:noisy_pairs:dynamic": GATE_ERROR,
-    "differential/gate_error:noisy_pairs:deferred": GATE_ERROR,
-    "differential/readout_error:misread:dynamic": READOUT_ERROR,
-    "differential/readout_error:misread:deferred": READOUT_ERROR,
-    "differential/decoherence:storage:reuse": REUSE_DROPS_MEMORY_NOISE,
-    "examples/teleport:teleport:reuse": REUSE_DROPS_MEMORY_NOISE,
-    "examples/swap_chain:swap_chain:reuse": REUSE_DROPS_MEMORY_NOISE,
-    "examples/language_tour:short_tour:dynamic": PHOTON_LOSS,
-    "examples/language_tour:short_tour:deferred": PHOTON_LOSS,
-    "examples/language_tour:short_tour:reuse": PHOTON_LOSS,
-    "examples/language_tour:tour_protocol:dynamic": PHOTON_LOSS,
-    "examples/language_tour:tour_protocol:deferred": PHOTON_LOSS,
-    "examples/language_tour:tour_protocol:reuse": PHOTON_LOSS,
-    "semantics/communication/timeout_not_a_deadlock:p:dynamic": NO_CLASSICAL_BITS,
-    "semantics/communication/timeout_not_a_deadlock:p:deferred": NO_CLASSICAL_BITS,
-    "semantics/ownership/qubit_left:p:dynamic": NO_CLASSICAL_BITS,
-    "semantics/ownership/qubit_left:p:deferred": NO_CLASSICAL_BITS,
-}
+KNOWN_DISAGREEMENTS: dict[str, str] = {}
 
 # Every run the compiler refuses, with a part of its reason.
 REFUSED: dict[str, str] = {

@@ -1,0 +1,52 @@
+"""What each circuit back end can represent, and the one place that says what it cannot.
+
+A compiled circuit carries the protocol's gates, measurements, classical
+control and, as noise channels, channel noise, memory decoherence and the
+nodes' gate errors (readout errors are coins, which every back end runs).
+Photon loss has no circuit form: a circuit delivers every qubit. Only Aer
+runs noise channels; OpenQASM text, drawings, measurement patterns and device
+models leave them out. Whatever a back end leaves out is one coded warning
+here, located at the setting that asked for it; a loss that would decide the
+way a program goes is refused by the lowering instead (E1001).
+"""
+
+from __future__ import annotations
+
+from qnetlang.codes import Code
+from qnetlang.compiler.circuit import NOISE, Circuit
+from qnetlang.diagnostics import Diagnostic, Note
+from qnetlang.ir import nodes as ir
+
+# Where circuits go that run their noise channels (backends of `qnetc run`).
+NOISY = frozenset({"aer"})
+
+
+def left_out(run: ir.Run, circuits: list[Circuit], destination: str) -> list[Diagnostic]:
+    """Warnings for what `destination` (an emit target or a backend) does not carry."""
+    warnings = []
+    lossy = {}
+    for role in run.roles.values():
+        for instr in role.code:
+            if isinstance(instr, ir.Send) and instr.kind == "quantum" and instr.channel:
+                channel = next((c for c in run.network.channels if c.id == instr.channel), None)
+                if channel is not None and channel.transmittance < 1:
+                    lossy.setdefault(channel.id, channel)
+    for channel in lossy.values():
+        warnings.append(Diagnostic.warning(
+            Code.LOSS_LEFT_OUT, f"the photon loss of channel `{channel.id}` "
+            f"({channel.total_loss:.3g} dB) is not in the circuit: it delivers every qubit",
+            channel.span, help="the simulator (`qnetc run`) loses qubits; a shot that loses "
+                               "one there fails, or takes the `else` of its `within`"))
+    noisy = [op for circuit in circuits for op in circuit.ops if op.name in NOISE]
+    if noisy and destination not in NOISY:
+        kinds = sorted({_KINDS[op.name] for op in noisy})
+        warnings.append(Diagnostic.warning(
+            Code.NOISE_LEFT_OUT, f"{destination} has no form for noise: the {', '.join(kinds)} "
+            "of this run are left out", noisy[0].span or run.span,
+            notes=[Note(f"in run `{run.name}`")],
+            help="`qnetc run --backend aer` runs the circuit with its noise"))
+    return warnings
+
+
+_KINDS = {"depolarizing": "depolarizing noise", "dephasing": "dephasing noise",
+          "kraus": "memory decoherence"}
