@@ -103,27 +103,3 @@ def parse_unit(text: str) -> Unit:
         raise KeyError(text)
     below = BASE_UNITS[denominator]
     return Unit(unit.dimension / below.dimension, unit.scale / below.scale)
-
-
-# Parameters whose values need a unit, by the dimension they take. The parser
-# flags a bare number given for one of these (`length = 10` — ten what?).
-PARAMETER_DIMENSIONS: dict[str, Dimension] = {
-    "length": LENGTH,
-    "distance": LENGTH,
-    "wavelength": LENGTH,
-    "attenuation": ATTENUATION,
-    "loss": LOSS,
-    "insertion_loss": LOSS,
-    "coupling_loss": LOSS,
-    "delay": TIME,
-    "t1": TIME,
-    "t2": TIME,
-    "dead_time": TIME,
-    "jitter": TIME,
-    "duration": TIME,
-    "period": TIME,
-    "rate": FREQUENCY,
-    "frequency": FREQUENCY,
-    "dark_count_rate": FREQUENCY,
-    "repetition_rate": FREQUENCY,
-}

@@ -155,7 +155,10 @@ def _device(kind: str, name: str) -> Any:
     raise BackendError(f"unknown backend `{kind}`: use aer, fake:NAME or ibm:NAME")
 
 
-MAX_WIDTH = 24  # qubits Aer simulates in seconds here (a state of 2^24 amplitudes, 256 MiB)
+MAX_WIDTH = 28  # qubits Aer's state vector holds comfortably on this machine
+# A circuit with noise runs as trajectories, one state vector per shot; its width is held
+# lower, and Aer is kept from choosing a density matrix (4^n entries) for it.
+MAX_NOISY_WIDTH = 20
 
 
 def _sample(kind: str, device: Any, quantum: Any, shots: int, seed: int,
@@ -165,9 +168,12 @@ def _sample(kind: str, device: Any, quantum: Any, shots: int, seed: int,
 
     if quantum.num_clbits == 0:  # nothing is measured: every shot reads no bits
         return np.zeros((shots, 0), dtype=np.int64)
-    if device is None and quantum.num_qubits > MAX_WIDTH:
+    noisy = "quantum_channel" in quantum.count_ops()
+    limit = MAX_NOISY_WIDTH if noisy else MAX_WIDTH
+    if device is None and quantum.num_qubits > limit:
         raise BackendError(f"the circuit has {quantum.num_qubits} qubits, more than Aer can "
-                           f"simulate here ({MAX_WIDTH}); try --reuse, or fewer qubits")
+                           f"simulate here{' with noise' if noisy else ''} ({limit}); try "
+                           "--reuse, or fewer qubits")
 
     if kind == "ibm":
         from qiskit_ibm_runtime import SamplerV2
@@ -177,7 +183,8 @@ def _sample(kind: str, device: Any, quantum: Any, shots: int, seed: int,
         columns = [np.asarray(getattr(data, register.name).array)[:, 0] & 1
                    for register in quantum.cregs]
         return np.stack(columns, axis=1).astype(np.int64)
-    simulator = AerSimulator(seed_simulator=seed) if device is None else \
+    method = "statevector" if noisy and quantum.num_qubits > 12 else "automatic"
+    simulator = AerSimulator(seed_simulator=seed, method=method) if device is None else \
         AerSimulator.from_backend(device, seed_simulator=seed)
     compiled = transpile(quantum, simulator if device is None else device,
                          optimization_level=0 if device is None else 1, seed_transpiler=seed)

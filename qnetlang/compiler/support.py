@@ -41,8 +41,9 @@ def left_out(run: ir.Run, circuits: list[Circuit], destination: str) -> list[Dia
     if noisy and destination not in NOISY:
         kinds = sorted({_KINDS[op.name] for op in noisy})
         warnings.append(Diagnostic.warning(
-            Code.NOISE_LEFT_OUT, f"{destination} has no form for noise: the {', '.join(kinds)} "
-            "of this run are left out", noisy[0].span or run.span,
+            Code.NOISE_LEFT_OUT, f"{destination} has no form for noise: this run's "
+            f"{' and '.join(kinds)} {'is' if len(kinds) == 1 else 'are'} left out",
+            noisy[0].span or run.span,
             notes=[Note(f"in run `{run.name}`")],
             help="`qnetc run --backend aer` runs the circuit with its noise"))
     return warnings

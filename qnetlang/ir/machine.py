@@ -262,12 +262,9 @@ class Machine:
 
     def arrives_now(self, process: Process, source: str, kind: str) -> bool:
         """Whether another message from `source` reaches the process at this very instant."""
-        for time, _, sequence, callback, args in self.env._heap:
-            if time == self.env.now and getattr(callback, "__func__", None) is \
-                    Machine.deliver and args[0] is process and args[1].source == source \
-                    and args[1].send.kind == kind and sequence not in self.env._cancelled:
-                return True
-        return False
+        return any(getattr(callback, "__func__", None) is Machine.deliver and
+                   args[0] is process and args[1].source == source and
+                   args[1].send.kind == kind for callback, args in self.env.due_now())
 
     def deliver(self, process: Process, message: Message, channel: ir.Channel | None) -> None:
         self.effects.arrive(process, message, channel)

@@ -148,6 +148,16 @@ CHANNEL_MODELS: dict[str, dict[str, float]] = {
 }
 
 
+def unit_dimension(name: str) -> Dimension | None:
+    """The dimension of a parameter that is written with a unit (a length, a time...),
+    wherever it stands; None for a number or a name that is not a parameter."""
+    for table in TABLES.values():
+        parameter = table.get(name)
+        if parameter is not None and parameter.dimension != units.DIMENSIONLESS:
+            return parameter.dimension
+    return None
+
+
 def place_of(name: str) -> Place | None:
     """The place where a parameter of this name is set, if there is one."""
     return next((place for place, table in TABLES.items() if name in table), None)

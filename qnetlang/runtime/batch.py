@@ -220,13 +220,9 @@ class BatchSimulation(Effects):
         processes = {name: self.restricted_process(process, rows, child)
                      for name, process in self.machine.processes.items()}
         machine.processes = processes
-        env = Environment(rng)
-        env.now, env.processed = self.env.now, self.env.processed
-        env._sequence, env._cancelled = self.env._sequence, set(self.env._cancelled)
-        env._heap = [(time, priority, sequence, getattr(machine, callback.__name__),
-                      tuple(self.restricted_argument(a, rows, processes) for a in args))
-                     for time, priority, sequence, callback, args in self.env._heap]
-        machine.env = env
+        machine.env = self.env.copy(rng, lambda callback, args: (
+            getattr(machine, callback.__name__),
+            tuple(self.restricted_argument(a, rows, processes) for a in args)))
         return child
 
     def restricted_process(self, process: Process, rows: np.ndarray,

@@ -10,7 +10,7 @@ tracer is attached), so memory does not grow with the number of events.
 from __future__ import annotations
 
 from heapq import heappop, heappush
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -88,6 +88,24 @@ class Environment:
             self.processed += processed
         if until is not None:
             self.now = max(self.now, until)
+
+    def due_now(self) -> Iterator[tuple[Callable[..., Any], tuple[Any, ...]]]:
+        """The callbacks and arguments of the events still to run at this very instant."""
+        for time, _, sequence, callback, args in self._heap:
+            if time == self.now and sequence not in self._cancelled:
+                yield callback, args
+
+    def copy(self, rng: np.random.Generator,
+             rewrite: Callable[[Callable[..., Any], tuple[Any, ...]],
+                               tuple[Callable[..., Any], tuple[Any, ...]]]) -> Environment:
+        """The clock and the pending events with a new generator, each event's callback and
+        arguments passed through `rewrite` (for a simulation that splits in two)."""
+        copy = Environment(rng)
+        copy.now, copy.processed, copy._sequence = self.now, self.processed, self._sequence
+        copy._cancelled = set(self._cancelled)
+        copy._heap = [(time, priority, sequence, *rewrite(callback, args))
+                      for time, priority, sequence, callback, args in self._heap]
+        return copy
 
     @property
     def pending(self) -> int:

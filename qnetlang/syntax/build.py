@@ -16,8 +16,9 @@ from qnetlang.codes import Code
 from qnetlang.diagnostics import Diagnostic, did_you_mean
 from qnetlang.gates import GATES, PAULI_BASES, PLANE_BASES
 from qnetlang.source import Span
+from qnetlang.ir.parameters import unit_dimension
 from qnetlang.syntax import ast
-from qnetlang.units import (ATTENUATION, FREQUENCY, LENGTH, LOSS, PARAMETER_DIMENSIONS, TIME,
+from qnetlang.units import (ATTENUATION, FREQUENCY, LENGTH, LOSS, TIME,
                             Dimension, parse_unit)
 
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "0": "\0"}
@@ -90,7 +91,7 @@ class AstBuilder(Transformer[Token, ast.Program]):
         return [child for child in children if isinstance(child, kind)]
 
     def _check_unit(self, name: str, value: ast.Expr) -> None:
-        dimension = PARAMETER_DIMENSIONS.get(name)
+        dimension = unit_dimension(name)
         if dimension is not None and _bare_number(value):
             assert value.span is not None
             self._error(Code.MISSING_UNIT, f"`{name}` needs a unit: it is a {dimension}",
