@@ -56,6 +56,7 @@ REFUSED: dict[str, str] = {
     "examples/ghz:ghz": "`uniform()` has no circuit form",
     "examples/repeat_until_success:until_heralded": "`uniform()` has no circuit form",
     "examples/repeat_until_success:fixed_attempts": "`uniform()` has no circuit form",
+    "examples/repeat_until_success:enough_attempts": "`uniform()` has no circuit form",
     "semantics/communication/analysis_limit:p": "too long to compile",
     "semantics/communication/undecided:p": "sending on a path that depends on a measured value",
 }
