@@ -1,5 +1,5 @@
-"""Ownership-transfer lowering: a run's roles walked together in causal order
-become one circuit.
+"""Ownership-transfer lowering: a run's roles, run together on the IR machine in the
+order of simulated time, become one circuit.
 
 Each role keeps a local register of units (its qubit slots), each holding a
 global qubit index. A local operation on a unit acts on its global qubit; a
@@ -7,13 +7,16 @@ measurement records which classical bit holds its outcome; sending a qubit
 moves its global index from the sender's unit (cleared) to the receiver's —
 a change of owner, not of position. Classical values are symbolic: an
 expression over the measurement bits, so that a receiver's `if` on a
-received bit becomes a classically controlled gate.
+received bit becomes a classically controlled gate. Time is the machine's, so
+a `within` window, memory decoherence and every delay mean what they mean in
+the simulator.
 
 Where a branch depends on a measured value, both paths are compiled, each
 under its condition (the conjunction of the branch conditions that lead to
 it), and merge where they meet; a variable assigned differently on the two
-paths becomes a selection. A path that only some outcomes take may not send,
-receive, allocate, end the role or loop back: such a protocol is outside the
+paths becomes a selection, and a path that loops back (`continue`) waits for
+the others at the loop's head. A path that only some outcomes take may not
+send, receive, wait, allocate or end the role: such a protocol is outside the
 compilable subset, and the error points at the construct.
 
 `random()` becomes either a quantum coin (an ancilla put in |+> and measured)
@@ -199,7 +202,7 @@ class _Lowering(Effects):
 
     # ---------------------------------------------------------------- paths
 
-    def start(self, machine: Machine, process: Process) -> None:
+    def start(self, process: Process) -> None:
         process.data = {}  # the role's units: (slot, index) -> wire
 
     def full(self) -> Any:
@@ -420,6 +423,12 @@ class _Lowering(Effects):
                                                    span=instr.span))
         return qubits, channel
 
+    def arrive(self, process: Process, message: Message, channel: ir.Channel | None) -> None:
+        """A qubit waits in the receiver's memory from its arrival, as in the simulator."""
+        if message.send.kind == "quantum":
+            for qubit in message.payload[0]:
+                self.keep(process, qubit, self.now)
+
     def receive(self, process: Process, path: Path, instr: ir.Recv, message: Message) -> bool:
         if instr.kind == "quantum":
             qubits, channel = message.payload
@@ -432,7 +441,6 @@ class _Lowering(Effects):
             for unit, qubit in zip(instr.targets, qubits, strict=True):
                 assert isinstance(unit, ir.Unit)
                 process.data[self.unit(process, path.guard, unit)] = qubit
-                self.keep(process, qubit, self.now)  # it waited in memory since it arrived
             return True
         items = [message.payload] if len(instr.targets) == 1 else list(message.payload)
         for target, item in zip(instr.targets, items, strict=True):

@@ -90,7 +90,7 @@ class StepLimit(Exception):
 class Effects(ABC):
     """What a back end does; the machine decides when, in which order, on which path."""
 
-    def start(self, machine: Machine, process: Process) -> None:
+    def start(self, process: Process) -> None:
         """Sets up the back end's state of a process (`process.data`)."""
 
     def full(self) -> Any:
@@ -155,13 +155,13 @@ class Machine:
                  tracer: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.run = run
         self.effects = effects
-        self.env = env if env is not None else Environment(None)  # type: ignore[arg-type]
+        self.env = env if env is not None else Environment(None)
         self.max_steps = max_steps
         self.steps = 0
         self.tracer = tracer
         self.processes = {name: Process(role, effects.full()) for name, role in run.roles.items()}
         for process in self.processes.values():
-            effects.start(self, process)
+            effects.start(process)
 
     # ---------------------------------------------------------------- running
 
@@ -260,11 +260,14 @@ class Machine:
             raise EvaluationError(f"no channel leads from `{source}` to `{dest or process.name}`")
         return channel.delay
 
-    def arrives_now(self, process: Process, source: str, kind: str) -> bool:
-        """Whether another message from `source` reaches the process at this very instant."""
-        return any(getattr(callback, "__func__", None) is Machine.deliver and
-                   args[0] is process and args[1].source == source and
-                   args[1].send.kind == kind for callback, args in self.env.due_now())
+    def closes_alone(self, process: Process) -> bool:
+        """Whether the window the process waits in closes at this very instant with nothing
+        else left to happen at it: then running its `else` now or at its deadline event
+        is the same."""
+        if process.deadline != self.env.now:
+            return False
+        return all(getattr(callback, "__func__", None) is Machine.time_out and
+                   args[0] is process for callback, args in self.env.due_now())
 
     def deliver(self, process: Process, message: Message, channel: ir.Channel | None) -> None:
         self.effects.arrive(process, message, channel)
@@ -322,13 +325,15 @@ class Machine:
                 self.trace(process, "timeout", source=instr.source, kind=instr.kind)
             return True
         if process.waiting is not instr:
+            # The window's length first: working it out may split a batch, and a split
+            # batch comes back here to open its window.
+            length = None if instr.timeout is None else \
+                self.effects.seconds(process, path, instr.timeout, instr)
             process.waiting = instr
-            if instr.timeout is not None:
-                length = self.effects.seconds(process, path, instr.timeout, instr)
-                if length is not None:
-                    process.deadline = self.env.now + to_ps(length)
-                    process.timer = self.env.schedule_with_priority(
-                        DEADLINE, to_ps(length), self.time_out, process, instr)
+            if length is not None:
+                process.deadline = self.env.now + to_ps(length)
+                process.timer = self.env.schedule_with_priority(
+                    DEADLINE, to_ps(length), self.time_out, process, instr)
         return False
 
     def step_wait(self, process: Process, path: Path, instr: ir.Wait) -> bool:

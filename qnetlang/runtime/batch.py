@@ -180,10 +180,13 @@ class BatchSimulation(Effects):
 
     # ---------------------------------------------------------------- splitting the batch
 
-    def split_by(self, process: Process, values: Any) -> Divergence:
-        """The shots grouped by a per-shot value they disagree on."""
+    def split_by(self, process: Process, values: Any, mask: Mask = None) -> Divergence:
+        """The shots grouped by a per-shot value they disagree on (the shots outside
+        `mask`, on other paths, make one more group)."""
         array = np.broadcast_to(np.asarray(values), (self.batch,))
-        return Divergence([array == value for value in np.unique(array)], process)
+        active = np.ones(self.batch, bool) if mask is None else mask
+        groups = [active & (array == value) for value in np.unique(array[active])]
+        return Divergence(groups + ([~active] if mask is not None else []), process)
 
     def fork(self, divergence: Divergence) -> list[BatchSimulation]:
         """One batch for each group of shots, each going on from where this one stopped."""
@@ -233,7 +236,8 @@ class BatchSimulation(Effects):
             guard = None if path.guard is None else path.guard[rows]
             if guard is not None and not guard.any():
                 continue
-            copy.paths.append(Path(path.pc, None if guard is None or guard.all() else guard))
+            copy.paths.append(Path(path.pc, None if guard is None or guard.all() else guard,
+                                   path.parked))
         copy.waiting, copy.timer, copy.deadline = process.waiting, process.timer, process.deadline
         copy.done = process.done
         for key, queue in process.inbox.items():
@@ -308,10 +312,9 @@ class BatchSimulation(Effects):
                 self.engine.channel(qubit, channel)
         self.stored[qubit] = (self.env.now, node, present)
 
-    def hold(self, process: Process, unit: ir.Unit, qubit: int, span: Span | None,
+    def hold(self, process: Process, key: tuple[str, int], qubit: int, span: Span | None,
              arrived: bool) -> None:
         state = _state(process)
-        key = self.key(process, unit, None)
         old = state.qubits.get(key)
         if old is not None and old in self.engine.groups:  # the slot's previous qubit
             if old in self.stored:
@@ -389,7 +392,7 @@ class BatchSimulation(Effects):
             raise self.failure(process, Code.RUNTIME_VALUE, str(error), unit.span) from None
         taken = index if mask is None else np.broadcast_to(index, (self.batch,))[mask]
         if not uniform(taken):
-            raise self.split_by(process, index)
+            raise self.split_by(process, index, mask)
         return (unit.name, int(first(taken)))
 
     def qubit(self, process: Process, unit: ir.Unit, mask: Mask) -> int:
@@ -397,7 +400,7 @@ class BatchSimulation(Effects):
 
     # ---------------------------------------------------------------- paths
 
-    def start(self, machine: Machine, process: Process) -> None:
+    def start(self, process: Process) -> None:
         process.data = _RoleState(self.nodes[process.role.node])
 
     def branch(self, process: Process, path: Path, instr: ir.Branch) -> list[tuple[int, Any]]:
@@ -441,8 +444,8 @@ class BatchSimulation(Effects):
         _LOCAL[type(instr)](self, process, instr, path.guard)
 
     def alloc(self, process: Process, instr: ir.Alloc, mask: Mask) -> None:
-        self.hold(process, instr.unit, self.engine.alloc(instr.state), instr.span,
-                  arrived=False)
+        key = self.key(process, instr.unit, None)  # first: working it out may split the batch
+        self.hold(process, key, self.engine.alloc(instr.state), instr.span, arrived=False)
 
     def gate(self, process: Process, instr: ir.Gate, mask: Mask) -> None:
         qubits = [self.qubit(process, u, mask) for u in instr.units]
@@ -499,7 +502,8 @@ class BatchSimulation(Effects):
             value = self.value(process, instr.value, None)  # type: ignore[arg-type]
             return _Payload(np.array(value) if isinstance(value, np.ndarray) else value)
         state = _state(process)
-        qubits = [state.qubits.pop(self.key(process, u, None)) for u in instr.units]
+        keys = [self.key(process, u, None) for u in instr.units]  # first: they may split
+        qubits = [state.qubits.pop(key) for key in keys]
         for qubit in qubits:
             if qubit in self.stored:
                 self.release(qubit)
@@ -539,22 +543,32 @@ class BatchSimulation(Effects):
                                                  "T else { ... }`")
             if lost.all():
                 return False  # nothing came: the window stays open
-            if process.deadline != self.env.now or \
-                    self.machine.arrives_now(process, instr.source, instr.kind):
+            keys = [self.key(process, unit, None) for unit in instr.targets
+                    if isinstance(unit, ir.Unit)]
+            if not self.machine.closes_alone(process) or self.still_held(process, keys, lost):
                 raise Divergence([~lost, lost], process)  # the others wait on
-            # The window closes at this very instant: the shots that lost the qubit take
-            # the `else` now, on a path of their own.
+            # The window closes at this very instant and nothing else happens at it: the
+            # shots that lost the qubit take the `else` now, on a path of their own.
             self.take(process, instr, payload, ~lost)
             return ~lost, lost
         self.take(process, instr, payload, None)
         return True
+
+    def still_held(self, process: Process, keys: list[tuple[str, int]],
+                   shots: np.ndarray) -> bool:
+        """Whether a slot about to take a new qubit still holds one in some of `shots`
+        (receiving into it for every shot would drop that one early)."""
+        qubits = _state(process).qubits
+        return any(qubits.get(key) in self.stored and
+                   bool((self.stored[qubits[key]][2] & shots).any()) for key in keys)
 
     def take(self, process: Process, instr: ir.Recv, payload: _Payload, mask: Mask) -> None:
         """Stores what came into the targets of `instr` (in the shots of `mask`)."""
         if instr.kind == "quantum":
             for unit, qubit in zip(instr.targets, payload.values, strict=True):
                 assert isinstance(unit, ir.Unit)
-                self.hold(process, unit, qubit, instr.span, arrived=True)
+                self.hold(process, self.key(process, unit, None), qubit, instr.span,
+                          arrived=True)
             return
         items = [payload.values] if len(instr.targets) == 1 else payload.values
         for target, item in zip(instr.targets, items, strict=True):

@@ -40,9 +40,9 @@ class Environment:
 
     __slots__ = ("now", "rng", "processed", "_heap", "_sequence", "_cancelled")
 
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(self, rng: np.random.Generator | None) -> None:
         self.now = 0  # picoseconds
-        self.rng = rng
+        self.rng = rng  # None where nothing random is drawn (the analyses)
         self.processed = 0
         self._heap: list[tuple[int, int, int, Callable[..., Any], tuple[Any, ...]]] = []
         self._sequence = 0
@@ -91,9 +91,15 @@ class Environment:
 
     def due_now(self) -> Iterator[tuple[Callable[..., Any], tuple[Any, ...]]]:
         """The callbacks and arguments of the events still to run at this very instant."""
-        for time, _, sequence, callback, args in self._heap:
-            if time == self.now and sequence not in self._cancelled:
+        for time, callback, args in self.pending_events():
+            if time == self.now:
                 yield callback, args
+
+    def pending_events(self) -> Iterator[tuple[int, Callable[..., Any], tuple[Any, ...]]]:
+        """The time, callback and arguments of every event still to run, in no order."""
+        for time, _, sequence, callback, args in self._heap:
+            if sequence not in self._cancelled:
+                yield time, callback, args
 
     def copy(self, rng: np.random.Generator,
              rewrite: Callable[[Callable[..., Any], tuple[Any, ...]],

@@ -10,9 +10,10 @@ deadlock) or waits for a role that has ended; a message still queued was
 never received (unless it came too late for a `within` window that closed:
 giving up on a late message is what a window is for).
 
-A branch or loop on an UNKNOWN value is skipped when it neither sends nor
-receives; otherwise the analysis cannot decide what the role does next, says
-so in a note, and stops following that role (never a false error). Messages
+A branch or loop on an UNKNOWN value is skipped when it neither sends,
+receives nor waits; otherwise the analysis cannot decide what the role does
+next (or when), says so in a note, and stops following that role (never a
+false error). So does a wait of a length only known while the protocol runs. Messages
 are never lost here: a qubit lost on the way is the simulator's business.
 """
 
@@ -42,7 +43,7 @@ class _State:
 
     values: dict[str, Any] = field(default_factory=dict)
     live: set[object] = field(default_factory=set)
-    gave_up: set[tuple[str, str]] = field(default_factory=set)  # (source, kind) timed out on
+    late: set[int] = field(default_factory=set)  # ids of messages a closed window missed
     status: str = RUNNING
     ended_at: ir.Instr | None = None
 
@@ -92,7 +93,7 @@ class _Execution(Effects):
 
     # ---------------------------------------------------------------- effects
 
-    def start(self, machine: Machine, process: Process) -> None:
+    def start(self, process: Process) -> None:
         process.data = _State()
 
     def read(self, process: Process, var: ir.Var) -> Any:
@@ -148,9 +149,13 @@ class _Execution(Effects):
 
     def seconds(self, process: Process, path: Path, expr: ir.Expr,
                 instr: ir.Instr) -> float | None:
+        """A length known before the run; an unknown window closes when nothing else can
+        happen, and after a wait of unknown length the role's timing is not followed."""
         length = self.value(process, expr)
         if isinstance(length, (int, float)) and not isinstance(length, bool) and length >= 0:
             return float(length)
+        if isinstance(instr, ir.Wait):
+            self.undecided(process, instr)
         return None
 
     def slot(self, process: Process, unit: ir.Unit) -> Key | None:
@@ -246,7 +251,11 @@ class _Execution(Effects):
                     "checked further", instr.span)
 
     def timed_out(self, process: Process, instr: ir.Recv) -> None:
-        _data(process).gave_up.add((instr.source, instr.kind))
+        """The messages from that source still on their way came too late for the window."""
+        for _, callback, args in self.machine.env.pending_events():
+            if getattr(callback, "__func__", None) is Machine.deliver and args[0] is process \
+                    and args[1].source == instr.source and args[1].send.kind == instr.kind:
+                _data(process).late.add(id(args[1]))
 
     def halt(self, process: Process) -> None:
         state = _data(process)
@@ -264,7 +273,7 @@ class _Execution(Effects):
         end, position = join, start
         while position < end:
             instr = code[position]
-            if isinstance(instr, (ir.Send, ir.Recv, ir.Halt)):
+            if isinstance(instr, (ir.Send, ir.Recv, ir.Halt, ir.Wait)):
                 return None
             for target in (getattr(instr, "target", None), getattr(instr, "otherwise", None),
                            getattr(instr, "join", None)):
@@ -323,10 +332,10 @@ class _Execution(Effects):
         for dest, receiver in processes.items():
             if _data(receiver).status != DONE:
                 continue
-            for (source, kind), queue in receiver.inbox.items():
-                if (source, kind) in _data(receiver).gave_up:
-                    continue  # late: the receiver's window for it had closed
+            for (source, _kind), queue in receiver.inbox.items():
                 for message in queue:
+                    if id(message) in _data(receiver).late:
+                        continue  # the receiver's window for it had closed
                     self.report(Code.NEVER_RECEIVED,
                                 f"{describe(message.send.message_type)} sent to `{dest}` is "
                                 "never received", message.send.span, label="nobody receives it",

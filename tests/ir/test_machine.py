@@ -205,3 +205,77 @@ def test_split_batches_are_the_same_for_any_number_of_jobs(tmp_path: Path) -> No
     for result in (one, two):
         result.pop("wall_s")
     assert one == two
+
+
+VARYING_WINDOW = """
+network lab {
+  node a { qubits 1; }
+  node b { qubits 1; }
+  link a <-> b { classical fiber(length = 10 km); }
+}
+protocol p() {
+  role alice { send 1 to bob; }
+  role bob {
+    qubit q = |+>;
+    int m = measure q;
+    report m = m;
+    int got = recv int from alice within 1 us + m * 99 us else {
+      report got = 0;
+      return;
+    };
+    report got = got;
+  }
+}
+run p on lab with alice = a, bob = b { shots = 400; seed = 4; }
+"""
+
+
+def test_a_window_whose_length_differs_between_shots_closes_in_each(tmp_path: Path) -> None:
+    """The message takes 49 us: it comes in time exactly in the shots whose window is
+    100 us, after the batch split on the windows' lengths."""
+    reports = simulate(VARYING_WINDOW, tmp_path).reports
+    assert reports["got"].counts == reports["m"].counts
+    assert set(reports["m"].counts) == {"0", "1"}
+
+
+SAME_INSTANT = """
+network lab {
+  node a { qubits 1; }
+  node b { qubits 2; }
+  link a -> b { quantum fiber(length = 10 km, loss = 3 dB); }
+  link a <-> b { classical fiber(length = 10 km); }
+}
+protocol p() {
+  role carol {
+    int v = recv int from bob within latency(alice, bob) else {
+      report v = -1;
+      return;
+    };
+    report v = v;
+  }
+  role alice {
+    qubit q;
+    send q to bob;
+  }
+  role bob {
+    qubit q = recv qubit from alice within latency(alice) else {
+      send 1 to carol;
+      return;
+    };
+    measure q;
+    send 0 to carol;
+  }
+}
+run p on lab with carol = b, alice = a, bob = b { shots = 600; seed = 3; }
+"""
+
+
+def test_windows_closing_at_one_instant_close_as_in_a_shot_alone(tmp_path: Path) -> None:
+    """Carol's window and Bob's close at the instant Bob's qubit would arrive, Carol's
+    first: in a shot alone, Bob's `else` message never reaches Carol in time, so a
+    batch may not run that `else` early for the shots that lost the qubit."""
+    v = simulate(SAME_INSTANT, tmp_path).reports["v"]
+    assert set(v.counts) == {"-1", "0"}
+    lost = 1 - 10 ** -0.3
+    assert abs(v.counts["-1"] / 600 - lost) <= 4 * math.sqrt(lost * (1 - lost) / 600)
+
