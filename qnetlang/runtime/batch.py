@@ -203,34 +203,29 @@ class BatchSimulation(Effects):
 
     def restricted(self, rows: np.ndarray, rng: np.random.Generator) -> BatchSimulation:
         """A copy of this batch's state as it is now, for the shots `rows` only."""
-        child = BatchSimulation.__new__(BatchSimulation)
-        child.run, child.rng, child.tracer, child.started = self.run, rng, self.tracer, True
-        child.batch = len(rows)
-        child.shots = self.shots[rows]
-        child.engine = self.engine.restricted(rows, rng)
-        child.nodes = {name: _Node(node.spec, node.held[rows])
-                       for name, node in self.nodes.items()}
+        child = BatchSimulation(self.run, self.engine.restricted(rows, rng), rng,
+                                self.shots[rows], self.tracer)
+        child.started = True
+        for name, node in self.nodes.items():
+            child.nodes[name].held = node.held[rows]
         child.stored = {qubit: (since, child.nodes[node.spec.name], present[rows])
                         for qubit, (since, node, present) in self.stored.items()
                         if present[rows].any()}
         child.reports = {name: [(values[rows], None if mask is None else mask[rows])
                                 for values, mask in parts]
                          for name, parts in self.reports.items()}
-        machine = Machine.__new__(Machine)
-        machine.__dict__.update(self.machine.__dict__)
-        machine.effects, machine.tracer = child, child.trace_record
-        child.machine = machine
-        processes = {name: self.restricted_process(process, rows, child)
-                     for name, process in self.machine.processes.items()}
-        machine.processes = processes
+        machine = child.machine
+        machine.steps = self.machine.steps
+        for name, process in self.machine.processes.items():
+            self.restrict_process(process, machine.processes[name], rows)
         machine.env = self.env.copy(rng, lambda callback, args: (
             getattr(machine, callback.__name__),
-            tuple(self.restricted_argument(a, rows, processes) for a in args)))
+            tuple(self.restricted_argument(a, rows, machine.processes) for a in args)))
         return child
 
-    def restricted_process(self, process: Process, rows: np.ndarray,
-                           child: BatchSimulation) -> Process:
-        copy = Process(process.role, None)
+    def restrict_process(self, process: Process, copy: Process, rows: np.ndarray) -> None:
+        """Gives `copy` (the same role's process in a child batch) the state of `process`
+        in the shots `rows`."""
         copy.paths = []
         for path in process.paths:
             guard = None if path.guard is None else path.guard[rows]
@@ -242,14 +237,11 @@ class BatchSimulation(Effects):
         copy.done = process.done
         for key, queue in process.inbox.items():
             copy.inbox[key] = deque(self.restricted_message(m, rows) for m in queue)
-        state = _state(process)
+        state, target = _state(process), _state(copy)
         variables = process.role.variables
-        copy.data = _RoleState(
-            child.nodes[state.node.spec.name],
-            {name: _restricted_value(value, variables.get(name), rows)
-             for name, value in state.values.items()},
-            set(state.private), dict(state.qubits))
-        return copy
+        target.values = {name: _restricted_value(value, variables.get(name), rows)
+                         for name, value in state.values.items()}
+        target.private, target.qubits = set(state.private), dict(state.qubits)
 
     def restricted_message(self, message: Message, rows: np.ndarray) -> Message:
         payload = message.payload
