@@ -244,7 +244,7 @@ def test_chsh_on_a_noisy_fake_device() -> None:
 
 
 @pytest.mark.parametrize("run_name", ["swap_chain", "single"])
-@pytest.mark.parametrize("form", ["dynamic", "deferred"])
+@pytest.mark.parametrize("form", ["dynamic", pytest.param("deferred", marks=pytest.mark.slow)])
 def test_swapping_on_aer_and_in_the_simulator(run_name: str, form: str) -> None:
     run = ideal_chain(run_name, hops=2)  # the deferred circuit of 4 hops is too wide for Aer
     emulated = run_aer(run, lower_run(run), shots=3000, seed=8, form=form)
@@ -256,7 +256,8 @@ def test_swapping_on_aer_and_in_the_simulator(run_name: str, form: str) -> None:
 
 
 @pytest.mark.parametrize(("name", "run_name", "report"), [
-    ("teleport", "teleport", "recovered"), ("swap_chain", "swap_chain", "fidelity")])
+    ("teleport", "teleport", "recovered"),
+    pytest.param("swap_chain", "swap_chain", "fidelity", marks=pytest.mark.slow)])
 def test_memory_decoherence_on_aer_agrees_with_the_simulator(name: str, run_name: str,
                                                              report: str) -> None:
     (run,) = [r for r in examples(name) if r.name == run_name]
