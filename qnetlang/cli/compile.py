@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     if args.run is not None:
         runs = [r for r in program.runs if r.name == args.run]
         if not runs:
+            reporter.finish()
             names = ", ".join(r.name for r in program.runs) or "none"
             raise UsageError(f"no run named `{args.run}` (the runs: {names})")
         program = ir.Program(runs)

@@ -124,8 +124,9 @@ class Session:
         """What the session declares and imports, as the checker knows it, and its runs."""
         if self.result is None or self.result.model is None:
             return set()
-        runs = self.result.ir.runs if self.result.ir is not None else []
-        return self.result.model.names() | {run.name for run in runs}
+        program = self.result.program
+        runs = [item for item in program.items if isinstance(item, ast.Run)] if program else []
+        return self.result.model.names() | {run.label or run.protocol for run in runs}
 
     def sources(self) -> dict[str, SourceFile]:
         found = dict(self.result.sources) if self.result is not None else {}
