@@ -1,7 +1,9 @@
 """Parsing .qnet text into an AST, with diagnostics and error recovery.
 
 The grammar (grammar/qnet.lark) is compiled once per process by Lark's LALR
-generator and cached on disk; the AST is built during the parse. A syntax
+generator and cached on disk in the user's private cache folder (never the
+shared temporary folder: Lark unpickles its cache); the AST is built during
+the parse. A syntax
 error becomes a diagnostic, the offending statement is blanked out (keeping
 every offset, so later positions stay exact) and the file is parsed again, so
 that one run reports all of a file's independent errors.
@@ -13,12 +15,13 @@ import gc
 import threading
 from dataclasses import dataclass, field
 
+import lark
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Diagnostic, did_you_mean
-from qnetlang.resources import grammar_file
+from qnetlang.resources import grammar_cache, grammar_file
 from qnetlang.source import SourceFile
 from qnetlang.syntax import ast
 from qnetlang.syntax.build import AstBuilder
@@ -94,9 +97,11 @@ class Parser:
     def __init__(self) -> None:
         self.builder = AstBuilder()
         self.collector = _Collector()
+        cached = grammar_cache(lark.__version__)
         self.lark = Lark.open(
             str(grammar_file()), parser="lalr", lexer="contextual", keep_all_tokens=True,
-            maybe_placeholders=False, cache=True, transformer=self.builder,
+            maybe_placeholders=False, cache=cached if cached is not None else False,
+            transformer=self.builder,
             lexer_callbacks={"LINE_COMMENT": self.collector.comment,
                              "BLOCK_COMMENT": self.collector.comment,
                              "NAME": self.collector.name})

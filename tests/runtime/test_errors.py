@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from qnetlang.codes import Code
-from qnetlang.runtime.runner import run_shots
 from qnetlang.runtime.batch import RuntimeFailure
+from qnetlang.runtime.runner import run_shots
 from tests.fixture_files import diagnose, expectations, fixtures, found
 
 FIXTURES = fixtures(Path(__file__).parent / "fixtures")
@@ -30,3 +30,14 @@ def test_runtime_error(path: Path) -> None:
 def test_every_runtime_code_has_a_fixture() -> None:
     used = {item.split("@")[0] for path in FIXTURES for item in expectations(path)}
     assert {code.value for code in Code if code.value[1:3] == "09"} <= used
+
+
+def test_a_runtime_error_in_a_worker_process_reaches_the_caller() -> None:
+    """The failure crosses the process boundary intact (it used to hang `--jobs 2`)."""
+    result = diagnose(Path(__file__).parent / "fixtures" / "assertion_failed.qnet")
+    assert result.ir is not None
+    (run,) = result.ir.runs
+    with pytest.raises(RuntimeFailure) as failure:
+        run_shots(run, shots=3000, seed=0, jobs=2)
+    assert failure.value.diagnostic.code == Code.ASSERTION_FAILED
+
