@@ -24,7 +24,6 @@ A problem the file's runs already reported is not reported again.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Callable, Iterator, Mapping
 
 from qnetlang.ir import nodes as ir
@@ -146,7 +145,7 @@ def _match_messages(ctx: Context, protocol: ast.Protocol) -> None:
             roles[member] = lowered
     if _steered_by_unknowns(list(roles.values()), unknown):
         return
-    run = ir.Run(protocol.name, protocol.name, _own_network(protocol.name, list(roles)),
+    run = ir.Run(protocol.name, protocol.name, _own_network(protocol.name, roles),
                  arguments, roles=roles, span=protocol.span)
     found = _quiet(ctx)
     check_run(found, run)
@@ -193,16 +192,18 @@ def _members(ctx: Context, protocol: ast.Protocol,
     return members
 
 
-def _own_network(name: str, members: list[str]) -> ir.Network:
-    """Each member on a node of its own name, every ordered pair of nodes joined by a
-    classical and a quantum channel, no memory limits."""
+def _own_network(name: str, roles: dict[str, ir.Role]) -> ir.Network:
+    """Each member on a node of its own name, with no memory limits, and a channel of
+    no length for every kind of message one member sends another (only those: a network
+    of every pair would grow with the square of the members)."""
     network = ir.Network(name)
-    for member in members:
+    for member in roles:
         network.nodes[member] = ir.Node(member, None)
-    for source, target in itertools.permutations(members, 2):
-        for kind in ("classical", "quantum"):
-            network.channels.append(
-                ir.Channel(f"{source}->{target}:{kind}", kind, "fiber", source, target))
+    links = {(member, instr.dest, instr.kind) for member, role in roles.items()
+             for instr in role.code if isinstance(instr, ir.Send) and instr.dest in roles}
+    for source, target, kind in sorted(links):
+        network.channels.append(
+            ir.Channel(f"{source}->{target}:{kind}", kind, "fiber", source, target))
     return network
 
 
