@@ -93,6 +93,7 @@ class Code(StrEnum):
     CAPACITY = "E0805"
     UNDECIDED = "N0806"
     ANALYSIS_LIMIT = "N0807"
+    BAD_TIME = "E0808"
     # while a protocol runs
     NODE_FULL = "E0901"
     QUBIT_LOST = "E0902"

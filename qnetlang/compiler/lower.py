@@ -39,7 +39,7 @@ from qnetlang.ir.evaluate import (EvaluationError, Operations, apply_binary, app
                                   apply_unary, evaluate)
 from qnetlang.ir.machine import Effects, Machine, Message, Path, Process, StepLimit
 from qnetlang.quantum import noise
-from qnetlang.runtime.events import to_seconds
+from qnetlang.runtime.events import MAX_SECONDS, to_seconds, valid_duration
 from qnetlang.source import Span
 
 MAX_STEPS = 5_000_000
@@ -278,8 +278,9 @@ class _Lowering(Effects):
         if _symbolic(length):
             raise CompileError("a time that depends on a measured value cannot be compiled",
                                expr.span)
-        if not length >= 0:
-            raise CompileError(f"a time must not be negative (it is {length} s)", expr.span)
+        if not valid_duration(length):
+            raise CompileError(f"a time must be between 0 and {MAX_SECONDS:g} s, not "
+                               f"{length} s", expr.span)
         return float(length)
 
     def unit(self, process: Process, guard: _PathState, unit: ir.Unit) -> tuple[str, int]:

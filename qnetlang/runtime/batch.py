@@ -33,7 +33,8 @@ from qnetlang.ir.machine import CONTINUE, Effects, Machine, Message, Path, Proce
 from qnetlang.quantum import noise
 from qnetlang.quantum.engine import Engine
 from qnetlang.quantum.gates import BELL
-from qnetlang.runtime.events import Environment, format_seconds, to_seconds
+from qnetlang.runtime.events import (MAX_SECONDS, Environment, format_seconds, to_seconds,
+                                     valid_duration)
 from qnetlang.runtime.values import Mask, batch_operations, first, merge, positions, put, uniform
 from qnetlang.source import Span
 
@@ -425,9 +426,9 @@ class BatchSimulation(Effects):
         if not uniform(length):
             raise self.split_by(process, length)
         length = float(first(length))
-        if not 0 <= length < float("inf"):
-            raise self.failure(process, Code.RUNTIME_VALUE, f"a time must be positive and "
-                               f"finite, not {length} s", expr.span)
+        if not valid_duration(length):
+            raise self.failure(process, Code.RUNTIME_VALUE, f"a time must be between 0 and "
+                               f"{MAX_SECONDS:g} s, not {length} s", expr.span)
         return length
 
     # ---------------------------------------------------------------- instructions

@@ -19,6 +19,15 @@ if TYPE_CHECKING:
 PICOSECONDS = 10 ** 12
 
 
+# The longest wait or window a program may ask for: about 31 years. Beyond it, and below
+# zero, a time is a mistake (E0808, E0905) rather than something to simulate.
+MAX_SECONDS = 1e9
+
+
+def valid_duration(seconds: float) -> bool:
+    return 0 <= seconds <= MAX_SECONDS
+
+
 def to_ps(seconds: float) -> int:
     return round(seconds * PICOSECONDS)
 

@@ -27,6 +27,7 @@ from qnetlang.diagnostics import Note
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import UNKNOWN, EvaluationError, evaluate
 from qnetlang.ir.machine import Effects, Machine, Message, Path, Process, StepLimit
+from qnetlang.runtime.events import MAX_SECONDS, valid_duration
 from qnetlang import types as t
 from qnetlang.semantics.context import Context
 from qnetlang.semantics.ownership import Key, key_of
@@ -152,9 +153,15 @@ class _Execution(Effects):
         """A length known before the run; an unknown window closes when nothing else can
         happen, and after a wait of unknown length the role's timing is not followed."""
         length = self.value(process, expr)
-        if isinstance(length, (int, float)) and not isinstance(length, bool) and length >= 0:
-            return float(length)
-        if isinstance(instr, ir.Wait):
+        if isinstance(length, (int, float)) and not isinstance(length, bool):
+            if valid_duration(length):
+                return float(length)
+            self.report(Code.BAD_TIME, f"a time of {length} s: it must be between 0 and "
+                        f"{MAX_SECONDS:g} s", expr.span,
+                        help="leave out `within` to wait with no limit")
+            process.done = True  # what it does next is not followed
+            _data(process).status = UNDECIDED
+        elif isinstance(instr, ir.Wait):
             self.undecided(process, instr)
         return None
 

@@ -13,6 +13,7 @@ from qnetlang.cli.main import main
 from qnetlang.compiler.backends import run_aer
 from qnetlang.compiler.lower import lower_run
 from qnetlang.pipeline import check
+from qnetlang.runtime.batch import RuntimeFailure
 from qnetlang.runtime.runner import run_shots
 from qnetlang.source import SourceFile
 from tests.runtime.helpers import simulate, within
@@ -278,4 +279,21 @@ def test_windows_closing_at_one_instant_close_as_in_a_shot_alone(tmp_path: Path)
     assert set(v.counts) == {"-1", "0"}
     lost = 1 - 10 ** -0.3
     assert abs(v.counts["-1"] / 600 - lost) <= 4 * math.sqrt(lost * (1 - lost) / 600)
+
+
+def test_a_time_known_only_while_running_must_be_one_to_wait(tmp_path: Path) -> None:
+    program = """
+network lab { node a { qubits 1; } }
+protocol p() {
+  role r {
+    wait (uniform() - 2) * 1 s;
+    report x = 1;
+  }
+}
+run p on lab with r = a { shots = 4; }
+"""
+    with pytest.raises(RuntimeFailure) as failure:
+        simulate(program, tmp_path)
+    assert failure.value.diagnostic.code == "E0905"
+    assert "a time must be between 0 and" in failure.value.diagnostic.message
 
