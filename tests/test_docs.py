@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from qnetlang.cli.main import main
 from qnetlang.codes import Code
 from qnetlang.gates import GATES
 from qnetlang.syntax.parser import RESERVED, keywords
@@ -25,3 +27,13 @@ def test_every_keyword_gate_and_unit_is_in_the_reference() -> None:
     assert RESERVED <= quoted
     assert set(GATES) <= quoted
     assert set(BASE_UNITS) <= quoted
+
+
+def test_the_readme_example_runs(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    example = re.search(r"```qnet\n(.*?)```", readme, re.DOTALL)
+    assert example is not None
+    path = tmp_path / "readme.qnet"
+    path.write_text(example.group(1))
+    assert main(["run", str(path), "--shots", "50"]) == 0
+
