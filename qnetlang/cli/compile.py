@@ -118,9 +118,11 @@ def _circuits_text(program: ir.Program, args: argparse.Namespace,
             reporter.finish()
             return None
         for index, circuit in enumerate(circuits):
+            form = " (the dynamic circuit; deferring its measurements adds ancillas)" \
+                if args.target == "qasm2" else ""
             print(f"qnetc: run `{ir_run.name}`: {len(circuit.qubits)} qubits, "
                   f"{len(circuit.bits)} bits, depth {circuit.depth}, {len(circuit.ops)} "
-                  "operations", file=sys.stderr)
+                  f"operations{form}", file=sys.stderr)
             header = f"{comment} run `{ir_run.name}`\n"
             if len(circuits) > 1:
                 header += banner(circuit, index, len(circuits), comment)

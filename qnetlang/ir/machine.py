@@ -152,7 +152,7 @@ class Machine:
 
     def __init__(self, run: ir.Run, effects: Effects, env: Environment | None = None,
                  max_steps: int | None = None,
-                 tracer: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 tracer: Callable[[dict[str, Any], Any], None] | None = None) -> None:
         self.run = run
         self.effects = effects
         self.env = env if env is not None else Environment(None)
@@ -185,10 +185,11 @@ class Machine:
             self.time_out(undated, undated.waiting)
         return [p for p in self.processes.values() if not p.done]
 
-    def trace(self, process: Process, event: str, **details: Any) -> None:
+    def trace(self, process: Process, event: str, guard: Any = None, **details: Any) -> None:
+        """Records an event of the process, for the executions of `guard` (None: all)."""
         if self.tracer is not None:
             self.tracer({"t_ps": self.env.now, "role": process.name, "node": process.role.node,
-                         "event": event, **details})
+                         "event": event, **details}, guard)
 
     def resume(self, process: Process) -> None:
         code = process.role.code
@@ -316,13 +317,15 @@ class Machine:
             if process.timer is not None:
                 self.env.cancel(process.timer)
             process.waiting = process.timer = process.deadline = None
-            self.trace(process, "recv", source=instr.source, kind=instr.kind)
             path.pc += 1
             if isinstance(received, tuple):  # the others' window closes now
                 path.guard, closed = received
                 assert instr.on_timeout is not None
                 process.paths.append(Path(instr.on_timeout, closed))
-                self.trace(process, "timeout", source=instr.source, kind=instr.kind)
+                self.trace(process, "recv", path.guard, source=instr.source, kind=instr.kind)
+                self.trace(process, "timeout", closed, source=instr.source, kind=instr.kind)
+            else:
+                self.trace(process, "recv", source=instr.source, kind=instr.kind)
             return True
         if process.waiting is not instr:
             # The window's length first: working it out may split a batch, and a split

@@ -146,9 +146,10 @@ class BatchSimulation(Effects):
     def env(self) -> Environment:
         return self.machine.env
 
-    def trace_record(self, record: dict[str, Any]) -> None:
+    def trace_record(self, record: dict[str, Any], guard: Mask) -> None:
         if self.tracer is not None:
-            self.tracer({"shots": _ranges(self.shots), **record})
+            shots = self.shots if guard is None else self.shots[guard]
+            self.tracer({"shots": _ranges(shots), **record})
 
     def simulate(self) -> BatchResult:
         """Runs the batch to its end; raises Divergence where its shots part ways."""
@@ -589,8 +590,12 @@ def _restricted_value(value: Any, type_: t.Type | None, rows: np.ndarray) -> Any
     return value[rows] if np.ndim(value) >= per_shot else value
 
 
-def _ranges(shots: np.ndarray) -> list[int]:
-    """The shot numbers of a batch as [first, last + 1] when they run on, else each."""
-    if len(shots) and shots[-1] - shots[0] == len(shots) - 1:
-        return [int(shots[0]), int(shots[-1]) + 1]
-    return [int(s) for s in shots]
+def _ranges(shots: np.ndarray) -> list[list[int]]:
+    """Shot numbers as [first, end) ranges of consecutive ones: [[0, 1024]] for a whole
+    batch, more for one that split off."""
+    if not len(shots):
+        return []
+    breaks = np.flatnonzero(np.diff(shots) != 1) + 1
+    starts = np.concatenate(([0], breaks))
+    ends = np.concatenate((breaks, [len(shots)]))
+    return [[int(shots[a]), int(shots[b - 1]) + 1] for a, b in zip(starts, ends, strict=True)]

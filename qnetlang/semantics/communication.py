@@ -158,7 +158,9 @@ class _Execution(Effects):
                 return float(length)
             self.report(Code.BAD_TIME, f"a time of {length} s: it must be between 0 and "
                         f"{MAX_SECONDS:g} s", expr.span,
-                        help="leave out `within` to wait with no limit")
+                        help="leave out `within` to wait for the message with no limit"
+                        if isinstance(instr, ir.Recv) else "a `wait` lets time pass: it "
+                        "cannot go back, nor last for ever")
             process.done = True  # what it does next is not followed
             _data(process).status = UNDECIDED
         elif isinstance(instr, ir.Wait):

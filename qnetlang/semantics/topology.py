@@ -3,10 +3,15 @@
 A qubit needs a quantum channel, a classical value a classical one, from the
 sender's node to the receiver's, in that direction. Roles bound to the same
 node exchange messages locally. Each send and receive is given the id of its
-channel in the IR.
+channel in the IR. `latency(a, b)` needs a channel between the two roles' nodes
+too: the delay it gives is that channel's.
 """
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
 
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Note
@@ -26,6 +31,37 @@ def check_topology(ctx: Context) -> None:
                     if source is not None and source.node != role.node:
                         channel = run.network.channel(source.node, role.node, instr.kind)
                         instr.channel = channel.id if channel is not None else None
+                for latency in _latencies(instr):
+                    _latency(ctx, run, role, latency)
+
+
+def _latencies(value: Any) -> Iterator[ir.Builtin]:
+    """The `latency(...)` calls in an instruction's expressions."""
+    if isinstance(value, ir.Builtin) and value.name == "latency":
+        yield value
+    if isinstance(value, ir.IRNode):
+        for field in dataclasses.fields(value):
+            yield from _latencies(getattr(value, field.name))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _latencies(item)
+
+
+def _latency(ctx: Context, run: ir.Run, role: ir.Role, call: ir.Builtin) -> None:
+    names = [arg.value if isinstance(arg, ir.Const) else None for arg in call.args]
+    source, dest = run.roles.get(names[0] or ""), run.roles.get(names[1] or role.name)
+    if source is None or dest is None or source.node == dest.node:
+        return
+    network = run.network
+    if network.channel(source.node, dest.node, "quantum") is None and \
+            network.channel(source.node, dest.node, "classical") is None:
+        ctx.error(Code.NO_CHANNEL, f"no channel from `{source.node}` to `{dest.node}` for "
+                  f"`latency` to measure", call.span,
+                  notes=[Note(f"in run `{run.name}`, role `{source.name}` runs on node "
+                              f"`{source.node}` and role `{dest.name}` on `{dest.node}`",
+                              run.span)],
+                  help=f"add a link from `{source.node}` to `{dest.node}` to network "
+                       f"`{run.network.name}`")
 
 
 def _send(ctx: Context, run: ir.Run, role: ir.Role, send: ir.Send,

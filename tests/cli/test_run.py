@@ -87,6 +87,6 @@ def test_trace(tmp_path: Path) -> None:
     records = [json.loads(line) for line in trace.read_text().splitlines()]
     assert [r["event"] for r in records].count("send") == 3
     first = records[0]
-    assert first["run"] == "teleport" and first["shots"] == [0, 8] and first["t_ps"] == 0
+    assert first["run"] == "teleport" and first["shots"] == [[0, 8]] and first["t_ps"] == 0
     arrivals = [r["t_ps"] for r in records if r["event"] == "recv"]
     assert arrivals == sorted(arrivals)

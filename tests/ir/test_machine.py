@@ -69,9 +69,9 @@ def test_the_trace_shows_the_timeout_at_the_window_end(tmp_path: Path,
     assert {r["t_ps"] for r in timeouts} == {5_000_000_000}
     assert {r["t_ps"] for r in receptions} == {round(DELAY_100_KM * 1e12)}
     assert all(r["role"] == "receiver" and r["source"] == "sender" for r in timeouts)
-    shots = sum(r["shots"][1] - r["shots"][0] if len(r["shots"]) == 2 else len(r["shots"])
-                for r in timeouts + receptions)
-    assert shots == 64
+    shots = [shot for r in timeouts + receptions for first, end in r["shots"]
+             for shot in range(first, end)]
+    assert sorted(shots) == list(range(64))  # each shot either received or timed out
 
 
 DEADLINE = """
@@ -296,4 +296,21 @@ run p on lab with r = a { shots = 4; }
         simulate(program, tmp_path)
     assert failure.value.diagnostic.code == "E0905"
     assert "a time must be between 0 and" in failure.value.diagnostic.message
+
+
+def test_a_gated_window_traces_which_shots_received_and_which_timed_out(
+        tmp_path: Path) -> None:
+    source = tmp_path / "gated.qnet"
+    source.write_text(LOSSY.replace("within 5 ms", "within latency(sender)"))
+    trace = tmp_path / "trace.jsonl"
+    assert main(["run", str(source), "--shots", "200", "--trace", str(trace)]) == 0
+    records = [json.loads(line) for line in trace.read_text().splitlines()]
+    closing = [r for r in records if r["event"] in ("recv", "timeout")]
+    assert {r["t_ps"] for r in closing} == {round(DELAY_100_KM * 1e12)}  # one instant
+    by_event = {event: {shot for r in closing if r["event"] == event
+                        for first, end in r["shots"] for shot in range(first, end)}
+                for event in ("recv", "timeout")}
+    assert by_event["recv"] and by_event["timeout"]
+    assert not by_event["recv"] & by_event["timeout"]
+    assert by_event["recv"] | by_event["timeout"] == set(range(200))
 
