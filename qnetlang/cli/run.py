@@ -29,7 +29,8 @@ def register(commands: Any) -> None:
     parser.add_argument("path", metavar="PATH")
     parser.add_argument("--run", metavar="NAME", help="only this run (its label or protocol)")
     parser.add_argument("--shots", type=_positive, help="shots (default: the run's `shots`)")
-    parser.add_argument("--seed", type=int, help="seed (default: the run's `seed`, else 0)")
+    parser.add_argument("--seed", type=_seed, help="seed, 0 or more (default: the run's `seed`, "
+                                                 "else 0)")
     parser.add_argument("--engine", choices=ENGINE_NAMES,
                         help="quantum engine (default: density when the network has noise)")
     parser.add_argument("--jobs", type=_positive, default=1,
@@ -57,6 +58,13 @@ def _backend(text: str) -> str:
     if text in ("sim", "aer", "pattern") or (kind in ("fake", "ibm") and colon and name):
         return text
     raise argparse.ArgumentTypeError("use sim, aer, pattern, fake:NAME or ibm:NAME")
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
 
 
 def _positive(text: str) -> int:

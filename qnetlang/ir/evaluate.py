@@ -104,7 +104,13 @@ def _modulo(left: Any, right: Any) -> Any:
     return left % right
 
 
+MAX_INTEGER_BITS = 100_000  # `10 ** 10 ** 10` would take minutes and gigabytes
+
+
 def _power(left: Any, right: Any) -> Any:
+    if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1 \
+            and right * math.log2(abs(left)) > MAX_INTEGER_BITS:
+        raise EvaluationError(f"the result would have more than {MAX_INTEGER_BITS:,} bits")
     try:
         result = left ** right
     except (OverflowError, ZeroDivisionError) as error:

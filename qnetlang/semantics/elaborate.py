@@ -142,6 +142,10 @@ class _Elaborator:
             if setting.name == "shots" and not (isinstance(value, int) and value >= 1):
                 self.ctx.error(Code.BAD_SETTING, "`shots` must be a whole number of at least 1",
                                setting.value.span)
+            elif setting.name == "seed" and not (isinstance(value, int) and value >= 0):
+                self.ctx.error(Code.BAD_SETTING, "`seed` must be a whole number of at least 0",
+                               setting.value.span,
+                               help="any seed from 0 up gives its own reproducible run")
             elif setting.name == "engine" and value not in ENGINE_NAMES:
                 self.ctx.error(Code.BAD_SETTING, f"unknown engine `{value}`", setting.value.span,
                                help=f"the engines are {', '.join(ENGINE_NAMES)}")
