@@ -63,6 +63,7 @@ class Code(StrEnum):
     TIMEOUT_FALLS_THROUGH = "E0411"
     MISPLACED_RETURN = "E0412"
     COMMUNICATION_IN_FUNCTION = "E0413"
+    MISSING_RETURN = "E0414"
     # runs, bindings and network parameters
     ROLE_NOT_BOUND = "E0501"
     NOT_A_ROLE = "E0502"

@@ -24,7 +24,9 @@ from qnetlang import types as t
 from qnetlang.ir import parameters
 from qnetlang.ir.parameters import Place
 from qnetlang.semantics.context import Context, Kind, Symbol, role_argument
+from qnetlang.source import Span
 from qnetlang.syntax import ast
+from qnetlang.syntax.visitor import iter_children
 from qnetlang.units import parse_unit
 
 _ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "**"})
@@ -269,6 +271,15 @@ class _Checker:
             self.param(param)
         returns = self.resolve_type(function.returns) if function.returns else None
         self.block(function.body, _Body(function, returns))
+        if returns is not None and not t.is_error(returns) and \
+                not _always_returns(function.body) and function.body.span is not None:
+            end = function.body.span
+            closing = Span(end.file, end.end_line, end.end_column - 1, end.end_line,
+                           end.end_column, end.end - 1, end.end)
+            self.ctx.error(Code.MISSING_RETURN, f"function `{function.name}` may end without "
+                           f"returning {describe(returns)}", closing,
+                           label="a path reaches the end here",
+                           help="`return` a value on every path, e.g. at the end")
 
     # ---------------------------------------------------------------- statements
 
@@ -734,3 +745,31 @@ def _unit_help(dimension: units.Dimension) -> str:
                 units.DIMENSIONLESS: "a plain number"}
     example = examples.get(dimension)
     return f"write {describe(t.Quantity(dimension))}" + (f", e.g. `{example}`" if example else "")
+
+
+def _always_returns(node: ast.Stmt | ast.Block) -> bool:
+    """Whether every path through a statement or block ends in a `return` (a loop other
+    than `while (true)` without a `break` may run no turn, so it does not count)."""
+    if isinstance(node, ast.Block):
+        return any(_always_returns(stmt) for stmt in node.body)
+    if isinstance(node, ast.Return):
+        return True
+    if isinstance(node, ast.BlockStmt):
+        return _always_returns(node.block)
+    if isinstance(node, ast.If):
+        return node.orelse is not None and _always_returns(node.then) and \
+            _always_returns(node.orelse)
+    if isinstance(node, ast.While):
+        return isinstance(node.condition, ast.BoolLit) and node.condition.value and \
+            not _breaks(node.body)
+    return False
+
+
+def _breaks(node: ast.Node) -> bool:
+    """Whether a `break` leaves this loop body (not one of a loop nested in it)."""
+    if isinstance(node, ast.Break):
+        return True
+    if isinstance(node, (ast.While, ast.For)):
+        return False
+    return any(_breaks(child) for child in iter_children(node))
+
