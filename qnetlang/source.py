@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,9 @@ class SourceDecodeError(ValueError):
         self.offset = offset
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
 @dataclass
 class SourceFile:
     """The text of one file, with a line index for turning offsets into positions."""
@@ -46,6 +50,10 @@ class SourceFile:
     _line_starts: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # A lone CR (old Mac line endings) ends a line as LF does; replacing it, one
+        # character for one, keeps every offset. CRLF stays: its CR ends the line's text.
+        if "\r" in self.text:
+            self.text = _LONE_CR.sub("\n", self.text)
         starts = [0]
         find = self.text.find
         at = find("\n")
