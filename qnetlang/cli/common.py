@@ -20,6 +20,21 @@ class UsageError(Exception):
     """A mistake on the command line (exit 2), such as a file that does not exist."""
 
 
+def output_path(text: str, option: str, inputs: list[str]) -> Path:
+    """A file a command is asked to write: in a folder that exists, not a folder itself,
+    and never one of the files it reads (their text would be lost)."""
+    path = Path(text)
+    if path.is_dir():
+        raise UsageError(f"{option} {text}: is a folder; name a file")
+    if not path.parent.is_dir():
+        raise UsageError(f"{option} {text}: the folder {path.parent} does not exist")
+    for source in inputs:
+        if source != "-" and path.exists() and Path(source).exists() and \
+                path.samefile(source):
+            raise UsageError(f"{option} {text}: is the program being read; name another file")
+    return path
+
+
 def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--error-format", choices=("human", "json"), default="human",
                         help="human-readable diagnostics on stderr (default), or one JSON "

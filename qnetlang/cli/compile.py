@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from qnetlang.cli.common import (EXIT_ERRORS, EXIT_OK, Reporter, UsageError,
                                  add_module_options, add_output_options, check_file,
-                                 module_options)
+                                 module_options, output_path)
 from qnetlang.cli.fmt import write_atomically
 from qnetlang.ir import dump
 from qnetlang.ir import nodes as ir
@@ -93,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_ERRORS
     reporter.finish()
     if args.output:
-        output = Path(args.output)
+        output = output_path(args.output, "-o", [args.path])
         if output.exists():
             write_atomically(output, text)
         else:

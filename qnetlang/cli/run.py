@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from qnetlang.cli.common import (EXIT_ERRORS, EXIT_OK, Reporter, UsageError,
                                  add_module_options, add_output_options, check_file,
-                                 module_options)
+                                 module_options, output_path)
 from qnetlang.cli.compile import add_circuit_options, circuits_of
 from qnetlang.quantum import ENGINE_NAMES
 from qnetlang.runtime.events import format_seconds
@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from qnetlang.runtime.batch import RuntimeFailure
 
     reporter = Reporter(args)
+    trace_path = output_path(args.trace, "--trace", [args.path]) if args.trace else None
     result = check_file(args.path, module_options(args))
     reporter.report(result)
     if not result.ok or result.ir is None:
@@ -94,8 +95,8 @@ def run(args: argparse.Namespace) -> int:
             names = ", ".join(r.name for r in result.ir.runs) or "none"
             raise UsageError(f"no run named `{args.run}` (the runs: {names})")
     with contextlib.ExitStack() as stack:
-        trace = stack.enter_context(open(args.trace, "w", encoding="utf-8")) \
-            if args.trace else None
+        trace = stack.enter_context(trace_path.open("w", encoding="utf-8")) \
+            if trace_path is not None else None
         for ir_run in runs:
             tracer = _tracer(trace, ir_run.name) if trace is not None else None
             try:

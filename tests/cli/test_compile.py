@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 import openqasm3
+import pytest
 from qiskit import qasm2
 
+from qnetlang.cli.main import main
 from tests.cli.test_check import qnetc
+from tests.conftest import ROOT
 
 
 def test_targets(tmp_path: Path) -> None:
@@ -79,3 +82,16 @@ def test_pattern_target_engine_and_backend() -> None:
     uncompilable = qnetc("run", "examples/bb84.qnet", "--backend", "pattern")
     assert uncompilable.returncode == 1
     assert "`uniform()` has no circuit form" in uncompilable.stderr
+
+
+@pytest.mark.parametrize("output", ["program", "folder", "missing"])
+def test_an_output_that_cannot_be_written_is_a_usage_error(output: str, tmp_path: Path) -> None:
+    program = tmp_path / "teleport.qnet"
+    original = (ROOT / "examples" / "teleport.qnet").read_text()
+    program.write_text(original)
+    target = {"program": program, "folder": tmp_path,
+              "missing": tmp_path / "nowhere" / "x.qasm"}[output]
+    for arguments in (["compile", str(program), "-o", str(target)],
+                      ["run", str(program), "--shots", "2", "--trace", str(target)]):
+        assert main(arguments) == 2
+    assert program.read_text() == original  # what the user wrote is never overwritten
