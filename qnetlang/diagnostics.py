@@ -99,6 +99,16 @@ def use_color(stream: IO[str], choice: str = "auto") -> bool:
     return bool(isatty and isatty())
 
 
+# Control characters from a file (ESC, BEL, ...) would act on the terminal: each is shown
+# as its Unicode control picture instead, one character for one, so carets stay aligned.
+_CONTROL_PICTURES = {code: 0x2400 + code for code in range(0x20) if code != 0x09}
+_CONTROL_PICTURES[0x7F] = 0x2421
+
+
+def visible(text: str) -> str:
+    return text.translate(_CONTROL_PICTURES)
+
+
 class HumanRenderer:
     """Renders diagnostics in the style of rustc: header, location, source line, caret."""
 
@@ -112,20 +122,20 @@ class HumanRenderer:
     def render(self, diagnostic: Diagnostic) -> str:
         severity = diagnostic.severity
         header = self._paint(severity, f"{severity.value}[{diagnostic.code}]")
-        lines = [f"{header}{self._paint('bold', ': ' + diagnostic.message)}"]
+        lines = [f"{header}{self._paint('bold', ': ' + visible(diagnostic.message))}"]
         width = self._gutter_width(diagnostic)
         if diagnostic.span is not None:
             lines += self._snippet(diagnostic.span, diagnostic.label, severity, "^", width)
         for note in diagnostic.notes:
             if note.span is None:
                 lines.append(f"{' ' * width} {self._paint('gutter', '=')} "
-                             f"{self._paint('bold', 'note')}: {note.message}")
+                             f"{self._paint('bold', 'note')}: {visible(note.message)}")
             else:
-                lines.append(f"{self._paint(Severity.NOTE, 'note')}: {note.message}")
+                lines.append(f"{self._paint(Severity.NOTE, 'note')}: {visible(note.message)}")
                 lines += self._snippet(note.span, None, Severity.NOTE, "-", width)
         if diagnostic.help:
             lines.append(f"{' ' * width} {self._paint('gutter', '=')} "
-                         f"{self._paint('help', 'help')}: {diagnostic.help}")
+                         f"{self._paint('help', 'help')}: {visible(diagnostic.help)}")
         return "\n".join(lines) + "\n"
 
     def _gutter_width(self, diagnostic: Diagnostic) -> int:
@@ -140,7 +150,7 @@ class HumanRenderer:
         if source is None:
             return out
         text = source.line(span.line)
-        shown = text.replace("\t", _TAB)
+        shown = visible(text.replace("\t", _TAB))
         # Columns count characters; a tab is shown four wide, so shift the caret with it.
         start = len(text[: span.column - 1].replace("\t", _TAB))
         last_column = span.end_column if span.end_line == span.line else len(text) + 1
@@ -154,8 +164,8 @@ class HumanRenderer:
             start = start - left + len(prefix)
             end = min(end, left + _MAX_SHOWN) - left + len(prefix)
         carets = mark * max(1, end - start)
-        under = " " * start + self._paint(style, carets + (f" {label}" if label else ""))
-        if self.color and shown == text.replace("\t", _TAB):  # a whole line: highlighted
+        under = " " * start + self._paint(style, carets + (f" {visible(label)}" if label else ""))
+        if self.color and shown == visible(text.replace("\t", _TAB)):  # a whole line
             from qnetlang.highlight import paint
 
             shown = paint(shown)

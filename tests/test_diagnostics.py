@@ -52,3 +52,15 @@ def test_json_is_stable() -> None:
                       "span": {"file": "a.qnet", "line": 1, "column": 2, "end_line": 1,
                                "end_column": 4},
                       "label": None, "notes": [], "help": "h"}
+
+
+def test_control_characters_from_a_file_never_reach_the_terminal() -> None:
+    source = SourceFile("f.qnet", "role r { hh q; } // \x1b]0;title\x07 \x1b[31mred\n")
+    diagnostic = Diagnostic.error("E0130", "unknown gate `hh`", source.span(9, 11),
+                                  label="\x1b[2J")
+    text = render(diagnostic, source)
+    assert "\x1b" not in text and "\x07" not in text
+    assert "\u241b]0;title\u2407" in text  # shown as control pictures
+    lines = text.splitlines()
+    assert lines[4].index("^") == lines[3].index("hh")  # the caret stays under the token
+

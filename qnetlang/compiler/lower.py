@@ -376,7 +376,8 @@ class _Lowering(Effects):
     def node(self, process: Process) -> ir.Node:
         return self.run.network.nodes[process.role.node]
 
-    def basis(self, process: Process, guard: _PathState, instr: ir.Measure) -> list[tuple[str, tuple]]:
+    def basis(self, process: Process, guard: _PathState,
+              instr: ir.Measure) -> list[tuple[str, tuple]]:
         """Gates that turn the basis into Z (measuring Z then means measuring the basis)."""
         if instr.basis in _BASIS:
             return _BASIS[instr.basis]

@@ -353,7 +353,8 @@ class BatchSimulation(Effects):
             return to_seconds(self.env.now)
         if builtin.name == "latency":
             return self.machine.latency(process, builtin)
-        qubits = [self.qubit(process, arg, mask) for arg in builtin.args[:2]]  # type: ignore[arg-type]
+        qubits = [self.qubit(process, arg, mask)  # type: ignore[arg-type]
+                  for arg in builtin.args[:2]]
         for qubit in qubits:
             if qubit in self.stored:
                 self.decohere(qubit)
