@@ -130,7 +130,13 @@ def _element(container: Any, index: Any) -> Any:
         raise EvaluationError("an index that depends on a measured value")
     if isinstance(container, ir.Expr):
         return ir.Index(container, ir.Const(index))
-    return container[int(index)]
+    return container[_position(index, len(container))]
+
+
+def _position(index: Any, size: int) -> int:
+    if not 0 <= int(index) < size:
+        raise EvaluationError(f"index {int(index)} is out of range 0..{size}")
+    return int(index)
 
 
 SYMBOLIC = Operations(_binary, _unary, _builtin, _element, list)
@@ -269,7 +275,10 @@ class _Lowering(Effects):
             raise CompileError("an index that depends on a measured value cannot be compiled",
                                var.span)
         items = list(guard.values[var.name])
-        items[int(index)] = value
+        try:
+            items[_position(index, len(items))] = value
+        except EvaluationError as error:
+            raise CompileError(f"cannot compile this: {error}", var.span) from None
         guard.values[var.name] = items
 
     def seconds(self, process: Process, path: Path, expr: ir.Expr,

@@ -480,6 +480,10 @@ class BatchSimulation(Effects):
     def report(self, process: Process, instr: ir.Report, mask: Mask) -> None:
         value = np.broadcast_to(np.asarray(self.value(process, instr.value, mask)),
                                 (self.batch,))
+        if value.dtype == object:  # a whole number past 64 bits, folded before the run
+            raise self.failure(process, Code.RUNTIME_VALUE, "this number is too large to "
+                               "report: whole numbers are 64-bit while the protocol runs",
+                               instr.value.span)
         if value.dtype == bool:
             value = value.astype(np.int64)
         self.reports.setdefault(instr.name, []).append((np.array(value), mask))

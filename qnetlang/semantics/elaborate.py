@@ -79,7 +79,11 @@ def bind_arguments(ctx: Context, params: list[ast.Param], args: list[ast.Keyword
             failed = True
             continue
         if arg is not None and symbol.type is not None:
+            errors = len(ctx.diagnostics)
             expect(ctx, symbol.type, ctx.type_of(arg.value), arg.value, f"`{param.name}`")
+            if len(ctx.diagnostics) > errors:  # a value of another type cannot be used
+                failed = True
+                continue
         try:
             env[symbol] = ir.Const(lowerer.constant(source, f"the value of `{param.name}`"))
         except LoweringError:
@@ -265,7 +269,7 @@ class _Elaborator:
         try:
             lowerer.block(role.body)
         except LoweringError:
-            pass
+            code.clear()  # reported; what was lowered so far may jump to labels never placed
         code.append(ir.Halt(span=role.body.span))
         resolve_labels(code)
         return ir.Role(member, node, code, lowerer.units, lowerer.variables, span=role.span)
