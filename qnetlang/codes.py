@@ -38,6 +38,7 @@ class Code(StrEnum):
     BASIS_ANGLE = "E0134"
     GATE_ARITY = "E0135"
     INVALID_ESCAPE = "E0136"
+    NUMBER_TOO_LONG = "E0137"
     # imports and modules
     MODULE_NOT_FOUND = "E0201"
     IMPORT_CYCLE = "E0202"

@@ -78,8 +78,11 @@ def read(name: str) -> SourceFile | CheckResult:
     """A source to check, or a failed result for a file that is not UTF-8."""
     if name == STDIN:
         return decode(sys.stdin.buffer.read(), "<stdin>")
+    path = Path(name)
+    if path.exists() and not path.is_file():  # a folder is expanded earlier; not a device
+        raise UsageError(f"cannot read `{name}`: not a regular file")
     try:
-        data = Path(name).read_bytes()
+        data = path.read_bytes()
     except OSError as error:
         raise UsageError(f"cannot read `{name}`: {error.strerror or error}") from None
     return decode(data, name)

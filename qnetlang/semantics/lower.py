@@ -32,6 +32,9 @@ UNROLL_CODE = 200_000  # and so does any loop once a role's code is this long
 _KET_STATES = {"0", "1", "+", "-", "+i", "-i"}
 
 
+MAX_ARRAY_SIZE = 10_000_000  # elements of one array: 80 MB a row of a batch already
+
+
 class LoweringError(Exception):
     """Lowering cannot go on; the diagnostic is already reported."""
 
@@ -376,6 +379,9 @@ class Lowerer:
         if size is not None and size < 0:
             raise self.fail(Code.CONSTANT_ERROR, f"an array size cannot be negative ({size})",
                             size_expr)
+        if size is not None and size > MAX_ARRAY_SIZE:
+            raise self.fail(Code.CONSTANT_ERROR, f"an array of {size:,} elements is larger "
+                            f"than qnetc holds ({MAX_ARRAY_SIZE:,})", size_expr)
         if size is not None and isinstance(type_, t.Array):
             type_ = t.Array(type_.element, size)
         # A declaration met again (the next turn of an unrolled loop, a second call of a

@@ -21,6 +21,8 @@ from qnetlang.syntax import ast
 from qnetlang.units import (ATTENUATION, FREQUENCY, LENGTH, LOSS, TIME,
                             Dimension, parse_unit)
 
+MAX_DIGITS = 4300  # Python's own limit for reading a whole number from text
+
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "0": "\0"}
 _UNIT_EXAMPLES = {LENGTH: "10 km", TIME: "1 ms", FREQUENCY: "1 MHz", LOSS: "3 dB",
                   ATTENUATION: "0.2 dB/km"}
@@ -379,6 +381,12 @@ class AstBuilder(Transformer[Token, ast.Program]):
         text = str(token)
         span = self._token_span(token)
         if text.isdigit():
+            if len(text) > MAX_DIGITS:
+                self._error(Code.NUMBER_TOO_LONG, f"a whole number of {len(text):,} digits",
+                            span, label="too long",
+                            help=f"write at most {MAX_DIGITS:,} digits, or a power such as "
+                                 "`10 ** 100`")
+                return ast.IntLit(0, text, span=span)
             return ast.IntLit(int(text), text, span=span)
         return ast.FloatLit(float(text), text, span=span)
 

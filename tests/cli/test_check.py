@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from qnetlang.cli.main import main
 from tests.conftest import EXAMPLE_FILES, ROOT, STDLIB_FILES
 
 BAD = "protocol p {\n  role r {\n    qubit q\n    hh q;\n  }\n}\n"
@@ -119,3 +120,10 @@ def test_check_imports_no_heavy_modules() -> None:
                             cwd=ROOT, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_a_device_is_not_read_as_a_program() -> None:
+    """Reading /dev/zero would never end: anything but a regular file is a usage error."""
+    assert main(["check", "/dev/zero"]) == 2
+
