@@ -102,6 +102,8 @@ class Code(StrEnum):
     STILL_WAITING = "E0903"
     ASSERTION_FAILED = "E0904"
     RUNTIME_VALUE = "E0905"
+    STEP_LIMIT = "E0906"
+    MEMORY_LIMIT = "E0907"
     # compiling to a circuit
     NOT_COMPILABLE = "E1001"
     LOSS_LEFT_OUT = "W1002"

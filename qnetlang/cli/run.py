@@ -17,6 +17,7 @@ from qnetlang.quantum import ENGINE_NAMES
 from qnetlang.runtime.events import format_seconds
 
 if TYPE_CHECKING:
+    from qnetlang.runtime.limits import Limits
     from qnetlang.runtime.runner import RunResult
 
 
@@ -35,6 +36,16 @@ def register(commands: Any) -> None:
                         help="quantum engine (default: density when the network has noise)")
     parser.add_argument("--jobs", type=_positive, default=1,
                         help="processes to run shots in (results do not depend on it)")
+    parser.add_argument("--max-steps", type=_positive, default=None, metavar="N",
+                        help="instructions one batch of shots may execute, all roles "
+                             "together, before the run stops with E0906 (default: 10,000,000)")
+    parser.add_argument("--max-memory", type=_size, default=None, metavar="SIZE",
+                        help="memory a run may take, e.g. 16GB or 512MiB; a run foreseen to "
+                             "need more is refused with E0907 (default: half of this "
+                             "machine's memory)")
+    parser.add_argument("--time-limit", type=_seconds, default=None, metavar="SECONDS",
+                        help="wall-clock seconds a run may take before it stops with E0906 "
+                             "(default: no limit)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object per run instead of a table")
     parser.add_argument("--trace", metavar="FILE",
@@ -58,6 +69,30 @@ def _backend(text: str) -> str:
     if text in ("sim", "aer", "pattern") or (kind in ("fake", "ibm") and colon and name):
         return text
     raise argparse.ArgumentTypeError("use sim, aer, pattern, fake:NAME or ibm:NAME")
+
+
+def _size(text: str) -> int:
+    from qnetlang.runtime.limits import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    from qnetlang.runtime.limits import Limits
+
+    chosen = {"max_steps": args.max_steps, "max_memory": args.max_memory,
+              "max_seconds": args.time_limit}
+    return Limits(**{name: value for name, value in chosen.items() if value is not None})
 
 
 def _seed(text: str) -> int:
@@ -105,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     outcome = run_shots(ir_run, shots=args.shots, seed=args.seed,
                                         engine=args.engine, jobs=args.jobs, tracer=tracer,
-                                        progress=_progress_bar())
+                                        progress=_progress_bar(), limits=_limits(args))
             except (RuntimeFailure, CompileError) as failure:
                 reporter.report_diagnostic(failure.diagnostic)
                 reporter.finish()

@@ -104,13 +104,28 @@ def _modulo(left: Any, right: Any) -> Any:
     return left % right
 
 
-MAX_INTEGER_BITS = 100_000  # `10 ** 10 ** 10` would take minutes and gigabytes
+INT_MIN, INT_MAX = -2 ** 63, 2 ** 63 - 1  # `int` is a 64-bit signed integer, folded or run
+
+
+OVERFLOW = ("integer overflow: the result is outside the 64-bit range of `int` "
+            "(-2**63 to 2**63 - 1); use a float, e.g. `2.0 ** 70`")
+
+
+def checked_int(value: Any) -> Any:
+    """`value`, or an overflow error for a whole number outside the range of `int`, so
+    that a constant folded before the run means what the same expression means in it."""
+    if type(value) is int and not INT_MIN <= value <= INT_MAX:
+        raise EvaluationError(OVERFLOW)
+    return value
 
 
 def _power(left: Any, right: Any) -> Any:
-    if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1 \
-            and right * math.log2(abs(left)) > MAX_INTEGER_BITS:
-        raise EvaluationError(f"the result would have more than {MAX_INTEGER_BITS:,} bits")
+    if isinstance(left, int) and isinstance(right, int):
+        if right < 0:
+            raise EvaluationError("a whole number to a negative power is not a whole number; "
+                                  "use a float, e.g. `2.0 ** -1`")
+        if abs(left) > 1 and right * math.log2(abs(left)) > 64:  # never build a huge number
+            raise EvaluationError(OVERFLOW)
     try:
         result = left ** right
     except (OverflowError, ZeroDivisionError) as error:
@@ -156,13 +171,13 @@ def apply_binary(op: str, left: Any, right: Any) -> Any:
             return True
         return UNKNOWN
     try:
-        return BINARY[op](left, right)
+        return checked_int(BINARY[op](left, right))
     except TypeError as error:
         raise EvaluationError(str(error)) from None
 
 
 def apply_unary(op: str, operand: Any) -> Any:
-    return UNKNOWN if operand is UNKNOWN else UNARY[op](operand)
+    return UNKNOWN if operand is UNKNOWN else checked_int(UNARY[op](operand))
 
 
 def apply_builtin(name: str, args: list[Any]) -> Any:
@@ -170,7 +185,7 @@ def apply_builtin(name: str, args: list[Any]) -> Any:
     if fold is None or any(a is UNKNOWN for a in args):
         return UNKNOWN
     try:
-        return fold(*args)
+        return checked_int(fold(*args))
     except (ValueError, OverflowError, TypeError) as error:
         raise EvaluationError(f"{name}: {error}") from None
 

@@ -21,6 +21,7 @@ construction: only the effects differ.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
@@ -83,8 +84,17 @@ class Process:
         return self.role.code[self.paths[0].pc]
 
 
+CLOCK_EVERY = 4096  # steps between looks at the wall clock
+
+
 class StepLimit(Exception):
-    """The run executed more instructions than the machine was allowed."""
+    """The run executed more instructions than the machine was allowed (`limit`), or ran
+    past its wall-clock deadline (`seconds`); `process` was running `instr` then."""
+
+    def __init__(self, limit: int, process: Process, instr: ir.Instr,
+                 seconds: float | None = None) -> None:
+        super().__init__(f"{limit:,} steps" if seconds is None else f"{seconds:g} s")
+        self.limit, self.process, self.instr, self.seconds = limit, process, instr, seconds
 
 
 class Effects(ABC):
@@ -152,11 +162,14 @@ class Machine:
 
     def __init__(self, run: ir.Run, effects: Effects, env: Environment | None = None,
                  max_steps: int | None = None,
-                 tracer: Callable[[dict[str, Any], Any], None] | None = None) -> None:
+                 tracer: Callable[[dict[str, Any], Any], None] | None = None,
+                 deadline: tuple[float, float] | None = None) -> None:
         self.run = run
         self.effects = effects
         self.env = env if env is not None else Environment(None)
         self.max_steps = max_steps
+        # (seconds allowed, the time.monotonic() by which they are up), checked now and then
+        self.deadline = deadline
         self.steps = 0
         self.tracer = tracer
         self.processes = {name: Process(role, effects.full()) for name, role in run.roles.items()}
@@ -199,7 +212,10 @@ class Machine:
             instr = code[path.pc]
             self.steps += 1
             if self.max_steps is not None and self.steps > self.max_steps:
-                raise StepLimit(self.max_steps)
+                raise StepLimit(self.max_steps, process, instr)
+            if self.deadline is not None and self.steps % CLOCK_EVERY == 0 and \
+                    time.monotonic() > self.deadline[1]:
+                raise StepLimit(self.steps, process, instr, self.deadline[0])
             partial = effects.partial(path.guard)
             if partial:
                 if type(instr) in NONLOCAL:

@@ -316,6 +316,20 @@ class Run(IRNode):
     arguments: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     roles: dict[str, Role] = field(default_factory=dict)
+    # What the check foresaw; None: not checked.
+    footprint: Footprint | None = field(default=None, compare=False)
+
+
+@dataclass
+class Footprint:
+    """What a run needs, as the check foresees it (semantics/communication.py): the
+    simulator refuses a run that will not fit before starting it (runtime/limits.py).
+    A lower bound where the check could not follow a role to its end."""
+
+    entangled: int = 0  # the most qubits in one entangled group at once
+    qubits: list[str] = field(default_factory=list)  # those qubits, as `role: q[i]`
+    span: Span | None = None  # the gate that makes that group
+    reports: int = 0  # values one shot reports
 
 
 @dataclass

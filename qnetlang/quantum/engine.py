@@ -17,6 +17,7 @@ DensityMatrix keeps density matrices and applies noise exactly.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -26,6 +27,18 @@ from qnetlang.quantum.gates import KETS, X, basis_change, matrix, per_shot
 from qnetlang.quantum.noise import Kraus
 
 Mask = np.ndarray | None  # a boolean array over the batch; None means every shot
+
+AMPLITUDE_BYTES = 16  # a complex128 number
+# Applying a gate holds the state, a reordered copy and the result at once.
+WORKING_COPIES = 3
+
+
+class StateTooLarge(Exception):
+    """A gate would join qubits into one state larger than the engine may hold."""
+
+    def __init__(self, qubits: int, needed: float, allowed: float) -> None:
+        super().__init__(f"{qubits} entangled qubits")
+        self.qubits, self.needed, self.allowed = qubits, needed, allowed
 
 
 @dataclass
@@ -64,6 +77,13 @@ class Engine(ABC):
     """The operations the simulator needs, on qubits named by integer ids, for B shots."""
 
     name = ""
+    axes_per_qubit = 1  # a state vector; a density matrix has two
+    max_state_bytes = math.inf  # what one group may take; the simulator sets it
+
+    @classmethod
+    def state_bytes(cls, qubits: int, batch: int) -> float:
+        """Memory to apply a gate to a group of `qubits` in each of `batch` shots."""
+        return 2.0 ** (cls.axes_per_qubit * qubits) * AMPLITUDE_BYTES * batch * WORKING_COPIES
 
     def __init__(self, rng: np.random.Generator, batch: int = 1) -> None:
         self.rng = rng
@@ -180,6 +200,10 @@ class Engine(ABC):
             other = self.groups[qubit]
             if other is group:
                 continue
+            size = len(group.qubits) + len(other.qubits)
+            needed = self.state_bytes(size, self.batch)
+            if needed > self.max_state_bytes:
+                raise StateTooLarge(size, needed, self.max_state_bytes)
             group = Group(self._product(group.state, other.state, len(group.qubits),
                                          len(other.qubits)), group.qubits + other.qubits)
             for member in group.qubits:
@@ -304,6 +328,7 @@ class StateVector(Engine):
 
 class DensityMatrix(Engine):
     name = "density"
+    axes_per_qubit = 2
 
     def _pure(self, kets: np.ndarray) -> np.ndarray:
         kets = np.asarray(kets, dtype=complex)

@@ -18,11 +18,13 @@ measurement order can be chosen to keep the active set small.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from qnetlang.quantum.engine import StateTooLarge, StateVector
 from qnetlang.quantum.gates import KETS, X, Z, basis_change, per_shot
 
 PLANES = ("XY", "YZ", "XZ")
@@ -244,11 +246,14 @@ class Engine:
 
     def __init__(self, pattern: Pattern, rng: np.random.Generator | None = None,
                  inputs: Sequence[np.ndarray] | None = None, shots: int = 1,
-                 input_groups: Sequence[tuple[list[int], np.ndarray]] = ()) -> None:
+                 input_groups: Sequence[tuple[list[int], np.ndarray]] = (),
+                 max_state_bytes: float = math.inf) -> None:
         """`inputs` gives each input vertex a state of its own (|+> by default);
         `input_groups` instead gives entangled inputs their joint states: (vertices,
-        shots x 2 x ... x 2 with one axis per vertex in that order)."""
+        shots x 2 x ... x 2 with one axis per vertex in that order). A group that would
+        grow past `max_state_bytes` raises StateTooLarge."""
         self.pattern = pattern
+        self.max_state_bytes = max_state_bytes
         self.rng = rng or np.random.default_rng()
         self.shots = shots
         self.neighbours = neighbourhoods(pattern)
@@ -295,6 +300,9 @@ class Engine:
         if first is second:
             return first
         size = len(first.vertices) + len(second.vertices)
+        needed = StateVector.state_bytes(size, self.shots)
+        if needed > self.max_state_bytes:
+            raise StateTooLarge(size, needed, self.max_state_bytes)
         product = (first.state.reshape(self.shots, -1, 1) *
                    second.state.reshape(self.shots, 1, -1))
         first.state = product.reshape((self.shots,) + (2,) * size)

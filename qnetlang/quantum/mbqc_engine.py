@@ -241,7 +241,8 @@ class PatternEngine(StateVector):
         owner = {v: q for q, v in builder.current.items()}
         pattern = standardize(Pattern(list(range(len(wires))), list(owner), builder.commands))
         engine = Engine(pattern, self.rng, shots=self.batch, input_groups=[
-            ([wires.index(q) for q in group.qubits], group.state) for group in groups])
+            ([wires.index(q) for q in group.qubits], group.state) for group in groups],
+                        max_state_bytes=self.max_state_bytes)
         engine.execute(greedy_order(pattern))
         self.largest_active = max(self.largest_active, engine.largest)
         for vertices, state in engine.output_groups():

@@ -29,12 +29,13 @@ from qnetlang.codes import Code
 from qnetlang.diagnostics import Diagnostic, Note
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import EvaluationError, evaluate
-from qnetlang.ir.machine import CONTINUE, Effects, Machine, Message, Path, Process
+from qnetlang.ir.machine import CONTINUE, Effects, Machine, Message, Path, Process, StepLimit
 from qnetlang.quantum import noise
-from qnetlang.quantum.engine import Engine
+from qnetlang.quantum.engine import Engine, StateTooLarge
 from qnetlang.quantum.gates import BELL
 from qnetlang.runtime.events import (MAX_SECONDS, Environment, format_seconds, to_seconds,
                                      valid_duration)
+from qnetlang.runtime.limits import format_size
 from qnetlang.runtime.values import Mask, batch_operations, first, merge, positions, put, uniform
 from qnetlang.source import Span
 
@@ -126,7 +127,8 @@ class BatchSimulation(Effects):
     """The simulation of a batch of shots of one run."""
 
     def __init__(self, run: ir.Run, engine: Engine, rng: np.random.Generator,
-                 shots: np.ndarray, tracer: Any = None) -> None:
+                 shots: np.ndarray, tracer: Any = None, *, max_steps: int | None = None,
+                 deadline: tuple[float, float] | None = None) -> None:
         self.run = run
         self.batch = engine.batch
         self.engine = engine
@@ -139,7 +141,8 @@ class BatchSimulation(Effects):
         # report -> (value in every shot, the shots that report it; None: all)
         self.reports: dict[str, list[tuple[np.ndarray, Mask]]] = {}
         self.tracer = tracer
-        self.machine = Machine(run, self, Environment(rng), tracer=self.trace_record)
+        self.machine = Machine(run, self, Environment(rng), max_steps=max_steps,
+                               tracer=self.trace_record, deadline=deadline)
         self.started = False
 
     @property
@@ -153,11 +156,14 @@ class BatchSimulation(Effects):
 
     def simulate(self) -> BatchResult:
         """Runs the batch to its end; raises Divergence where its shots part ways."""
-        if self.started:
-            stuck = self.machine.finish()
-        else:
-            self.started = True
-            stuck = self.machine.go()
+        try:
+            if self.started:
+                stuck = self.machine.finish()
+            else:
+                self.started = True
+                stuck = self.machine.go()
+        except StepLimit as limit:
+            raise self.stopped(limit) from None
         if stuck:
             process = stuck[0]
             raise self.failure(process, Code.STILL_WAITING,
@@ -171,6 +177,18 @@ class BatchSimulation(Effects):
             result.reports[name] = [np.array(values if mask is None else values[mask])
                                     for values, mask in parts]
         return result
+
+    def stopped(self, limit: StepLimit) -> RuntimeFailure:
+        process = limit.process
+        if limit.seconds is not None:
+            return self.failure(process, Code.STEP_LIMIT, f"run `{self.run.name}` took longer "
+                                f"than the {limit.seconds:g} s allowed; role `{process.name}` "
+                                "was running this", limit.instr.span,
+                                help="allow more with `--time-limit`, or run fewer shots")
+        return self.failure(process, Code.STEP_LIMIT, f"run `{self.run.name}` stopped after "
+                            f"{limit.limit:,} steps: role `{process.name}` may loop for ever "
+                            "here", limit.instr.span,
+                            help="make the loop end, or allow more with `--max-steps`")
 
     def failure(self, process: Process, code: str, message: str, span: Span | None,
                 **extra: Any) -> RuntimeFailure:
@@ -206,7 +224,8 @@ class BatchSimulation(Effects):
     def restricted(self, rows: np.ndarray, rng: np.random.Generator) -> BatchSimulation:
         """A copy of this batch's state as it is now, for the shots `rows` only."""
         child = BatchSimulation(self.run, self.engine.restricted(rows, rng), rng,
-                                self.shots[rows], self.tracer)
+                                self.shots[rows], self.tracer, max_steps=self.machine.max_steps,
+                                deadline=self.machine.deadline)
         child.started = True
         for name, node in self.nodes.items():
             child.nodes[name].held = node.held[rows]
@@ -436,7 +455,20 @@ class BatchSimulation(Effects):
     # ---------------------------------------------------------------- instructions
 
     def local(self, process: Process, path: Path, instr: ir.Instr) -> None:
-        _LOCAL[type(instr)](self, process, instr, path.guard)
+        try:
+            _LOCAL[type(instr)](self, process, instr, path.guard)
+        except StateTooLarge as error:
+            shots = f"{self.batch:,} shots" if self.batch > 1 else "one shot"
+            ways = [] if self.engine.name == "mbqc" else \
+                ["simulate it with `--engine mbqc`, which keeps only the qubits still to be "
+                 "measured"]
+            if self.batch > 1:
+                ways.append("run fewer shots at once")
+            raise self.failure(
+                process, Code.MEMORY_LIMIT, f"this gate would entangle {error.qubits} qubits "
+                f"in one state that needs {format_size(error.needed)} for {shots}, more than "
+                f"the {format_size(error.allowed)} allowed", instr.span,
+                help="; or ".join([*ways, "allow more with `--max-memory`"])) from None
 
     def alloc(self, process: Process, instr: ir.Alloc, mask: Mask) -> None:
         key = self.key(process, instr.unit, None)  # first: working it out may split the batch
@@ -480,10 +512,6 @@ class BatchSimulation(Effects):
     def report(self, process: Process, instr: ir.Report, mask: Mask) -> None:
         value = np.broadcast_to(np.asarray(self.value(process, instr.value, mask)),
                                 (self.batch,))
-        if value.dtype == object:  # a whole number past 64 bits, folded before the run
-            raise self.failure(process, Code.RUNTIME_VALUE, "this number is too large to "
-                               "report: whole numbers are 64-bit while the protocol runs",
-                               instr.value.span)
         if value.dtype == bool:
             value = value.astype(np.int64)
         self.reports.setdefault(instr.name, []).append((np.array(value), mask))

@@ -22,7 +22,9 @@ import numpy as np
 
 from qnetlang.ir import nodes as ir
 from qnetlang.quantum import engine_class
-from qnetlang.runtime.batch import BatchResult, BatchSimulation, Divergence, noisy
+from qnetlang.runtime.batch import (BatchResult, BatchSimulation, Divergence, RuntimeFailure,
+                                    noisy)
+from qnetlang.runtime.limits import Limits, refusal
 
 DEFAULT_SHOTS = 1000
 DEFAULT_SEED = 0
@@ -77,13 +79,25 @@ def _rng(seed: int, kind: int, index: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(kind, index)))
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """What one batch may use: its share of the memory allowed, its steps, and the
+    wall-clock deadline of the whole run, (seconds, time.monotonic() when they are up)."""
+
+    state_bytes: float
+    max_steps: int
+    deadline: tuple[float, float] | None = None
+
+
 def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
-                   size: int, tracer: Any = None) -> list[BatchResult]:
+                   size: int, bounds: Bounds, tracer: Any = None) -> list[BatchResult]:
     """Shots first .. first + size of a run: one batch, and the smaller batches it splits
     into where its shots part ways (depth first, so the order is fixed)."""
     rng = _rng(seed, 1, index)
-    pending = [BatchSimulation(run, engine_class(engine)(rng, size), rng,
-                               np.arange(first, first + size), tracer)]
+    quantum = engine_class(engine)(rng, size)
+    quantum.max_state_bytes = bounds.state_bytes
+    pending = [BatchSimulation(run, quantum, rng, np.arange(first, first + size), tracer,
+                               max_steps=bounds.max_steps, deadline=bounds.deadline)]
     results = []
     while pending:
         batch = pending.pop()
@@ -94,19 +108,30 @@ def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
     return results
 
 
-def _simulate(arguments: tuple[ir.Run, str, int, int, int, int]) -> list[BatchResult]:
+def _simulate(arguments: tuple[ir.Run, str, int, int, int, int, Bounds]) -> list[BatchResult]:
     return simulate_batch(*arguments)
 
 
 def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
               engine: str | None = None, jobs: int = 1, tracer: Any = None,
-              progress: Callable[[int, int], None] | None = None) -> RunResult:
-    """Simulates a run; raises RuntimeFailure on a runtime error in any shot."""
+              progress: Callable[[int, int], None] | None = None,
+              limits: Limits | None = None) -> RunResult:
+    """Simulates a run; raises RuntimeFailure on a runtime error in any shot, and before
+    any when the run will not fit in `limits` (docs/runtime.md)."""
     started = time.perf_counter()
+    limits = limits or Limits()
     shots = shots if shots is not None else int(run.settings.get("shots", DEFAULT_SHOTS))
     seed = seed if seed is not None else int(run.settings.get("seed", DEFAULT_SEED))
     engine = choose_engine(run, engine)
-    tasks = [(run, engine, seed, k, first, min(BATCH, shots - first))
+    batch = min(BATCH, shots)
+    parallel = min(jobs, math.ceil(shots / BATCH)) if tracer is None else 1
+    refused = refusal(run, engine, shots, batch, parallel, limits)
+    if refused is not None:
+        raise RuntimeFailure(refused)
+    deadline = None if limits.max_seconds is None else \
+        (limits.max_seconds, time.monotonic() + limits.max_seconds)
+    bounds = Bounds(limits.max_memory / parallel, limits.max_steps, deadline)
+    tasks = [(run, engine, seed, k, first, min(BATCH, shots - first), bounds)
              for k, first in enumerate(range(0, shots, BATCH))]
     results: list[BatchResult] = []
     done = 0

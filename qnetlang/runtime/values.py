@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from qnetlang.ir.evaluate import EvaluationError, Operations
+from qnetlang.ir.evaluate import INT_MAX, INT_MIN, OVERFLOW, EvaluationError, Operations
 
 Mask = np.ndarray | None
 
@@ -37,20 +37,102 @@ def _as_int(value: Any) -> Any:
     return np.asarray(value).astype(np.int64)
 
 
+def _integral(*values: Any) -> bool:
+    return all(np.issubdtype(np.asarray(v).dtype, np.integer) for v in values)
+
+
+# Whole numbers are 64-bit integers while the protocol runs, as when folded before it
+# (qnetlang.ir.evaluate.checked_int): a result that wraps is an overflow error.
+
+def _add(left: Any, right: Any, mask: Mask) -> Any:
+    result = np.add(left, right)
+    if _integral(left, right):
+        _check((np.bitwise_xor(left, result) & np.bitwise_xor(right, result)) < 0, mask, OVERFLOW)
+    return result
+
+
+def _subtract(left: Any, right: Any, mask: Mask) -> Any:
+    result = np.subtract(left, right)
+    if _integral(left, right):
+        _check((np.bitwise_xor(left, right) & np.bitwise_xor(left, result)) < 0, mask, OVERFLOW)
+    return result
+
+
+def _exact_overflow(left: Any, right: Any, estimate: Any, combine: Callable[[int, int], int]
+                    ) -> Any:
+    """Where a float estimate comes near the limit, the exact answer in Python integers."""
+    left, right, estimate = np.broadcast_arrays(np.asarray(left), np.asarray(right),
+                                                np.abs(estimate))
+    overflow = np.zeros(estimate.shape, bool)
+    for place in map(tuple, np.argwhere(estimate >= 2.0 ** 62)):
+        value = combine(int(left[place]), int(right[place]))
+        overflow[place] = not INT_MIN <= value <= INT_MAX
+    return overflow
+
+
+def _multiply(left: Any, right: Any, mask: Mask) -> Any:
+    result = np.multiply(left, right)
+    if _integral(left, right):
+        estimate = np.multiply(np.asarray(left, float), right)
+        _check(_exact_overflow(left, right, estimate, lambda a, b: a * b), mask, OVERFLOW)
+    return result
+
+
+def _power(left: Any, right: Any, mask: Mask) -> Any:
+    if not _integral(left, right):
+        result = np.power(np.asarray(left, dtype=float), right)
+        _check(~np.isfinite(result), mask, "this power is not a real number")
+        return result
+    _check(np.asarray(right) < 0, mask, "a whole number to a negative power is not a whole "
+                                          "number; use a float, e.g. `2.0 ** -1`")
+    exponent = np.maximum(right, 0)
+    estimate = np.power(np.abs(np.asarray(left, float)), exponent)
+    _check(_exact_overflow(left, exponent, estimate, lambda a, b: a ** b), mask, OVERFLOW)
+    return np.power(left, np.where(estimate >= 2.0 ** 63, 0, exponent))
+
+
+_ROUNDING: dict[str, Callable[[Any], Any]] = {
+    "floor": np.floor, "ceil": np.ceil, "round": np.round, "int": np.trunc,
+}
+
+
+def _to_int(name: str, value: Any, mask: Mask) -> Any:
+    """A number rounded to `int`; NaN, infinities and values past 64 bits are errors."""
+    if _integral(value):
+        return np.asarray(value)
+    with np.errstate(all="ignore"):
+        rounded = _ROUNDING[name](np.asarray(value, dtype=float))
+    fits = (rounded >= -(2.0 ** 63)) & (rounded < 2.0 ** 63)
+    _check(~fits, mask, f"{name} of a value that is not a 64-bit whole number")
+    return np.where(fits, rounded, 0).astype(np.int64)
+
+
+def _sum(values: Any, mask: Mask) -> Any:
+    values = np.asarray(values)
+    result = values.sum(axis=-1)
+    if _integral(values):
+        near = np.abs(values.astype(float)).sum(axis=-1) >= 2.0 ** 62
+        overflow = np.zeros(result.shape, bool)
+        for place in map(tuple, np.argwhere(near)):
+            overflow[place] = not INT_MIN <= sum(int(v) for v in values[place]) <= INT_MAX
+        _check(overflow, mask, OVERFLOW)
+    return result
+
+
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sqrt": np.sqrt, "exp": np.exp, "log": np.log, "log2": np.log2, "log10": np.log10,
     "sin": np.sin, "cos": np.cos, "tan": np.tan, "abs": np.abs,
-    "floor": lambda x: np.floor(x).astype(np.int64),
-    "ceil": lambda x: np.ceil(x).astype(np.int64),
-    "round": lambda x: np.round(x).astype(np.int64),
-    "int": lambda x: np.trunc(x).astype(np.int64),
     "float": lambda x: np.asarray(x, dtype=float),
     "min": lambda *xs: np.minimum.reduce(np.broadcast_arrays(*xs)),
     "max": lambda *xs: np.maximum.reduce(np.broadcast_arrays(*xs)),
     "len": lambda x: np.asarray(x).shape[-1],
-    "sum": lambda x: np.asarray(x).sum(axis=-1),
     # Not a function of the language: the compiler's choice between two paths' values.
     "select": lambda condition, yes, no: np.where(condition, yes, no),
+}
+
+
+_ARITHMETIC: dict[str, Callable[[Any, Any, Mask], Any]] = {
+    "+": _add, "-": _subtract, "*": _multiply, "**": _power,
 }
 
 
@@ -69,10 +151,8 @@ def batch_operations(mask: Mask) -> Operations:
                 _check(np.asarray(right) == 0, mask, "division by zero")
                 divisor = np.where(np.asarray(right) == 0, 1, right)
                 return np.true_divide(left, divisor) if op == "/" else np.mod(left, divisor)
-            if op == "**":
-                result = np.power(np.asarray(left, dtype=float), right)
-                _check(~np.isfinite(result), mask, "this power is not a real number")
-                return result
+            if op in _ARITHMETIC:
+                return _ARITHMETIC[op](left, right, mask)
             if op in ("&", "|", "^"):
                 function = {"&": np.bitwise_and, "|": np.bitwise_or, "^": np.bitwise_xor}[op]
                 return function(_as_int(left), _as_int(right))
@@ -80,21 +160,28 @@ def batch_operations(mask: Mask) -> Operations:
                 return np.logical_and(left, right)
             if op == "||":
                 return np.logical_or(left, right)
-            return {"+": np.add, "-": np.subtract, "*": np.multiply, "==": np.equal,
-                    "!=": np.not_equal, "<": np.less, "<=": np.less_equal, ">": np.greater,
-                    ">=": np.greater_equal}[op](left, right)
+            return {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+                    ">": np.greater, ">=": np.greater_equal}[op](left, right)
 
     def unary(op: str, operand: Any) -> Any:
         if op == "-":
+            if _integral(operand):
+                _check(np.asarray(operand) == INT_MIN, mask, OVERFLOW)
             return np.negative(operand)
         if op == "!":
             return np.logical_not(operand)
         return np.invert(_as_int(operand))
 
     def builtin(name: str, args: list[Any]) -> Any:
+        if name in _ROUNDING:
+            return _to_int(name, args[0], mask)
+        if name == "sum":
+            return _sum(args[0], mask)
+        if name == "abs" and _integral(args[0]):
+            _check(np.asarray(args[0]) == INT_MIN, mask, OVERFLOW)
         with np.errstate(all="ignore"):
             result = _FUNCTIONS[name](*args)
-        if name not in ("len", "sum", "select"):
+        if name not in ("len", "select"):
             _check(~np.isfinite(np.asarray(result, dtype=float)), mask,
                    f"{name} of a value outside its domain")
         return result

@@ -15,6 +15,12 @@ receives nor waits; otherwise the analysis cannot decide what the role does
 next (or when), says so in a note, and stops following that role (never a
 false error). So does a wait of a length only known while the protocol runs. Messages
 are never lost here: a qubit lost on the way is the simulator's business.
+
+On the way it measures the run's footprint (ir.Footprint): the largest group
+of qubits entangled at once, as the state-vector engine groups them (a gate
+on several qubits joins their groups, a measurement takes its qubit out; a
+gate in a branch it skips is counted as if taken), and the values a shot
+reports. The simulator refuses a run whose footprint will not fit.
 """
 
 from __future__ import annotations
@@ -30,10 +36,10 @@ from qnetlang.ir.machine import Effects, Machine, Message, Path, Process, StepLi
 from qnetlang.runtime.events import MAX_SECONDS, valid_duration
 from qnetlang import types as t
 from qnetlang.semantics.context import Context
-from qnetlang.semantics.ownership import Key, key_of
+from qnetlang.semantics.ownership import Key, key_of, slot_label
 from qnetlang.semantics.typecheck import describe
 
-MAX_STEPS = 2_000_000  # instructions executed over all roles of one run
+MAX_STEPS = 500_000  # instructions executed over all roles of one run (about a second)
 
 RUNNING, DONE, UNDECIDED = "running", "done", "undecided"
 
@@ -44,6 +50,7 @@ class _State:
 
     values: dict[str, Any] = field(default_factory=dict)
     live: set[object] = field(default_factory=set)
+    qubits: dict[Key, int] = field(default_factory=dict)  # slot -> the qubit it holds
     late: set[int] = field(default_factory=set)  # ids of messages a closed window missed
     status: str = RUNNING
     ended_at: ir.Instr | None = None
@@ -63,6 +70,51 @@ def _data(process: Process) -> _State:
     return process.data  # type: ignore[no-any-return]
 
 
+class _Entanglement:
+    """Which qubits share one state: a union-find over qubits numbered as they are made,
+    with the qubits still in each group."""
+
+    def __init__(self) -> None:
+        self.parent: list[int] = []
+        self.labels: list[str] = []
+        self.members: dict[int, set[int]] = {}  # group (its root) -> its qubits
+        self.largest = ir.Footprint()
+
+    def new(self, label: str) -> int:
+        qubit = len(self.parent)
+        self.parent.append(qubit)
+        self.labels.append(label)
+        self.members[qubit] = {qubit}
+        self.largest.entangled = max(self.largest.entangled, 1)
+        return qubit
+
+    def find(self, qubit: int) -> int:
+        root = qubit
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[qubit] != root:
+            self.parent[qubit], qubit = root, self.parent[qubit]
+        return root
+
+    def join(self, qubits: list[int], span: Any) -> None:
+        roots = {self.find(q) for q in qubits}
+        if len(roots) < 2:
+            return
+        root, *others = sorted(roots, key=lambda r: len(self.members[r]), reverse=True)
+        for other in others:
+            self.parent[other] = root
+            self.members[root] |= self.members.pop(other)
+        group = self.members[root]
+        if len(group) > self.largest.entangled:
+            self.largest.entangled = len(group)
+            self.largest.qubits = [self.labels[q] for q in sorted(group)]
+            self.largest.span = span
+
+    def leave(self, qubit: int) -> None:
+        """A measured qubit leaves its group (it goes on alone, in its basis state)."""
+        self.members[self.find(qubit)].discard(qubit)
+
+
 class _Execution(Effects):
     def __init__(self, ctx: Context, run: ir.Run) -> None:
         self.ctx = ctx
@@ -70,6 +122,7 @@ class _Execution(Effects):
         self.full_nodes: set[str] = set()
         self.held: dict[str, int] = {}  # qubits held on each node now
         self.reported: set[tuple[str, int]] = set()
+        self.entanglement = _Entanglement()
         self.machine = Machine(run, self, max_steps=MAX_STEPS)
 
     def report(self, code: str, message: str, span: Any, **extra: Any) -> None:
@@ -83,6 +136,7 @@ class _Execution(Effects):
             self.ctx.error(code, message, span, **extra)
 
     def go(self) -> None:
+        self.run.footprint = self.entanglement.largest
         try:
             self.machine.go()
         except StepLimit:
@@ -140,13 +194,37 @@ class _Execution(Effects):
         elif isinstance(instr, ir.Measure):
             self.store(process, instr.target, UNKNOWN)
             self.free(process, [instr.unit])  # a measured qubit gives its place back
+            self.renew(process, instr.unit)
         elif isinstance(instr, ir.Random):
             self.store(process, instr.target, UNKNOWN)
         elif isinstance(instr, ir.Alloc):
             self.hold(process, [instr.unit], instr)
+            self.renew(process, instr.unit)
         elif isinstance(instr, (ir.Gate, ir.Reset)):
             units = instr.units if isinstance(instr, ir.Gate) else [instr.unit]
             self.hold(process, units, instr)  # a measured qubit used again takes one again
+            if isinstance(instr, ir.Gate):
+                self.entangle(process, instr)
+        elif isinstance(instr, ir.Report):
+            self.run.footprint.reports += 1  # type: ignore[union-attr]
+
+    def renew(self, process: Process, unit: ir.Unit) -> None:
+        """The slot holds a qubit of its own, in no group with any other: a new one, or
+        one just measured."""
+        key = self.slot(process, unit)
+        if key is None:
+            return
+        qubits = _data(process).qubits
+        if key in qubits:
+            self.entanglement.leave(qubits[key])
+        qubits[key] = self.entanglement.new(f"{process.name}: {slot_label(key)}")
+
+    def entangle(self, process: Process, gate: ir.Gate) -> None:
+        qubits = _data(process).qubits
+        keys = [self.slot(process, unit) for unit in gate.units]
+        known = [qubits[key] for key in keys if key in qubits]
+        if len(known) > 1:
+            self.entanglement.join(known, gate.span)
 
     def seconds(self, process: Process, path: Path, expr: ir.Expr,
                 instr: ir.Instr) -> float | None:
@@ -199,9 +277,12 @@ class _Execution(Effects):
 
     def send(self, process: Process, path: Path, instr: ir.Send,
              channel: ir.Channel | None) -> Any:
-        value = self.value(process, instr.value) if instr.value is not None else None
-        self.free(process, instr.units)
-        return value
+        if instr.kind == "quantum":  # the qubits travel in the message
+            qubits = _data(process).qubits
+            keys = [self.slot(process, unit) for unit in instr.units]
+            self.free(process, instr.units)
+            return [qubits.pop(key) if key in qubits else None for key in keys]
+        return self.value(process, instr.value) if instr.value is not None else None
 
     def free(self, process: Process, units: list[ir.Unit]) -> None:
         live = _data(process).live
@@ -219,7 +300,13 @@ class _Execution(Effects):
                         f"`{instr.source}` sends {describe(sent)}", instr.span,
                         notes=[Note("the message is sent here", message.send.span)])
         if instr.kind == "quantum":
-            self.hold(process, [u for u in instr.targets if isinstance(u, ir.Unit)], instr)
+            units = [u for u in instr.targets if isinstance(u, ir.Unit)]
+            self.hold(process, units, instr)
+            payload = message.payload if isinstance(message.payload, list) else []
+            for unit, qubit in zip(units, payload, strict=False):
+                key = self.slot(process, unit)
+                if key is not None and qubit is not None:
+                    _data(process).qubits[key] = qubit
             return True
         targets = [v for v in instr.targets if isinstance(v, ir.Var)]
         if len(targets) == 1:
@@ -242,6 +329,8 @@ class _Execution(Effects):
                 target = getattr(written, "target", None)
                 if isinstance(target, ir.Var):
                     _data(process).values[target.name] = UNKNOWN
+                if isinstance(written, ir.Gate):  # it may be taken
+                    self.entangle(process, written)
             return [(end, None)]
         self.undecided(process, instr)
         return []

@@ -19,8 +19,8 @@ from typing import Any
 
 from qnetlang.codes import Code
 from qnetlang.ir import nodes as ir
-from qnetlang.ir.evaluate import (UNARY, EvaluationError, apply_binary, apply_builtin, element,
-                                  is_whole)
+from qnetlang.ir.evaluate import (EvaluationError, apply_binary, apply_builtin, apply_unary,
+                                  checked_int, element, is_whole)
 from qnetlang import builtins
 from qnetlang import types as t
 from qnetlang.semantics.context import Context, Kind, Symbol, role_argument
@@ -173,7 +173,9 @@ class Lowerer:
         return lowered
 
     def _expr(self, expr: ast.Expr) -> ir.Expr:
-        if isinstance(expr, (ast.IntLit, ast.FloatLit, ast.BoolLit, ast.StringLit)):
+        if isinstance(expr, ast.IntLit):
+            return self.fold(expr, lambda: checked_int(expr.value))
+        if isinstance(expr, (ast.FloatLit, ast.BoolLit, ast.StringLit)):
             return ir.Const(expr.value)
         if isinstance(expr, ast.Quantity):
             return ir.Const(expr.number.value * parse_unit(expr.unit).scale)
@@ -191,7 +193,7 @@ class Lowerer:
         if isinstance(expr, ast.Unary):
             operand = self.expr(expr.operand)
             if isinstance(operand, ir.Const):
-                return self.fold(expr, lambda: UNARY[expr.op](operand.value))
+                return self.fold(expr, lambda: apply_unary(expr.op, operand.value))
             return ir.Unary(expr.op, operand)
         if isinstance(expr, ast.Binary):
             left, right = self.expr(expr.left), self.expr(expr.right)

@@ -18,7 +18,7 @@ array whose size depends on a parameter is one slot for all its elements.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from qnetlang.codes import Code
@@ -76,7 +76,7 @@ def key_of(unit: ir.Unit) -> Key:
     return (unit.name, "*")
 
 
-def _label(key: Key) -> str:
+def slot_label(key: Key) -> str:
     name, index = key
     base = name.split("#")[0]
     return base if index is None else f"{base}[{'i' if index == '*' else index}]"
@@ -107,105 +107,106 @@ def _candidates(state: State, key: Key) -> list[_Qubit]:
 
 def _blur(state: State, name: str) -> None:
     for key in _entries(state, name):
-        state[key] = replace(state[key], blurred=True)
+        if not state[key].blurred:
+            state[key] = replace(state[key], blurred=True)
 
 
 def _merge(a: State, b: State) -> State:
     merged: State = {}
     for key in a.keys() | b.keys():
         x, y = _stand_in(a, key), _stand_in(b, key)
-        if x is None or y is None:
+        if x is y:  # most qubits are untouched by both paths: one shared state
+            merged[key] = x  # type: ignore[assignment]
+        elif x is None or y is None:
             merged[key] = x or y  # type: ignore[assignment]
-            continue
-        state = x.state if x.state == y.state else MAYBE_SENT
-        merged[key] = _Qubit(state, x.measured and y.measured, x.since or y.since,
-                             x.sent_at or y.sent_at, x.blurred or y.blurred)
+        else:
+            merged[key] = _joined(x, y)
     return merged
 
 
+def _joined(x: _Qubit, y: _Qubit) -> _Qubit:
+    state = x.state if x.state == y.state else MAYBE_SENT
+    return _Qubit(state, x.measured and y.measured, x.since or y.since,
+                  x.sent_at or y.sent_at, x.blurred or y.blurred)
+
+
 class _Analysis:
+    """The data flow runs over basic blocks: a state is kept where blocks start and is
+    updated in place along a block, so that a role allocating n qubits in straight-line
+    code costs time and memory linear in n (a state per instruction cost n^2)."""
+
     def __init__(self, role: ir.Role) -> None:
         self.role = role
         self.code = role.code
+        self.leaders = _leaders(self.code)
 
-    def successors(self, pc: int, instr: ir.Instr, state: State) -> Iterator[tuple[int, State]]:
-        if isinstance(instr, ir.Halt):
-            return
-        if isinstance(instr, ir.Jump):
-            yield instr.target, state
-            return
-        if isinstance(instr, ir.Branch):
-            yield pc + 1, state
-            yield instr.otherwise, state
-            return
-        if isinstance(instr, ir.Recv) and instr.on_timeout is not None:
-            yield instr.on_timeout, state  # nothing arrived: the targets stay as they were
-        yield pc + 1, self.transfer(instr, state)
-
-    def transfer(self, instr: ir.Instr, state: State) -> State:
-        if isinstance(instr, ir.Alloc):
-            return _declared(state, [instr.unit], instr.span)
-        if isinstance(instr, ir.Recv) and instr.kind == "quantum":
-            units = [unit for unit in instr.targets if isinstance(unit, ir.Unit)]
-            return _declared(state, units, instr.span)
-        if isinstance(instr, (ir.Measure, ir.Reset, ir.Gate)):
-            units = instr.units if isinstance(instr, ir.Gate) else [instr.unit]
-            measured = not isinstance(instr, ir.Gate)
-            new = dict(state)
-            for unit in units:
-                key = key_of(unit)
-                if key in new:
-                    new[key] = replace(new[key], measured=measured)
-                elif measured:  # an element of unknown index, or of an array of unknown size
-                    _blur(new, key[0])
-            return new
-        if isinstance(instr, ir.Send) and instr.kind == "quantum":
-            new = dict(state)
-            for unit in instr.units:
-                key = key_of(unit)
-                previous = _stand_in(new, key)
-                if key not in new and key[1] is not None:
-                    _blur(new, key[0])  # some element of the array has left it
-                if key[1] != "*":
-                    new[key] = _Qubit(SENT, True, previous.since if previous else None,
-                                      instr.span)
-            return new
-        return state
+    def walk(self, start: int, state: State,
+             visit: Callable[[int, ir.Instr, State], None] | None = None
+             ) -> Iterator[tuple[int, State]]:
+        """Runs the block that starts at `start` on `state` (which it changes), calling
+        `visit` before each instruction; yields each successor block and its state."""
+        pc = start
+        while pc < len(self.code):
+            if pc != start and pc in self.leaders:
+                yield pc, state
+                return
+            instr = self.code[pc]
+            if visit is not None:
+                visit(pc, instr, state)
+            if isinstance(instr, ir.Halt):
+                return
+            if isinstance(instr, ir.Jump):
+                yield instr.target, state
+                return
+            if isinstance(instr, ir.Branch):
+                yield pc + 1, state
+                yield instr.otherwise, state
+                return
+            if isinstance(instr, ir.Recv) and instr.on_timeout is not None:
+                yield instr.on_timeout, dict(state)  # nothing arrived: targets unchanged
+            _transfer(instr, state)
+            pc += 1
 
     def states(self) -> dict[int, State]:
-        """The state before each reachable instruction, at the fixpoint."""
+        """The state where each reachable block starts, at the fixpoint."""
         before: dict[int, State] = {0: {}}
         work = [0]
         while work:
-            pc = work.pop()
-            for target, out in self.successors(pc, self.code[pc], before[pc]):
+            leader = work.pop()
+            for target, out in self.walk(leader, dict(before[leader])):
                 if target >= len(self.code):
                     continue
                 old = before.get(target)
-                new = out if old is None else _merge(old, out)
+                new = dict(out) if old is None else _merge(old, out)
                 if new != old:
                     before[target] = new
                     work.append(target)
         return before
 
     def problems(self) -> Iterator[Problem]:
-        for pc, state in sorted(self.states().items()):
-            instr = self.code[pc]
+        found: list[Problem] = []
+
+        def visit(pc: int, instr: ir.Instr, state: State) -> None:
             for unit, use in _uses(instr):
                 problem = self.check(unit, use, state, instr)
                 if problem is not None:
-                    yield problem
+                    found.append(problem)
             if isinstance(instr, ir.Halt):
                 for key, qubit in state.items():
                     if qubit.state == OWNED and not qubit.measured and not qubit.blurred:
-                        yield (Code.QUBIT_LEFT,
-                               f"qubit `{_label(key)}` is still held, neither measured nor sent, "
-                               f"when role `{self.role.name}` ends", qubit.since,
-                               [Note("the role ends here", instr.span)])
+                        found.append((Code.QUBIT_LEFT,
+                                      f"qubit `{slot_label(key)}` is still held, neither measured "
+                                      f"nor sent, when role `{self.role.name}` ends",
+                                      qubit.since, [Note("the role ends here", instr.span)]))
+
+        for leader, state in sorted(self.states().items()):
+            for _ in self.walk(leader, dict(state), visit):
+                pass
+        return iter(found)
 
     def check(self, unit: ir.Unit, use: str, state: State, instr: ir.Instr) -> Problem | None:
         key = key_of(unit)
-        name = _label(key)
+        name = slot_label(key)
         # Declaring a qubit allocates or receives it, so every path to a use holds a state.
         for qubit in _candidates(state, key):
             if qubit.state == OWNED:
@@ -219,16 +220,58 @@ class _Analysis:
         return None
 
 
-def _declared(state: State, units: list[ir.Unit], span: Span | None) -> State:
+def _leaders(code: list[ir.Instr]) -> set[int]:
+    """The instructions where a basic block starts: the first, every target of a jump,
+    a branch or a timeout, and every instruction after one."""
+    leaders = {0}
+    for pc, instr in enumerate(code):
+        if isinstance(instr, ir.Jump):
+            leaders |= {instr.target, pc + 1}
+        elif isinstance(instr, ir.Branch):
+            leaders |= {pc + 1, instr.otherwise}
+        elif isinstance(instr, ir.Halt):
+            leaders.add(pc + 1)
+        elif isinstance(instr, ir.Recv) and instr.on_timeout is not None:
+            leaders |= {pc + 1, instr.on_timeout}
+    return leaders
+
+
+def _transfer(instr: ir.Instr, state: State) -> None:
+    """What an instruction does to the qubits' states (in place)."""
+    if isinstance(instr, ir.Alloc):
+        _declared(state, [instr.unit], instr.span)
+    elif isinstance(instr, ir.Recv) and instr.kind == "quantum":
+        _declared(state, [unit for unit in instr.targets if isinstance(unit, ir.Unit)],
+                  instr.span)
+    elif isinstance(instr, (ir.Measure, ir.Reset, ir.Gate)):
+        units = instr.units if isinstance(instr, ir.Gate) else [instr.unit]
+        measured = not isinstance(instr, ir.Gate)
+        for unit in units:
+            key = key_of(unit)
+            if key in state:
+                if state[key].measured != measured:
+                    state[key] = replace(state[key], measured=measured)
+            elif measured:  # an element of unknown index, or of an array of unknown size
+                _blur(state, key[0])
+    elif isinstance(instr, ir.Send) and instr.kind == "quantum":
+        for unit in instr.units:
+            key = key_of(unit)
+            previous = _stand_in(state, key)
+            if key not in state and key[1] is not None:
+                _blur(state, key[0])  # some element of the array has left it
+            if key[1] != "*":
+                state[key] = _Qubit(SENT, True, previous.since if previous else None,
+                                    instr.span)
+
+
+def _declared(state: State, units: list[ir.Unit], span: Span | None) -> None:
     """Fresh qubits; a whole slot declared again forgets what became of its elements."""
-    new = dict(state)
     for unit in units:
         key = key_of(unit)
         if key[1] is None:
-            for element in _entries(new, key[0]):
-                del new[element]
-        new[key] = _Qubit(OWNED, False, span)
-    return new
+            for element in _entries(state, key[0]):
+                del state[element]
+        state[key] = _Qubit(OWNED, False, span)
 
 
 def _uses(instr: ir.Instr) -> Iterator[tuple[ir.Unit, str]]:

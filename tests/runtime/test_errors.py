@@ -9,10 +9,21 @@ import pytest
 
 from qnetlang.codes import Code
 from qnetlang.runtime.batch import RuntimeFailure
+from qnetlang.runtime.limits import Limits, parse_size
 from qnetlang.runtime.runner import run_shots
 from tests.fixture_files import diagnose, expectations, fixtures, found
 
 FIXTURES = fixtures(Path(__file__).parent / "fixtures")
+
+
+def limits(path: Path) -> Limits:
+    """The limits a fixture's second line may set: `// limits: max_steps=10000`."""
+    line = path.read_text(encoding="utf-8").split("\n")[1]
+    if not line.startswith("// limits:"):
+        return Limits()
+    settings = dict(item.split("=") for item in line.removeprefix("// limits:").split())
+    return Limits(**{name: int(value) if name == "max_steps" else parse_size(value)
+                     for name, value in settings.items()})
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
@@ -21,7 +32,7 @@ def test_runtime_error(path: Path) -> None:
     assert result.ir is not None, [d.message for d in result.diagnostics]
     with pytest.raises(RuntimeFailure) as failure:
         for run in result.ir.runs:
-            run_shots(run, shots=50, seed=0)
+            run_shots(run, shots=50, seed=0, limits=limits(path))
     result.diagnostics.append(failure.value.diagnostic)
     assert found(path, result) == expectations(path)
     assert "at simulated time" in failure.value.diagnostic.notes[0].message

@@ -6,8 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from qnetlang.runtime.values import put
+from qnetlang.ir.evaluate import EvaluationError, apply_binary, apply_builtin, apply_unary
+from qnetlang.runtime.values import batch_operations, put
 from tests.runtime.helpers import simulate
 
 PROGRAM = """
@@ -66,3 +70,65 @@ def test_put_in_place_only_when_allowed() -> None:
     assert copied is not rows and copied[:, 0].tolist() == [7, 0, 7] and rows[0, 0] == 0
     widened = put(rows, 0, 0.5, None, 3, in_place=True)  # an int array cannot hold 0.5
     assert widened is not rows and widened.dtype == np.float64
+
+
+# ---------------------------------------------------------------- one integer semantics
+
+_EDGES = st.sampled_from([0, 1, -1, 2, 3, 62, 63, 64, 3037000499, 3037000500, 2 ** 62,
+                          2 ** 63 - 1, -2 ** 63, -2 ** 63 + 1])
+_INTEGERS = st.one_of(_EDGES, st.integers(-2 ** 63, 2 ** 63 - 1))
+
+
+def _folded(op: str, *operands: int) -> object:
+    try:
+        if op in ("floor", "abs", "int"):
+            return apply_builtin(op, list(operands))
+        if len(operands) == 1:
+            return apply_unary(op, operands[0])
+        return apply_binary(op, *operands)
+    except EvaluationError:
+        return "error"
+
+
+def _run(op: str, *operands: int) -> object:
+    ops = batch_operations(None)
+    columns = [np.array([value], dtype=np.int64) for value in operands]
+    try:
+        if op in ("floor", "abs", "int"):
+            value = ops.builtin(op, columns)
+        elif len(columns) == 1:
+            value = ops.unary(op, columns[0])
+        else:
+            value = ops.binary(op, *columns)
+    except EvaluationError:
+        return "error"
+    return value.item()
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(st.sampled_from(["+", "-", "*", "**", "%", "&", "|", "^", "<", "=="]), _INTEGERS,
+       _INTEGERS)
+def test_whole_numbers_mean_the_same_folded_and_while_running(op: str, left: int,
+                                                              right: int) -> None:
+    """A constant folded by the checker and the same expression on run-time values give
+    the same whole number, or both an overflow error: there is one `int`."""
+    if op == "**":
+        right = abs(right) % 70
+    assert _folded(op, left, right) == _run(op, left, right)
+
+
+@settings(max_examples=100, derandomize=True, deadline=None)
+@given(st.sampled_from(["-", "~", "abs", "int"]), _INTEGERS)
+def test_unary_whole_numbers_mean_the_same_folded_and_while_running(op: str,
+                                                                    value: int) -> None:
+    assert _folded(op, value) == _run(op, value)
+
+
+def test_sum_of_an_array_overflows_as_its_additions_would() -> None:
+    ops = batch_operations(None)
+    values = np.array([[2 ** 62, 2 ** 62 - 1, 0], [2 ** 62, 2 ** 62, -1], [2 ** 62, 2 ** 62, 0]])
+    with pytest.raises(EvaluationError, match="overflow"):
+        ops.builtin("sum", [values])
+    assert ops.builtin("sum", [values[:2]]).tolist() == [2 ** 63 - 1, 2 ** 63 - 1]
+    masked = batch_operations(np.array([True, True, False]))
+    assert masked.builtin("sum", [values])[:2].tolist() == [2 ** 63 - 1, 2 ** 63 - 1]

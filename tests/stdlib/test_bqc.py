@@ -16,7 +16,8 @@ from scipy import stats
 
 from qnetlang.ir import nodes as ir
 from qnetlang.pipeline import check
-from qnetlang.runtime.runner import simulate_batch
+from qnetlang.runtime.limits import DEFAULT_MAX_STEPS
+from qnetlang.runtime.runner import Bounds, simulate_batch
 from qnetlang.source import SourceFile
 from tests.stdlib.test_stdlib import module
 
@@ -69,7 +70,7 @@ run bqc(rows = {rows}, columns = {columns}, phi = [{angles}]) on cloud
 
 def sample(run: ir.Run, engine: str, shots: int, seed: int) -> dict[str, list[np.ndarray]]:
     """Each report's values, one array over the shots per time it is reported."""
-    (batch,) = simulate_batch(run, engine, seed, 0, 0, shots)
+    (batch,) = simulate_batch(run, engine, seed, 0, 0, shots, Bounds(math.inf, DEFAULT_MAX_STEPS))
     return batch.reports
 
 
