@@ -37,6 +37,13 @@ def _as_int(value: Any) -> Any:
     return np.asarray(value).astype(np.int64)
 
 
+def _number(value: Any) -> Any:
+    """Booleans count as 0 and 1 in arithmetic, as in a folded constant (numpy would
+    add them as a logical or)."""
+    array = np.asarray(value)
+    return array.astype(np.int64) if array.dtype == bool else value
+
+
 def _integral(*values: Any) -> bool:
     return all(np.issubdtype(np.asarray(v).dtype, np.integer) for v in values)
 
@@ -147,6 +154,8 @@ def batch_operations(mask: Mask) -> Operations:
                 return left != right
             raise EvaluationError(f"`{op}` cannot combine these values")
         with np.errstate(all="ignore"):
+            if op in ("+", "-", "*", "/", "%", "**"):
+                left, right = _number(left), _number(right)
             if op in ("/", "%"):
                 _check(np.asarray(right) == 0, mask, "division by zero")
                 divisor = np.where(np.asarray(right) == 0, 1, right)
@@ -165,6 +174,7 @@ def batch_operations(mask: Mask) -> Operations:
 
     def unary(op: str, operand: Any) -> Any:
         if op == "-":
+            operand = _number(operand)
             if _integral(operand):
                 _check(np.asarray(operand) == INT_MIN, mask, OVERFLOW)
             return np.negative(operand)

@@ -10,6 +10,7 @@ too: the delay it gives is that channel's.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,13 +36,20 @@ def check_topology(ctx: Context) -> None:
                     _latency(ctx, run, role, latency)
 
 
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(kind))
+
+
 def _latencies(value: Any) -> Iterator[ir.Builtin]:
     """The `latency(...)` calls in an instruction's expressions."""
     if isinstance(value, ir.Builtin) and value.name == "latency":
         yield value
     if isinstance(value, ir.IRNode):
-        for field in dataclasses.fields(value):
-            yield from _latencies(getattr(value, field.name))
+        for name in _field_names(type(value)):
+            child = getattr(value, name)
+            if isinstance(child, (ir.IRNode, list)):
+                yield from _latencies(child)
     elif isinstance(value, list):
         for item in value:
             yield from _latencies(item)

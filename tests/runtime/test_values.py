@@ -76,7 +76,7 @@ def test_put_in_place_only_when_allowed() -> None:
 
 _EDGES = st.sampled_from([0, 1, -1, 2, 3, 62, 63, 64, 3037000499, 3037000500, 2 ** 62,
                           2 ** 63 - 1, -2 ** 63, -2 ** 63 + 1])
-_INTEGERS = st.one_of(_EDGES, st.integers(-2 ** 63, 2 ** 63 - 1))
+_INTEGERS = st.one_of(_EDGES, st.integers(-2 ** 63, 2 ** 63 - 1), st.booleans())
 
 
 def _folded(op: str, *operands: int) -> object:
@@ -92,7 +92,8 @@ def _folded(op: str, *operands: int) -> object:
 
 def _run(op: str, *operands: int) -> object:
     ops = batch_operations(None)
-    columns = [np.array([value], dtype=np.int64) for value in operands]
+    columns = [np.array([value], dtype=bool if isinstance(value, bool) else np.int64)
+               for value in operands]
     try:
         if op in ("floor", "abs", "int"):
             value = ops.builtin(op, columns)
@@ -111,7 +112,8 @@ def _run(op: str, *operands: int) -> object:
 def test_whole_numbers_mean_the_same_folded_and_while_running(op: str, left: int,
                                                               right: int) -> None:
     """A constant folded by the checker and the same expression on run-time values give
-    the same whole number, or both an overflow error: there is one `int`."""
+    the same whole number, or both an overflow error: there is one `int` (and a `bool`
+    in arithmetic is 0 or 1 on both sides)."""
     if op == "**":
         right = abs(right) % 70
     assert _folded(op, left, right) == _run(op, left, right)
