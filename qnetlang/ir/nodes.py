@@ -11,7 +11,9 @@ point at source lines. The JSON form is documented in docs/ir.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from qnetlang.types import Type
@@ -172,6 +174,26 @@ class Index(Expr):
     index: Expr
 
 
+def subexpressions(expr: Expr) -> Iterator[Expr]:
+    """`expr` and every expression inside it, parents first."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, Binary):
+            stack += (node.right, node.left)
+        elif isinstance(node, Unary):
+            stack.append(node.operand)
+        elif isinstance(node, Builtin):
+            stack += reversed(node.args)
+        elif isinstance(node, (TupleOf, ArrayOf)):
+            stack += reversed(node.items)
+        elif isinstance(node, Index):
+            stack += (node.index, node.target)
+        elif isinstance(node, (Var, Unit)) and node.index is not None:
+            stack.append(node.index)
+
+
 # ---------------------------------------------------------------- instructions
 
 
@@ -292,6 +314,23 @@ class Branch(Instr):
 @dataclass
 class Halt(Instr):
     """The end of the role (a `return` in the role body, or its last line)."""
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
+
+
+def expressions_of(instr: Instr) -> Iterator[Expr]:
+    """Every expression in an instruction, its places (variables, qubits) included."""
+    for name in _field_names(type(instr)):
+        value = getattr(instr, name)
+        if isinstance(value, Expr):
+            yield from subexpressions(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, Expr):
+                    yield from subexpressions(item)
 
 
 # ---------------------------------------------------------------- runs

@@ -97,6 +97,7 @@ class _Elaborator:
         self.decl = run
         self.name = name
         self.members: dict[str, list[str] | None] = {}  # role -> members (None: single)
+        self.member_sets: dict[str, set[str]] = {}  # the same, to look up
 
     def run(self) -> ir.Run | None:
         ctx, run = self.ctx, self.decl
@@ -274,12 +275,17 @@ class _Elaborator:
         resolve_labels(code)
         return ir.Role(member, node, code, lowerer.units, lowerer.variables, span=role.span)
 
+    def is_member(self, role: str, name: str) -> bool:
+        if role not in self.member_sets:
+            self.member_sets[role] = set(self.members.get(role) or ())
+        return name in self.member_sets[role]
+
     def peer(self, symbol: Symbol, index: int | None, at: ast.Node) -> str:
         members = self.members.get(symbol.name, None)
         if index is None:
             return symbol.name
         name = f"{symbol.name}[{index}]"
-        if members is None or name not in members:
+        if members is None or not self.is_member(symbol.name, name):
             span_text = f"{members[0]} .. {members[-1]}" if members else "no members"
             self.ctx.error(Code.INDEX_OUT_OF_RANGE, f"`{name}` is not a member of the role "
                            f"family in run `{self.name}` ({span_text})", at.span)
@@ -298,6 +304,7 @@ class _NetworkBuilder:
     def __init__(self, ctx: Context, env: dict[Symbol, ir.Expr]) -> None:
         self.ctx = ctx
         self.env = env
+        self.channel_ids: set[str] = set()  # of the network being built
 
     def value(self, expr: ast.Expr, env: dict[Symbol, ir.Expr], what: str) -> Any:
         return Lowerer(self.ctx, env).constant(expr, what)
@@ -410,9 +417,10 @@ class _NetworkBuilder:
             for source, target in directions:
                 base = f"{source}->{target}:{channel.kind}"
                 identifier, count = base, 1
-                while any(c.id == identifier for c in network.channels):
+                while identifier in self.channel_ids:
                     count += 1
                     identifier = f"{base}#{count}"
+                self.channel_ids.add(identifier)
                 network.channels.append(ir.Channel(
                     identifier, channel.kind, channel.model, source, target, **fields,
                     span=channel.span))

@@ -74,6 +74,7 @@ class Lowerer:
     slots: dict[Symbol, str] = field(default_factory=dict)
     symbolic: bool = False  # parameters unknown: see the module's docstring
     _names: set[str] = field(default_factory=set)
+    _next: dict[str, int] = field(default_factory=dict)  # base -> the count to try next
 
     # ---------------------------------------------------------------- helpers
 
@@ -93,11 +94,15 @@ class Lowerer:
         label.index = len(self.code)
 
     def fresh(self, base: str) -> str:
-        name, count = base, 1
+        """A name not used yet: `base`, else `base#2`, `base#3`... counting on from the
+        last one given, so that n temporaries of one base cost n steps, not n^2."""
+        count = self._next.get(base, 1)
+        name = base if count == 1 else f"{base}#{count}"
         while name in self._names:
             count += 1
             name = f"{base}#{count}"
         self._names.add(name)
+        self._next[base] = count + 1
         return name
 
     def prefix(self) -> str:

@@ -286,8 +286,9 @@ def _uses(instr: ir.Instr) -> Iterator[tuple[ir.Unit, str]]:
         for unit in instr.units:
             yield unit, "sent"
     for expr in _expressions(instr):
-        for unit in _units_in(expr):
-            yield unit, "read by `fidelity`"
+        for unit in ir.subexpressions(expr):
+            if isinstance(unit, ir.Unit):
+                yield unit, "read by `fidelity`"
 
 
 def _expressions(instr: ir.Instr) -> Iterator[ir.Expr]:
@@ -295,19 +296,3 @@ def _expressions(instr: ir.Instr) -> Iterator[ir.Expr]:
         value = getattr(instr, name, None)
         if isinstance(value, ir.Expr):
             yield value
-
-
-def _units_in(expr: ir.Expr) -> Iterator[ir.Unit]:
-    if isinstance(expr, ir.Unit):
-        yield expr
-    elif isinstance(expr, ir.Builtin):
-        for arg in expr.args:
-            yield from _units_in(arg)
-    elif isinstance(expr, (ir.Binary,)):
-        yield from _units_in(expr.left)
-        yield from _units_in(expr.right)
-    elif isinstance(expr, ir.Unary):
-        yield from _units_in(expr.operand)
-    elif isinstance(expr, (ir.TupleOf, ir.ArrayOf)):
-        for item in expr.items:
-            yield from _units_in(item)

@@ -9,10 +9,6 @@ too: the delay it gives is that channel's.
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-from collections.abc import Iterator
-from typing import Any
 
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Note
@@ -32,27 +28,9 @@ def check_topology(ctx: Context) -> None:
                     if source is not None and source.node != role.node:
                         channel = run.network.channel(source.node, role.node, instr.kind)
                         instr.channel = channel.id if channel is not None else None
-                for latency in _latencies(instr):
-                    _latency(ctx, run, role, latency)
-
-
-@functools.cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(field.name for field in dataclasses.fields(kind))
-
-
-def _latencies(value: Any) -> Iterator[ir.Builtin]:
-    """The `latency(...)` calls in an instruction's expressions."""
-    if isinstance(value, ir.Builtin) and value.name == "latency":
-        yield value
-    if isinstance(value, ir.IRNode):
-        for name in _field_names(type(value)):
-            child = getattr(value, name)
-            if isinstance(child, (ir.IRNode, list)):
-                yield from _latencies(child)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _latencies(item)
+                for expr in ir.expressions_of(instr):
+                    if isinstance(expr, ir.Builtin) and expr.name == "latency":
+                        _latency(ctx, run, role, expr)
 
 
 def _latency(ctx: Context, run: ir.Run, role: ir.Role, call: ir.Builtin) -> None:
