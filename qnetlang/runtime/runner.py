@@ -108,8 +108,20 @@ def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
     return results
 
 
-def _simulate(arguments: tuple[ir.Run, str, int, int, int, int, Bounds]) -> list[BatchResult]:
-    return simulate_batch(*arguments)
+# What every batch of a run shares, given to each worker process once, when it starts
+# (inherited through fork, never pickled): tasks carry only their shot ranges.
+_shared: tuple[ir.Run, str, int, Bounds] | None = None
+
+
+def _receive(run: ir.Run, engine: str, seed: int, bounds: Bounds) -> None:
+    global _shared
+    _shared = (run, engine, seed, bounds)
+
+
+def _simulate(task: tuple[int, int, int]) -> list[BatchResult]:
+    assert _shared is not None, "the pool's initializer sets it"
+    run, engine, seed, bounds = _shared
+    return simulate_batch(run, engine, seed, *task, bounds)
 
 
 def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
@@ -131,21 +143,24 @@ def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
     deadline = None if limits.max_seconds is None else \
         (limits.max_seconds, time.monotonic() + limits.max_seconds)
     bounds = Bounds(limits.max_memory / parallel, limits.max_steps, deadline)
-    tasks = [(run, engine, seed, k, first, min(BATCH, shots - first), bounds)
+    tasks = [(k, first, min(BATCH, shots - first))
              for k, first in enumerate(range(0, shots, BATCH))]
     results: list[BatchResult] = []
     done = 0
     if jobs > 1 and len(tasks) > 1 and tracer is None:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
-            parts = pool.imap(_simulate, tasks)
-            for part in parts:
+        workers = min(jobs, len(tasks))
+        with multiprocessing.get_context("fork").Pool(
+                workers, initializer=_receive, initargs=(run, engine, seed, bounds)) as pool:
+            # A few tasks per message, so that cheap batches do not wait on the pipe.
+            chunk = max(1, min(8, len(tasks) // (4 * workers)))
+            for part in pool.imap(_simulate, tasks, chunksize=chunk):
                 results += part
                 done += sum(r.size for r in part)
                 if progress:
                     progress(done, shots)
     else:
         for task in tasks:
-            part = simulate_batch(*task, tracer=tracer)
+            part = simulate_batch(run, engine, seed, *task, bounds, tracer=tracer)
             results += part
             done += sum(r.size for r in part)
             if progress:
