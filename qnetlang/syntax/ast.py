@@ -1,9 +1,9 @@
 """The abstract syntax tree of a .qnet file.
 
 One dataclass per construct. Every node carries the `span` it was parsed from;
-spans and comments (`trivia`) are excluded from equality, so a parsed tree
-compares equal to the same tree built by hand, and a file compares equal to
-itself reformatted.
+spans and comments (`trivia`, `dangling`, `comments`) are excluded from equality,
+so a parsed tree compares equal to the same tree built by hand, and a file
+compares equal to itself reformatted.
 """
 
 from __future__ import annotations
@@ -14,14 +14,34 @@ from typing import ClassVar
 from qnetlang.source import Span
 
 
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment between two tokens of one construct, as `fmt` puts it back.
+
+    `gap` is the number of the construct's child nodes before the comment, and
+    `tokens` the number of the construct's own tokens (keywords, punctuation)
+    between the last of those children and the comment; `own_line` says that
+    nothing but spaces stood before it on its line.
+    """
+
+    text: str
+    gap: int
+    tokens: int
+    own_line: bool
+
+
 @dataclass
 class Node:
     span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
+    # A tuple, not a list: the empty default is shared, which keeps parsing cheap.
+    comments: tuple[Comment, ...] = field(default=(), compare=False, repr=False, kw_only=True)
 
 
 @dataclass
 class Trivia:
-    """Comments that belong to a line item; "" in `leading` stands for a blank line."""
+    """Comments on the lines of a line item: those on the lines before it, with "" for a
+    blank line next to them (the printer sees one between two items from their spans),
+    and `trailing` ones after it on its last line."""
 
     leading: list[str] = field(default_factory=list)
     trailing: str | None = None
@@ -36,7 +56,8 @@ class Item(Node):
 
 @dataclass
 class Container(Node):
-    """A node with a braced list of items; `ITEMS` names that list's field."""
+    """A node with a braced list of items; `ITEMS` names that list's field, and
+    `dangling` holds the comments after the last item, before the closing brace."""
 
     ITEMS: ClassVar[str]
     dangling: list[str] = field(default_factory=list, compare=False, repr=False, kw_only=True)

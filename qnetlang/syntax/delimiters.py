@@ -19,7 +19,11 @@ from qnetlang.source import SourceFile
 
 MAX_NESTING = 64
 
-_SCAN = re.compile(r'//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?|"(?:[^"\\\n]|\\.)*"?|[{}()\[\];]')
+# Comments and strings may be megabytes long: their patterns repeat character classes,
+# possessively, so that the regex engine keeps nothing per character (see the grammar's
+# STRING). A comment or string that is never closed matches to the end of its line or file.
+_SCAN = re.compile(r'//[^\n]*|/\*[^*]*+(?:\*++[^*/][^*]*+)*+\**+/?'
+                   r'|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"?|[{}()\[\];]')
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 

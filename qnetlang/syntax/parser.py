@@ -151,7 +151,7 @@ class Parser:
         assert isinstance(program, ast.Program)
         if not program.items:
             program.span = source.span(0, 0)
-        attach_comments(program, self.collector.comments)
+        attach_comments(program, self.collector.comments, text)
         diagnostics = errors + self.builder.diagnostics + self._name_diagnostics(source)
         return ParseResult(source, program, diagnostics)
 
@@ -216,7 +216,7 @@ def _blank(text: str, start: int, end: int) -> str | None:
     region = text[start:end]
     if not region.strip():
         return None
-    blank = "".join(char if char == "\n" else " " for char in region)
+    blank = "\n".join(" " * len(line) for line in region.split("\n"))
     return text[:start] + blank + text[end:]
 
 

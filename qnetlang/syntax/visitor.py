@@ -9,7 +9,7 @@ from typing import Any
 
 from qnetlang.syntax import ast
 
-_NOT_CHILDREN = frozenset({"span", "trivia", "dangling"})
+_NOT_CHILDREN = frozenset({"span", "trivia", "dangling", "comments"})
 
 
 @cache

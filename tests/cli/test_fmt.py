@@ -57,3 +57,59 @@ def test_fmt_stdin_to_stdout() -> None:
 def test_fmt_check_passes_on_the_project_files() -> None:
     result = qnetc("fmt", "--check", "stdlib", "examples")
     assert result.returncode == 0, result.stderr
+
+
+COMMENTED = """\
+network lab { node a { qubits 1; } node b { qubits 1; }
+  link a -> b { quantum fiber(length = 1 km); } }
+protocol p {
+  role sender { qubit q = |+>; send q to receiver; }
+  role receiver {
+    qubit q = recv qubit from sender within 1 ms else { return; }; // lost
+    if (measure q == 1) { report one = true; } // after then
+    // before else
+    else { report one = false; }
+  }
+}
+run p on lab with sender = a, // the source
+  receiver = b /* the sink */ { shots = 1; }
+"""
+COMMENTED_TIDY = """\
+network lab {
+  node a { qubits 1; }
+  node b { qubits 1; }
+  link a -> b { quantum fiber(length = 1 km); }
+}
+protocol p {
+  role sender {
+    qubit q = |+>;
+    send q to receiver;
+  }
+  role receiver {
+    qubit q = recv qubit from sender within 1 ms else {
+      return;
+    }; // lost
+    if (measure q == 1) {
+      report one = true;
+    } // after then
+    // before else
+    else {
+      report one = false;
+    }
+  }
+}
+run p on lab with sender = a, // the source
+    receiver = b /* the sink */ {
+  shots = 1;
+}
+"""
+
+
+def test_fmt_keeps_comments_where_they_were(tmp_path: Path) -> None:
+    """Before `else`, after a `within ... else { }` block and among a run's bindings."""
+    path = tmp_path / "a.qnet"
+    path.write_text(COMMENTED)
+    result = qnetc("fmt", str(path))
+    assert result.returncode == 0, result.stderr
+    assert path.read_text() == COMMENTED_TIDY
+    assert qnetc("fmt", "--check", str(path)).returncode == 0

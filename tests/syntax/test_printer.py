@@ -80,10 +80,10 @@ def test_blank_lines_collapse_to_one() -> None:
     assert reformat("import a;\n\n\n\nimport b;\n") == "import a;\n\nimport b;\n"
 
 
-def test_comment_inside_a_statement_moves_before_it() -> None:
+def test_comment_inside_a_statement_stays_inside() -> None:
     text = "protocol p {\n  role r {\n    cx a, // control first\n      b;\n  }\n}\n"
     assert reformat(text) == (
-        "protocol p {\n  role r {\n    // control first\n    cx a, b;\n  }\n}\n")
+        "protocol p {\n  role r {\n    cx a, // control first\n        b;\n  }\n}\n")
 
 
 def test_long_run_headers_wrap_before_with() -> None:
