@@ -7,6 +7,11 @@ from qnetlang.compiler.circuit import Circuit
 
 TARGETS = ("qasm3", "qasm2", "text", "qiskit", "pattern")
 
+# A drawing is a grid of wires by layers, and qiskit's drawer takes time in proportion to
+# it: 20,000 wire-operations draw in about two seconds; b92 with n = 256 (800,000) would
+# take hours, for a drawing nobody could read.
+MAX_DRAWING_CELLS = 20_000
+
 # The gates of OpenQASM 2's standard qelib1.inc, which any OpenQASM 2 reader knows.
 QELIB1 = ["u1", "u2", "u3", "cx", "id", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "rx", "ry",
           "rz", "cz", "cy", "ch", "ccx", "crz", "cu1", "cu3"]
@@ -28,6 +33,14 @@ def emit(circuit: Circuit, target: str) -> str:
                              optimization_level=0)
         return qasm2.dumps(standard) + "\n"
     if target == "text":
+        from qnetlang.compiler.lower import CompileError
+
+        cells = (len(circuit.qubits) + len(circuit.bits)) * len(circuit.ops)
+        if cells > MAX_DRAWING_CELLS:
+            raise CompileError(
+                f"the circuit is too large to draw: {len(circuit.qubits)} qubits, "
+                f"{len(circuit.bits)} bits and {len(circuit.ops)} operations", None,
+                help="draw a smaller run, or write it with `--target qasm3`")
         return str(qiskit_bridge.dynamic(circuit).draw("text", fold=-1)) + "\n"
     program = qasm3.dumps(qiskit_bridge.dynamic(circuit))
     return ("# A qiskit QuantumCircuit of the protocol, from its OpenQASM 3 form.\n"

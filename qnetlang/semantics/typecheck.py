@@ -45,10 +45,29 @@ def check_types(ctx: Context) -> None:
 
 
 def describe(type_: t.Type) -> str:
-    """`a length`, `a qubit`, `a (bit, bit)` — for messages."""
+    """`a length`, `a qubit`, `a (bit, bit)` — for messages.
+
+    A type with a part that is not known (an empty array's elements, a wrong
+    expression's type) is described by its shape: `t.ERROR` is never shown."""
+    if _has_unknown_part(type_):
+        if isinstance(type_, t.Tuple):
+            return f"a tuple of {len(type_.items)} values"
+        if isinstance(type_, t.Array) and type_.size == 0:
+            return "an empty array"
+        if isinstance(type_, t.Array):
+            return "an array" if type_.size is None else f"an array of {type_.size} values"
+        return "a value of unknown type"
     text = str(type_)
     article = "an" if text[0] in "aeiou" else "a"
     return f"{article} {text}" if not text.startswith("(") else f"a tuple {text}"
+
+
+def _has_unknown_part(type_: t.Type) -> bool:
+    if isinstance(type_, t.Tuple):
+        return any(_has_unknown_part(item) for item in type_.items)
+    if isinstance(type_, t.Array):
+        return _has_unknown_part(type_.element)
+    return t.is_error(type_)
 
 
 def expect(ctx: Context, expected: t.Type, found: t.Type, node: ast.Node,

@@ -8,6 +8,7 @@ measurement basis, a quantity's unit) are made here, as diagnostics.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from lark import Token, Transformer
@@ -388,7 +389,13 @@ class AstBuilder(Transformer[Token, ast.Program]):
                                  "`10 ** 100`")
                 return ast.IntLit(0, text, span=span)
             return ast.IntLit(int(text), text, span=span)
-        return ast.FloatLit(float(text), text, span=span)
+        value = float(text)
+        if math.isinf(value):
+            self._error(Code.NUMBER_TOO_LONG, f"`{text}` is too large for a float", span,
+                        label="beyond about 1.8e308",
+                        help="a float is at most about 1.8e308; write a smaller number")
+            return ast.FloatLit(0.0, text, span=span)
+        return ast.FloatLit(value, text, span=span)
 
     def quantity(self, children: list[Any]) -> ast.Quantity:
         number, unit = children

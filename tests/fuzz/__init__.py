@@ -1,0 +1,1 @@
+"""The fuzzer: generated and mutated programs driven through every `qnetc` command."""
