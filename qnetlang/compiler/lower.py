@@ -332,6 +332,9 @@ class _Lowering(Effects):
             if any(_symbolic(p) for p in params):
                 raise CompileError(f"the angle of `{instr.name}` depends on a measured value "
                                    "and cannot be compiled", instr.span)
+            if not all(math.isfinite(float(p)) for p in params):
+                raise CompileError(f"the angle of `{instr.name}` is not a finite number",
+                                   instr.span)
             qubits = [self.qubit(process, guard, u) for u in instr.units]
             self.emit(instr.name, self.touch(qubits, instr.span), guard, instr.span,
                       [float(p) for p in params])
@@ -395,6 +398,8 @@ class _Lowering(Effects):
             raise CompileError("a measurement angle that depends on a measured value cannot "
                                "be compiled", instr.span)
         angle = float(angle)
+        if not math.isfinite(angle):
+            raise CompileError("the measurement angle is not a finite number", instr.span)
         if instr.basis == "xy":
             return [("rz", (-angle,)), ("h", ())]
         if instr.basis == "yz":

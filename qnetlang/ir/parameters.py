@@ -13,6 +13,8 @@ either acts on the simulation or is refused: none is silently ignored.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -51,7 +53,7 @@ class Rule:
 
 
 PROBABILITY = Rule(lambda p: 0.0 <= p <= 1.0, "`{name}` is a probability: it lies between 0 and 1")
-NOT_NEGATIVE = Rule(lambda x: x >= 0.0, "`{name}` cannot be negative")
+NOT_NEGATIVE = Rule(lambda x: 0.0 <= x < math.inf, "`{name}` is a finite number, not negative")
 REFRACTIVE_INDEX = Rule(lambda n: n >= 1.0, "a refractive index is at least 1: light is not "
                                             "faster in a medium than in vacuum")
 DECAY_TIME = Rule(lambda t: t > 0.0, "`{name}` is a time greater than 0; leave the setting out "

@@ -479,6 +479,11 @@ class BatchSimulation(Effects):
         for qubit in qubits:
             self.touch(process, qubit, instr.span, mask)
         params = tuple(self.value(process, p, mask) for p in instr.params)
+        for param in params:
+            finite = np.isfinite(np.asarray(param, dtype=float))
+            if not (finite if mask is None else finite | ~mask).all():
+                raise self.failure(process, Code.RUNTIME_VALUE, f"the angle of `{instr.name}` "
+                                   "is not a finite number", instr.span)
         self.engine.apply(instr.name, qubits, params, mask)
         gate_error = _state(process).node.spec.gate_error
         if gate_error:
@@ -489,6 +494,10 @@ class BatchSimulation(Effects):
         qubit = self.qubit(process, instr.unit, mask)
         self.touch(process, qubit, instr.span, mask)
         angle = self.value(process, instr.angle, mask) if instr.angle is not None else 0.0
+        finite = np.isfinite(np.asarray(angle, dtype=float))
+        if not (finite if mask is None else finite | ~mask).all():
+            raise self.failure(process, Code.RUNTIME_VALUE, "the measurement angle is not a "
+                               "finite number", instr.span)
         outcomes = self.engine.measure(qubit, instr.basis, np.asarray(angle, dtype=float), mask)
         readout_error = _state(process).node.spec.readout_error
         if readout_error:

@@ -111,12 +111,8 @@ class _Sweep:
         for index, item in enumerate(items):
             assert item.span is not None
             if waiting:
-                leading: list[str] = []
-                for comment in waiting:
-                    if last_line is not None and comment.line - last_line > 1:
-                        leading.append("")
-                    leading.append(_text(comment))
-                    last_line = comment.end_line
+                leading, last_line = _spaced(waiting, last_line)
+                assert last_line is not None
                 if item.span.line - last_line > 1:
                     leading.append("")
                 item.trivia.leading = leading
@@ -131,13 +127,7 @@ class _Sweep:
                 item.trivia.trailing = " ".join(_text(c) for c in waiting[:trailing])
                 last_line = waiting[trailing - 1].end_line
                 waiting = waiting[trailing:]
-        dangling: list[str] = []
-        for comment in waiting:
-            if last_line is not None and comment.line - last_line > 1:
-                dangling.append("")
-            dangling.append(_text(comment))
-            last_line = comment.end_line
-        node.dangling = dangling
+        node.dangling, _ = _spaced(waiting, last_line)
 
     def _inline(self, node: ast.Node, gap: int, start: int, end: int) -> list[ast.Comment]:
         comments = self._before(end)
@@ -180,3 +170,14 @@ class _Sweep:
 
 def _text(comment: Token) -> str:
     return comment.value.rstrip()
+
+
+def _spaced(comments: list[Token], last_line: int | None) -> tuple[list[str], int | None]:
+    """The comments' texts, with "" for a blank line before one; and the last line."""
+    texts: list[str] = []
+    for comment in comments:
+        if last_line is not None and comment.line - last_line > 1:
+            texts.append("")
+        texts.append(_text(comment))
+        last_line = comment.end_line
+    return texts, last_line

@@ -69,7 +69,8 @@ def test_rules_and_their_statements() -> None:
     assert NODE["readout_error"].problem(1.01) == \
         "`readout_error` is a probability: it lies between 0 and 1"
     assert CHANNEL["length"].problem(0.0) is None
-    assert CHANNEL["loss"].problem(-1e-9) == "`loss` cannot be negative"
+    assert CHANNEL["loss"].problem(-1e-9) == "`loss` is a finite number, not negative"
+    assert CHANNEL["length"].problem(float("inf")) == "`length` is a finite number, not negative"
     assert CHANNEL["refractive_index"].problem(1.0) is None
     assert "at least 1" in (CHANNEL["refractive_index"].problem(0.99) or "")
     assert MEMORY["t1"].problem(1e-12) is None
