@@ -35,7 +35,7 @@ class Builtin:
 def _numbers(arguments: list[t.Type]) -> str | None:
     for argument in arguments:
         if not t.is_numeric(argument) and not t.is_error(argument):
-            return f"expected a number, found `{argument}`"
+            return f"expected a number, found {t.describe(argument)}"
     return None
 
 
@@ -64,7 +64,7 @@ def _same_number(arguments: list[t.Type]) -> t.Type | str:
 
 def _array_length(arguments: list[t.Type]) -> t.Type | str:
     if not isinstance(arguments[0], t.Array) and not t.is_error(arguments[0]):
-        return f"expected an array, found `{arguments[0]}`"
+        return f"expected an array, found {t.describe(arguments[0])}"
     return t.INT
 
 
@@ -73,7 +73,7 @@ def _array_sum(arguments: list[t.Type]) -> t.Type | str:
     if t.is_error(array):
         return t.ERROR
     if not isinstance(array, t.Array) or not t.is_numeric(array.element):
-        return f"expected an array of numbers, found `{array}`"
+        return f"expected an array of numbers, found {t.describe(array)}"
     return t.INT if t.is_integral(array.element) else array.element
 
 

@@ -141,3 +141,29 @@ def join_numbers(left: Type, right: Type) -> Type:
     if is_integral(left) and is_integral(right):
         return INT
     return left if isinstance(left, Quantity) else right
+
+
+def describe(type_: Type) -> str:
+    """`a length`, `a qubit`, `a (bit, bit)` — for messages.
+
+    A type with a part that is not known (an empty array's elements, a wrong
+    expression's type) is described by its shape: `ERROR` is never shown."""
+    if _has_unknown_part(type_):
+        if isinstance(type_, Tuple):
+            return f"a tuple of {len(type_.items)} values"
+        if isinstance(type_, Array) and type_.size == 0:
+            return "an empty array"
+        if isinstance(type_, Array):
+            return "an array" if type_.size is None else f"an array of {type_.size} values"
+        return "a value of unknown type"
+    text = str(type_)
+    article = "an" if text[0] in "aeiou" else "a"
+    return f"{article} {text}" if not text.startswith("(") else f"a tuple {text}"
+
+
+def _has_unknown_part(type_: Type) -> bool:
+    if isinstance(type_, Tuple):
+        return any(_has_unknown_part(item) for item in type_.items)
+    if isinstance(type_, Array):
+        return _has_unknown_part(type_.element)
+    return is_error(type_)

@@ -37,7 +37,7 @@ from qnetlang.runtime.events import MAX_SECONDS, valid_duration
 from qnetlang import types as t
 from qnetlang.semantics.context import Context
 from qnetlang.semantics.ownership import Key, key_of, slot_label
-from qnetlang.semantics.typecheck import describe
+from qnetlang.types import describe
 
 MAX_STEPS = 500_000  # instructions executed over all roles of one run (about a second)
 
@@ -74,11 +74,11 @@ class _Entanglement:
     """Which qubits share one state: a union-find over qubits numbered as they are made,
     with the qubits still in each group."""
 
-    def __init__(self) -> None:
+    def __init__(self, largest: ir.Footprint) -> None:
         self.parent: list[int] = []
         self.labels: list[str] = []
         self.members: dict[int, set[int]] = {}  # group (its root) -> its qubits
-        self.largest = ir.Footprint()
+        self.largest = largest  # the footprint it keeps up to date
 
     def new(self, label: str) -> int:
         qubit = len(self.parent)
@@ -122,7 +122,8 @@ class _Execution(Effects):
         self.full_nodes: set[str] = set()
         self.held: dict[str, int] = {}  # qubits held on each node now
         self.reported: set[tuple[str, int]] = set()
-        self.entanglement = _Entanglement()
+        self.footprint = ir.Footprint()
+        self.entanglement = _Entanglement(self.footprint)
         self.machine = Machine(run, self, max_steps=MAX_STEPS)
 
     def report(self, code: str, message: str, span: Any, **extra: Any) -> None:
@@ -136,7 +137,7 @@ class _Execution(Effects):
             self.ctx.error(code, message, span, **extra)
 
     def go(self) -> None:
-        self.run.footprint = self.entanglement.largest
+        self.run.footprint = self.footprint
         try:
             self.machine.go()
         except StepLimit:
@@ -206,7 +207,7 @@ class _Execution(Effects):
             if isinstance(instr, ir.Gate):
                 self.entangle(process, instr)
         elif isinstance(instr, ir.Report):
-            self.run.footprint.reports += 1  # type: ignore[union-attr]
+            self.footprint.reports += 1
 
     def renew(self, process: Process, unit: ir.Unit) -> None:
         """The slot holds a qubit of its own, in no group with any other: a new one, or

@@ -19,7 +19,7 @@ from qnetlang.ir.parameters import Place
 from qnetlang.quantum import ENGINE_NAMES
 from qnetlang import types as t
 from qnetlang.semantics.context import Context, Kind, Symbol
-from qnetlang.semantics.lower import Lowerer, LoweringError, resolve_labels
+from qnetlang.semantics.lower import MAX_ELABORATED, Lowerer, LoweringError, resolve_labels
 from qnetlang.semantics.typecheck import expect
 from qnetlang.syntax import ast
 
@@ -98,6 +98,7 @@ class _Elaborator:
         self.name = name
         self.members: dict[str, list[str] | None] = {}  # role -> members (None: single)
         self.member_sets: dict[str, set[str]] = {}  # the same, to look up
+        self.unbuilt: set[str] = set()  # nodes whose declaration failed (reported)
 
     def run(self) -> ir.Run | None:
         ctx, run = self.ctx, self.decl
@@ -114,7 +115,11 @@ class _Elaborator:
                                      f"network `{network_decl.name}`", run)
         if protocol_env is None or network_env is None:
             return None
-        network = _NetworkBuilder(ctx, network_env).build(network_decl)
+        builder = _NetworkBuilder(ctx, network_env)
+        network = builder.build(network_decl)
+        if network is None:
+            return None
+        self.unbuilt = builder.unbuilt
         settings = self.settings()
         roles = [item for item in protocol.body if isinstance(item, ast.Role)]
         for role in roles:
@@ -160,12 +165,8 @@ class _Elaborator:
     def family_members(self, role: ast.Role, env: dict[Symbol, ir.Expr]) -> list[str] | None:
         if role.family is None:
             return None
-        lowerer = Lowerer(self.ctx, dict(env))
-        start = lowerer.integer(role.family.range.start, "a family bound")
-        stop = lowerer.integer(role.family.range.stop, "a family bound")
-        if role.family.range.inclusive:
-            stop += 1
-        return [f"{role.name}[{i}]" for i in range(start, stop)]
+        indices = Lowerer(self.ctx, dict(env)).indices(role.family.range, "family")
+        return [f"{role.name}[{i}]" for i in indices]
 
     def expand(self, role: ast.Role) -> list[tuple[str, int | None]]:
         members = self.members[role.name]
@@ -237,6 +238,9 @@ class _Elaborator:
                 else:
                     found += part
             return found
+        named = expr.target if isinstance(expr, ast.Index) else expr
+        if isinstance(named, ast.Name) and named.id in self.unbuilt:
+            return None  # its declaration's error is reported
         if isinstance(expr, ast.Name):
             symbol = ctx.symbol(expr)
             if symbol is not None and symbol.kind is Kind.NODE:
@@ -293,6 +297,10 @@ class _Elaborator:
         return name
 
 
+class _NetworkTooLarge(Exception):
+    """A network past MAX_ELABORATED: reported, and nothing more is built."""
+
+
 class _NetworkBuilder:
     """Expands a network declaration into nodes and directed channels in SI units.
 
@@ -304,14 +312,31 @@ class _NetworkBuilder:
     def __init__(self, ctx: Context, env: dict[Symbol, ir.Expr]) -> None:
         self.ctx = ctx
         self.env = env
-        self.channel_ids: set[str] = set()  # of the network being built
+        self.parallel: dict[str, int] = {}  # channels so far from, to and of a kind
+        self.built = 0  # nodes, links and loop turns so far
+        self.unbuilt: set[str] = set()  # nodes whose declaration failed (reported)
+
+    def count(self, item: ast.Node) -> None:
+        """Stops a network whose loops (nested, each within bounds) build more than
+        MAX_ELABORATED things."""
+        self.built += 1
+        if self.built > MAX_ELABORATED:
+            self.ctx.error(Code.CONSTANT_ERROR, f"this network has more than "
+                           f"{MAX_ELABORATED:,} nodes, links and loop turns, the most qnetc "
+                           "builds", item.span,
+                           help="each one is built and checked in turn: give its loops "
+                                "smaller bounds")
+            raise _NetworkTooLarge
 
     def value(self, expr: ast.Expr, env: dict[Symbol, ir.Expr], what: str) -> Any:
         return Lowerer(self.ctx, env).constant(expr, what)
 
-    def build(self, decl: ast.Network) -> ir.Network:
+    def build(self, decl: ast.Network) -> ir.Network | None:
         network = ir.Network(decl.name, span=decl.span)
-        self.items(decl.body, dict(self.env), network)
+        try:
+            self.items(decl.body, dict(self.env), network)
+        except _NetworkTooLarge:
+            return None
         return network
 
     def items(self, items: list[ast.Item], env: dict[Symbol, ir.Expr],
@@ -319,15 +344,15 @@ class _NetworkBuilder:
         for item in items:
             try:
                 if isinstance(item, ast.NodeDecl):
+                    self.unbuilt.add(item.name)
                     self.node(item, env, network)
+                    self.unbuilt.discard(item.name)
                 elif isinstance(item, ast.Link):
                     self.link(item, env, network)
                 elif isinstance(item, ast.NetworkFor):
-                    lowerer = Lowerer(self.ctx, env)
-                    start = lowerer.integer(item.range.start, "a loop bound")
-                    stop = lowerer.integer(item.range.stop, "a loop bound")
                     symbol = self.ctx.symbol(item)
-                    for value in range(start, stop + 1 if item.range.inclusive else stop):
+                    for value in Lowerer(self.ctx, env).indices(item.range, "loop"):
+                        self.count(item)
                         inner = dict(env)
                         if symbol is not None:
                             inner[symbol] = ir.Const(value)
@@ -355,12 +380,9 @@ class _NetworkBuilder:
         if decl.family is None:
             members: list[tuple[str, dict[Symbol, ir.Expr]]] = [(decl.name, env)]
         else:
-            lowerer = Lowerer(self.ctx, env)
-            start = lowerer.integer(decl.family.range.start, "a family bound")
-            stop = lowerer.integer(decl.family.range.stop, "a family bound")
             symbol = self.ctx.symbol(decl.family)
             members = []
-            for i in range(start, stop + 1 if decl.family.range.inclusive else stop):
+            for i in Lowerer(self.ctx, env).indices(decl.family.range, "family"):
                 inner = dict(env)
                 if symbol is not None:
                     inner[symbol] = ir.Const(i)
@@ -369,6 +391,7 @@ class _NetworkBuilder:
         memory_settings = [setting for part in decl.body if isinstance(part, ast.Memory)
                            for setting in part.settings]
         for name, inner in members:
+            self.count(decl)
             if name in network.nodes:
                 self.ctx.error(Code.DUPLICATE_NAME, f"node `{name}` is declared twice", decl.span)
                 continue
@@ -405,6 +428,7 @@ class _NetworkBuilder:
         return name
 
     def link(self, decl: ast.Link, env: dict[Symbol, ir.Expr], network: ir.Network) -> None:
+        self.count(decl)
         a, b = self.endpoint(decl.a, env, network), self.endpoint(decl.b, env, network)
         shared = self.given(Place.CHANNEL, [s for s in decl.body if isinstance(s, ast.Setting)],
                             env)
@@ -416,11 +440,8 @@ class _NetworkBuilder:
             directions = [(a, b)] if decl.direction == "->" else [(a, b), (b, a)]
             for source, target in directions:
                 base = f"{source}->{target}:{channel.kind}"
-                identifier, count = base, 1
-                while identifier in self.channel_ids:
-                    count += 1
-                    identifier = f"{base}#{count}"
-                self.channel_ids.add(identifier)
+                count = self.parallel[base] = self.parallel.get(base, 0) + 1
+                identifier = base if count == 1 else f"{base}#{count}"
                 network.channels.append(ir.Channel(
                     identifier, channel.kind, channel.model, source, target, **fields,
                     span=channel.span))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from qnetlang.codes import Code
 from qnetlang.ir import nodes as ir
@@ -33,6 +33,8 @@ _KET_STATES = {"0", "1", "+", "-", "+i", "-i"}
 
 
 MAX_ARRAY_SIZE = 10_000_000  # elements of one array: 80 MB a row of a batch already
+MAX_ELABORATED = 1_000_000  # members of a family, and nodes, links and loop turns of a
+# network: a million nodes take about 15 s and 600 MB to check
 
 
 class LoweringError(Exception):
@@ -124,6 +126,21 @@ class Lowerer:
 
     def integer(self, expr: ast.Expr, what: str) -> int:
         return self.whole(self.constant(expr, what), expr, what)
+
+    def indices(self, bounds: ast.Range, kind: Literal["family", "loop"]) -> range:
+        """The indices a family (or a network's `for`) runs over, refused past
+        MAX_ELABORATED: each is built one by one."""
+        start = self.integer(bounds.start, f"a {kind} bound")
+        stop = self.integer(bounds.stop, f"a {kind} bound")
+        indices = range(start, stop + 1 if bounds.inclusive else stop)
+        size = max(0, indices.stop - indices.start)  # len() overflows past 2**63
+        if size > MAX_ELABORATED:
+            count = f"{size:,} {'members' if kind == 'family' else 'turns'}"
+            raise self.fail(Code.CONSTANT_ERROR, f"a {kind} of {count} is more than qnetc "
+                            f"builds ({MAX_ELABORATED:,})", bounds,
+                            help="each one is built and checked in turn: give the range "
+                                 "a smaller bound")
+        return indices
 
     def array_size(self, expr: ast.Expr) -> int | None:
         """An array's size; None (unknown) when it depends on symbolic parameters."""

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping
 from qnetlang.ir import nodes as ir
 from qnetlang.semantics.communication import check_run
 from qnetlang.semantics.context import Context, Symbol
-from qnetlang.semantics.lower import Lowerer, LoweringError, resolve_labels
+from qnetlang.semantics.lower import UNROLL_ITERATIONS, Lowerer, LoweringError, resolve_labels
 from qnetlang.semantics.ownership import check_roles
 from qnetlang.syntax import ast
 
@@ -121,8 +121,8 @@ def _match_messages(ctx: Context, protocol: ast.Protocol) -> None:
            for run in ctx.program.runs):
         return  # a run of the file, with these very arguments, has matched the messages
     members = _members(quiet, protocol, defaults)
-    if members is None:
-        return
+    if members is None or sum(map(len, members.values())) > UNROLL_ITERATIONS:
+        return  # unknown, or more members than a check without a run should lower
     names = {name for listed in members.values() for name, _ in listed}
 
     def peer(symbol: Symbol, index: int | None, at: ast.Node) -> str:
@@ -180,15 +180,11 @@ def _members(ctx: Context, protocol: ast.Protocol,
         if role.family is None:
             members[role.name] = [(role.name, None)]
             continue
-        lowerer = Lowerer(ctx, dict(defaults))
         try:
-            start = lowerer.integer(role.family.range.start, "a family bound")
-            stop = lowerer.integer(role.family.range.stop, "a family bound")
+            indices = Lowerer(ctx, dict(defaults)).indices(role.family.range, "family")
         except LoweringError:
             return None
-        if role.family.range.inclusive:
-            stop += 1
-        members[role.name] = [(f"{role.name}[{i}]", i) for i in range(start, stop)]
+        members[role.name] = [(f"{role.name}[{i}]", i) for i in indices]
     return members
 
 

@@ -44,45 +44,19 @@ def check_types(ctx: Context) -> None:
             checker.item(item)
 
 
-def describe(type_: t.Type) -> str:
-    """`a length`, `a qubit`, `a (bit, bit)` — for messages.
-
-    A type with a part that is not known (an empty array's elements, a wrong
-    expression's type) is described by its shape: `t.ERROR` is never shown."""
-    if _has_unknown_part(type_):
-        if isinstance(type_, t.Tuple):
-            return f"a tuple of {len(type_.items)} values"
-        if isinstance(type_, t.Array) and type_.size == 0:
-            return "an empty array"
-        if isinstance(type_, t.Array):
-            return "an array" if type_.size is None else f"an array of {type_.size} values"
-        return "a value of unknown type"
-    text = str(type_)
-    article = "an" if text[0] in "aeiou" else "a"
-    return f"{article} {text}" if not text.startswith("(") else f"a tuple {text}"
-
-
-def _has_unknown_part(type_: t.Type) -> bool:
-    if isinstance(type_, t.Tuple):
-        return any(_has_unknown_part(item) for item in type_.items)
-    if isinstance(type_, t.Array):
-        return _has_unknown_part(type_.element)
-    return t.is_error(type_)
-
-
 def expect(ctx: Context, expected: t.Type, found: t.Type, node: ast.Node,
            what: str = "") -> None:
     """Reports a value of the wrong type or dimension where `expected` is needed."""
     if t.assignable(expected, found) or (isinstance(expected, t.Quantity) and _is_zero(node)):
         return
     subject = f"{what}: " if what else ""
-    message = f"{subject}expected {describe(expected)}, found {describe(found)}"
+    message = f"{subject}expected {t.describe(expected)}, found {t.describe(found)}"
     expected_dim, found_dim = t.dimension_of(expected), t.dimension_of(found)
     if expected_dim is not None and found_dim is not None and expected_dim != found_dim:
-        ctx.error(Code.DIMENSION_MISMATCH, message, node.span, label=f"this is {describe(found)}",
+        ctx.error(Code.DIMENSION_MISMATCH, message, node.span, label=f"this is {t.describe(found)}",
                   help=_unit_help(expected_dim))
     else:
-        ctx.error(Code.TYPE_MISMATCH, message, node.span, label=f"this is {describe(found)}")
+        ctx.error(Code.TYPE_MISMATCH, message, node.span, label=f"this is {t.describe(found)}")
 
 
 @dataclass
@@ -296,7 +270,7 @@ class _Checker:
             closing = Span(end.file, end.end_line, end.end_column - 1, end.end_line,
                            end.end_column, end.end - 1, end.end)
             self.ctx.error(Code.MISSING_RETURN, f"function `{function.name}` may end without "
-                           f"returning {describe(returns)}", closing,
+                           f"returning {t.describe(returns)}", closing,
                            label="a path reaches the end here",
                            help="`return` a value on every path, e.g. at the end")
 
@@ -364,7 +338,7 @@ class _Checker:
         if not isinstance(found, t.Tuple):
             if not t.is_error(found):
                 self.error(Code.TYPE_MISMATCH, f"expected a tuple of {len(stmt.targets)}, found "
-                           f"{describe(found)}", stmt.value)
+                           f"{t.describe(found)}", stmt.value)
             items = [t.ERROR] * len(stmt.targets)
         elif len(found.items) != len(stmt.targets):
             self.error(Code.TYPE_MISMATCH, f"expected a tuple of {len(stmt.targets)}, found "
@@ -435,7 +409,7 @@ class _Checker:
         found = self.expr(stmt.value)
         if not (t.is_numeric(found) or t.is_error(found)):
             self.error(Code.TYPE_MISMATCH, f"a report is a number, a bit or a bool, not "
-                       f"{describe(found)}", stmt.value)
+                       f"{t.describe(found)}", stmt.value)
 
     def stmt_Assert(self, stmt: ast.Assert, body: _Body) -> None:
         self.condition(stmt.condition)
@@ -449,7 +423,7 @@ class _Checker:
         if stmt.value is None:
             if body.returns is not None:
                 self.error(Code.MISPLACED_RETURN, f"`{body.function.name}` must return "
-                           f"{describe(body.returns)}", stmt)
+                           f"{t.describe(body.returns)}", stmt)
             return
         found = self.expr(stmt.value, body.returns)
         if body.returns is None:
@@ -487,7 +461,7 @@ class _Checker:
     def condition(self, expr: ast.Expr) -> None:
         found = self.expr(expr)
         if not t.is_condition(found):
-            self.error(Code.TYPE_MISMATCH, f"a condition is a bool or a bit, not {describe(found)}",
+            self.error(Code.TYPE_MISMATCH, f"a condition is a bool or a bit, not {t.describe(found)}",
                        expr)
 
     # ---------------------------------------------------------------- expressions
@@ -503,7 +477,7 @@ class _Checker:
         if isinstance(base, t.Array):
             return base.element
         if not t.is_error(base):
-            self.error(Code.TYPE_MISMATCH, f"`{ref.name}` is {describe(base)}, not an array", ref)
+            self.error(Code.TYPE_MISMATCH, f"`{ref.name}` is {t.describe(base)}, not an array", ref)
         return t.ERROR
 
     def expr(self, expr: ast.Expr, expected: t.Type | None = None) -> t.Type:
@@ -568,8 +542,8 @@ class _Checker:
                     t.dimension_of(element) == t.dimension_of(item):
                 element = t.join_numbers(element, item)
             elif not (t.assignable(element, item) or t.is_error(item)):
-                self.error(Code.TYPE_MISMATCH, f"an array holds one type: {describe(element)} "
-                           f"and {describe(item)} differ", node)
+                self.error(Code.TYPE_MISMATCH, f"an array holds one type: {t.describe(element)} "
+                           f"and {t.describe(item)} differ", node)
         return t.Array(element, len(items))
 
     def call(self, call: ast.Call) -> t.Type:
@@ -641,7 +615,7 @@ class _Checker:
             if symbol is not None and symbol.kind is Kind.NODE:
                 return t.ERROR  # a node family member, in a run binding
         if not t.is_error(target):
-            self.error(Code.TYPE_MISMATCH, f"{describe(target)} cannot be indexed", expr.target)
+            self.error(Code.TYPE_MISMATCH, f"{t.describe(target)} cannot be indexed", expr.target)
         return t.ERROR
 
     def unary(self, expr: ast.Unary) -> t.Type:
@@ -654,7 +628,7 @@ class _Checker:
             return t.BOOL
         if expr.op == "~" and t.is_integral(operand):
             return t.INT
-        self.error(Code.BAD_OPERANDS, f"`{expr.op}` cannot apply to {describe(operand)}", expr)
+        self.error(Code.BAD_OPERANDS, f"`{expr.op}` cannot apply to {t.describe(operand)}", expr)
         return t.ERROR
 
     def binary(self, op: str, left: t.Type, right: t.Type, node: ast.Node) -> t.Type:
@@ -698,15 +672,15 @@ class _Checker:
                                    node, help="divide by a unit first, e.g. `(d / 1 km) ** 2`")
                         return t.ERROR
                 return t.INT if t.is_integral(left) and t.is_integral(right) else t.FLOAT
-        self.error(Code.BAD_OPERANDS, f"`{op}` cannot combine {describe(left)} and "
-                   f"{describe(right)}", node)
+        self.error(Code.BAD_OPERANDS, f"`{op}` cannot combine {t.describe(left)} and "
+                   f"{t.describe(right)}", node)
         return t.ERROR
 
     def same_dimension(self, op: str, left: t.Type, right: t.Type, node: ast.Node,
                        result: t.Type) -> t.Type:
         if t.dimension_of(left) != t.dimension_of(right):
             self.error(Code.DIMENSION_MISMATCH, f"`{op}` needs numbers of one dimension, found "
-                       f"{describe(left)} and {describe(right)}", node,
+                       f"{t.describe(left)} and {t.describe(right)}", node,
                        help="convert one side, or check the units")
             return t.ERROR
         return result
@@ -763,7 +737,7 @@ def _unit_help(dimension: units.Dimension) -> str:
                 units.LOSS: "3 dB", units.ATTENUATION: "0.2 dB/km",
                 units.DIMENSIONLESS: "a plain number"}
     example = examples.get(dimension)
-    return f"write {describe(t.Quantity(dimension))}" + (f", e.g. `{example}`" if example else "")
+    return f"write {t.describe(t.Quantity(dimension))}" + (f", e.g. `{example}`" if example else "")
 
 
 def _always_returns(node: ast.Stmt | ast.Block) -> bool:

@@ -848,6 +848,17 @@ def mutant(choices: Choices) -> Mutant:
     return Mutant(f"{path.parent.name}/{path.name}", text, changes)
 
 
+def _replace_one(pieces: list[Lexeme], candidates: list[int], values: Sequence[str],
+                 kind: str, choices: Choices) -> tuple[str, str] | None:
+    """Replaces one of the pieces at `candidates` by one of `values`: (old, new)."""
+    if not candidates:
+        return None
+    at = choices.pick(candidates)
+    value = choices.pick(values)
+    old, pieces[at] = pieces[at].text, Lexeme(kind, value)
+    return old, value
+
+
 def mutate(pieces: list[Lexeme], choices: Choices) -> str:
     """Changes the list of pieces in place; returns what it did."""
     where = [i for i, piece in enumerate(pieces) if piece.significant]
@@ -857,26 +868,17 @@ def mutate(pieces: list[Lexeme], choices: Choices) -> str:
     piece = pieces[at]
     if kind == "number":
         numbers = [i for i in where if pieces[i].kind == "NUMBER"]
-        if numbers:
-            at = choices.pick(numbers)
-            value = choices.pick(EXTREME_NUMBERS)
-            pieces[at] = Lexeme("NUMBER", value)
-            return f"number -> {value}"
+        if replaced := _replace_one(pieces, numbers, EXTREME_NUMBERS, "NUMBER", choices):
+            return f"number -> {replaced[1]}"
     if kind == "unit":
         units = [i for i in where if pieces[i].kind in ("NAME", "UNIT") and
                  UNIT_PATTERN.fullmatch(pieces[i].text) and _after_number(pieces, i)]
-        if units:
-            at = choices.pick(units)
-            value = choices.pick(UNIT_TEXTS)
-            old, pieces[at] = pieces[at].text, Lexeme("NAME", value)
-            return f"unit {old!r} -> {value!r}"
+        if replaced := _replace_one(pieces, units, UNIT_TEXTS, "NAME", choices):
+            return f"unit {replaced[0]!r} -> {replaced[1]!r}"
     if kind == "string":
         strings = [i for i in where if pieces[i].kind == "STRING"]
-        if strings:
-            at = choices.pick(strings)
-            value = choices.pick(STRINGS)
-            old, pieces[at] = pieces[at].text, Lexeme("STRING", value)
-            return f"string {old} -> {value}"
+        if replaced := _replace_one(pieces, strings, STRINGS, "STRING", choices):
+            return f"string {replaced[0]} -> {replaced[1]}"
     if kind == "name":
         names = [pieces[i].text for i in where if pieces[i].kind == "NAME"]
         value = choices.pick(names + ["network", "protocol", "fn", "qubits", "x", "pi"])
