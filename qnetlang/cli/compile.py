@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from typing import Any
 
 from qnetlang.cli.common import (EXIT_ERRORS, EXIT_OK, Reporter, UsageError,
                                  add_module_options, add_output_options, check_file,
                                  module_options, output_path)
 from qnetlang.cli.fmt import write_atomically
-from qnetlang.diagnostics import Diagnostic
 from qnetlang.ir import dump
 from qnetlang.ir import nodes as ir
 
@@ -115,7 +113,7 @@ def _circuits_text(program: ir.Program, args: argparse.Namespace,
         try:
             circuits = circuits_of(ir_run, args, reporter, args.target)
         except CompileError as error:
-            reporter.report_diagnostic(located(error.diagnostic, ir_run))
+            reporter.report_diagnostic(error.diagnostic)
             reporter.finish()
             return None
         for index, circuit in enumerate(circuits):
@@ -130,13 +128,7 @@ def _circuits_text(program: ir.Program, args: argparse.Namespace,
             try:
                 parts.append(header + emit(circuit, args.target))
             except CompileError as error:
-                reporter.report_diagnostic(located(error.diagnostic, ir_run))
+                reporter.report_diagnostic(error.diagnostic)
                 reporter.finish()
                 return None
     return "\n".join(parts)
-
-
-def located(diagnostic: Diagnostic, ir_run: ir.Run) -> Diagnostic:
-    """The diagnostic, pointing at the run when what it is about (a whole circuit) has no
-    place of its own in the source: every diagnostic has a place."""
-    return diagnostic if diagnostic.span is not None else replace(diagnostic, span=ir_run.span)

@@ -15,9 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from qnetlang.codes import Code
 from qnetlang.compiler.circuit import Circuit, bit_index
+from qnetlang.diagnostics import Diagnostic, Note
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import evaluate
+from qnetlang.runtime.batch import RuntimeFailure
 from qnetlang.runtime.runner import RunResult, describe
 from qnetlang.runtime.values import batch_operations
 
@@ -124,12 +127,24 @@ def _sample_circuits(run: ir.Run, circuits: list[Circuit], shots: int, seed: int
         if count == 0:
             continue
         bits = sample(circuit, int(count), circuit_seed)
-        for report, values in reports(circuit, bits[:, :len(circuit.bits)]).items():
+        _check_assertions(run, circuit, bits, result.backend)
+        for report, values in reports(circuit, bits).items():
             samples.setdefault(report, []).extend(values)
     result.reports = {name: describe(np.concatenate(parts))
                       for name, parts in sorted(samples.items())}
     result.wall_s = time.perf_counter() - started
     return result
+
+
+def _check_assertions(run: ir.Run, circuit: Circuit, bits: np.ndarray, backend: str) -> None:
+    """Stops as the simulator does (E0904) when an assertion failed in any shot."""
+    for assertion in circuit.assertions:
+        failed = int(bits[:, assertion.bit].sum())
+        if failed:
+            raise RuntimeFailure(Diagnostic.error(
+                Code.ASSERTION_FAILED, assertion.message, assertion.span,
+                notes=[Note(f"in run `{run.name}`, role `{assertion.role}`, in {failed} of "
+                            f"{len(bits)} shots on {backend}")]))
 
 
 def run_aer(run: ir.Run, circuits: list[Circuit], *, shots: int, seed: int,
@@ -164,9 +179,11 @@ MAX_NOISY_WIDTH = 20
 def _sample(kind: str, device: Any, quantum: Any, shots: int, seed: int,
             transpile: Any) -> np.ndarray:
     """Shots x bits, the bits in the order of the circuit's classical registers."""
+    from qiskit.exceptions import QiskitError
     from qiskit_aer import AerSimulator
 
-    if quantum.num_clbits == 0:  # nothing is measured: every shot reads no bits
+    order = quantum.metadata["bits"]  # the circuit's bits among the QuantumCircuit's
+    if not order:  # nothing is measured: every shot reads no bits
         return np.zeros((shots, 0), dtype=np.int64)
     noisy = "quantum_channel" in quantum.count_ops()
     limit = MAX_NOISY_WIDTH if noisy else MAX_WIDTH
@@ -180,15 +197,22 @@ def _sample(kind: str, device: Any, quantum: Any, shots: int, seed: int,
 
         compiled = transpile(quantum, device, optimization_level=1, seed_transpiler=seed)
         data = SamplerV2(mode=device).run([compiled], shots=shots).result()[0].data
-        columns = [np.asarray(getattr(data, register.name).array)[:, 0] & 1
-                   for register in quantum.cregs]
-        return np.stack(columns, axis=1).astype(np.int64)
+        columns = np.concatenate([getattr(data, register.name).to_bool_array(order="little")
+                                  for register in quantum.cregs], axis=1)
+        return columns[:, order].astype(np.int64)
     method = "statevector" if noisy and quantum.num_qubits > 12 else "automatic"
     simulator = AerSimulator(seed_simulator=seed, method=method) if device is None else \
         AerSimulator.from_backend(device, seed_simulator=seed)
-    compiled = transpile(quantum, simulator if device is None else device,
-                         optimization_level=0 if device is None else 1, seed_transpiler=seed)
-    memory = simulator.run(compiled, shots=shots, memory=True).result().get_memory()
-    # One register per bit: a record lists them last first, separated by spaces.
-    return np.array([[int(ch) for ch in reversed(record.replace(" ", ""))]
-                     for record in memory], dtype=np.int64).reshape(shots, -1)
+    try:
+        compiled = transpile(quantum, simulator if device is None else device,
+                             optimization_level=0 if device is None else 1,
+                             seed_transpiler=seed)
+        result = simulator.run(compiled, shots=shots, memory=True).result()
+        memory = result.get_memory()
+    except QiskitError as error:
+        raise BackendError(f"Aer cannot run the circuit: {error}") from None
+    # A record lists the registers last first, separated by spaces, each one's bits last
+    # first: reversed, it is the bits in the QuantumCircuit's order.
+    records = np.array([[int(ch) for ch in reversed(record.replace(" ", ""))]
+                        for record in memory], dtype=np.int64).reshape(shots, -1)
+    return records[:, order]

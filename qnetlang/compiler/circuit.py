@@ -10,10 +10,13 @@ bits, evaluated for every shot from the bits the circuit produces.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qnetlang.ir import nodes as ir
 from qnetlang.source import Span
+
+if TYPE_CHECKING:
+    from qnetlang.compiler.logic import Logic
 
 NOISE = frozenset({"depolarizing", "dephasing", "kraus"})
 
@@ -28,8 +31,10 @@ def bit_index(var: ir.Var) -> int:
 
 @dataclass
 class Op:
-    """A gate of the language, `measure` (into `bit`), `reset`, or a noise channel:
-    `depolarizing` or `dephasing` (with its probability), or `kraus` (memory decoherence)."""
+    """A gate of the language, `measure` (into `bit`), `reset`, a noise channel
+    (`depolarizing` or `dephasing` with its probability, `kraus` for memory decoherence),
+    or `flag`, which sets `bit` to the truth of `condition` (an assertion that fails).
+    Every other operation acts only where its condition holds."""
 
     name: str
     qubits: list[int]
@@ -38,6 +43,17 @@ class Op:
     condition: Any = True  # True, or an ir.Expr over bits
     span: Span | None = field(default=None, compare=False)
     kraus: list[Any] | None = field(default=None, compare=False)  # for "kraus": the channel
+    _logic: Logic | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def logic(self) -> Logic:
+        """The condition as a boolean function of the bits, worked out once; raises
+        NotALogicFunction for a condition no circuit computes."""
+        if self._logic is None:
+            from qnetlang.compiler.logic import logic_of
+
+            self._logic = logic_of(self.condition)
+        return self._logic
 
 
 @dataclass
@@ -48,6 +64,16 @@ class Report:
 
 
 @dataclass
+class Assertion:
+    """An `assert` on measured values: its flag bit is 1 in a shot where it fails."""
+
+    bit: int
+    message: str
+    span: Span | None
+    role: str
+
+
+@dataclass
 class Circuit:
     qubits: list[str] = field(default_factory=list)
     bits: list[str] = field(default_factory=list)
@@ -55,6 +81,8 @@ class Circuit:
     reports: list[Report] = field(default_factory=list)
     weight: float = 1.0  # its share of the shots, for one combination of random choices
     choices: tuple[int, ...] = ()
+    assertions: list[Assertion] = field(default_factory=list)
+    span: Span | None = field(default=None, compare=False)  # the run it compiles
 
     def new_qubit(self, label: str) -> int:
         self.qubits.append(label)
@@ -94,3 +122,17 @@ def condition_bits(expr: Any) -> list[int]:
     for child in getattr(expr, "args", []) or getattr(expr, "items", []):
         found += condition_bits(child)
     return found
+
+
+def without_dead_ops(ops: list[Op]) -> list[Op]:
+    """The operations that can change a measured bit. An operation after which none of
+    its qubits is measured or touched by a kept operation (the basis change undone
+    after a final measurement, a memory's noise on a qubit nobody reads) cannot."""
+    live: set[int] = set()  # qubits a later kept operation reads
+    kept: list[Op] = []
+    for op in reversed(ops):
+        if op.bit is not None or any(qubit in live for qubit in op.qubits):
+            kept.append(op)
+            live.update(op.qubits)
+    kept.reverse()
+    return kept

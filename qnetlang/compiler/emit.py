@@ -39,7 +39,7 @@ def emit(circuit: Circuit, target: str) -> str:
         if cells > MAX_DRAWING_CELLS:
             raise CompileError(
                 f"the circuit is too large to draw: {len(circuit.qubits)} qubits, "
-                f"{len(circuit.bits)} bits and {len(circuit.ops)} operations", None,
+                f"{len(circuit.bits)} bits and {len(circuit.ops)} operations", circuit.span,
                 help="draw a smaller run, or write it with `--target qasm3`")
         return str(qiskit_bridge.dynamic(circuit).draw("text", fold=-1)) + "\n"
     program = qasm3.dumps(qiskit_bridge.dynamic(circuit))

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import math
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from qnetlang.codes import Code
-from qnetlang.compiler.circuit import Circuit, Op, Report, bit
+from qnetlang.compiler.circuit import Assertion, Circuit, Op, Report, bit, without_dead_ops
+from qnetlang.compiler.logic import NotALogicFunction, is_boolean
 from qnetlang.diagnostics import Diagnostic
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import (EvaluationError, Operations, apply_binary, apply_builtin,
@@ -102,16 +103,17 @@ def _simplify(op: str, left: Any, right: Any) -> Any:
             return ir.Binary(op, _lift(right), _lift(left))
     if not _symbolic(right) and isinstance(right, (bool, int)):
         constant = int(right)
-        if op in ("^", "|", "||", "+", "-") and constant == 0:
-            return left
-        if op in ("&", "&&", "*") and constant == 1:
-            return left
-        if op in ("&", "&&", "*") and constant == 0:
-            return 0
-        if op in ("|", "||") and constant == 1:
-            return 1
-        if op == "^" and constant == 1:
-            return ir.Unary("!", left)
+        if op in ("^", "|", "+", "-") and constant == 0 or op == "*" and constant == 1:
+            return left  # for every number
+        if is_boolean(left):  # only for 0 and 1: `k & 1` is not `k` when k = 2
+            if op == "||" and constant == 0 or op in ("&", "&&", "*") and constant == 1:
+                return left
+            if op in ("&", "&&", "*") and constant == 0:
+                return 0
+            if op in ("|", "||") and constant == 1:
+                return 1
+            if op == "^" and constant == 1:
+                return ir.Unary("!", left)
     return ir.Binary(op, _lift(left), _lift(right))
 
 
@@ -173,7 +175,7 @@ class _Lowering(Effects):
         self.randomness = randomness
         self.choices = choices
         self.used = 0
-        self.circuit = Circuit(choices=choices, weight=0.5 ** len(choices))
+        self.circuit = Circuit(choices=choices, weight=0.5 ** len(choices), span=run.span)
         self.stored: dict[int, tuple[int, ir.Node]] = {}  # qubit -> (since, in ps; its node)
         self.machine = Machine(run, self, max_steps=MAX_STEPS)
 
@@ -356,8 +358,18 @@ class _Lowering(Effects):
                                                guard.condition))
         elif isinstance(instr, ir.Assert):
             holds = self.value(process, guard, instr.condition)
-            if not _symbolic(holds) and not holds:
-                raise CompileError(instr.message or "assertion failed", instr.span)
+            if not _symbolic(holds):
+                if not holds:
+                    raise CompileError(instr.message or "assertion failed", instr.span)
+                return
+            # A flag bit, set in the shots where it fails; a back end that runs the circuit
+            # stops with the simulator's error (E0904) if any shot sets it.
+            flag = self.circuit.new_bit(f"{process.name}.assertion")
+            fails = _conjunction(guard.literals + ((holds, False),))
+            self.circuit.ops.append(Op("flag", [], bit=flag, condition=fails,
+                                       span=instr.span))
+            self.circuit.assertions.append(Assertion(flag, instr.message or "assertion failed",
+                                                     instr.span, process.name))
 
     def measure(self, process: Process, guard: _PathState, instr: ir.Measure) -> None:
         qubit = self.qubit(process, guard, instr.unit)
@@ -519,10 +531,24 @@ def lower_run(run: ir.Run, randomness: str = "coin") -> list[Circuit]:
         choices = pending.pop()
         try:
             circuits.append(_Lowering(run, randomness, choices).go())
+        except CompileError as refusal:
+            if refusal.diagnostic.span is None:  # about the run as a whole: point at it
+                refusal.diagnostic = replace(refusal.diagnostic, span=run.span)
+            raise
         except _NeedChoice:
             if len(choices) >= MAX_CHOICES:
                 raise CompileError(f"more than {MAX_CHOICES} random choices to enumerate",
                                    run.span, help="use --randomness coin") from None
             pending += [choices + (1,), choices + (0,)]
     circuits.sort(key=lambda c: c.choices)
+    for circuit in circuits:
+        circuit.ops = without_dead_ops(circuit.ops)
+        for op in circuit.ops:
+            try:
+                op.logic  # noqa: B018 - worked out now, so every back end refuses alike
+            except NotALogicFunction as refusal:
+                raise CompileError(f"cannot compile `{op.name}` under this condition: "
+                                   f"{refusal}", op.span,
+                                   help="a compiled condition tests measured bits: compare "
+                                        "fewer outcomes at once") from None
     return circuits

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qnetlang.compiler.circuit import NOISE, Circuit, Op, bit_index
+from qnetlang.compiler.circuit import NOISE, Circuit, Op
 from qnetlang.compiler.lower import CompileError
-from qnetlang.ir import nodes as ir
 from qnetlang.quantum.gates import matrix
 from qnetlang.quantum.mbqc import C, Engine, Pattern, greedy_order, standardize
 from qnetlang.quantum.translate import Builder, conditioned_steps, cz_form, euler_steps
@@ -28,26 +27,6 @@ class Translation:
     pattern: Pattern
     bits: dict[int, int]  # classical bit -> the vertex whose outcome it is
     wires: list[str]  # the label of each output, in the order of pattern.outputs
-
-
-# ---------------------------------------------------------------- conditions
-
-
-def parity_of(condition: object) -> tuple[frozenset[int], bool] | None:
-    """(bits, negated) when the condition is a parity of bits, possibly negated."""
-    if isinstance(condition, ir.Var) and condition.index is None:
-        return frozenset({bit_index(condition)}), False
-    if isinstance(condition, ir.Unary) and condition.op == "!":
-        inner = parity_of(condition.operand)
-        return None if inner is None else (inner[0], not inner[1])
-    if isinstance(condition, ir.Binary) and condition.op in ("^", "!=", "=="):
-        left, right = parity_of(condition.left), parity_of(condition.right)
-        if isinstance(condition.right, ir.Const) and condition.right.value in (0, 1):
-            right = (frozenset(), bool(condition.right.value))
-        if left is None or right is None:
-            return None
-        return left[0] ^ right[0], left[1] ^ right[1] ^ (condition.op == "==")
-    return None
 
 
 # ---------------------------------------------------------------- the translation
@@ -110,8 +89,8 @@ class _Translator:
             self.bits[bit] = vertex
 
     def conditioned(self, op: Op) -> None:
-        parity = parity_of(op.condition)
-        if parity is None or len(op.qubits) != 1 or op.name in ("measure", "reset"):
+        parity = op.logic.parity
+        if parity is None or len(op.qubits) != 1 or op.name in ("measure", "reset", "flag"):
             raise CompileError(
                 f"`{op.name}` under this condition has no pattern form", op.span,
                 help="a pattern conditions single-qubit gates on a parity of outcomes")

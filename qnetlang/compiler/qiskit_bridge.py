@@ -1,12 +1,23 @@
 """Circuits as qiskit QuantumCircuits: the dynamic form, and the deferred (standard) form.
 
-The dynamic form keeps mid-circuit measurements and puts each conditioned
-operation in an `if` on a classical expression over the bits. The deferred
-form has no classical control: each measurement copies its qubit onto a
-fresh ancilla with a CNOT (measured at the end), each reset swaps its qubit's
-state out onto a fresh ancilla, and each condition is computed into an
-ancilla with reversible logic (XOR by CNOTs, AND by Toffolis) that then
-controls the gate — for every gate of the language, through its controlled form.
+Both read each operation's condition as a boolean function of the measured
+bits (compiler/logic.py), so a condition means in the circuit what it means in
+the simulator, and one that folds to a constant costs nothing.
+
+The dynamic form keeps mid-circuit measurements. An operation under a
+conjunction of bit values sits in nested `if (bit == value)` blocks; any other
+condition is first computed, outside every `if`, onto a scratch qubit that is
+then measured into a condition bit. Consecutive operations under one condition
+share one `if`, and an operation under the opposite bit value its `else`.
+
+The deferred form has no classical control. A measured qubit that nothing
+touches again is its own record; any other measurement is copied onto a fresh
+ancilla by a CNOT; every record is measured at the end. A reset swaps its
+qubit's state out onto a fresh ancilla. A condition other than one bit value
+is computed into an ancilla (a controlled X per cube), controls the
+operations, and is uncomputed, so the ancilla serves the next condition.
+
+Each role's bits form one classical register named after the role.
 """
 
 from __future__ import annotations
@@ -20,9 +31,8 @@ from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit import Gate, library
 from qiskit.circuit.classical import expr
 
-from qnetlang.compiler.circuit import NOISE, Circuit, Op, bit_index
-from qnetlang.compiler.lower import CompileError
-from qnetlang.ir import nodes as ir
+from qnetlang.compiler.circuit import NOISE, Circuit, Op
+from qnetlang.compiler.logic import Cube, Logic
 from qnetlang.quantum import noise
 
 _GATES: dict[str, Any] = {
@@ -81,22 +91,45 @@ def _name(label: str, taken: set[str]) -> str:
     return name
 
 
-def _as_logic(condition: Any) -> Any:
-    """A selection between truth values as logic: select(c, a, b) is c && a || !c && b."""
-    if isinstance(condition, ir.Builtin) and condition.name == "select":
-        choice, yes, no = condition.args
-        return ir.Binary("||", ir.Binary("&&", choice, yes),
-                         ir.Binary("&&", ir.Unary("!", choice), no))
-    return condition
+class _Layout:
+    """The registers: a quantum register per qubit, named after its first owner
+    (`alice_psi`), and a classical register per role, a bit per outcome it records;
+    `bits[i]` is the circuit's bit i. `order` lists, for each circuit bit, its
+    position among the QuantumCircuit's bits (what a back end's record is in)."""
+
+    def __init__(self, circuit: Circuit, name: str) -> None:
+        self.taken: set[str] = set()
+        registers = [QuantumRegister(1, _name(label, self.taken)) for label in circuit.qubits]
+        self.qubits = [register[0] for register in registers]
+        owners: dict[str, list[int]] = {}
+        for index, label in enumerate(circuit.bits):
+            owners.setdefault(label.split(".")[0], []).append(index)
+        self.qc = QuantumCircuit(*registers, name=name)
+        self.bits: list[Any] = [None] * len(circuit.bits)
+        for owner, indices in owners.items():
+            register = ClassicalRegister(len(indices), _name(owner, self.taken))
+            self.qc.add_register(register)
+            for position, index in enumerate(indices):
+                self.bits[index] = register[position]
+        self.qc.metadata = {"bits": [self.qc.find_bit(clbit).index for clbit in self.bits]}
+
+    def wire(self, prefix: str) -> Any:
+        register = QuantumRegister(1, _name(prefix, self.taken))
+        self.qc.add_register(register)
+        return register[0]
 
 
-def _registers(circuit: Circuit) -> tuple[list[Any], list[Any], QuantumCircuit]:
-    """One register per qubit and per bit, named after its owner (`alice_psi`)."""
-    taken: set[str] = set()
-    qubits = [QuantumRegister(1, _name(label, taken)) for label in circuit.qubits]
-    bits = [ClassicalRegister(1, _name(label, taken)) for label in circuit.bits]
-    qc = QuantumCircuit(*qubits, *bits, name="protocol")
-    return [r[0] for r in qubits], [r[0] for r in bits], qc
+def _groups(ops: list[Op]) -> list[tuple[Logic, list[Op]]]:
+    """Consecutive operations under one condition, together (a flag alone)."""
+    groups: list[tuple[Logic, list[Op]]] = []
+    for op in ops:
+        logic = op.logic
+        if groups and groups[-1][0] == logic and op.name != "flag" and \
+                groups[-1][1][-1].name != "flag":
+            groups[-1][1].append(op)
+        else:
+            groups.append((logic, [op]))
+    return groups
 
 
 def dynamic(circuit: Circuit, noise: bool = False) -> QuantumCircuit:
@@ -105,117 +138,117 @@ def dynamic(circuit: Circuit, noise: bool = False) -> QuantumCircuit:
 
 
 class _Dynamic:
-    """Every condition tests one bit, as every OpenQASM 3 reader supports; a compound
-    condition (a parity of outcomes, a conjunction) is first computed onto a fresh
-    qubit by singly conditioned X gates, and that qubit measured into a new bit."""
-
     def __init__(self, circuit: Circuit, noise: bool) -> None:
         self.circuit = circuit
-        self.noise = noise
-        self.qubits, self.bits, self.qc = _registers(circuit)
-        self.computed: dict[str, Any] = {}  # a condition (by its text) -> its bit
-        self.scratch: list[Any] = []  # measured scratch qubits, free to reuse
-        self.count = 0
+        self.layout = _Layout(circuit, "protocol")
+        self.qc = self.layout.qc
+        self.ops = [op for op in circuit.ops if noise or op.name not in NOISE]
+        self.computed: dict[Logic, Any] = {}  # a condition -> the bit it was computed into
+        self.scratch: Any = None
+        self.scratch_used = False
+        self.conditions: list[Any] = []
 
     def build(self) -> QuantumCircuit:
-        for op in self.circuit.ops:
-            if op.name in NOISE and not self.noise:
+        self.clear_unwritten()
+        groups = _groups(self.ops)
+        position = 0
+        while position < len(groups):
+            logic, ops = groups[position]
+            position += 1
+            if ops[0].name == "flag":
+                self.compute(logic, self.layout.bits[ops[0].bit])
                 continue
-            if op.condition is True:
-                _append(self.qc, op, self.qubits, self.bits)
+            if logic.constant is not None:
+                if logic.constant:
+                    self.append_all(ops)
                 continue
-            with self.qc.if_test(self.test(op.condition)):
-                _append(self.qc, op, self.qubits, self.bits)
+            tests = self.tests(logic)
+            opposite = groups[position] if position < len(groups) else None
+            if len(tests) == 1 and opposite is not None and opposite[1][0].name != "flag" \
+                    and self.tests_opposite(tests[0], opposite[0]):
+                with self.qc.if_test(self.test(*tests[0])) as otherwise:
+                    self.append_all(ops)
+                with otherwise:
+                    self.append_all(opposite[1])
+                position += 1
+                continue
+            self.nested(tests, ops)
         return self.qc
 
-    def test(self, condition: Any) -> Any:
-        """A one-bit classical expression that holds exactly when `condition` does."""
-        literal = self.literal(condition)
+    def clear_unwritten(self) -> None:
+        """A bit measured only under a condition is first set to 0 (a fresh qubit
+        measured), so no condition reads a bit nobody wrote."""
+        measured = [op for op in self.ops if op.name == "measure"]
+        conditional = {op.bit for op in measured if op.condition is not True}
+        conditional -= {op.bit for op in measured if op.condition is True}
+        for bit in sorted(conditional):
+            self.qc.measure(self.fresh_scratch(), self.layout.bits[bit])
+
+    def fresh_scratch(self) -> Any:
+        """The scratch qubit in |0>: made once, reset before each later use."""
+        if self.scratch is None:
+            self.scratch = self.layout.wire("scratch")
+        elif self.scratch_used:
+            self.qc.reset(self.scratch)
+        self.scratch_used = True
+        return self.scratch
+
+    def append_all(self, ops: list[Op]) -> None:
+        for op in ops:
+            _append(self.qc, op, self.layout.qubits, self.layout.bits)
+
+    def test(self, clbit: Any, value: bool) -> Any:
+        return expr.equal(clbit, value)
+
+    def tests(self, logic: Logic) -> list[tuple[Any, bool]]:
+        """The one-bit tests whose nesting holds exactly when `logic` does."""
+        if len(logic.cubes) == 1:
+            return [(self.layout.bits[bit], value) for bit, value in logic.cubes[0].literals]
+        literal = logic.literal
         if literal is not None:
-            clbit, holds = literal
-            return expr.lift(clbit) if holds else expr.logic_not(expr.lift(clbit))
-        key = repr(condition)
-        if key not in self.computed:
-            self.computed[key] = self.compute(condition)
-        return expr.lift(self.computed[key])
+            return [(self.layout.bits[literal[0]], literal[1])]
+        if logic not in self.computed:
+            self.computed[logic] = self.compute(logic)
+        return [(self.computed[logic], True)]
 
-    def literal(self, condition: Any) -> tuple[Any, bool] | None:
-        condition = _as_logic(condition)
-        if isinstance(condition, ir.Var):
-            return self.bits[bit_index(condition)], True
-        if isinstance(condition, ir.Unary) and condition.op == "!":
-            inner = self.literal(condition.operand)
-            return None if inner is None else (inner[0], not inner[1])
-        if isinstance(condition, ir.Binary) and condition.op in ("==", "!="):
-            left, right = condition.left, condition.right
-            if isinstance(left, ir.Const):
-                left, right = right, left
-            if isinstance(right, ir.Const):
-                inner = self.literal(left)
-                if inner is not None:
-                    holds = bool(right.value) == (condition.op == "==")
-                    return inner[0], inner[1] == holds
-        return None
+    def tests_opposite(self, test: tuple[Any, bool], logic: Logic) -> bool:
+        literal = logic.literal
+        return literal is not None and self.layout.bits[literal[0]] is test[0] and \
+            literal[1] != test[1]
 
-    def compute(self, condition: Any) -> Any:
-        """A new bit holding the condition's value, computed on a scratch qubit, which is
-        reset and used again for the next condition once it has been measured."""
-        if self.scratch:
-            wire = self.scratch.pop()
-            self.qc.reset(wire)
-        else:
-            register = QuantumRegister(1, f"scratch_{self.count}")
+    def nested(self, tests: list[tuple[Any, bool]], ops: list[Op]) -> None:
+        if not tests:
+            self.append_all(ops)
+            return
+        with self.qc.if_test(self.test(*tests[0])):
+            self.nested(tests[1:], ops)
+
+    def compute(self, logic: Logic, into: Any = None) -> Any:
+        """A bit holding the condition: each cube flips the scratch qubit under its
+        tests, outside every `if`, and the scratch qubit is measured."""
+        if into is None:
+            register = ClassicalRegister(1, _name(f"condition_{len(self.conditions)}",
+                                                  self.layout.taken))
             self.qc.add_register(register)
-            wire = register[0]
-        bit = ClassicalRegister(1, f"condition_{self.count}")
-        self.count += 1
-        self.qc.add_register(bit)
-        self.toggle(condition, wire)
-        self.qc.measure(wire, bit[0])
-        self.scratch.append(wire)
-        return bit[0]
+            into = register[0]
+            self.conditions.append(into)
+        scratch = self.fresh_scratch()
+        for cube in logic.cubes:
+            self.flip(cube, scratch)
+        self.qc.measure(scratch, into)
+        return into
 
-    def toggle(self, condition: Any, target: Any) -> None:
-        """Flips `target` exactly when `condition` holds."""
-        condition = _as_logic(condition)
-        literal = self.literal(condition)
-        if literal is not None:
-            clbit, holds = literal
-            if not holds:
+    def flip(self, cube: Cube, target: Any) -> None:
+        tests = [(self.layout.bits[bit], value) for bit, value in cube.literals]
+
+        def inside(remaining: list[tuple[Any, bool]]) -> None:
+            if not remaining:
                 self.qc.x(target)
-            with self.qc.if_test(expr.lift(clbit)):
-                self.qc.x(target)
-            return
-        if isinstance(condition, ir.Const):
-            if condition.value:
-                self.qc.x(target)
-            return
-        if isinstance(condition, ir.Unary) and condition.op == "!":
-            self.qc.x(target)
-            self.toggle(condition.operand, target)
-            return
-        if isinstance(condition, ir.Binary):
-            op = condition.op
-            if op in ("==", "!="):
-                xor = ir.Binary("^", condition.left, condition.right)
-                self.toggle(xor if op == "!=" else ir.Unary("!", xor), target)
                 return
-            if op == "^":
-                self.toggle(condition.left, target)
-                self.toggle(condition.right, target)
-                return
-            if op in ("&", "&&"):
-                with self.qc.if_test(self.test(condition.left)):
-                    with self.qc.if_test(self.test(condition.right)):
-                        self.qc.x(target)
-                return
-            if op in ("|", "||"):
-                both = ir.Binary("&&", condition.left, condition.right)
-                for part in (condition.left, condition.right, both):
-                    self.toggle(part, target)
-                return
-        raise CompileError("this condition is not a function of measured bits that a circuit "
-                           "can test", getattr(condition, "span", None))
+            with self.qc.if_test(self.test(*remaining[0])):
+                inside(remaining[1:])
+
+        inside(tests)
 
 
 def _append(qc: QuantumCircuit, op: Op, qubits: list[Any], bits: list[Any]) -> None:
@@ -230,133 +263,106 @@ def _append(qc: QuantumCircuit, op: Op, qubits: list[Any], bits: list[Any]) -> N
         qc.append(gate(op), targets)
 
 
+def deferred(circuit: Circuit, noise: bool = False) -> QuantumCircuit:
+    """The standard circuit: unitary, with every measurement at the end (OpenQASM 2)."""
+    return _Deferred(circuit, noise).build()
+
+
 class _Deferred:
     def __init__(self, circuit: Circuit, noise: bool) -> None:
-        self.circuit = circuit
-        self.noise = noise
-        self.data, self.bits, self.qc = _registers(circuit)
-        self.qc.name = "deferred"
-        self.records: dict[int, Any] = {}  # bit -> the ancilla holding its outcome
-        self.controls: dict[str, Any] = {}  # a condition (by its text) -> its qubit
+        self.layout = _Layout(circuit, "deferred")
+        self.qc = self.layout.qc
+        self.data = self.layout.qubits
+        self.ops = [op for op in circuit.ops if noise or op.name not in NOISE]
+        self.records: dict[int, Any] = {}  # bit -> the qubit holding its outcome
+        self.clean: list[Any] = []  # ancillas back in |0>, free to use
         self.count = 0
 
     def ancilla(self) -> Any:
-        register = QuantumRegister(1, f"ancilla_{self.count}")
+        if self.clean:
+            return self.clean.pop()
         self.count += 1
-        self.qc.add_register(register)
-        return register[0]
+        return self.layout.wire(f"ancilla_{self.count - 1}")
 
     def build(self) -> QuantumCircuit:
-        for op in self.circuit.ops:
-            if op.name in NOISE and not self.noise:
-                continue
-            control = self.control(op.condition)
-            if control is False:
-                continue
-            targets = [self.data[q] for q in op.qubits]
-            if op.name in NOISE:
-                if control is None:
-                    self.qc.append(noise_error(op), targets)
-                else:
-                    self.qc.append(controlled_noise_error(op), [control, *targets])
-            elif op.name == "measure":
+        last: dict[int, int] = {}
+        for position, op in enumerate(self.ops):
+            for qubit in op.qubits:
+                last[qubit] = position
+        position = 0
+        for logic, ops in _groups(self.ops):
+            if ops[0].name == "flag":
                 record = self.ancilla()
-                self.controlled(library.CXGate(), control, [targets[0], record])
-                self.records[op.bit] = record  # type: ignore[index]
-            elif op.name == "reset":
-                spare = self.ancilla()
-                self.controlled(library.SwapGate(), control, [targets[0], spare])
-            else:
-                self.controlled(gate(op), control, targets)
+                self.flip_all(logic, record)
+                self.records[ops[0].bit] = record
+                position += 1
+                continue
+            if logic.constant is False:
+                position += len(ops)
+                continue
+            control, computed = self.control(logic)
+            for op in ops:
+                self.apply(op, control, last.get(op.qubits[0]) == position if op.qubits
+                           else False)
+                position += 1
+            if computed is not None:
+                self.flip_all(logic, computed)  # uncomputed: |0> again
+                self.clean.append(computed)
         for index, record in sorted(self.records.items()):
-            self.qc.measure(record, self.bits[index])
+            self.qc.measure(record, self.layout.bits[index])
         return self.qc
+
+    def control(self, logic: Logic) -> tuple[tuple[Any, bool] | None, Any]:
+        """(the qubit and value that control the operations, None: always; the ancilla
+        computed for them, to uncompute after)."""
+        if logic.constant:
+            return None, None
+        literal = logic.literal
+        if literal is not None:
+            return (self.records[literal[0]], literal[1]), None
+        computed = self.ancilla()
+        self.flip_all(logic, computed)
+        return (computed, True), computed
+
+    def flip_all(self, logic: Logic, target: Any) -> None:
+        for cube in logic.cubes:
+            controls = [self.records[bit] for bit, _ in cube.literals]
+            negated = [self.records[bit] for bit, value in cube.literals if not value]
+            for qubit in negated:
+                self.qc.x(qubit)
+            if not controls:
+                self.qc.x(target)
+            else:
+                self.qc.append(library.MCXGate(len(controls)), [*controls, target])
+            for qubit in negated:
+                self.qc.x(qubit)
+
+    def apply(self, op: Op, control: tuple[Any, bool] | None, last_use: bool) -> None:
+        if control is not None and not control[1]:
+            self.qc.x(control[0])
+        qubit = control[0] if control is not None else None
+        targets = [self.data[q] for q in op.qubits]
+        if op.name in NOISE:
+            if qubit is None:
+                self.qc.append(noise_error(op), targets)
+            else:
+                self.qc.append(controlled_noise_error(op), [qubit, *targets])
+        elif op.name == "measure":
+            if qubit is None and last_use:
+                self.records[op.bit] = targets[0]  # nothing touches it again: its own record
+            else:
+                record = self.ancilla()
+                self.controlled(library.CXGate(), qubit, [targets[0], record])
+                self.records[op.bit] = record
+        elif op.name == "reset":
+            self.controlled(library.SwapGate(), qubit, [targets[0], self.ancilla()])
+        else:
+            self.controlled(gate(op), qubit, targets)
+        if control is not None and not control[1]:
+            self.qc.x(control[0])
 
     def controlled(self, operation: Gate, control: Any, targets: list[Any]) -> None:
         if control is None:
             self.qc.append(operation, targets)
         else:
             self.qc.append(operation.control(1), [control, *targets])
-
-    def combine(self, op: str, a: Any, b: Any, condition: Any) -> Any:
-        """The qubit holding `a op b`, where either may be a constant (None: true)."""
-        known_a, known_b = _constant(a), _constant(b)
-        if op in ("&", "&&"):
-            if known_a is False or known_b is False:
-                return False
-            if known_a or known_b:
-                return b if known_a else a
-        elif op in ("|", "||"):
-            if known_a or known_b:
-                return None
-            if known_a is False or known_b is False:
-                return b if known_a is False else a
-        elif op != "^":
-            raise CompileError(f"`{op}` cannot be computed on qubits", condition.span)
-        result = self.ancilla()
-        if op == "^":
-            for source, known in ((a, known_a), (b, known_b)):
-                if known is None:
-                    self.qc.cx(source, result)
-                elif known:
-                    self.qc.x(result)
-        elif op in ("&", "&&"):
-            self.qc.ccx(a, b, result)
-        else:
-            self.qc.cx(a, result)
-            self.qc.cx(b, result)
-            self.qc.ccx(a, b, result)
-        return result
-
-    def control(self, condition: Any) -> Any:
-        """The qubit that holds the condition (None: always; False: never); a condition
-        met again (by its text) is not computed again."""
-        if condition is True:
-            return None
-        key = repr(condition)
-        if key not in self.controls:
-            self.controls[key] = self._control(_as_logic(condition))
-        return self.controls[key]
-
-    def _control(self, condition: Any) -> Any:
-        if isinstance(condition, ir.Var):
-            return self.records[bit_index(condition)]
-        if isinstance(condition, ir.Const):
-            return None if condition.value else False
-        if isinstance(condition, ir.Unary) and condition.op == "!":
-            inner = self.control(condition.operand)
-            known = _constant(inner)
-            if known is not None:
-                return False if known else None
-            result = self.ancilla()
-            self.qc.x(result)
-            self.qc.cx(inner, result)
-            return result
-        if isinstance(condition, ir.Binary):
-            if condition.op in ("==", "!="):
-                left, right = condition.left, condition.right
-                if isinstance(left, ir.Const):
-                    left, right = right, left
-                if isinstance(right, ir.Const):
-                    holds = bool(right.value) == (condition.op == "==")
-                    return self.control(left if holds else ir.Unary("!", left))
-                xor = ir.Binary("^", left, right)
-                return self.control(xor if condition.op == "!=" else ir.Unary("!", xor))
-            return self.combine(condition.op, self.control(condition.left),
-                                self.control(condition.right), condition)
-        raise CompileError("this condition is not a function of measured bits that a circuit "
-                           "can test", getattr(condition, "span", None))
-
-
-def _constant(control: Any) -> bool | None:
-    """True or False for a constant control (None means always), else None."""
-    if control is None:
-        return True
-    if control is False:
-        return False
-    return None
-
-
-def deferred(circuit: Circuit, noise: bool = False) -> QuantumCircuit:
-    """The standard circuit: unitary, with every measurement at the end (OpenQASM 2)."""
-    return _Deferred(circuit, noise).build()

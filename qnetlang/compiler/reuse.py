@@ -13,6 +13,7 @@ width, not the circuit.
 from __future__ import annotations
 
 import heapq
+from dataclasses import replace
 
 from qnetlang.compiler.circuit import Circuit, Op, condition_bits
 
@@ -84,5 +85,4 @@ def reuse_qubits(circuit: Circuit) -> Circuit:
             if last[qubit] == position:
                 free.append(wire_of[qubit])
                 free.sort()
-    return Circuit(labels, list(circuit.bits), reused, list(circuit.reports), circuit.weight,
-                   circuit.choices)
+    return replace(circuit, qubits=labels, ops=reused)

@@ -174,24 +174,30 @@ class Index(Expr):
     index: Expr
 
 
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The expressions directly inside `expr`, in source order."""
+    if isinstance(expr, Binary):
+        return (expr.left, expr.right)
+    if isinstance(expr, Unary):
+        return (expr.operand,)
+    if isinstance(expr, Builtin):
+        return tuple(expr.args)
+    if isinstance(expr, (TupleOf, ArrayOf)):
+        return tuple(expr.items)
+    if isinstance(expr, Index):
+        return (expr.target, expr.index)
+    if isinstance(expr, (Var, Unit)) and expr.index is not None:
+        return (expr.index,)
+    return ()
+
+
 def subexpressions(expr: Expr) -> Iterator[Expr]:
     """`expr` and every expression inside it, parents first."""
     stack = [expr]
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, Binary):
-            stack += (node.right, node.left)
-        elif isinstance(node, Unary):
-            stack.append(node.operand)
-        elif isinstance(node, Builtin):
-            stack += reversed(node.args)
-        elif isinstance(node, (TupleOf, ArrayOf)):
-            stack += reversed(node.items)
-        elif isinstance(node, Index):
-            stack += (node.index, node.target)
-        elif isinstance(node, (Var, Unit)) and node.index is not None:
-            stack.append(node.index)
+        stack += reversed(children(node))
 
 
 # ---------------------------------------------------------------- instructions

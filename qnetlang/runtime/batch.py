@@ -357,7 +357,7 @@ class BatchSimulation(Effects):
                             lambda b: self.call(process, b, mask), batch_operations(mask))
         except EvaluationError as error:
             raise self.failure(process, Code.RUNTIME_VALUE, f"cannot compute this: {error}",
-                               expr.span) from None
+                               expr.span or process.instruction.span) from None
 
     def read(self, process: Process, var: ir.Var, mask: Mask) -> Any:
         state = _state(process)

@@ -295,7 +295,8 @@ class _Execution(Effects):
 
     def receive(self, process: Process, path: Path, instr: ir.Recv, message: Message) -> bool:
         sent = message.send.message_type
-        if not t.assignable(instr.message_type, sent):
+        fits = t.assignable(instr.message_type, sent)
+        if not fits:
             self.report(Code.MESSAGE_TYPE,
                         f"`{process.name}` expects {describe(instr.message_type)} here, but "
                         f"`{instr.source}` sends {describe(sent)}", instr.span,
@@ -311,9 +312,9 @@ class _Execution(Effects):
             return True
         targets = [v for v in instr.targets if isinstance(v, ir.Var)]
         if len(targets) == 1:
-            self.store(process, targets[0], message.payload)
-        else:
-            items = message.payload if isinstance(message.payload, tuple) and \
+            self.store(process, targets[0], message.payload if fits else UNKNOWN)
+        else:  # a message of the wrong type (reported) is not followed further
+            items = message.payload if fits and isinstance(message.payload, tuple) and \
                 len(message.payload) == len(targets) else [UNKNOWN] * len(targets)
             for target, item in zip(targets, items, strict=True):
                 self.store(process, target, item)

@@ -499,7 +499,7 @@ class Lowerer:
         value = self.expr(stmt.value)
         if stmt.op != "=":
             value = ir.Binary(stmt.op[:-1], ir.Var(target.name, target.index), value,
-                              type=self.ctx.types.get(id(stmt.value)))
+                              type=self.ctx.types.get(id(stmt.value)), span=stmt.span)
         self.emit(ir.Assign(target, value), stmt)
 
     def stmt_Gate(self, stmt: ast.Gate) -> None:

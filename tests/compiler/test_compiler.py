@@ -22,6 +22,7 @@ from qnetlang.compiler.support import left_out
 from qnetlang.gates import GATES
 from qnetlang.ir import nodes as ir
 from qnetlang.pipeline import check
+from qnetlang.runtime.batch import RuntimeFailure
 from qnetlang.runtime.runner import RunResult, run_shots
 from qnetlang.source import SourceFile
 from tests.conftest import ROOT
@@ -265,3 +266,52 @@ def test_memory_decoherence_on_aer_agrees_with_the_simulator(name: str, run_name
     simulated = run_shots(run, shots=6000, seed=9)
     assert simulated.reports[report].mean < 0.99  # the memories are noisy
     agree(emulated, simulated, report)
+
+
+ASSERTING = """
+network solo {{
+  node a {{ qubits 4; }}
+}}
+
+protocol checked {{
+  role a {{
+    qubit q = |+>, r;
+    bit m = measure q;
+    if (m) x r;
+    bit copy = measure r;
+    assert {condition}, "the copy differs";
+    report copied = copy;
+  }}
+}}
+
+run checked on solo with a = a;
+"""
+
+
+@pytest.mark.parametrize("form", ["dynamic", "deferred"])
+def test_an_assertion_on_outcomes_holds_or_stops_as_in_the_simulator(
+        form: str, tmp_path: Path) -> None:
+    """An assertion on measured values is a flag bit of the circuit: where it holds the
+    run goes on; where a shot fails it, the run stops with E0904, as the simulator does."""
+    holding = build(ASSERTING.format(condition="copy == m"), tmp_path)
+    (circuit,) = lower_run(holding)
+    assert [op.name for op in circuit.ops].count("flag") == 1
+    result = run_aer(holding, [circuit], shots=400, seed=3, form=form)
+    assert 0.35 < result.reports["copied"].mean < 0.65
+    failing = build(ASSERTING.format(condition="copy == 0"), tmp_path)
+    with pytest.raises(RuntimeFailure) as simulated:
+        run_shots(failing, shots=400, seed=3)
+    with pytest.raises(RuntimeFailure) as compiled:
+        run_aer(failing, lower_run(failing), shots=400, seed=3, form=form)
+    for failure in (simulated.value, compiled.value):
+        assert failure.diagnostic.code == "E0904"
+        assert failure.diagnostic.message == "the copy differs"
+        assert failure.diagnostic.span == simulated.value.diagnostic.span
+
+
+def test_teleportation_is_as_narrow_as_written() -> None:
+    """Three qubits in both forms: the measured qubits are their own records in the
+    deferred form, and the corrections are controlled by them."""
+    (circuit,) = lower_run(example("teleport"))
+    assert qiskit_bridge.dynamic(circuit).num_qubits == 3
+    assert qiskit_bridge.deferred(circuit).num_qubits == 3

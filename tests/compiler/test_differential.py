@@ -194,15 +194,16 @@ def frequency(summary: Summary, value: str) -> tuple[float, float]:
     return share, max(math.sqrt(share * (1 - share) / summary.n), 1 / summary.n)
 
 
-def disagreements(simulated: RunResult, emulated: RunResult) -> list[str]:
-    """Every way in which the two results' reports differ by more than SIGMAS standard
+def disagreements(simulated: RunResult, emulated: RunResult,
+                  sigmas: float = SIGMAS) -> list[str]:
+    """Every way in which the two results' reports differ by more than `sigmas` standard
     errors of the difference."""
     problems = []
 
     def differ(what: str, on_sim: float, on_aer: float, error: float) -> None:
-        if abs(on_sim - on_aer) > SIGMAS * error + FLOOR:
+        if abs(on_sim - on_aer) > sigmas * error + FLOOR:
             problems.append(f"{what}: simulator {on_sim:.6g}, Aer {on_aer:.6g} "
-                            f"(tolerance {SIGMAS * error:.3g})")
+                            f"(tolerance {sigmas * error:.3g})")
 
     for name in sorted(simulated.reports.keys() | emulated.reports.keys()):
         sim = simulated.reports.get(name, NEVER_REPORTED)
