@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
+
+# As qnetc does (cli/main.py): deep programs (B92's running sums over 256 rounds) nest
+# expressions deeper than Python's default; tests that call the library directly get
+# the same room as the command, whatever ran before them.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
 
 ROOT = Path(__file__).resolve().parent.parent
 STDLIB_FILES = sorted((ROOT / "stdlib").glob("*.qnet"))

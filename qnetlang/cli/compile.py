@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from qnetlang.cli.common import (EXIT_ERRORS, EXIT_OK, Reporter, UsageError,
@@ -85,25 +86,39 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"no run named `{args.run}` (the runs: {names})")
         program = ir.Program(runs)
     if args.target == "ir":
-        text = dump.dumps(program)
+        programs = [("", dump.dumps(program))]
     else:
-        text = _circuits_text(program, args, reporter)
-        if text is None:
+        found = _circuit_programs(program, args, reporter)
+        if found is None:
             return EXIT_ERRORS
+        programs = found
     reporter.finish()
-    if args.output:
-        output = output_path(args.output, "-o", [args.path])
-        if output.exists():
-            write_atomically(output, text)
-        else:
-            output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    if not args.output:
+        sys.stdout.write("\n".join(text for _, text in programs))
+        return EXIT_OK
+    output = output_path(args.output, "-o", [args.path])
+    if len(programs) == 1 or args.target not in ("qasm3", "qasm2"):
+        _write(output, "\n".join(text for _, text in programs))
+        return EXIT_OK
+    for name, text in programs:  # one program per file, as OpenQASM readers expect
+        path = output_path(str(output.with_name(f"{output.stem}.{name}{output.suffix}")),
+                           "-o", [args.path])
+        _write(path, text)
+        print(f"qnetc: wrote {path}", file=sys.stderr)
     return EXIT_OK
 
 
-def _circuits_text(program: ir.Program, args: argparse.Namespace,
-                   reporter: Reporter) -> str | None:
+def _write(path: Path, text: str) -> None:
+    if path.exists():
+        write_atomically(path, text)
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+def _circuit_programs(program: ir.Program, args: argparse.Namespace,
+                      reporter: Reporter) -> list[tuple[str, str]] | None:
+    """Each circuit's text, with its name: the run's, and the circuit's number when the
+    run has several (`honest`, `chsh.3`)."""
     from qnetlang.compiler.emit import banner, emit
     from qnetlang.compiler.lower import CompileError
 
@@ -125,10 +140,11 @@ def _circuits_text(program: ir.Program, args: argparse.Namespace,
             header = f"{comment} run `{ir_run.name}`\n"
             if len(circuits) > 1:
                 header += banner(circuit, index, len(circuits), comment)
+            name = ir_run.name if len(circuits) == 1 else f"{ir_run.name}.{index + 1}"
             try:
-                parts.append(header + emit(circuit, args.target))
+                parts.append((name, header + emit(circuit, args.target)))
             except CompileError as error:
                 reporter.report_diagnostic(error.diagnostic)
                 reporter.finish()
                 return None
-    return "\n".join(parts)
+    return parts

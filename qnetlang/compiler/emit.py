@@ -27,11 +27,11 @@ def emit(circuit: Circuit, target: str) -> str:
     from qnetlang.compiler import qiskit_bridge
 
     if target == "qasm3":
-        return qasm3.dumps(qiskit_bridge.dynamic(circuit)) + "\n"
+        return _with_legend(qasm3.dumps(qiskit_bridge.dynamic(circuit)), circuit)
     if target == "qasm2":
         standard = transpile(qiskit_bridge.deferred(circuit), basis_gates=QELIB1,
                              optimization_level=0)
-        return qasm2.dumps(standard) + "\n"
+        return _with_legend(qasm2.dumps(standard), circuit)
     if target == "text":
         from qnetlang.compiler.lower import CompileError
 
@@ -46,6 +46,17 @@ def emit(circuit: Circuit, target: str) -> str:
     return ("# A qiskit QuantumCircuit of the protocol, from its OpenQASM 3 form.\n"
             "from qiskit import qasm3\n\n"
             f"circuit = qasm3.loads('''{program}''')\n")
+
+
+def _with_legend(program: str, circuit: Circuit) -> str:
+    """The program with a comment after its `include` naming each bit of `outcomes`:
+    the role and variable it records (`outcomes[2]: bob.m`)."""
+    from qnetlang.compiler.qiskit_bridge import OUTCOMES
+
+    head, include, body = program.partition(".inc\";\n")
+    legend = "".join(f"// {OUTCOMES}[{index}]: {label}\n"
+                     for index, label in enumerate(circuit.bits))
+    return f"{head}{include}{legend}{body}\n"
 
 
 def banner(circuit: Circuit, index: int, count: int, comment: str) -> str:

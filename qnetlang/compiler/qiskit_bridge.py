@@ -93,30 +93,31 @@ def _name(label: str, taken: set[str]) -> str:
 
 class _Layout:
     """The registers: a quantum register per qubit, named after its first owner
-    (`alice_psi`), and a classical register per role, a bit per outcome it records;
-    `bits[i]` is the circuit's bit i. `order` lists, for each circuit bit, its
-    position among the QuantumCircuit's bits (what a back end's record is in)."""
+    (`alice_psi`), and one classical register, `outcomes`, whose first bits are the
+    circuit's (in its order; emit.legend names them) and the rest `spare` bits of the
+    form's own (the dynamic form's computed conditions). One register, because some
+    readers (Braket's) report the measurements of one register only."""
 
-    def __init__(self, circuit: Circuit, name: str) -> None:
+    def __init__(self, circuit: Circuit, name: str, spare: int = 0) -> None:
         self.taken: set[str] = set()
         registers = [QuantumRegister(1, _name(label, self.taken)) for label in circuit.qubits]
         self.qubits = [register[0] for register in registers]
-        owners: dict[str, list[int]] = {}
-        for index, label in enumerate(circuit.bits):
-            owners.setdefault(label.split(".")[0], []).append(index)
         self.qc = QuantumCircuit(*registers, name=name)
-        self.bits: list[Any] = [None] * len(circuit.bits)
-        for owner, indices in owners.items():
-            register = ClassicalRegister(len(indices), _name(owner, self.taken))
-            self.qc.add_register(register)
-            for position, index in enumerate(indices):
-                self.bits[index] = register[position]
-        self.qc.metadata = {"bits": [self.qc.find_bit(clbit).index for clbit in self.bits]}
+        size = len(circuit.bits) + spare
+        self.outcomes = ClassicalRegister(size, _name(OUTCOMES, self.taken)) if size else None
+        if self.outcomes is not None:
+            self.qc.add_register(self.outcomes)
+        self.bits = list(self.outcomes[:len(circuit.bits)]) if self.outcomes else []
+        self.spare = list(self.outcomes[len(circuit.bits):]) if self.outcomes else []
+        self.qc.metadata = {"bits": list(range(len(circuit.bits)))}
 
     def wire(self, prefix: str) -> Any:
         register = QuantumRegister(1, _name(prefix, self.taken))
         self.qc.add_register(register)
         return register[0]
+
+
+OUTCOMES = "outcomes"
 
 
 def _groups(ops: list[Op]) -> list[tuple[Logic, list[Op]]]:
@@ -140,17 +141,19 @@ def dynamic(circuit: Circuit, noise: bool = False) -> QuantumCircuit:
 class _Dynamic:
     def __init__(self, circuit: Circuit, noise: bool) -> None:
         self.circuit = circuit
-        self.layout = _Layout(circuit, "protocol")
-        self.qc = self.layout.qc
         self.ops = [op for op in circuit.ops if noise or op.name not in NOISE]
+        self.groups = _groups(self.ops)
+        computed = {logic for logic, ops in self.groups if ops[0].name != "flag" and
+                    logic.constant is None and len(logic.cubes) != 1 and logic.literal is None}
+        self.layout = _Layout(circuit, "protocol", spare=len(computed))
+        self.qc = self.layout.qc
         self.computed: dict[Logic, Any] = {}  # a condition -> the bit it was computed into
         self.scratch: Any = None
         self.scratch_used = False
-        self.conditions: list[Any] = []
 
     def build(self) -> QuantumCircuit:
         self.clear_unwritten()
-        groups = _groups(self.ops)
+        groups = self.groups
         position = 0
         while position < len(groups):
             logic, ops = groups[position]
@@ -227,11 +230,7 @@ class _Dynamic:
         """A bit holding the condition: each cube flips the scratch qubit under its
         tests, outside every `if`, and the scratch qubit is measured."""
         if into is None:
-            register = ClassicalRegister(1, _name(f"condition_{len(self.conditions)}",
-                                                  self.layout.taken))
-            self.qc.add_register(register)
-            into = register[0]
-            self.conditions.append(into)
+            into = self.layout.spare[len(self.computed)]
         scratch = self.fresh_scratch()
         for cube in logic.cubes:
             self.flip(cube, scratch)

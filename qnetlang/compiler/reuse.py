@@ -18,10 +18,10 @@ from dataclasses import replace
 from qnetlang.compiler.circuit import Circuit, Op, condition_bits
 
 
-def narrow_order(ops: list[Op]) -> list[Op]:
-    """The operations in an order that respects every wire (each qubit, each bit and the
-    bits a condition reads) and opens a qubit's first operation as late as it can."""
-    before: list[set[int]] = [set() for _ in ops]  # the operations each one waits for
+def _waits(ops: list[Op]) -> tuple[list[set[int]], set[int]]:
+    """For each operation, the earlier ones it waits for (on each qubit, each bit and the
+    bits its condition reads); and the operations that open a qubit."""
+    before: list[set[int]] = [set() for _ in ops]
     last_on: dict[tuple[str, int], int] = {}
     opening: set[int] = set()
     for position, op in enumerate(ops):
@@ -37,6 +37,13 @@ def narrow_order(ops: list[Op]) -> list[Op]:
                 before[position].add(last_on[wire])
         for wire in wires:
             last_on[wire] = position
+    return before, opening
+
+
+def narrow_order(ops: list[Op]) -> list[Op]:
+    """The operations in an order that respects every wire and opens a qubit's first
+    operation as late as it can (a swapping chain: each hop as soon as it may)."""
+    before, opening = _waits(ops)
     after: list[list[int]] = [[] for _ in ops]
     for position, waits in enumerate(before):
         for earlier in waits:
@@ -57,8 +64,43 @@ def narrow_order(ops: list[Op]) -> list[Op]:
     return order
 
 
-def reuse_qubits(circuit: Circuit) -> Circuit:
-    ops = narrow_order(circuit.ops)
+def finishing_order(ops: list[Op]) -> list[Op]:
+    """The operations in an order that finishes each qubit, in the order they are made,
+    before it starts the next, bringing in only what the qubit waits for (B92: a round
+    at a time, Bob's measurement before Alice's next qubit)."""
+    before, _ = _waits(ops)
+    on_qubit: dict[int, list[int]] = {}
+    for position, op in enumerate(ops):
+        for qubit in op.qubits:
+            on_qubit.setdefault(qubit, []).append(position)
+    done: set[int] = set()
+    order: list[Op] = []
+
+    def bring(position: int) -> None:
+        stack = [position]
+        while stack:
+            top = stack[-1]
+            if top in done:
+                stack.pop()
+                continue
+            waiting = [earlier for earlier in before[top] if earlier not in done]
+            if waiting:
+                stack += sorted(waiting, reverse=True)
+                continue
+            done.add(top)
+            order.append(ops[top])
+            stack.pop()
+
+    for positions in on_qubit.values():
+        for position in positions:
+            bring(position)
+    for position in range(len(ops)):
+        bring(position)
+    return order
+
+
+def _on_wires(circuit: Circuit, ops: list[Op]) -> Circuit:
+    """Each qubit on the first free wire, the wire reset when it is used again."""
     last: dict[int, int] = {}
     for position, op in enumerate(ops):
         for qubit in op.qubits:
@@ -86,3 +128,10 @@ def reuse_qubits(circuit: Circuit) -> Circuit:
                 free.append(wire_of[qubit])
                 free.sort()
     return replace(circuit, qubits=labels, ops=reused)
+
+
+def reuse_qubits(circuit: Circuit) -> Circuit:
+    """The circuit on as few wires as the better of two orders gives."""
+    candidates = [_on_wires(circuit, order(circuit.ops))
+                  for order in (narrow_order, finishing_order)]
+    return min(candidates, key=lambda narrowed: len(narrowed.qubits))

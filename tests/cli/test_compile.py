@@ -95,3 +95,19 @@ def test_an_output_that_cannot_be_written_is_a_usage_error(output: str, tmp_path
                       ["run", str(program), "--shots", "2", "--trace", str(target)]):
         assert main(arguments) == 2
     assert program.read_text() == original  # what the user wrote is never overwritten
+
+
+def test_several_programs_go_one_per_file(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """OpenQASM readers take one program a file: the four CHSH circuits of enumerated
+    choices are four files, each a program the reference parser reads."""
+    output = tmp_path / "chsh.qasm"
+    assert main(["compile", str(ROOT / "examples" / "chsh.qnet"), "--randomness",
+                 "enumerate", "-o", str(output)]) == 0
+    written = sorted(tmp_path.iterdir())
+    assert [path.name for path in written] == [f"chsh.chsh.{k}.qasm" for k in range(1, 5)]
+    for path in written:
+        text = path.read_text()
+        assert text.count("OPENQASM 3.0;") == 1
+        openqasm3.parse(text)
+    assert "wrote" in capsys.readouterr().err

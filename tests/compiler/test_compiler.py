@@ -315,3 +315,18 @@ def test_teleportation_is_as_narrow_as_written() -> None:
     (circuit,) = lower_run(example("teleport"))
     assert qiskit_bridge.dynamic(circuit).num_qubits == 3
     assert qiskit_bridge.deferred(circuit).num_qubits == 3
+
+
+def test_b92_with_reuse_needs_a_constant_number_of_qubits() -> None:
+    """Round by round: Bob measures each qubit before Alice prepares the next."""
+    widths = []
+    for n in (16, 256):
+        run = examples("b92")[0]
+        text = (EXAMPLES / "b92.qnet").read_text().replace("n = 256", f"n = {n}")
+        path = EXAMPLES / "b92.qnet"
+        result = check(SourceFile(str(path), text), path)
+        assert result.ir is not None
+        (run,) = result.ir.runs
+        (circuit,) = lower_run(run)
+        widths.append(len(reuse_qubits(circuit).qubits))
+    assert widths[0] == widths[1] <= 4
