@@ -10,6 +10,7 @@ deferred form), from the text alone, as a user would hand it over:
 | pyqasm | 3, 2 | loads and validates (its semantic analysis) |
 | qiskit's importers, sampled on Aer | 3, 2 | agrees |
 | Amazon Braket's local simulator | 3 | runs |
+| Microsoft's QDK (`qdk.openqasm`), sampled by its simulator | 3 | agrees |
 | pytket | 2 | loads |
 | cirq, sampled by its simulator | 2 | agrees |
 
@@ -116,6 +117,19 @@ def _braket(text: str, bits: int, shots: int) -> None:
     StateVectorSimulator().run_openqasm(Program(source=source), shots=shots)
 
 
+def _qdk(text: str, bits: int, shots: int) -> np.ndarray:
+    import qdk
+    from qdk import openqasm
+
+    qdk.set_quantum_seed(SEED)
+    qdk.set_classical_seed(SEED)
+    rows = []
+    for shot in openqasm.run(text, shots=shots):
+        values = shot if isinstance(shot, (list, tuple)) else [shot]
+        rows.append([int(value == qdk.Result.One) for value in values][:bits])
+    return np.array(rows, dtype=np.int64).reshape(shots, bits)
+
+
 def _pytket(text: str, bits: int, shots: int) -> None:
     from pytket.qasm import circuit_from_qasm_str
 
@@ -139,6 +153,7 @@ READERS = [
     Reader("pyqasm", "qasm3", "pyqasm", _pyqasm),
     Reader("qiskit + Aer", "qasm3", "qiskit_qasm3_import", _qiskit("qasm3")),
     Reader("Braket local", "qasm3", "braket.default_simulator", _braket),
+    Reader("QDK", "qasm3", "qdk.openqasm", _qdk),
     Reader("pyqasm", "qasm2", "pyqasm", _pyqasm),
     Reader("qiskit + Aer", "qasm2", "qiskit", _qiskit("qasm2")),
     Reader("pytket", "qasm2", "pytket", _pytket),

@@ -67,12 +67,9 @@ class _Writer:
             return f"!{bit}"
         if choice == 2:
             return f"({bit} == {rng.choice((0, 1, 2))})"
-        if choice == 3:
-            return f"({self.condition(role, depth + 1)} ^ {self.condition(role, depth + 1)})"
-        if choice == 4:
-            return f"({self.condition(role, depth + 1)} && {self.condition(role, depth + 1)})"
-        if choice == 5:
-            return f"({self.condition(role, depth + 1)} || {self.condition(role, depth + 1)})"
+        if choice in (3, 4, 5):
+            op = {3: "^", 4: "&&", 5: "||"}[choice]
+            return f"({self.condition(role, depth + 1)} {op} {self.condition(role, depth + 1)})"
         if choice == 6:
             return f"({bit} != {rng.choice(role.bits)})"
         number = rng.choice(role.ints)

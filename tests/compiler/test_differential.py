@@ -74,6 +74,8 @@ FAST = {
     "differential/decoherence:storage:dynamic",
     "differential/parity_corrections:relay:dynamic",
     "differential/coins:coins:deferred",
+    "differential/classical_logic:logic:dynamic",
+    "differential/classical_logic:logic:deferred",
 }
 
 SIGMAS = 4.0
