@@ -226,7 +226,11 @@ class _Lowering(Effects):
             pair = next(((a, b) for a in meeting for b in meeting if a is not b and
                          _siblings(a, b)), (meeting[0], meeting[1]))
             meeting = [g for g in meeting if g is not pair[0] and g is not pair[1]]
-            meeting.append(_merge(*pair))
+            try:
+                meeting.append(_merge(*pair))
+            except EvaluationError as error:
+                raise CompileError(f"cannot compile this: {error}",
+                                   process.instruction.span) from None
         return meeting[0]
 
     def diverge(self, process: Process, path: Path, instr: ir.Instr, why: str) -> None:
@@ -500,12 +504,24 @@ def _merge(a: _PathState, b: _PathState) -> _PathState:
         left, right = yes.values.get(name), no.values.get(name)
         if left is right or (not _symbolic(left) and not _symbolic(right) and left == right):
             values[name] = left
-        elif isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
-            values[name] = type(left)(_select(chooser, x, y) for x, y in zip(left, right,
-                                                                             strict=True))
+        elif _sequence(left) or _sequence(right):
+            # item by item; a path that never set it (None) leaves each item unset there
+            size = len(left) if _sequence(left) else len(right)
+            lefts = left if _sequence(left) else [left] * size
+            rights = right if _sequence(right) else [right] * size
+            if len(lefts) != len(rights) or any(_sequence(v) for v in (*lefts, *rights)) \
+                    or not all(v is None for v in (left, right) if not _sequence(v)):
+                raise EvaluationError(f"`{name.split('#')[0]}` holds values of different "
+                                      "shapes on the paths that meet here")
+            values[name] = type(lefts)(_select(chooser, x, y) for x, y in zip(lefts, rights,
+                                                                              strict=True))
         else:
             values[name] = _select(chooser, left, right)
     return _PathState(literals, values)
+
+
+def _sequence(value: Any) -> bool:
+    return isinstance(value, (list, tuple))
 
 
 def _unlift(value: ir.Expr) -> Any:
