@@ -1,14 +1,18 @@
 """qnetlang: a language and toolchain for quantum network protocols.
 
-The public API: parse and check .qnet source, format it, read diagnostics,
-and simulate the checked runs (`run_shots`, loaded on first use so that
-checking never imports numpy).
+The public API (docs/python.md): `load` or `loads` a program, then simulate,
+compile or sample its runs (`Program`); errors come as `QnetError`s carrying
+their diagnostics. Below that: parse and check .qnet source, format it, read
+diagnostics, and simulate a checked run (`run_shots`, loaded on first use so
+that checking never imports numpy).
 """
 
 from typing import Any
 
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Diagnostic, Note, Severity
+from qnetlang.driver import (CompileFailed, Program, ProgramError, QnetError, RunFailed,
+                             load, loads)
 from qnetlang.pipeline import CheckResult, check
 from qnetlang.source import SourceFile, Span
 from qnetlang.syntax import ast
@@ -17,7 +21,8 @@ from qnetlang.syntax.printer import format_program
 
 __version__ = "0.1.0"
 
-_LAZY = {"run_shots": "qnetlang.runtime.runner", "RunResult": "qnetlang.runtime.runner"}
+_LAZY = {"run_shots": "qnetlang.runtime.runner", "RunResult": "qnetlang.results",
+         "Sweep": "qnetlang.results"}
 
 
 def __getattr__(name: str) -> Any:
@@ -31,9 +36,14 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CheckResult",
     "Code",
+    "CompileFailed",
     "Diagnostic",
     "Note",
     "ParseResult",
+    "Program",
+    "ProgramError",
+    "QnetError",
+    "RunFailed",
     "RunResult",
     "Severity",
     "SourceFile",
@@ -41,6 +51,8 @@ __all__ = [
     "ast",
     "check",
     "format_program",
+    "load",
+    "loads",
     "parse_source",
     "parse_text",
     "run_shots",

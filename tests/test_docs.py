@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from qnetlang.cli.main import main
 from qnetlang.codes import Code
 from qnetlang.gates import GATES
@@ -37,3 +39,18 @@ def test_the_readme_example_runs(tmp_path: Path) -> None:
     path.write_text(example.group(1))
     assert main(["run", str(path), "--shots", "50"]) == 0
 
+
+
+def test_the_python_examples_run(monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/python.md's examples, in order, as one script run from the repository."""
+    monkeypatch.chdir(ROOT)
+    page = (ROOT / "docs" / "python.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", page, re.DOTALL)
+    assert len(blocks) >= 3
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "docs/python.md", "exec"), namespace)  # noqa: S102
+    printed = capsys.readouterr().out
+    assert "['honest', 'intercepted']" in printed and "E0301" in printed
+    assert "OPENQASM 3.0;" in printed

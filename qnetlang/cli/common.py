@@ -52,8 +52,24 @@ def add_module_options(parser: argparse.ArgumentParser) -> None:
                         help="a folder to search for imported modules (repeatable)")
 
 
+def add_argument_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", action="append", default=[], type=_assignment,
+                        metavar="NAME=VALUE", dest="arguments",
+                        help="give a parameter of the file's runs this value instead of the "
+                             "one written (repeatable), e.g. --set n=64 --set "
+                             "'length=10 km'")
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip().isidentifier() or not value.strip():
+        raise argparse.ArgumentTypeError(f"`{text}`: write NAME=VALUE, e.g. n=64")
+    return name.strip(), value.strip()
+
+
 def module_options(args: argparse.Namespace) -> Options:
-    return Options(search_path=[Path(folder) for folder in args.path])
+    return Options(search_path=[Path(folder) for folder in args.path],
+                   arguments=dict(getattr(args, "arguments", [])))
 
 
 def expand_paths(paths: Iterable[str]) -> Iterator[str]:

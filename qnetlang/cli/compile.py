@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from qnetlang.cli.common import (EXIT_ERRORS, EXIT_OK, Reporter, UsageError,
-                                 add_module_options, add_output_options, check_file,
-                                 module_options, output_path)
+                                 add_argument_options, add_module_options, add_output_options,
+                                 check_file, module_options, output_path)
 from qnetlang.cli.fmt import write_atomically
 from qnetlang.ir import dump
 from qnetlang.ir import nodes as ir
@@ -39,6 +39,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--run", metavar="NAME", help="only this run (its label or protocol)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     add_output_options(parser)
+    add_argument_options(parser)
     add_module_options(parser)
     parser.set_defaults(handler=run)
 

@@ -10,15 +10,15 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from qnetlang.cli.common import (EXIT_ERRORS, EXIT_OK, Reporter, UsageError,
-                                 add_module_options, add_output_options, check_file,
-                                 module_options, output_path)
+                                 add_argument_options, add_module_options, add_output_options,
+                                 check_file, module_options, output_path)
 from qnetlang.cli.compile import add_circuit_options, circuits_of
 from qnetlang.quantum import ENGINE_NAMES
 from qnetlang.runtime.events import format_seconds
 
 if TYPE_CHECKING:
     from qnetlang.runtime.limits import Limits
-    from qnetlang.runtime.runner import RunResult
+    from qnetlang.results import RunResult
 
 
 def register(commands: Any) -> None:
@@ -60,6 +60,7 @@ def register(commands: Any) -> None:
                              "instead of the dynamic one")
     add_circuit_options(parser)
     add_output_options(parser)
+    add_argument_options(parser)
     add_module_options(parser)
     parser.set_defaults(handler=run)
 
@@ -154,10 +155,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _on_circuits(ir_run: Any, args: argparse.Namespace, reporter: Reporter) -> RunResult:
     from qnetlang.compiler.backends import run_circuits, run_patterns
-    from qnetlang.runtime.runner import DEFAULT_SEED, DEFAULT_SHOTS
+    from qnetlang.results import shots_and_seed
 
-    shots = args.shots or int(ir_run.settings.get("shots", DEFAULT_SHOTS))
-    seed = args.seed if args.seed is not None else int(ir_run.settings.get("seed", DEFAULT_SEED))
+    shots, seed = shots_and_seed(ir_run, args.shots, args.seed)
     circuits = circuits_of(ir_run, args, reporter, args.backend)
     if args.backend == "pattern":
         return run_patterns(ir_run, circuits, shots=shots, seed=seed)

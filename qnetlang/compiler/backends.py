@@ -21,7 +21,7 @@ from qnetlang.diagnostics import Diagnostic, Note
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import evaluate
 from qnetlang.runtime.batch import RuntimeFailure
-from qnetlang.runtime.runner import RunResult, describe
+from qnetlang.results import RunResult, describe
 from qnetlang.runtime.values import batch_operations
 
 FORMS = ("dynamic", "deferred")

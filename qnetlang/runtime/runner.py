@@ -15,7 +15,7 @@ import math
 import multiprocessing
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,45 +24,10 @@ from qnetlang.ir import nodes as ir
 from qnetlang.quantum import engine_class
 from qnetlang.runtime.batch import (BatchResult, BatchSimulation, Divergence, RuntimeFailure,
                                     noisy)
+from qnetlang.results import RunResult, Summary, describe, shots_and_seed
 from qnetlang.runtime.limits import Limits, refusal
 
-DEFAULT_SHOTS = 1000
-DEFAULT_SEED = 0
 BATCH = 1024
-
-
-@dataclass
-class Summary:
-    """The statistics of one report over all shots."""
-
-    mean: float
-    stderr: float
-    n: int
-    counts: dict[str, int]
-
-
-@dataclass
-class RunResult:
-    run: str
-    protocol: str
-    backend: str
-    engine: str
-    shots: int
-    seed: int
-    reports: dict[str, Summary] = field(default_factory=dict)
-    sim_time_s: float = 0.0
-    events: int = 0
-    wall_s: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        """The result in the schema every backend prints (docs/runtime.md)."""
-        return {
-            "run": self.run, "protocol": self.protocol, "backend": self.backend,
-            "engine": self.engine, "shots": self.shots, "seed": self.seed,
-            "reports": {name: {"mean": s.mean, "stderr": s.stderr, "n": s.n, "counts": s.counts}
-                        for name, s in self.reports.items()},
-            "sim_time_s": self.sim_time_s, "events": self.events, "wall_s": self.wall_s,
-        }
 
 
 def choose_engine(run: ir.Run, requested: str | None) -> str:
@@ -132,8 +97,7 @@ def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
     any when the run will not fit in `limits` (docs/runtime.md)."""
     started = time.perf_counter()
     limits = limits or Limits()
-    shots = shots if shots is not None else int(run.settings.get("shots", DEFAULT_SHOTS))
-    seed = seed if seed is not None else int(run.settings.get("seed", DEFAULT_SEED))
+    shots, seed = shots_and_seed(run, shots, seed)
     engine = choose_engine(run, engine)
     batch = min(BATCH, shots)
     parallel = min(jobs, math.ceil(shots / BATCH)) if tracer is None else 1
@@ -179,15 +143,3 @@ def summarise(results: list[BatchResult]) -> dict[str, Summary]:
         for name, values in result.reports.items():
             samples.setdefault(name, []).extend(values)
     return {name: describe(np.concatenate(parts)) for name, parts in sorted(samples.items())}
-
-
-def describe(values: np.ndarray) -> Summary:
-    n = len(values)
-    array = values.astype(float)
-    mean = float(array.mean()) if n else 0.0
-    stderr = float(array.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
-    counts: dict[str, int] = {}
-    if np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.bool_):
-        keys, numbers = np.unique(values.astype(np.int64), return_counts=True)
-        counts = {str(int(k)): int(c) for k, c in zip(keys, numbers, strict=True)}
-    return Summary(mean, stderr, n, counts)

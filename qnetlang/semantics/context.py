@@ -102,6 +102,9 @@ class Module:
 @dataclass
 class Options:
     search_path: list[Path] = field(default_factory=list)
+    # `--set NAME=VALUE`: the value, as source text, of a parameter of the checked
+    # file's runs (its protocol's or its network's), in place of the one written there
+    arguments: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -115,10 +118,12 @@ class Context:
     types: dict[int, t.Type] = field(default_factory=dict)  # id(AST expression) -> type
     program: ir.Program = field(default_factory=ir.Program)
     halted: bool = False
+    given: list[SourceFile] = field(default_factory=list)  # the `--set` values' sources
 
     @property
     def sources(self) -> dict[str, SourceFile]:
-        return {module.source.name: module.source for module in self.modules}
+        return {source.name: source for source in
+                [module.source for module in self.modules] + self.given}
 
     @property
     def has_errors(self) -> bool:

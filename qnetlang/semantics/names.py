@@ -14,6 +14,7 @@ from qnetlang.diagnostics import Note, did_you_mean
 from qnetlang import builtins
 from qnetlang.semantics.context import Context, Kind, Module, Scope, Symbol, role_argument
 from qnetlang.syntax import ast
+from qnetlang.syntax.parser import parse_argument
 
 _VALUE_KINDS = frozenset({Kind.CONST, Kind.PARAM, Kind.VARIABLE, Kind.LOOP_VARIABLE,
                           Kind.FAMILY_INDEX, Kind.BUILTIN_CONST})
@@ -54,10 +55,41 @@ def resolve_names(ctx: Context) -> None:
         for item in module.program.items:
             if not isinstance(item, ast.Run):
                 walker.item(item, module.scope)
+    given = _given_arguments(ctx)
+    used: set[str] = set()
     for module in ctx.modules:
         for item in module.program.items:
             if isinstance(item, ast.Run):
-                walker.run(item, module.scope)
+                walker.run(item, module.scope, given if module is ctx.root else {}, used)
+    _unused_arguments(ctx, given, used)
+
+
+def _given_arguments(ctx: Context) -> dict[str, ast.Expr]:
+    """The `--set` values, parsed (a value that does not parse is reported)."""
+    given: dict[str, ast.Expr] = {}
+    for name, text in ctx.options.arguments.items():
+        source, value, problems = parse_argument(name, text)
+        ctx.given.append(source)
+        ctx.diagnostics += problems
+        if value is not None:
+            given[name] = value
+    return given
+
+
+def _unused_arguments(ctx: Context, given: dict[str, ast.Expr], used: set[str]) -> None:
+    """A `--set` name that no run of the file has as a parameter is an error."""
+    parameters: set[str] = set()
+    for item in ctx.root.program.items:
+        for symbol in (ctx.symbols.get(id(item)), ctx.networks.get(id(item))):
+            if isinstance(item, ast.Run) and symbol is not None and \
+                    isinstance(symbol.decl, (ast.Protocol, ast.Network)):
+                parameters |= {param.name for param in symbol.decl.params}
+    for name, value in given.items():
+        if name not in used:
+            ctx.error(Code.UNKNOWN_ARGUMENT, f"--set {name}: no run of the file has a "
+                      f"parameter `{name}`", value.span,
+                      help=did_you_mean(name, parameters) or
+                      f"the parameters: {', '.join(sorted(parameters)) or 'none'}")
 
 
 def _import_span(module: Module, dependency: Module) -> object:
@@ -252,7 +284,8 @@ class _Walker:
             self.type(function.returns, scope)
         self.block(function.body, scope)
 
-    def run(self, run: ast.Run, scope: Scope) -> None:
+    def run(self, run: ast.Run, scope: Scope, given: dict[str, ast.Expr],
+            used: set[str]) -> None:
         self.lookup(run.protocol, run, scope, kinds=frozenset({Kind.PROTOCOL}),
                     what="a protocol")
         network = scope.lookup(run.network)
@@ -264,12 +297,30 @@ class _Walker:
                            run.span)
         else:
             self.ctx.networks[id(run)] = network
+        if given:
+            self.give(run, given, used)
         for arg in run.args + run.network_args + (run.settings or []):
             self.expr(arg.value, scope)
         if id(run) in self.ctx.networks:  # without the network, bindings mean nothing
             node_scope = self._node_scope(self.ctx.networks[id(run)], scope)
             for binding in run.bindings:
                 self.expr(binding.value, node_scope, nodes=True)
+
+    def give(self, run: ast.Run, given: dict[str, ast.Expr], used: set[str]) -> None:
+        """The `--set` values in place of the run's arguments of the same name (or added
+        to them), for its protocol's parameters, else its network's."""
+        protocol, network = self.ctx.symbols.get(id(run)), self.ctx.networks.get(id(run))
+        applied: set[str] = set()
+        for symbol, args in ((protocol, run.args), (network, run.network_args)):
+            if symbol is None or not isinstance(symbol.decl, (ast.Protocol, ast.Network)):
+                continue
+            names = {param.name for param in symbol.decl.params}
+            for name, value in given.items():
+                if name in names and name not in applied:
+                    args[:] = [arg for arg in args if arg.name != name]
+                    args.append(ast.KeywordArg(name, value, span=value.span))
+                    applied.add(name)
+        used |= applied
 
     def _node_scope(self, network: Symbol, scope: Scope) -> Scope:
         nodes = Scope(parent=scope)

@@ -184,6 +184,20 @@ def parse_text(text: str, name: str = "<input>") -> ParseResult:
     return parse_source(SourceFile(name, text))
 
 
+def parse_argument(name: str, text: str) -> tuple[SourceFile, ast.Expr | None, list[Diagnostic]]:
+    """The value of `--set NAME=TEXT`: an expression, parsed where it is written as a
+    constant's value, so that a diagnostic shows it as `const NAME = TEXT;`."""
+    source = SourceFile(f"--set {name}", f"const {name} = {text};\n")
+    parsed = parse_source(source)
+    items = parsed.program.items if parsed.ok and parsed.program is not None else []
+    if len(items) == 1 and isinstance(items[0], ast.Const):
+        return source, items[0].value, parsed.diagnostics
+    problems = parsed.diagnostics or [Diagnostic.error(
+        Code.UNEXPECTED_TOKEN, f"`{text}` is not one value", source.span(0, len(source.text)),
+        help="give one expression, e.g. `--set length=\"10 km\"`")]
+    return source, None, problems
+
+
 # ---------------------------------------------------------------- errors
 
 

@@ -43,7 +43,8 @@ from qnetlang.compiler.lower import lower_run
 from qnetlang.ir import nodes as ir
 from qnetlang.pipeline import check
 from qnetlang.runtime.batch import noisy
-from qnetlang.runtime.runner import RunResult, describe, run_shots
+from qnetlang.results import RunResult, describe
+from qnetlang.runtime.runner import run_shots
 from qnetlang.source import SourceFile
 from tests.compiler.test_differential import disagreements
 from tests.conftest import ROOT

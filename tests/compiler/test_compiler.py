@@ -23,7 +23,8 @@ from qnetlang.gates import GATES
 from qnetlang.ir import nodes as ir
 from qnetlang.pipeline import check
 from qnetlang.runtime.batch import RuntimeFailure
-from qnetlang.runtime.runner import RunResult, run_shots
+from qnetlang.results import RunResult
+from qnetlang.runtime.runner import run_shots
 from qnetlang.source import SourceFile
 from tests.conftest import ROOT
 from tests.fixture_files import diagnose, expectations, fixtures, found

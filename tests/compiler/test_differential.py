@@ -33,7 +33,8 @@ from qnetlang.compiler.lower import CompileError, lower_run
 from qnetlang.compiler.reuse import reuse_qubits
 from qnetlang.ir import nodes as ir
 from qnetlang.pipeline import check
-from qnetlang.runtime.runner import RunResult, Summary, noisy, run_shots
+from qnetlang.results import RunResult, Summary
+from qnetlang.runtime.runner import noisy, run_shots
 from qnetlang.source import SourceFile
 from qnetlang.syntax import ast
 from qnetlang.syntax.parser import parse_source

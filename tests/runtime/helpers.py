@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from qnetlang.pipeline import check
-from qnetlang.runtime.runner import RunResult, run_shots
+from qnetlang.results import RunResult
+from qnetlang.runtime.runner import run_shots
 from qnetlang.source import SourceFile
 
 

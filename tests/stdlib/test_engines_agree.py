@@ -13,7 +13,8 @@ from qnetlang.compiler.backends import run_patterns
 from qnetlang.compiler.lower import lower_run
 from qnetlang.ir import nodes as ir
 from qnetlang.pipeline import check, load
-from qnetlang.runtime.runner import RunResult, run_shots
+from qnetlang.results import RunResult
+from qnetlang.runtime.runner import run_shots
 from tests.conftest import ROOT
 
 RUNS = [("b92", "b92"), ("bqc", "bqc"), ("bb84", "honest"), ("bb84", "intercepted"),

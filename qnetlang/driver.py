@@ -1,0 +1,249 @@
+"""qnetlang as a library: load a program, choose a run, simulate it, compile it, sample
+its circuit. One function per stage, with the defaults `qnetc` uses, so that a notebook,
+a script and the command line get the same numbers for the same program and seed.
+
+    import qnetlang
+    program = qnetlang.load("examples/teleport.qnet")
+    result = program.simulate(shots=2000, seed=1)
+    result.reports["recovered"].mean
+
+A program with errors raises ProgramError, which carries the diagnostics; a run that
+fails while it runs raises RunFailed (E09xx), one that cannot be compiled CompileFailed
+(E1001); all three are QnetError.
+"""
+
+from __future__ import annotations
+
+import itertools
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qnetlang.diagnostics import Diagnostic, HumanRenderer
+from qnetlang.ir import nodes as ir
+from qnetlang.pipeline import CheckResult, check, decode
+from qnetlang.semantics import Options
+from qnetlang.source import SourceFile
+
+if TYPE_CHECKING:
+    from qnetlang.compiler.circuit import Circuit
+    from qnetlang.results import Sweep
+    from qnetlang.runtime.limits import Limits
+    from qnetlang.results import RunResult
+
+class QnetError(Exception):
+    """A diagnostic that stops the work asked for; `diagnostics` has every one of them,
+    and str() renders them as `qnetc` prints them."""
+
+    def __init__(self, diagnostics: list[Diagnostic], sources: dict[str, SourceFile]) -> None:
+        self.diagnostics = diagnostics
+        renderer = HumanRenderer(sources)
+        super().__init__("\n".join(renderer.render(d) for d in diagnostics).rstrip())
+
+
+class ProgramError(QnetError):
+    """The program has errors: it does not parse, or a check refuses it."""
+
+
+class RunFailed(QnetError):
+    """A run stopped while it ran (an assertion, a value out of range, a limit)."""
+
+
+class CompileFailed(QnetError):
+    """A run outside the compilable subset (E1001)."""
+
+
+Value = bool | int | float | str | Sequence[Any]  # a parameter's value given from Python
+
+
+def load(path: str | Path, *, search_path: Sequence[str | Path] = (),
+         arguments: Mapping[str, Value] | None = None) -> Program:
+    """The checked program of a .qnet file; its imports are looked up beside it, then in
+    the standard library and `search_path`. `arguments` give parameters of its runs
+    other values, as `qnetc run --set` does."""
+    path = Path(path)
+    source = decode(path.read_bytes(), str(path))
+    if isinstance(source, CheckResult):
+        raise ProgramError(source.diagnostics, source.sources)
+    return _checked(source, path, Options([Path(p) for p in search_path],
+                                          _texts(arguments or {})))
+
+
+def loads(text: str, *, name: str = "<string>", search_path: Sequence[str | Path] = (),
+          arguments: Mapping[str, Value] | None = None) -> Program:
+    """The checked program of .qnet source text (imports are looked up in the working
+    folder, the standard library and `search_path`)."""
+    return _checked(SourceFile(name, text), None,
+                    Options([Path(p) for p in search_path], _texts(arguments or {})))
+
+
+def _checked(source: SourceFile, path: Path | None, options: Options) -> Program:
+    result = check(source, path, options)
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors or result.ir is None:
+        raise ProgramError(errors or result.diagnostics, result.sources)
+    return Program(result, path, options)
+
+
+def source_text(value: Value) -> str:
+    """A Python value as .qnet source: `True` is `true`, a list `[...]`; a string is
+    taken as written (`"10 km"`, `"pi / 4"`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return value
+    return "[" + ", ".join(source_text(item) for item in value) + "]"
+
+
+def point_seed(seed: int, point: Mapping[str, Value]) -> int:
+    """The seed of one point of a sweep: the run's seed and the point's values, mixed."""
+    import numpy as np
+
+    text = ";".join(f"{name}={source_text(value)}" for name, value in sorted(point.items()))
+    sequence = np.random.SeedSequence([seed, zlib.crc32(text.encode("utf-8"))])
+    return int(sequence.generate_state(1)[0])
+
+
+def _texts(arguments: Mapping[str, Value]) -> dict[str, str]:
+    return {name: source_text(value) for name, value in arguments.items()}
+
+
+@dataclass
+class Program:
+    """A program that checked clean: its runs, and what can be done with each."""
+
+    checked: CheckResult
+    path: Path | None = None
+    options: Options = field(default_factory=Options)
+
+    def given(self, **arguments: Value) -> Program:
+        """The program again with these parameters of its runs set (checked anew)."""
+        options = replace(self.options, arguments={**self.options.arguments,
+                                                   **_texts(arguments)})
+        return _checked(self.checked.source, self.path, options)
+
+    @property
+    def runs(self) -> list[str]:
+        """The names of the runs, in the order of the file (a run's label, or else its
+        protocol's name)."""
+        return [run.name for run in self._ir.runs]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """What the checker warned of or noted (the program has no errors)."""
+        return list(self.checked.diagnostics)
+
+    @property
+    def _ir(self) -> ir.Program:
+        assert self.checked.ir is not None
+        return self.checked.ir
+
+    def run(self, name: str | None = None) -> ir.Run:
+        """The run named `name`; without a name, the file's only run. Raises KeyError for
+        a name the file does not have, ValueError when a name is needed."""
+        runs = self._ir.runs
+        if name is None:
+            if len(runs) != 1:
+                raise ValueError(f"the program has {len(runs)} runs: name one of "
+                                 f"{', '.join(self.runs) or 'none'}")
+            return runs[0]
+        for run in runs:
+            if run.name == name:
+                return run
+        raise KeyError(f"no run named `{name}` (the runs: {', '.join(self.runs) or 'none'})")
+
+    def sweep(self, over: Mapping[str, Sequence[Value]], run: str | None = None, *,
+              zipped: bool = False, shots: int | None = None, seed: int | None = None,
+              engine: str | None = None, jobs: int = 1) -> Sweep:
+        """The run at every point of the grid of `over`'s values (parameters of its
+        protocol or network, as `given` takes them), or at the values taken in step with
+        `zipped`. Each point has a seed of its own, drawn from the run's seed and the
+        point's values, so that its numbers do not depend on the other points or their
+        order."""
+        from qnetlang.results import Sweep, shots_and_seed
+
+        names = list(over)
+        columns = [list(over[name]) for name in names]
+        if zipped and len({len(column) for column in columns}) > 1:
+            raise ValueError("zipped parameters need as many values each: " +
+                             ", ".join(f"{n} has {len(c)}" for n, c in zip(names, columns,
+                                                                           strict=True)))
+        chosen = self.run(run)
+        _, base = shots_and_seed(chosen, shots, seed)
+        found = Sweep(chosen.name, names)
+        for values in (zip(*columns, strict=True) if zipped else itertools.product(*columns)):
+            point = dict(zip(names, values, strict=True))
+            result = self.given(**point).simulate(chosen.name, shots=shots,
+                                                  seed=point_seed(base, point),
+                                                  engine=engine, jobs=jobs)
+            found.points.append((point, result))
+        return found
+
+    def simulate(self, run: str | None = None, *, shots: int | None = None,
+                 seed: int | None = None, engine: str | None = None, jobs: int = 1,
+                 limits: Limits | None = None, tracer: Any = None,
+                 progress: Any = None) -> RunResult:
+        """The run on the discrete-event simulator. Shots and seed default to the run's
+        `shots` and `seed` settings, else 1000 and 0; the engine to the density matrix
+        where the network has noise, else the state vector."""
+        from qnetlang.runtime.batch import RuntimeFailure
+        from qnetlang.results import shots_and_seed
+        from qnetlang.runtime.runner import run_shots
+
+        chosen = self.run(run)
+        shots, seed = shots_and_seed(chosen, shots, seed)
+        try:
+            return run_shots(chosen, shots=shots, seed=seed, engine=engine, jobs=jobs,
+                             limits=limits, tracer=tracer, progress=progress)
+        except RuntimeFailure as failure:
+            raise RunFailed([failure.diagnostic], self.checked.sources) from None
+
+    def circuits(self, run: str | None = None, *, randomness: str = "coin",
+                 reuse: bool = False) -> list[Circuit]:
+        """The run as circuits: one, or one per combination of random choices with
+        randomness="enumerate"; narrowed by qubit reuse with `reuse`."""
+        from qnetlang.compiler.lower import CompileError, lower_run
+        from qnetlang.compiler.reuse import reuse_qubits
+
+        try:
+            circuits = lower_run(self.run(run), randomness)
+        except CompileError as refusal:
+            raise CompileFailed([refusal.diagnostic], self.checked.sources) from None
+        return [reuse_qubits(circuit) for circuit in circuits] if reuse else circuits
+
+    def compile(self, run: str | None = None, *, target: str = "qasm3",
+                randomness: str = "coin", reuse: bool = False) -> list[str]:
+        """Each circuit of the run as text: `qasm3` (the dynamic form), `qasm2` (the
+        deferred form), `text` (a drawing), `qiskit` (a snippet) or `pattern`."""
+        from qnetlang.compiler.emit import emit
+        from qnetlang.compiler.lower import CompileError
+
+        try:
+            return [emit(circuit, target)
+                    for circuit in self.circuits(run, randomness=randomness, reuse=reuse)]
+        except CompileError as refusal:
+            raise CompileFailed([refusal.diagnostic], self.checked.sources) from None
+
+    def sample(self, run: str | None = None, *, backend: str = "aer",
+               deferred: bool = False, shots: int | None = None, seed: int | None = None,
+               randomness: str = "coin", reuse: bool = False) -> RunResult:
+        """The run's circuits sampled on `backend` — `aer`, `pattern`, `fake:NAME` or
+        `ibm:NAME` — with the same reports, and the same schema, as `simulate`."""
+        from qnetlang.compiler.backends import run_circuits, run_patterns
+        from qnetlang.runtime.batch import RuntimeFailure
+        from qnetlang.results import shots_and_seed
+
+        chosen = self.run(run)
+        shots, seed = shots_and_seed(chosen, shots, seed)
+        circuits = self.circuits(run, randomness=randomness, reuse=reuse)
+        try:
+            if backend == "pattern":
+                return run_patterns(chosen, circuits, shots=shots, seed=seed)
+            return run_circuits(chosen, circuits, shots=shots, seed=seed, backend=backend,
+                                form="deferred" if deferred else "dynamic")
+        except RuntimeFailure as failure:
+            raise RunFailed([failure.diagnostic], self.checked.sources) from None

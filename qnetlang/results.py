@@ -1,0 +1,112 @@
+"""What a run gives: each report's statistics, in one schema for every back end.
+
+Below both the simulator (runtime/) and the compiler's back ends (compiler/backends.py),
+which fill it in, and above nothing: the command line, the REPL and the library
+print and convert it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from qnetlang.ir import nodes as ir
+
+DEFAULT_SHOTS = 1000
+DEFAULT_SEED = 0
+
+
+def shots_and_seed(run: ir.Run, shots: int | None, seed: int | None) -> tuple[int, int]:
+    """The shots and seed asked for, else the run's `shots` and `seed`, else the defaults:
+    every back end counts them alike."""
+    return (shots if shots is not None else int(run.settings.get("shots", DEFAULT_SHOTS)),
+            seed if seed is not None else int(run.settings.get("seed", DEFAULT_SEED)))
+
+
+@dataclass
+class Summary:
+    """The statistics of one report over all shots."""
+
+    mean: float
+    stderr: float
+    n: int
+    counts: dict[str, int]
+
+
+@dataclass
+class RunResult:
+    run: str
+    protocol: str
+    backend: str
+    engine: str
+    shots: int
+    seed: int
+    reports: dict[str, Summary] = field(default_factory=dict)
+    sim_time_s: float = 0.0
+    events: int = 0
+    wall_s: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The result in the schema every backend prints (docs/runtime.md)."""
+        return {
+            "run": self.run, "protocol": self.protocol, "backend": self.backend,
+            "engine": self.engine, "shots": self.shots, "seed": self.seed,
+            "reports": {name: {"mean": s.mean, "stderr": s.stderr, "n": s.n, "counts": s.counts}
+                        for name, s in self.reports.items()},
+            "sim_time_s": self.sim_time_s, "events": self.events, "wall_s": self.wall_s,
+        }
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per report: the run, its back end, shots and seed,
+        the report's name, mean, standard error and number of values (pandas is the
+        `data` extra)."""
+        pandas = _pandas("RunResult.to_frame")
+        rows = [{"run": self.run, "protocol": self.protocol, "backend": self.backend,
+                 "engine": self.engine, "shots": self.shots, "seed": self.seed,
+                 "report": name, "mean": summary.mean, "stderr": summary.stderr,
+                 "n": summary.n} for name, summary in self.reports.items()]
+        return pandas.DataFrame(rows, columns=["run", "protocol", "backend", "engine",
+                                               "shots", "seed", "report", "mean", "stderr",
+                                               "n"])
+
+
+def describe(values: np.ndarray) -> Summary:
+    n = len(values)
+    array = values.astype(float)
+    mean = float(array.mean()) if n else 0.0
+    stderr = float(array.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+    counts: dict[str, int] = {}
+    if np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.bool_):
+        keys, numbers = np.unique(values.astype(np.int64), return_counts=True)
+        counts = {str(int(k)): int(c) for k, c in zip(keys, numbers, strict=True)}
+    return Summary(mean, stderr, n, counts)
+
+
+@dataclass
+class Sweep:
+    """A run at several points of its parameters: each point's values and its result."""
+
+    run: str
+    parameters: list[str]
+    points: list[tuple[dict[str, Any], RunResult]] = field(default_factory=list)
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per point and report: the parameters' values (as
+        given), the point's seed, the report's name, mean, standard error and n."""
+        pandas = _pandas("Sweep.to_frame")
+        rows = [{**values, "seed": result.seed, "report": name, "mean": summary.mean,
+                 "stderr": summary.stderr, "n": summary.n}
+                for values, result in self.points for name, summary in result.reports.items()]
+        return pandas.DataFrame(rows, columns=[*self.parameters, "seed", "report", "mean",
+                                               "stderr", "n"])
+
+
+def _pandas(what: str) -> Any:
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError(f"{what} needs pandas: pip install 'qnetlang[data]'") from None
+    return pandas

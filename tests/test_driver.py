@@ -1,0 +1,132 @@
+"""The library surface (qnetlang/driver.py): the same numbers as `qnetc`, errors as
+exceptions that carry their diagnostics."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+import qnetlang
+from qnetlang.cli.main import main
+from tests.conftest import ROOT
+
+TELEPORT = ROOT / "examples" / "teleport.qnet"
+
+
+def test_a_run_gives_the_numbers_qnetc_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    program = qnetlang.load(TELEPORT)
+    assert program.runs == ["teleport"]
+    assert main(["run", str(TELEPORT), "--json", "--shots", "300", "--seed", "4"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    result = program.simulate(shots=300, seed=4).to_json()
+    assert result["reports"] == printed["reports"]
+    assert (result["engine"], result["seed"], result["shots"]) == \
+        (printed["engine"], printed["seed"], printed["shots"])
+
+
+def test_the_defaults_are_the_runs_settings() -> None:
+    program = qnetlang.load(ROOT / "examples" / "b92.qnet")
+    result = program.simulate()
+    assert (result.shots, result.seed) == (100, 9)  # `shots = 100; seed = 9;` in the file
+
+
+def test_choosing_a_run() -> None:
+    program = qnetlang.load(ROOT / "examples" / "bb84.qnet")
+    assert program.runs == ["honest", "intercepted"]
+    assert program.run("intercepted").name == "intercepted"
+    with pytest.raises(ValueError, match="2 runs"):
+        program.run()
+    with pytest.raises(KeyError, match="no run named `honst`"):
+        program.run("honst")
+
+
+def test_errors_carry_their_diagnostics(tmp_path: Path) -> None:
+    with pytest.raises(qnetlang.ProgramError) as wrong:
+        qnetlang.loads("protocol p { role r { report x = y; } }", name="wrong.qnet")
+    assert [d.code for d in wrong.value.diagnostics] == ["E0301"]
+    assert "wrong.qnet:1:34" in str(wrong.value)
+    binary = tmp_path / "binary.qnet"
+    binary.write_bytes(b"protocol \xff")
+    with pytest.raises(qnetlang.ProgramError) as undecodable:
+        qnetlang.load(binary)
+    assert undecodable.value.diagnostics[0].code == qnetlang.Code.INVALID_ENCODING
+    with pytest.raises(qnetlang.CompileFailed) as refused:
+        qnetlang.load(ROOT / "examples" / "bb84.qnet").compile("honest")
+    assert refused.value.diagnostics[0].code == "E1001"
+    failing = qnetlang.loads("""
+network solo { node a { qubits 1; } }
+protocol p { role a { qubit q = |+>; assert measure q == 0, "it was 1"; } }
+run p on solo with a = a;
+""")
+    with pytest.raises(qnetlang.RunFailed) as stopped:
+        failing.simulate(shots=50)
+    assert stopped.value.diagnostics[0].code == "E0904"
+    with pytest.raises(qnetlang.RunFailed):
+        failing.sample(shots=50)
+
+
+def test_compiling_and_sampling() -> None:
+    program = qnetlang.load(ROOT / "examples" / "chsh.qnet")
+    assert len(program.compile(randomness="enumerate")) == 4
+    (circuit,) = program.circuits()
+    assert len(circuit.qubits) == 4
+    simulated = program.simulate(shots=2000, seed=1).reports["win"]
+    sampled = program.sample(shots=2000, seed=1, deferred=True).reports["win"]
+    assert abs(simulated.mean - sampled.mean) <= 4 * (simulated.stderr ** 2 +
+                                                      sampled.stderr ** 2) ** 0.5
+
+
+def test_a_result_as_a_data_frame() -> None:
+    frame = qnetlang.load(TELEPORT).simulate(shots=200, seed=2).to_frame()
+    assert list(frame["report"]) == ["recovered"]
+    assert frame.loc[0, "n"] == 200 and 0.9 < frame.loc[0, "mean"] <= 1.0
+
+
+MEMORY_SWEEP = (ROOT / "examples" / "teleport.qnet").read_text() \
+    .replace("network lab {", "network lab(coherence: time = 1 ms) {") \
+    .replace("memory { t2 = 1 ms; }", "memory { t2 = coherence; }")
+
+
+def test_a_sweep_reproduces_teleportation_under_dephasing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Bob's half waits for Alice's bits, 2L over fiber, dephasing with T2: he recovers
+    rx(pi/4)|0> with probability 1 - p/2, p = (1 - exp(-t / T2)) / 2, at every point
+    within 4 standard errors; `qnetc run --set` at a point's seed prints its numbers."""
+    program = qnetlang.loads(MEMORY_SWEEP, name="memory_sweep.qnet")
+    sweep = program.sweep({"coherence": ["0.05 ms", "0.2 ms", "1 ms", "5 ms"]}, shots=4000)
+    channel = next(c for c in program.run().network.channels
+                   if c.kind == "classical" and c.source == "alice")
+    wait = channel.delay
+    assert 9.7e-5 < wait < 9.9e-5
+    for (point, result), t2 in zip(sweep.points, (5e-5, 2e-4, 1e-3, 5e-3), strict=True):
+        p = (1 - math.exp(-wait / t2)) / 2
+        recovered = result.reports["recovered"]
+        assert abs(recovered.mean - (1 - p / 2)) <= 4 * max(recovered.stderr, 1e-3), point
+    frame = sweep.to_frame()
+    assert list(frame["coherence"]) == ["0.05 ms", "0.2 ms", "1 ms", "5 ms"]
+    assert len(set(frame["seed"])) == 4
+    _, result = sweep.points[1]
+    path = tmp_path / "memory_sweep.qnet"
+    path.write_text(MEMORY_SWEEP)
+    assert main(["run", str(path), "--json", "--shots", "4000", "--seed", str(result.seed),
+                 "--set", "coherence=0.2 ms"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["reports"] == result.to_json()["reports"]
+
+
+def test_a_point_does_not_depend_on_the_others() -> None:
+    program = qnetlang.loads(MEMORY_SWEEP, name=str(TELEPORT))
+    alone = program.sweep({"coherence": ["1 ms"]}, shots=500)
+    among = program.sweep({"coherence": ["5 ms", "1 ms"]}, shots=500)
+    assert alone.points[0][1].to_json()["reports"] == among.points[1][1].to_json()["reports"]
+    grid = program.sweep({"coherence": ["1 ms", "2 ms"], "theta": [0.1, 0.2]}, shots=100)
+    assert [point for point, _ in grid.points] == [
+        {"coherence": c, "theta": t} for c in ("1 ms", "2 ms") for t in (0.1, 0.2)]
+    zipped = program.sweep({"coherence": ["1 ms", "2 ms"], "theta": [0.1, 0.2]}, shots=100,
+                           zipped=True)
+    assert len(zipped.points) == 2
+    with pytest.raises(ValueError, match="as many values"):
+        program.sweep({"coherence": ["1 ms"], "theta": [0.1, 0.2]}, zipped=True)
