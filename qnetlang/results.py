@@ -7,8 +7,10 @@ print and convert it.
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,16 +63,15 @@ class RunResult:
 
     def to_frame(self) -> Any:
         """A pandas DataFrame, one row per report: the run, its back end, shots and seed,
-        the report's name, mean, standard error and number of values (pandas is the
+        the report's name, mean, standard error and count of values (pandas is the
         `data` extra)."""
         pandas = _pandas("RunResult.to_frame")
         rows = [{"run": self.run, "protocol": self.protocol, "backend": self.backend,
                  "engine": self.engine, "shots": self.shots, "seed": self.seed,
                  "report": name, "mean": summary.mean, "stderr": summary.stderr,
-                 "n": summary.n} for name, summary in self.reports.items()]
+                 "count": summary.n} for name, summary in self.reports.items()]
         return pandas.DataFrame(rows, columns=["run", "protocol", "backend", "engine",
-                                               "shots", "seed", "report", "mean", "stderr",
-                                               "n"])
+                                               "shots", *STATISTICS])
 
 
 def describe(values: np.ndarray) -> Summary:
@@ -85,6 +86,9 @@ def describe(values: np.ndarray) -> Summary:
     return Summary(mean, stderr, n, counts)
 
 
+STATISTICS = ("seed", "report", "mean", "stderr", "count")  # a sweep's columns after its own
+
+
 @dataclass
 class Sweep:
     """A run at several points of its parameters: each point's values and its result."""
@@ -93,15 +97,46 @@ class Sweep:
     parameters: list[str]
     points: list[tuple[dict[str, Any], RunResult]] = field(default_factory=list)
 
-    def to_frame(self) -> Any:
-        """A pandas DataFrame, one row per point and report: the parameters' values (as
-        given), the point's seed, the report's name, mean, standard error and n."""
-        pandas = _pandas("Sweep.to_frame")
-        rows = [{**values, "seed": result.seed, "report": name, "mean": summary.mean,
-                 "stderr": summary.stderr, "n": summary.n}
+    def __post_init__(self) -> None:
+        clash = set(self.parameters) & set(STATISTICS)
+        if clash:
+            raise ValueError(f"a swept parameter cannot be named {', '.join(sorted(clash))}: "
+                             "the rows have columns of that name")
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.parameters, *STATISTICS]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per point and report: the parameters' values (as given), the point's
+        seed, the report's name, mean, standard error and count of values."""
+        return [{**values, "seed": result.seed, "report": name, "mean": summary.mean,
+                 "stderr": summary.stderr, "count": summary.n}
                 for values, result in self.points for name, summary in result.reports.items()]
-        return pandas.DataFrame(rows, columns=[*self.parameters, "seed", "report", "mean",
-                                               "stderr", "n"])
+
+    def to_frame(self) -> Any:
+        """The rows as a pandas DataFrame (pandas is the `data` extra)."""
+        return _pandas("Sweep.to_frame").DataFrame(self.rows(), columns=self.columns)
+
+    def write_csv(self, path: Path) -> None:
+        with path.open("w", newline="", encoding="utf-8") as stream:
+            writer = csv.DictWriter(stream, fieldnames=self.columns)
+            writer.writeheader()
+            writer.writerows(self.rows())
+
+    def table(self) -> str:
+        """The rows for a terminal: aligned columns, numbers to four decimals."""
+        rows = [[str(row[name]) if name not in ("mean", "stderr") else f"{row[name]:.4f}"
+                 for name in self.columns] for row in self.rows()]
+        widths = [max(len(name), *(len(row[i]) for row in rows)) if rows else len(name)
+                  for i, name in enumerate(self.columns)]
+        lines = [f"sweep of run {self.run} over {', '.join(self.parameters)}: "
+                 f"{len(self.points)} points",
+                 "  " + "  ".join(name.ljust(width) for name, width in
+                                  zip(self.columns, widths, strict=True)).rstrip()]
+        lines += ["  " + "  ".join(cell.ljust(width) for cell, width in
+                                   zip(row, widths, strict=True)).rstrip() for row in rows]
+        return "\n".join(lines) + "\n"
 
 
 def _pandas(what: str) -> Any:

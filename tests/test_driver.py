@@ -82,7 +82,7 @@ def test_compiling_and_sampling() -> None:
 def test_a_result_as_a_data_frame() -> None:
     frame = qnetlang.load(TELEPORT).simulate(shots=200, seed=2).to_frame()
     assert list(frame["report"]) == ["recovered"]
-    assert frame.loc[0, "n"] == 200 and 0.9 < frame.loc[0, "mean"] <= 1.0
+    assert frame.loc[0, "count"] == 200 and 0.9 < frame.loc[0, "mean"] <= 1.0
 
 
 MEMORY_SWEEP = (ROOT / "examples" / "teleport.qnet").read_text() \
@@ -107,7 +107,7 @@ def test_a_sweep_reproduces_teleportation_under_dephasing(
         assert abs(recovered.mean - (1 - p / 2)) <= 4 * max(recovered.stderr, 1e-3), point
     frame = sweep.to_frame()
     assert list(frame["coherence"]) == ["0.05 ms", "0.2 ms", "1 ms", "5 ms"]
-    assert len(set(frame["seed"])) == 4
+    assert len(set(frame["seed"])) == 4 and set(frame["count"]) == {4000}
     _, result = sweep.points[1]
     path = tmp_path / "memory_sweep.qnet"
     path.write_text(MEMORY_SWEEP)

@@ -53,14 +53,14 @@ def add_module_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_argument_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--set", action="append", default=[], type=_assignment,
+    parser.add_argument("--set", action="append", default=[], type=assignment,
                         metavar="NAME=VALUE", dest="arguments",
                         help="give a parameter of the file's runs this value instead of the "
                              "one written (repeatable), e.g. --set n=64 --set "
                              "'length=10 km'")
 
 
-def _assignment(text: str) -> tuple[str, str]:
+def assignment(text: str) -> tuple[str, str]:
     name, equals, value = text.partition("=")
     if not equals or not name.strip().isidentifier() or not value.strip():
         raise argparse.ArgumentTypeError(f"`{text}`: write NAME=VALUE, e.g. n=64")

@@ -9,7 +9,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from qnetlang.cli.common import (EXIT_ERRORS, EXIT_OK, Reporter, UsageError,
+from qnetlang.cli.common import (EXIT_ERRORS, EXIT_OK, Reporter, UsageError, assignment,
                                  add_argument_options, add_module_options, add_output_options,
                                  check_file, module_options, output_path)
 from qnetlang.cli.compile import add_circuit_options, circuits_of
@@ -55,6 +55,19 @@ def register(commands: Any) -> None:
                              "to one circuit and sample it on qiskit-aer; pattern: that circuit "
                              "as one MBQC pattern (noiseless); fake:NAME: on a noisy "
                              "device model; ibm:NAME: on IBM hardware (QISKIT_IBM_TOKEN)")
+    parser.add_argument("--sweep", action="append", default=[], type=assignment,
+                        metavar="NAME=VALUE",
+                        help="run at this value of a parameter too (repeat for each value, "
+                             "and for other parameters: a grid of their values); prints one "
+                             "row per point and report")
+    parser.add_argument("--zip", action="store_true",
+                        help="with --sweep: take the parameters' values in step, not as a grid")
+    parser.add_argument("--csv", metavar="FILE", help="with --sweep: write the rows to FILE")
+    parser.add_argument("--plot", metavar="FILE",
+                        help="with --sweep: draw each report against the first swept "
+                             "parameter (.png, .svg or .pdf)")
+    parser.add_argument("--log-x", action="store_true", help="with --plot: a log x axis")
+    parser.add_argument("--log-y", action="store_true", help="with --plot: a log y axis")
     parser.add_argument("--deferred", action="store_true",
                         help="with --backend aer: run the deferred-measurement circuit "
                              "instead of the dynamic one")
@@ -124,6 +137,10 @@ def run(args: argparse.Namespace) -> int:
     if not result.ok or result.ir is None:
         reporter.finish()
         return EXIT_ERRORS
+    if args.sweep:
+        return _sweep(args, result, reporter)
+    if args.csv or args.plot or args.zip:
+        raise UsageError("--csv, --plot and --zip go with --sweep")
     runs = result.ir.runs
     if args.run is not None:
         runs = [r for r in runs if r.name == args.run]
@@ -150,6 +167,59 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(str(error)) from None
             _print(outcome, args.json)
     reporter.finish()
+    return EXIT_OK
+
+
+def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter) -> int:
+    """Each run (or the one named) at every point of the swept values, on the simulator."""
+    from pathlib import Path
+
+    from qnetlang.driver import Program, QnetError
+
+    if args.backend != "sim" or args.trace:
+        raise UsageError("--sweep runs on the simulator, without --trace")
+    over: dict[str, list[str]] = {}
+    for name, value in args.sweep:
+        over.setdefault(name, []).append(value)
+    csv_path = output_path(args.csv, "--csv", [args.path]) if args.csv else None
+    plot_path = output_path(args.plot, "--plot", [args.path]) if args.plot else None
+    if plot_path is not None and plot_path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise UsageError(f"--plot {args.plot}: name a .png, .svg or .pdf file")
+    program = Program(checked, None if args.path == "-" else Path(args.path),
+                      module_options(args))
+    if args.zip and len({len(values) for values in over.values()}) > 1:
+        raise UsageError("--zip needs as many values for each swept parameter")
+    names = [args.run] if args.run is not None else program.runs
+    sweeps = []
+    for name in names:
+        try:
+            sweeps.append(program.sweep(over, name, zipped=args.zip, shots=args.shots,
+                                        seed=args.seed, engine=args.engine, jobs=args.jobs))
+        except (KeyError, ValueError) as error:  # an unknown run, a parameter named `mean`
+            raise UsageError(str(error.args[0])) from None
+        except QnetError as error:
+            for diagnostic in error.diagnostics:
+                reporter.report_diagnostic(diagnostic)
+            reporter.finish()
+            return EXIT_ERRORS
+    reporter.finish()
+    for sweep in sweeps:
+        if args.json:
+            for values, outcome in sweep.points:
+                print(json.dumps({**outcome.to_json(), "arguments": values}))
+        else:
+            print(sweep.table())
+    if csv_path is not None:
+        for sweep in sweeps:
+            sweep.write_csv(csv_path if len(sweeps) == 1 else
+                            csv_path.with_name(f"{csv_path.stem}.{sweep.run}{csv_path.suffix}"))
+    if plot_path is not None:
+        from qnetlang.plots import plot_sweep
+
+        for sweep in sweeps:
+            plot_sweep(sweep, plot_path if len(sweeps) == 1 else
+                       plot_path.with_name(f"{plot_path.stem}.{sweep.run}{plot_path.suffix}"),
+                       log_x=args.log_x, log_y=args.log_y)
     return EXIT_OK
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from qnetlang.cli.main import main
 from tests.cli.test_check import qnetc
+from tests.conftest import ROOT
 
 
 def without_wall(line: str) -> dict[str, object]:
@@ -90,3 +92,52 @@ def test_trace(tmp_path: Path) -> None:
     assert first["run"] == "teleport" and first["shots"] == [[0, 8]] and first["t_ps"] == 0
     arrivals = [r["t_ps"] for r in records if r["event"] == "recv"]
     assert arrivals == sorted(arrivals)
+
+
+def test_set_gives_a_parameter_another_value(capsys: pytest.CaptureFixture[str]) -> None:
+    b92 = str(ROOT / "examples" / "b92.qnet")
+    assert main(["run", b92, "--json", "--set", "n=16", "--shots", "20"]) == 0
+    assert json.loads(capsys.readouterr().out)["reports"]["sifting_ratio"]["n"] == 20
+    assert main(["run", b92, "--set", "nn=16"]) == 1
+    err = capsys.readouterr().err
+    assert "error[E0505]: --set nn: no run of the file has a parameter `nn`" in err
+    assert "did you mean `n`?" in err and "--> --set nn:1:12" in err
+    assert main(["run", b92, "--set", "n=2 km"]) == 1
+    assert "expected an int, found a length" in capsys.readouterr().err
+    assert main(["run", b92, "--set", "n"]) == 2
+
+
+def test_a_sweep_prints_writes_and_draws(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """One row per point and report; the CSV loads back to the printed numbers; the SVG
+    has the swept parameter, with its unit, on its axis; --jobs changes nothing."""
+    import pandas
+
+    source = (ROOT / "examples" / "teleport.qnet").read_text() \
+        .replace("network lab {", "network lab(coherence: time = 1 ms) {") \
+        .replace("memory { t2 = 1 ms; }", "memory { t2 = coherence; }")
+    path = tmp_path / "memory.qnet"
+    path.write_text(source)
+    table, plot = tmp_path / "points.csv", tmp_path / "points.svg"
+    sweep = ["--sweep", "coherence=0.1 ms", "--sweep", "coherence=1 ms", "--shots", "2000"]
+    assert main(["run", str(path), *sweep, "--csv", str(table), "--plot", str(plot)]) == 0
+    printed = capsys.readouterr().out
+    assert "sweep of run teleport over coherence: 2 points" in printed
+    frame = pandas.read_csv(table)
+    assert list(frame.columns) == ["coherence", "seed", "report", "mean", "stderr", "count"]
+    assert list(frame["coherence"]) == ["0.1 ms", "1 ms"]
+    for mean in frame["mean"]:
+        assert f"{mean:.4f}" in printed
+    drawing = plot.read_text()
+    assert "coherence (ms)" in drawing and "recovered" in drawing
+    assert main(["run", str(path), *sweep, "--json"]) == 0
+    one = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert main(["run", str(path), *sweep, "--json", "--jobs", "2"]) == 0
+    two = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    for point in one + two:
+        del point["wall_s"]  # the one number that is the machine's, not the run's
+    assert one == two
+    assert [point["arguments"] for point in one] == \
+        [{"coherence": "0.1 ms"}, {"coherence": "1 ms"}]
+    assert main(["run", str(path), "--csv", str(table)]) == 2
+    assert main(["run", str(path), *sweep, "--plot", str(tmp_path / "p.gif")]) == 2

@@ -1,0 +1,79 @@
+"""Sweeps as pictures: each report's mean against the first swept parameter, with error
+bars of one standard error, and a line per value of a second swept parameter.
+
+A parameter's values are read as written (`"10 km"`, `64`): a number with one unit
+after it puts the number on the axis and the unit in its label; other values (an
+expression, a list) are placed one after another and named at their ticks.
+matplotlib is the `plot` extra; the figure is drawn without pyplot's global state,
+and an SVG keeps its text as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from qnetlang.results import Sweep
+
+_NUMBER_AND_UNIT = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]\w*)?\s*")
+FORMATS = (".png", ".svg", ".pdf")
+
+
+def axis(values: Sequence[Any]) -> tuple[list[float], str | None, list[str] | None]:
+    """(positions, unit, tick labels): numbers where every value is a number in one unit
+    (or none), else positions 0, 1, ... with the values as labels."""
+    numbers, units = [], set()
+    for value in values:
+        match = _NUMBER_AND_UNIT.fullmatch(str(value)) if not isinstance(value, bool) else None
+        if match is None:
+            return list(range(len(values))), None, [str(v) for v in values]
+        numbers.append(float(match.group(1)))
+        units.add(match.group(2))
+    if len(units) > 1:
+        return list(range(len(values))), None, [str(v) for v in values]
+    return numbers, units.pop() if units else None, None
+
+
+def plot_sweep(sweep: Sweep, path: Path, *, reports: Sequence[str] | None = None,
+               log_x: bool = False, log_y: bool = False) -> None:
+    """Writes the figure to `path` (.png, .svg or .pdf): one panel per report."""
+    try:
+        from matplotlib import rc_context
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError("plots need matplotlib: pip install 'qnetlang[plot]'") from None
+    if path.suffix.lower() not in FORMATS:
+        raise ValueError(f"{path}: a plot is a {', '.join(FORMATS)} file")
+    names = list(reports) if reports else sorted({name for _, result in sweep.points
+                                                  for name in result.reports})
+    first = sweep.parameters[0]
+    second = sweep.parameters[1] if len(sweep.parameters) > 1 else None
+    lines: dict[Any, list[tuple[Any, Any]]] = {}
+    for values, result in sweep.points:
+        lines.setdefault(values[second] if second else None, []).append((values[first], result))
+    with rc_context({"svg.fonttype": "none"}):
+        figure = Figure(figsize=(6.4, 2.2 + 2.4 * len(names)), layout="constrained")
+        for row, name in enumerate(names):
+            axes = figure.add_subplot(len(names), 1, row + 1)
+            for label, points in lines.items():
+                xs, unit, ticks = axis([value for value, _ in points])
+                kept = [(x, result.reports[name]) for x, (_, result) in zip(xs, points,
+                                                                           strict=True)
+                        if name in result.reports]
+                axes.errorbar([x for x, _ in kept], [s.mean for _, s in kept],
+                              yerr=[s.stderr for _, s in kept], marker="o", capsize=3,
+                              label=f"{second} = {label}" if second else None)
+                if ticks:
+                    axes.set_xticks(xs, ticks)
+            axes.set_xlabel(f"{first} ({unit})" if unit else first)
+            axes.set_ylabel(name)
+            if log_x:
+                axes.set_xscale("log")
+            if log_y:
+                axes.set_yscale("log")
+            if second:
+                axes.legend()
+        figure.suptitle(f"run {sweep.run}")
+        figure.savefig(path)
