@@ -15,6 +15,7 @@ fails while it runs raises RunFailed (E09xx), one that cannot be compiled Compil
 from __future__ import annotations
 
 import itertools
+import numbers
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,7 @@ class QnetError(Exception):
 
     def __init__(self, diagnostics: list[Diagnostic], sources: dict[str, SourceFile]) -> None:
         self.diagnostics = diagnostics
+        self.sources = sources
         renderer = HumanRenderer(sources)
         super().__init__("\n".join(renderer.render(d) for d in diagnostics).rstrip())
 
@@ -90,10 +92,12 @@ def _checked(source: SourceFile, path: Path | None, options: Options) -> Program
 def source_text(value: Value) -> str:
     """A Python value as .qnet source: `True` is `true`, a list `[...]`; a string is
     taken as written (`"10 km"`, `"pi / 4"`)."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
+    if isinstance(value, numbers.Integral):  # numpy's integers too
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))
     if isinstance(value, str):
         return value
     return "[" + ", ".join(source_text(item) for item in value) + "]"
@@ -234,6 +238,7 @@ class Program:
         """The run's circuits sampled on `backend` — `aer`, `pattern`, `fake:NAME` or
         `ibm:NAME` — with the same reports, and the same schema, as `simulate`."""
         from qnetlang.compiler.backends import run_circuits, run_patterns
+        from qnetlang.compiler.lower import CompileError
         from qnetlang.runtime.batch import RuntimeFailure
         from qnetlang.results import shots_and_seed
 
@@ -247,3 +252,5 @@ class Program:
                                 form="deferred" if deferred else "dynamic")
         except RuntimeFailure as failure:
             raise RunFailed([failure.diagnostic], self.checked.sources) from None
+        except CompileError as refusal:  # a circuit with no pattern form
+            raise CompileFailed([refusal.diagnostic], self.checked.sources) from None

@@ -1,5 +1,5 @@
 """Sweeps as pictures: each report's mean against the first swept parameter, with error
-bars of one standard error, and a line per value of a second swept parameter.
+bars of one standard error, and a line per value of the other swept parameters.
 
 A parameter's values are read as written (`"10 km"`, `64`): a number with one unit
 after it puts the number on the axis and the unit in its label; other values (an
@@ -48,11 +48,11 @@ def plot_sweep(sweep: Sweep, path: Path, *, reports: Sequence[str] | None = None
         raise ValueError(f"{path}: a plot is a {', '.join(FORMATS)} file")
     names = list(reports) if reports else sorted({name for _, result in sweep.points
                                                   for name in result.reports})
-    first = sweep.parameters[0]
-    second = sweep.parameters[1] if len(sweep.parameters) > 1 else None
-    lines: dict[Any, list[tuple[Any, Any]]] = {}
+    first, others = sweep.parameters[0], sweep.parameters[1:]
+    lines: dict[str, list[tuple[Any, Any]]] = {}  # a line per value of the other parameters
     for values, result in sweep.points:
-        lines.setdefault(values[second] if second else None, []).append((values[first], result))
+        label = ", ".join(f"{name} = {values[name]}" for name in others)
+        lines.setdefault(label, []).append((values[first], result))
     with rc_context({"svg.fonttype": "none"}):
         figure = Figure(figsize=(6.4, 2.2 + 2.4 * len(names)), layout="constrained")
         for row, name in enumerate(names):
@@ -64,7 +64,7 @@ def plot_sweep(sweep: Sweep, path: Path, *, reports: Sequence[str] | None = None
                         if name in result.reports]
                 axes.errorbar([x for x, _ in kept], [s.mean for _, s in kept],
                               yerr=[s.stderr for _, s in kept], marker="o", capsize=3,
-                              label=f"{second} = {label}" if second else None)
+                              label=label or None)
                 if ticks:
                     axes.set_xticks(xs, ticks)
             axes.set_xlabel(f"{first} ({unit})" if unit else first)
@@ -73,7 +73,7 @@ def plot_sweep(sweep: Sweep, path: Path, *, reports: Sequence[str] | None = None
                 axes.set_xscale("log")
             if log_y:
                 axes.set_yscale("log")
-            if second:
+            if others:
                 axes.legend()
         figure.suptitle(f"run {sweep.run}")
         figure.savefig(path)

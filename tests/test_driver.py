@@ -130,3 +130,20 @@ def test_a_point_does_not_depend_on_the_others() -> None:
     assert len(zipped.points) == 2
     with pytest.raises(ValueError, match="as many values"):
         program.sweep({"coherence": ["1 ms"], "theta": [0.1, 0.2]}, zipped=True)
+
+
+def test_numpy_values_and_a_pattern_refusal() -> None:
+    import numpy as np
+
+    program = qnetlang.load(ROOT / "examples" / "b92.qnet")
+    assert program.given(n=np.int64(16)).run().arguments == {"n": 16}
+    sweep = program.sweep({"n": np.arange(8, 17, 8)}, shots=10)
+    assert [int(point["n"]) for point, _ in sweep.points] == [8, 16]
+    asserting = qnetlang.loads("""
+network solo { node a { qubits 2; } }
+protocol p { role a { qubit q = |+>; bit m = measure q; assert m == 0, "one"; } }
+run p on solo with a = a;
+""")
+    with pytest.raises(qnetlang.CompileFailed) as refused:
+        asserting.sample(shots=10, backend="pattern")
+    assert "assertion" in refused.value.diagnostics[0].message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import sys
@@ -185,6 +186,8 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter) -> int:
     plot_path = output_path(args.plot, "--plot", [args.path]) if args.plot else None
     if plot_path is not None and plot_path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise UsageError(f"--plot {args.plot}: name a .png, .svg or .pdf file")
+    if plot_path is not None and importlib.util.find_spec("matplotlib") is None:
+        raise UsageError("--plot needs matplotlib: pip install 'qnetlang[plot]'")
     program = Program(checked, None if args.path == "-" else Path(args.path),
                       module_options(args))
     if args.zip and len({len(values) for values in over.values()}) > 1:
@@ -198,8 +201,8 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter) -> int:
         except (KeyError, ValueError) as error:  # an unknown run, a parameter named `mean`
             raise UsageError(str(error.args[0])) from None
         except QnetError as error:
-            for diagnostic in error.diagnostics:
-                reporter.report_diagnostic(diagnostic)
+            for diagnostic in error.diagnostics:  # with the point's own `--set` sources
+                reporter.report_diagnostic(diagnostic, error.sources)
             reporter.finish()
             return EXIT_ERRORS
     reporter.finish()

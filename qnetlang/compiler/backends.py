@@ -127,7 +127,8 @@ def _sample_circuits(run: ir.Run, circuits: list[Circuit], shots: int, seed: int
         if count == 0:
             continue
         bits = sample(circuit, int(count), circuit_seed)
-        _check_assertions(run, circuit, bits, result.backend)
+        if ":" not in result.backend:  # a device's own noise flips flag bits too
+            _check_assertions(run, circuit, bits, result.backend)
         for report, values in reports(circuit, bits).items():
             samples.setdefault(report, []).extend(values)
     result.reports = {name: describe(np.concatenate(parts))

@@ -45,6 +45,10 @@ class Op:
     kraus: list[Any] | None = field(default=None, compare=False)  # for "kraus": the channel
     _logic: Logic | None = field(default=None, init=False, repr=False, compare=False)
 
+    def know(self, logic: Logic) -> None:
+        """Takes the condition's function, worked out for another operation of its path."""
+        self._logic = logic
+
     @property
     def logic(self) -> Logic:
         """The condition as a boolean function of the bits, worked out once; raises

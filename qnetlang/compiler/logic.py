@@ -35,7 +35,15 @@ MAX_CUBES = 4096  # cubes of one condition taken apart
 
 
 class NotALogicFunction(Exception):
-    """A condition no circuit of one-bit tests computes (too many bits, not boolean)."""
+    """A condition no circuit of one-bit tests computes (too many bits, not boolean, or
+    not computable on some outcomes); `help` says what to do."""
+
+    def __init__(self, message: str, help: str) -> None:
+        super().__init__(message)
+        self.help = help
+
+
+_FEWER = "a compiled condition tests measured bits: compare fewer outcomes at once"
 
 
 @dataclass(frozen=True)
@@ -117,51 +125,60 @@ def logic_of(condition: Any) -> Logic:
     """The condition (a truth value, or an expression over bits) as cubes."""
     if not isinstance(condition, ir.Expr):
         return Logic((Cube(),) if condition else ())
-    return Logic(_cubes(condition, {}))
+    return Logic(_Tabulation().cubes(condition))
 
 
-def bits_read(expr: ir.Expr, memo: dict[int, frozenset[int]] | None = None) -> frozenset[int]:
-    """The bits an expression reads (a shared subexpression is visited once)."""
-    memo = {} if memo is None else memo
-    if id(expr) in memo:
-        return memo[id(expr)]
-    if isinstance(expr, ir.Var):
-        found = frozenset({bit_index(expr)})
-    else:
-        found = frozenset()
-        for child in ir.children(expr):
-            found |= bits_read(child, memo)
-    memo[id(expr)] = found
-    return found
+class _Tabulation:
+    """One condition taken apart. Both memos keep the expressions they are keyed by
+    alive, so that an id is never reused within one condition: the lowering shares
+    subexpressions (a flag flipped in a loop nests `select(m, !f, f)`), which are
+    worked out once."""
 
+    def __init__(self) -> None:
+        self.read: dict[int, tuple[ir.Expr, frozenset[int]]] = {}
+        self.found: dict[int, tuple[ir.Expr, tuple[Cube, ...]]] = {}
 
-def _cubes(expr: ir.Expr, memo: dict[int, frozenset[int]]) -> tuple[Cube, ...]:
-    bits = sorted(bits_read(expr, memo))
-    if len(bits) <= MAX_TABULATED:
-        return _from_table(bits, _table(expr, bits))
-    parts = _boolean_parts(expr)
-    if parts is None:
-        raise NotALogicFunction(f"this condition reads {len(bits)} measured bits "
-                                f"(at most {MAX_TABULATED} unless it is a parity or a "
-                                "conjunction of truth values)")
-    op, operands = parts
-    pieces = [_cubes(operand, memo) for operand in operands]
-    if op == "not":
-        return xor((*pieces[0], Cube()))
-    if op == "xor":
-        return xor(cube for piece in pieces for cube in piece)
-    if op == "and":
-        return _and(*pieces)
-    if op == "or":  # a | b = a ^ b ^ ab
-        return xor((*pieces[0], *pieces[1], *_and(*pieces)))
-    choice, yes, no = pieces  # select: c·a ^ !c·b (the two are never both true)
-    return xor((*_and(choice, yes), *_and(xor((*choice, Cube())), no)))
+    def bits(self, expr: ir.Expr) -> frozenset[int]:
+        if id(expr) not in self.read:
+            if isinstance(expr, ir.Var):
+                found = frozenset({bit_index(expr)})
+            else:
+                found = frozenset().union(*(self.bits(child) for child in ir.children(expr)))
+            self.read[id(expr)] = (expr, found)
+        return self.read[id(expr)][1]
+
+    def cubes(self, expr: ir.Expr) -> tuple[Cube, ...]:
+        if id(expr) not in self.found:
+            self.found[id(expr)] = (expr, self.work_out(expr))
+        return self.found[id(expr)][1]
+
+    def work_out(self, expr: ir.Expr) -> tuple[Cube, ...]:
+        bits = sorted(self.bits(expr))
+        if len(bits) <= MAX_TABULATED:
+            return _from_table(bits, _table(expr, bits))
+        parts = _boolean_parts(expr)
+        if parts is None:
+            raise NotALogicFunction(f"this condition reads {len(bits)} measured bits "
+                                    f"(at most {MAX_TABULATED} unless it is a parity or a "
+                                    "conjunction of truth values)", _FEWER)
+        op, operands = parts
+        pieces = [self.cubes(operand) for operand in operands]
+        if op == "not":
+            return xor((*pieces[0], Cube()))
+        if op == "xor":
+            return xor(cube for piece in pieces for cube in piece)
+        if op == "and":
+            return _and(*pieces)
+        if op == "or":  # a | b = a ^ b ^ ab
+            return xor((*pieces[0], *pieces[1], *_and(*pieces)))
+        choice, yes, no = pieces  # select: c·a ^ !c·b (the two are never both true)
+        return xor((*_and(choice, yes), *_and(xor((*choice, Cube())), no)))
 
 
 def _and(left: tuple[Cube, ...], right: tuple[Cube, ...]) -> tuple[Cube, ...]:
     if len(left) * len(right) > MAX_CUBES:
         raise NotALogicFunction("this condition is too large a function of measured bits "
-                                f"(more than {MAX_CUBES:,} terms)")
+                                f"(more than {MAX_CUBES:,} terms)", _FEWER)
     return xor(both for a in left for b in right if (both := a & b) is not None)
 
 
@@ -210,44 +227,70 @@ def _boolean_parts(expr: ir.Expr) -> tuple[str, list[ir.Expr]] | None:
 
 def _table(expr: ir.Expr, bits: list[int]) -> np.ndarray:
     """The expression's truth on each assignment of `bits` (row r gives bit bits[i] the
-    value of bit i of r), with the simulator's operators."""
+    value of bit i of r), with the simulator's operators. The conjuncts of the path's
+    guard come first: each later one counts as failing only on the rows where those
+    before it hold (`if (m == 1) { if (10 / m > 3) ... }` divides by m only where m is
+    1), as in the simulator, which reaches it only in those shots."""
     rows = np.arange(1 << len(bits))
     column = {bit: (rows >> i) & 1 for i, bit in enumerate(bits)}
-    try:
-        value = evaluate(expr, lambda var: column[bit_index(var)], None,
-                         batch_operations(None), memo={})
-    except EvaluationError as error:
-        raise NotALogicFunction(f"this condition cannot be computed on every outcome: "
-                                f"{error}") from None
-    return np.broadcast_to(np.asarray(value).astype(bool), rows.shape)
+    truth = np.ones(rows.shape, dtype=bool)
+    memo: dict[int, Any] = {}  # the rows only narrow: a value computed before stands
+    for conjunct in _conjuncts(expr):
+        try:
+            value = evaluate(conjunct, lambda var: column[bit_index(var)], None,
+                             batch_operations(truth.copy()), memo=memo)
+        except EvaluationError as error:
+            raise NotALogicFunction(f"this condition cannot be computed on every outcome "
+                                    f"that reaches it: {error}",
+                                    "the simulator would stop there too (E0905)") from None
+        truth &= np.broadcast_to(np.asarray(value).astype(bool), rows.shape)
+    return truth
+
+
+def _conjuncts(expr: ir.Expr) -> list[ir.Expr]:
+    """`a && b && c` (as the lowering nests it, to the left) as [a, b, c]."""
+    if isinstance(expr, ir.Binary) and expr.op == "&&":
+        return [*_conjuncts(expr.left), expr.right]
+    return [expr]
 
 
 def _from_table(bits: list[int], table: np.ndarray) -> tuple[Cube, ...]:
-    """The cheaper of a disjoint cover and the positive Reed–Muller form."""
+    """The cheaper of a disjoint cover and the positive Reed–Muller form (the cover is
+    given up as soon as it costs more: a parity's has 2^(k-1) cubes)."""
     if not table.any():
         return ()
     if table.all():
         return (Cube(),)
-    cover = _disjoint_cover(bits, table)
     reed_muller = _reed_muller(bits, table)
-    return min(cover, reed_muller, key=lambda cubes: Logic(cubes).cost)
+    budget = [Logic(reed_muller).cost]
+    cover = _disjoint_cover(bits, table, budget)
+    if cover is None or Logic(cover).cost >= Logic(reed_muller).cost:
+        return reed_muller
+    return cover
 
 
-def _disjoint_cover(bits: list[int], table: np.ndarray) -> tuple[Cube, ...]:
+def _disjoint_cover(bits: list[int], table: np.ndarray,
+                    budget: list[int]) -> tuple[Cube, ...] | None:
     """Shannon expansion on the highest bit, leaving out a bit the function ignores: the
-    cubes never overlap, so their exclusive or is their disjunction."""
+    cubes never overlap, so their exclusive or is their disjunction. None once it has
+    more cubes than `budget` (shared, counted down)."""
     if not table.any():
         return ()
     if table.all():
-        return (Cube(),)
+        budget[0] -= 1
+        return None if budget[0] < 0 else (Cube(),)
     half = len(table) // 2
     low, high = table[:half], table[half:]
     rest = bits[:-1]
     if np.array_equal(low, high):
-        return _disjoint_cover(rest, low)
+        return _disjoint_cover(rest, low, budget)
     top = bits[-1]
-    cubes = [Cube(((top, False),)) & cube for cube in _disjoint_cover(rest, low)]
-    cubes += [Cube(((top, True),)) & cube for cube in _disjoint_cover(rest, high)]
+    cubes = []
+    for value, part in ((False, low), (True, high)):
+        found = _disjoint_cover(rest, part, budget)
+        if found is None:
+            return None
+        cubes += [Cube(((top, value),)) & cube for cube in found]
     return tuple(cube for cube in cubes if cube is not None)
 
 

@@ -27,13 +27,13 @@ each weighted by its probability.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from qnetlang.codes import Code
 from qnetlang.compiler.circuit import Assertion, Circuit, Op, Report, bit, without_dead_ops
-from qnetlang.compiler.logic import NotALogicFunction, is_boolean
+from qnetlang.compiler.logic import Logic, NotALogicFunction, is_boolean
 from qnetlang.diagnostics import Diagnostic
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import (EvaluationError, Operations, apply_binary, apply_builtin,
@@ -160,8 +160,9 @@ class _PathState:
     literals: tuple[tuple[ir.Expr, bool], ...] = ()
     values: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def condition(self) -> Any:
+        """One expression for all the operations of the path (`literals` never change)."""
         return _conjunction(self.literals)
 
 
@@ -506,6 +507,7 @@ def _merge(a: _PathState, b: _PathState) -> _PathState:
             values[name] = left
         elif _sequence(left) or _sequence(right):
             # item by item; a path that never set it (None) leaves each item unset there
+            shape = type(left if _sequence(left) else right)
             size = len(left) if _sequence(left) else len(right)
             lefts = left if _sequence(left) else [left] * size
             rights = right if _sequence(right) else [right] * size
@@ -513,8 +515,8 @@ def _merge(a: _PathState, b: _PathState) -> _PathState:
                     or not all(v is None for v in (left, right) if not _sequence(v)):
                 raise EvaluationError(f"`{name.split('#')[0]}` holds values of different "
                                       "shapes on the paths that meet here")
-            values[name] = type(lefts)(_select(chooser, x, y) for x, y in zip(lefts, rights,
-                                                                              strict=True))
+            values[name] = shape(_select(chooser, x, y) for x, y in zip(lefts, rights,
+                                                                        strict=True))
         else:
             values[name] = _select(chooser, left, right)
     return _PathState(literals, values)
@@ -559,12 +561,14 @@ def lower_run(run: ir.Run, randomness: str = "coin") -> list[Circuit]:
     circuits.sort(key=lambda c: c.choices)
     for circuit in circuits:
         circuit.ops = without_dead_ops(circuit.ops)
+        worked_out: dict[int, Logic] = {}  # by condition: the ops of a path share one
         for op in circuit.ops:
             try:
-                op.logic  # noqa: B018 - worked out now, so every back end refuses alike
+                if id(op.condition) not in worked_out:
+                    worked_out[id(op.condition)] = op.logic  # now: every back end refuses alike
+                op.know(worked_out[id(op.condition)])
             except NotALogicFunction as refusal:
-                raise CompileError(f"cannot compile `{op.name}` under this condition: "
-                                   f"{refusal}", op.span,
-                                   help="a compiled condition tests measured bits: compare "
-                                        "fewer outcomes at once") from None
+                name = "an assertion" if op.name == "flag" else f"`{op.name}`"
+                raise CompileError(f"cannot compile {name} under this condition: {refusal}",
+                                   op.span, help=refusal.help) from None
     return circuits

@@ -59,6 +59,8 @@ class _Translator:
     def op(self, op: Op) -> None:
         if op.name in NOISE:  # noise has no pattern form; `qnetc compile` warns of it
             return
+        if op.logic.constant is False:  # never done (an assertion that cannot fail)
+            return
         if op.condition is not True:
             self.conditioned(op)
         elif op.name == "measure":
@@ -89,8 +91,11 @@ class _Translator:
             self.bits[bit] = vertex
 
     def conditioned(self, op: Op) -> None:
+        if op.name == "flag":
+            raise CompileError("an assertion on measured values has no pattern form",
+                               op.span, help="run it on the simulator or on Aer")
         parity = op.logic.parity
-        if parity is None or len(op.qubits) != 1 or op.name in ("measure", "reset", "flag"):
+        if parity is None or len(op.qubits) != 1 or op.name in ("measure", "reset"):
             raise CompileError(
                 f"`{op.name}` under this condition has no pattern form", op.span,
                 help="a pattern conditions single-qubit gates on a parity of outcomes")

@@ -297,6 +297,9 @@ class _Deferred:
                 position += 1
                 continue
             if logic.constant is False:
+                for op in ops:  # never measured: a qubit left in |0> holds its 0
+                    if op.name == "measure":
+                        self.records[op.bit] = self.ancilla()
                 position += len(ops)
                 continue
             control, computed = self.control(logic)
