@@ -51,7 +51,9 @@ class _State:
     values: dict[str, Any] = field(default_factory=dict)
     live: set[object] = field(default_factory=set)
     qubits: dict[Key, int] = field(default_factory=dict)  # slot -> the qubit it holds
-    late: set[int] = field(default_factory=set)  # ids of messages a closed window missed
+    # the messages a closed window missed, by id; kept here so that an id is never reused
+    # by a later message (the late ones may be received and dropped meanwhile)
+    late: dict[int, Message] = field(default_factory=dict)
     status: str = RUNNING
     ended_at: ir.Instr | None = None
 
@@ -355,7 +357,7 @@ class _Execution(Effects):
         for _, callback, args in self.machine.env.pending_events():
             if getattr(callback, "__func__", None) is Machine.deliver and args[0] is process \
                     and args[1].source == instr.source and args[1].send.kind == instr.kind:
-                _data(process).late.add(id(args[1]))
+                _data(process).late[id(args[1])] = args[1]
 
     def halt(self, process: Process) -> None:
         state = _data(process)
