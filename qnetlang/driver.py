@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import numbers
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from qnetlang.source import SourceFile
 
 if TYPE_CHECKING:
     from qnetlang.compiler.circuit import Circuit
+    from qnetlang.executors import DaskExecutor
     from qnetlang.results import Sweep
     from qnetlang.runtime.limits import Limits
     from qnetlang.results import RunResult
@@ -43,6 +44,9 @@ class QnetError(Exception):
         self.sources = sources
         renderer = HumanRenderer(sources)
         super().__init__("\n".join(renderer.render(d) for d in diagnostics).rstrip())
+
+    def __reduce__(self) -> tuple[Any, ...]:  # back from a Dask worker whole
+        return (type(self), (self.diagnostics, self.sources))
 
 
 class ProgramError(QnetError):
@@ -101,6 +105,18 @@ def source_text(value: Value) -> str:
     if isinstance(value, str):
         return value
     return "[" + ", ".join(source_text(item) for item in value) + "]"
+
+
+def _simulate_point(task: tuple[dict[str, str], int],
+                    shared: tuple[str, str, Path | None, Options, str, int | None,
+                                  str | None]) -> RunResult:
+    """One point of a sweep on a Dask worker: the program checked there with the point's
+    values, and its run simulated at the point's seed."""
+    arguments, seed = task
+    text, name, path, options, run, shots, engine = shared
+    given = replace(options, arguments={**options.arguments, **arguments})
+    program = _checked(SourceFile(name, text), path, given)
+    return program.simulate(run, shots=shots, seed=seed, engine=engine)
 
 
 def point_seed(seed: int, point: Mapping[str, Value]) -> int:
@@ -162,7 +178,8 @@ class Program:
 
     def sweep(self, over: Mapping[str, Sequence[Value]], run: str | None = None, *,
               zipped: bool = False, shots: int | None = None, seed: int | None = None,
-              engine: str | None = None, jobs: int = 1) -> Sweep:
+              engine: str | None = None, jobs: int = 1,
+              executor: DaskExecutor | None = None) -> Sweep:
         """The run at every point of the grid of `over`'s values (parameters of its
         protocol or network, as `given` takes them), or at the values taken in step with
         `zipped`. Each point has a seed of its own, drawn from the run's seed and the
@@ -179,18 +196,27 @@ class Program:
         chosen = self.run(run)
         _, base = shots_and_seed(chosen, shots, seed)
         found = Sweep(chosen.name, names)
-        for values in (zip(*columns, strict=True) if zipped else itertools.product(*columns)):
-            point = dict(zip(names, values, strict=True))
-            result = self.given(**point).simulate(chosen.name, shots=shots,
-                                                  seed=point_seed(base, point),
-                                                  engine=engine, jobs=jobs)
+        points = [dict(zip(names, values, strict=True)) for values in
+                  (zip(*columns, strict=True) if zipped else itertools.product(*columns))]
+        if executor is None:
+            results: Iterable[RunResult] = (
+                self.given(**point).simulate(chosen.name, shots=shots,
+                                             seed=point_seed(base, point), engine=engine,
+                                             jobs=jobs) for point in points)
+        else:  # each point a task: the program's text goes to each worker once
+            source = self.checked.source
+            shared = (source.text, source.name, self.path, self.options, chosen.name, shots,
+                      engine)
+            results = executor.map(_simulate_point, [(_texts(point), point_seed(base, point))
+                                                     for point in points], shared)
+        for point, result in zip(points, results, strict=True):
             found.points.append((point, result))
         return found
 
     def simulate(self, run: str | None = None, *, shots: int | None = None,
                  seed: int | None = None, engine: str | None = None, jobs: int = 1,
                  limits: Limits | None = None, tracer: Any = None,
-                 progress: Any = None) -> RunResult:
+                 progress: Any = None, executor: DaskExecutor | None = None) -> RunResult:
         """The run on the discrete-event simulator. Shots and seed default to the run's
         `shots` and `seed` settings, else 1000 and 0; the engine to the density matrix
         where the network has noise, else the state vector."""
@@ -202,7 +228,8 @@ class Program:
         shots, seed = shots_and_seed(chosen, shots, seed)
         try:
             return run_shots(chosen, shots=shots, seed=seed, engine=engine, jobs=jobs,
-                             limits=limits, tracer=tracer, progress=progress)
+                             limits=limits, tracer=tracer, progress=progress,
+                             executor=executor)
         except RuntimeFailure as failure:
             raise RunFailed([failure.diagnostic], self.checked.sources) from None
 

@@ -124,6 +124,14 @@ class Sweep:
             writer.writeheader()
             writer.writerows(self.rows())
 
+    def write_parquet(self, path: Path) -> None:
+        """The rows as a Parquet file (pandas and pyarrow: the `data` extra)."""
+        frame = self.to_frame()
+        for name in self.parameters:  # values as written: text, or numbers of one kind
+            if frame[name].map(type).nunique() > 1:
+                frame[name] = frame[name].map(str)
+        frame.to_parquet(path, index=False)
+
     def table(self) -> str:
         """The rows for a terminal: aligned columns, numbers to four decimals."""
         rows = [[str(row[name]) if name not in ("mean", "stderr") else f"{row[name]:.4f}"

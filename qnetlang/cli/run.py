@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qnetlang.cli.common import (EXIT_ERRORS, EXIT_OK, Reporter, UsageError, assignment,
@@ -37,6 +38,11 @@ def register(commands: Any) -> None:
                         help="quantum engine (default: density when the network has noise)")
     parser.add_argument("--jobs", type=_positive, default=1,
                         help="processes to run shots in (results do not depend on it)")
+    parser.add_argument("--executor", default="local", metavar="local|dask[=ADDRESS]",
+                        help="where batches of shots and sweep points run: this machine's "
+                             "processes (local, the default: --jobs of them), or a Dask "
+                             "cluster — the scheduler at ADDRESS, or without one a local "
+                             "cluster of --jobs workers; the results do not depend on it")
     parser.add_argument("--max-steps", type=_positive, default=None, metavar="N",
                         help="instructions one batch of shots may execute, all roles "
                              "together, before the run stops with E0906 (default: 10,000,000)")
@@ -64,6 +70,8 @@ def register(commands: Any) -> None:
     parser.add_argument("--zip", action="store_true",
                         help="with --sweep: take the parameters' values in step, not as a grid")
     parser.add_argument("--csv", metavar="FILE", help="with --sweep: write the rows to FILE")
+    parser.add_argument("--parquet", metavar="FILE",
+                        help="with --sweep: write the rows to FILE as Parquet")
     parser.add_argument("--plot", metavar="FILE",
                         help="with --sweep: draw each report against the first swept "
                              "parameter (.png, .svg or .pdf)")
@@ -131,6 +139,15 @@ def run(args: argparse.Namespace) -> int:
     from qnetlang.runtime.runner import run_shots
     from qnetlang.runtime.batch import RuntimeFailure
 
+    from qnetlang.executors import ExecutorError, parse_executor
+
+    try:
+        executor = parse_executor(args.executor, args.jobs)
+    except ValueError as error:
+        raise UsageError(f"--executor {args.executor}: {error}") from None
+    if executor is not None and args.backend != "sim":
+        raise UsageError("--executor dask runs the simulator's batches and sweep points; "
+                         "compiled circuits are sampled here")
     reporter = Reporter(args)
     trace_path = output_path(args.trace, "--trace", [args.path]) if args.trace else None
     result = check_file(args.path, module_options(args))
@@ -139,9 +156,12 @@ def run(args: argparse.Namespace) -> int:
         reporter.finish()
         return EXIT_ERRORS
     if args.sweep:
-        return _sweep(args, result, reporter)
-    if args.csv or args.plot or args.zip:
-        raise UsageError("--csv, --plot and --zip go with --sweep")
+        try:
+            return _sweep(args, result, reporter, executor)
+        except ExecutorError as error:
+            raise UsageError(str(error)) from None
+    if args.csv or args.parquet or args.plot or args.zip:
+        raise UsageError("--csv, --parquet, --plot and --zip go with --sweep")
     runs = result.ir.runs
     if args.run is not None:
         runs = [r for r in runs if r.name == args.run]
@@ -159,22 +179,22 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     outcome = run_shots(ir_run, shots=args.shots, seed=args.seed,
                                         engine=args.engine, jobs=args.jobs, tracer=tracer,
-                                        progress=_progress_bar(), limits=_limits(args))
+                                        progress=_progress_bar(), limits=_limits(args),
+                                        executor=executor)
             except (RuntimeFailure, CompileError) as failure:
                 reporter.report_diagnostic(failure.diagnostic)
                 reporter.finish()
                 return EXIT_ERRORS
-            except BackendError as error:
+            except (BackendError, ExecutorError) as error:
                 raise UsageError(str(error)) from None
             _print(outcome, args.json)
     reporter.finish()
     return EXIT_OK
 
 
-def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter) -> int:
+def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter,
+           executor: Any) -> int:
     """Each run (or the one named) at every point of the swept values, on the simulator."""
-    from pathlib import Path
-
     from qnetlang.driver import Program, QnetError
 
     if args.backend != "sim" or args.trace:
@@ -183,6 +203,9 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter) -> int:
     for name, value in args.sweep:
         over.setdefault(name, []).append(value)
     csv_path = output_path(args.csv, "--csv", [args.path]) if args.csv else None
+    parquet_path = output_path(args.parquet, "--parquet", [args.path]) if args.parquet else None
+    if parquet_path is not None and importlib.util.find_spec("pyarrow") is None:
+        raise UsageError("--parquet needs pyarrow: pip install 'qnetlang[data]'")
     plot_path = output_path(args.plot, "--plot", [args.path]) if args.plot else None
     if plot_path is not None and plot_path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise UsageError(f"--plot {args.plot}: name a .png, .svg or .pdf file")
@@ -197,7 +220,8 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter) -> int:
     for name in names:
         try:
             sweeps.append(program.sweep(over, name, zipped=args.zip, shots=args.shots,
-                                        seed=args.seed, engine=args.engine, jobs=args.jobs))
+                                        seed=args.seed, engine=args.engine, jobs=args.jobs,
+                                        executor=executor))
         except (KeyError, ValueError) as error:  # an unknown run, a parameter named `mean`
             raise UsageError(str(error.args[0])) from None
         except QnetError as error:
@@ -212,18 +236,23 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter) -> int:
                 print(json.dumps({**outcome.to_json(), "arguments": values}))
         else:
             print(sweep.table())
-    if csv_path is not None:
-        for sweep in sweeps:
-            sweep.write_csv(csv_path if len(sweeps) == 1 else
-                            csv_path.with_name(f"{csv_path.stem}.{sweep.run}{csv_path.suffix}"))
+    for sweep in sweeps:
+        if csv_path is not None:
+            sweep.write_csv(_per_run(csv_path, sweep.run, len(sweeps)))
+        if parquet_path is not None:
+            sweep.write_parquet(_per_run(parquet_path, sweep.run, len(sweeps)))
     if plot_path is not None:
         from qnetlang.plots import plot_sweep
 
         for sweep in sweeps:
-            plot_sweep(sweep, plot_path if len(sweeps) == 1 else
-                       plot_path.with_name(f"{plot_path.stem}.{sweep.run}{plot_path.suffix}"),
-                       log_x=args.log_x, log_y=args.log_y)
+            plot_sweep(sweep, _per_run(plot_path, sweep.run, len(sweeps)), log_x=args.log_x,
+                       log_y=args.log_y)
     return EXIT_OK
+
+
+def _per_run(path: Path, run: str, runs: int) -> Path:
+    """The file asked for, or for one of several runs `NAME.RUN.SUFFIX`."""
+    return path if runs == 1 else path.with_name(f"{path.stem}.{run}{path.suffix}")
 
 
 def _on_circuits(ir_run: Any, args: argparse.Namespace, reporter: Reporter) -> RunResult:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from qnetlang.executors import DaskExecutor, ExecutorError
 from qnetlang.ir import nodes as ir
 from qnetlang.quantum import engine_class
 from qnetlang.runtime.batch import (BatchResult, BatchSimulation, Divergence, RuntimeFailure,
@@ -89,18 +90,32 @@ def _simulate(task: tuple[int, int, int]) -> list[BatchResult]:
     return simulate_batch(run, engine, seed, *task, bounds)
 
 
+def _simulate_shared(task: tuple[int, int, int],
+                     shared: tuple[ir.Run, str, int, Bounds]) -> list[BatchResult]:
+    """A batch on a Dask worker, which was given what the batches share once."""
+    run, engine, seed, bounds = shared
+    return simulate_batch(run, engine, seed, *task, bounds)
+
+
 def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
               engine: str | None = None, jobs: int = 1, tracer: Any = None,
               progress: Callable[[int, int], None] | None = None,
-              limits: Limits | None = None) -> RunResult:
+              limits: Limits | None = None,
+              executor: DaskExecutor | None = None) -> RunResult:
     """Simulates a run; raises RuntimeFailure on a runtime error in any shot, and before
-    any when the run will not fit in `limits` (docs/runtime.md)."""
+    any when the run will not fit in `limits` (docs/runtime.md). The batches run here
+    (in `jobs` processes) or, with `executor`, as tasks of a Dask cluster."""
     started = time.perf_counter()
     limits = limits or Limits()
     shots, seed = shots_and_seed(run, shots, seed)
     engine = choose_engine(run, engine)
     batch = min(BATCH, shots)
+    if executor is not None and (tracer is not None or limits.max_seconds is not None):
+        raise ExecutorError("a trace and a time limit are kept on this machine: run them "
+                            "with the local executor")
     parallel = min(jobs, math.ceil(shots / BATCH)) if tracer is None else 1
+    if executor is not None:
+        parallel = min(executor.workers, math.ceil(shots / BATCH))
     refused = refusal(run, engine, shots, batch, parallel, limits)
     if refused is not None:
         raise RuntimeFailure(refused)
@@ -111,7 +126,13 @@ def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
              for k, first in enumerate(range(0, shots, BATCH))]
     results: list[BatchResult] = []
     done = 0
-    if jobs > 1 and len(tasks) > 1 and tracer is None:
+    if executor is not None:
+        for part in executor.map(_simulate_shared, tasks, (run, engine, seed, bounds)):
+            results += part
+            done += sum(r.size for r in part)
+            if progress:
+                progress(done, shots)
+    elif jobs > 1 and len(tasks) > 1 and tracer is None:
         workers = min(jobs, len(tasks))
         with multiprocessing.get_context("fork").Pool(
                 workers, initializer=_receive, initargs=(run, engine, seed, bounds)) as pool:

@@ -119,8 +119,10 @@ def test_a_sweep_prints_writes_and_draws(tmp_path: Path,
     path = tmp_path / "memory.qnet"
     path.write_text(source)
     table, plot = tmp_path / "points.csv", tmp_path / "points.svg"
+    columns = tmp_path / "points.parquet"
     sweep = ["--sweep", "coherence=0.1 ms", "--sweep", "coherence=1 ms", "--shots", "2000"]
-    assert main(["run", str(path), *sweep, "--csv", str(table), "--plot", str(plot)]) == 0
+    assert main(["run", str(path), *sweep, "--csv", str(table), "--plot", str(plot),
+                 "--parquet", str(columns)]) == 0
     printed = capsys.readouterr().out
     assert "sweep of run teleport over coherence: 2 points" in printed
     frame = pandas.read_csv(table)
@@ -128,6 +130,7 @@ def test_a_sweep_prints_writes_and_draws(tmp_path: Path,
     assert list(frame["coherence"]) == ["0.1 ms", "1 ms"]
     for mean in frame["mean"]:
         assert f"{mean:.4f}" in printed
+    pandas.testing.assert_frame_equal(pandas.read_parquet(columns), frame, check_dtype=False)
     drawing = plot.read_text()
     assert "coherence (ms)" in drawing and "recovered" in drawing
     assert main(["run", str(path), *sweep, "--json"]) == 0
@@ -141,3 +144,38 @@ def test_a_sweep_prints_writes_and_draws(tmp_path: Path,
         [{"coherence": "0.1 ms"}, {"coherence": "1 ms"}]
     assert main(["run", str(path), "--csv", str(table)]) == 2
     assert main(["run", str(path), *sweep, "--plot", str(tmp_path / "p.gif")]) == 2
+
+
+def test_a_sweep_on_a_dask_cluster_gives_the_same_bytes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Sweep points (and, for a plain run, batches of shots) as tasks of a Dask cluster
+    of two processes on 127.0.0.1: the numbers are the local pool's."""
+    distributed = pytest.importorskip("distributed")
+    source = (ROOT / "examples" / "teleport.qnet").read_text() \
+        .replace("network lab {", "network lab(coherence: time = 1 ms) {") \
+        .replace("memory { t2 = 1 ms; }", "memory { t2 = coherence; }")
+    path = tmp_path / "memory.qnet"
+    path.write_text(source)
+    sweep = ["run", str(path), "--sweep", "coherence=0.1 ms", "--sweep", "coherence=1 ms",
+             "--shots", "3000", "--json"]
+
+    def points(*extra: str) -> list[dict[str, object]]:
+        assert main([*sweep, *extra]) == 0
+        found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        for point in found:
+            del point["wall_s"]
+        return found
+
+    local = points()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        assert points("--executor", f"dask={cluster.scheduler_address}") == local
+        plain = ["run", str(path), "--shots", "3000", "--json"]
+        assert main(plain) == 0
+        here = json.loads(capsys.readouterr().out)
+        assert main([*plain, "--executor", f"dask={cluster.scheduler_address}"]) == 0
+        there = json.loads(capsys.readouterr().out)
+        del here["wall_s"], there["wall_s"]
+        assert here == there
+    assert main([*sweep, "--executor", "spark"]) == 2
+    assert main([*sweep, "--executor", "dask", "--backend", "aer"]) == 2
