@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import numbers
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,6 +62,15 @@ class CompileFailed(QnetError):
 
 
 Value = bool | int | float | str | Sequence[Any]  # a parameter's value given from Python
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """A sweep stopped by Ctrl-C: `sweep` has the points finished before it."""
+
+    def __init__(self, sweep: Sweep, planned: int) -> None:
+        super().__init__(f"{len(sweep.points)} of {planned} points done")
+        self.sweep = sweep
+        self.planned = planned
 
 
 def load(path: str | Path, *, search_path: Sequence[str | Path] = (),
@@ -179,12 +188,14 @@ class Program:
     def sweep(self, over: Mapping[str, Sequence[Value]], run: str | None = None, *,
               zipped: bool = False, shots: int | None = None, seed: int | None = None,
               engine: str | None = None, jobs: int = 1,
-              executor: DaskExecutor | None = None) -> Sweep:
+              executor: DaskExecutor | None = None,
+              progress: Callable[[int, int], None] | None = None) -> Sweep:
         """The run at every point of the grid of `over`'s values (parameters of its
         protocol or network, as `given` takes them), or at the values taken in step with
         `zipped`. Each point has a seed of its own, drawn from the run's seed and the
         point's values, so that its numbers do not depend on the other points or their
-        order."""
+        order. `progress(done, points)` follows it; interrupted (Ctrl-C), it raises
+        SweepInterrupted with the points done so far."""
         from qnetlang.results import Sweep, shots_and_seed
 
         names = list(over)
@@ -209,8 +220,13 @@ class Program:
                       engine)
             results = executor.map(_simulate_point, [(_texts(point), point_seed(base, point))
                                                      for point in points], shared)
-        for point, result in zip(points, results, strict=True):
-            found.points.append((point, result))
+        try:
+            for point, result in zip(points, results, strict=True):
+                found.points.append((point, result))
+                if progress is not None:
+                    progress(len(found.points), len(points))
+        except KeyboardInterrupt:
+            raise SweepInterrupted(found, len(points)) from None
         return found
 
     def simulate(self, run: str | None = None, *, shots: int | None = None,

@@ -13,6 +13,7 @@ from qnetlang.semantics import Options
 from qnetlang.source import SourceFile
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells count SIGINT
 STDIN = "-"
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from qnetlang import __version__
 from qnetlang.cli import check, compile, fmt, lsp, repl, run, show
-from qnetlang.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError
+from qnetlang.cli.common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 
 _COMMANDS = (check, run, compile, fmt, show, repl, lsp)
 
@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("qnetc: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:  # noqa: BLE001 - the last line of defence, reported as a bug

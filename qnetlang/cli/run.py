@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qnetlang.cli.common import (EXIT_ERRORS, EXIT_OK, Reporter, UsageError, assignment,
-                                 add_argument_options, add_module_options, add_output_options,
-                                 check_file, module_options, output_path)
+from qnetlang.cli.common import (EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, Reporter, UsageError,
+                                 assignment, add_argument_options, add_module_options,
+                                 add_output_options, check_file, module_options, output_path)
 from qnetlang.cli.compile import add_circuit_options, circuits_of
 from qnetlang.quantum import ENGINE_NAMES
 from qnetlang.runtime.events import format_seconds
@@ -195,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter,
            executor: Any) -> int:
     """Each run (or the one named) at every point of the swept values, on the simulator."""
-    from qnetlang.driver import Program, QnetError
+    from qnetlang.driver import Program, QnetError, SweepInterrupted
 
     if args.backend != "sim" or args.trace:
         raise UsageError("--sweep runs on the simulator, without --trace")
@@ -217,11 +217,13 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter,
         raise UsageError("--zip needs as many values for each swept parameter")
     names = [args.run] if args.run is not None else program.runs
     sweeps = []
+    interrupted = None
     for name in names:
         try:
             sweeps.append(program.sweep(over, name, zipped=args.zip, shots=args.shots,
                                         seed=args.seed, engine=args.engine, jobs=args.jobs,
-                                        executor=executor))
+                                        executor=executor,
+                                        progress=_progress_bar("points", least=2)))
         except (KeyError, ValueError) as error:  # an unknown run, a parameter named `mean`
             raise UsageError(str(error.args[0])) from None
         except QnetError as error:
@@ -229,6 +231,10 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter,
                 reporter.report_diagnostic(diagnostic, error.sources)
             reporter.finish()
             return EXIT_ERRORS
+        except SweepInterrupted as stop:  # what is done is kept, and written
+            sweeps.append(stop.sweep)
+            interrupted = f"interrupted: run `{name}` has {stop}"
+            break
     reporter.finish()
     for sweep in sweeps:
         if args.json:
@@ -247,6 +253,10 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter,
         for sweep in sweeps:
             plot_sweep(sweep, _per_run(plot_path, sweep.run, len(sweeps)), log_x=args.log_x,
                        log_y=args.log_y)
+    if interrupted is not None:
+        print(f"qnetc: {interrupted}; the points done are printed and written",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     return EXIT_OK
 
 
@@ -281,17 +291,19 @@ def _print(outcome: RunResult, as_json: bool) -> None:
         print(table(outcome))
 
 
-def _progress_bar() -> Any:
+def _progress_bar(unit: str = "shots", least: int = 2000) -> Any:
+    """A bar on stderr for work of at least `least` units, on a terminal only."""
     if not sys.stderr.isatty() or os.environ.get("CI"):
         return None
 
     def show(done: int, total: int) -> None:
-        if total < 2000:
+        if total < least:
             return
         width = 30
         filled = width * done // total
         end = "\n" if done == total else ""
-        sys.stderr.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total} shots{end}")
+        sys.stderr.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total} "
+                         f"{unit}{end}")
         sys.stderr.flush()
 
     return show

@@ -179,3 +179,29 @@ def test_a_sweep_on_a_dask_cluster_gives_the_same_bytes(
         assert here == there
     assert main([*sweep, "--executor", "spark"]) == 2
     assert main([*sweep, "--executor", "dask", "--backend", "aer"]) == 2
+
+
+def test_an_interrupted_sweep_keeps_its_finished_points(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C during the third point: the first two are printed and written, exit 130."""
+    from qnetlang.driver import Program
+
+    simulate = Program.simulate
+    calls = []
+
+    def interrupted_at_the_third(self: Program, *args: object, **options: object) -> object:
+        calls.append(options.get("seed"))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return simulate(self, *args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Program, "simulate", interrupted_at_the_third)
+    table = tmp_path / "points.csv"
+    b92 = str(ROOT / "examples" / "b92.qnet")
+    points = [f"--sweep=n={n}" for n in (8, 16, 32, 64)]
+    assert main(["run", b92, *points, "--shots", "10", "--csv", str(table)]) == 130
+    captured = capsys.readouterr()
+    assert "interrupted: run `b92` has 2 of 4 points done" in captured.err
+    assert "sweep of run b92 over n: 2 points" in captured.out
+    assert len(table.read_text().splitlines()) == 1 + 2 * 2  # a header, 2 points x 2 reports
