@@ -30,12 +30,79 @@ def shots_and_seed(run: ir.Run, shots: int | None, seed: int | None) -> tuple[in
 
 @dataclass
 class Summary:
-    """The statistics of one report over all shots."""
+    """One report over all shots: its value — the mean of its values, their total, or
+    the ratio of two totals, as its `kind` says — with the standard error of that value,
+    the number of values and, for whole numbers, how often each came."""
 
     mean: float
     stderr: float
     n: int
     counts: dict[str, int]
+    kind: str = "mean"
+
+    def to_json(self) -> dict[str, Any]:
+        """`{"mean", "stderr", "n", "counts"}`; a total or a ratio says its kind and
+        names its value so (`{"kind": "ratio", "ratio": ...}`); a value that is not a
+        number (a ratio of totals of 0) is null."""
+        value = self.mean if math.isfinite(self.mean) else None
+        stderr = self.stderr if math.isfinite(self.stderr) else None
+        if self.kind == "mean":
+            return {"mean": value, "stderr": stderr, "n": self.n, "counts": self.counts}
+        return {"kind": self.kind, self.kind: value, "stderr": stderr, "n": self.n,
+                "counts": self.counts}
+
+
+def denominator_of(name: str) -> str:
+    """Where a ratio report's denominators are kept beside its numerators (a report's
+    name cannot have a `/`)."""
+    return f"{name}/"
+
+
+def report_kinds(run: ir.Run) -> dict[str, str]:
+    """Each report's kind, from the run's code."""
+    return {instr.name: instr.kind for role in run.roles.values() for instr in role.code
+            if isinstance(instr, ir.Report)}
+
+
+def summarise(samples: dict[str, list[np.ndarray]], kinds: dict[str, str]) -> dict[str, Summary]:
+    """Each report's values (in pieces, as batches or circuits gave them) summed up as its
+    kind says: a mean, a total, or a ratio of totals (numerators under the report's name,
+    denominators beside them)."""
+    found = {}
+    for name, parts in sorted(samples.items()):
+        kind = kinds.get(name, "mean")
+        if name.endswith("/"):
+            continue
+        values = np.concatenate(parts)
+        if kind == "total":
+            found[name] = total(values)
+        elif kind == "ratio":
+            found[name] = ratio(values, np.concatenate(samples[denominator_of(name)]))
+        else:
+            found[name] = describe(values)
+    return found
+
+
+def total(values: np.ndarray) -> Summary:
+    """The sum of the values, and its standard error: sqrt(n) times their spread."""
+    n = len(values)
+    array = values.astype(float)
+    spread = float(array.std(ddof=1)) if n > 1 else 0.0
+    return Summary(float(array.sum()), math.sqrt(n) * spread, n, {}, "total")
+
+
+def ratio(numerators: np.ndarray, denominators: np.ndarray) -> Summary:
+    """The total of the numerators over the total of the denominators — the ratio of
+    means, not the mean of ratios, which short shots bias — with the delta method's
+    standard error: the spread of N - R D over sqrt(n) times the mean denominator."""
+    n = len(numerators)
+    top, bottom = numerators.astype(float), denominators.astype(float)
+    if n == 0 or bottom.sum() == 0:
+        return Summary(math.nan, math.nan, n, {}, "ratio")
+    value = float(top.sum() / bottom.sum())
+    residual = top - value * bottom
+    spread = float(residual.std(ddof=1)) if n > 1 else 0.0
+    return Summary(value, spread / (math.sqrt(n) * abs(float(bottom.mean()))), n, {}, "ratio")
 
 
 @dataclass
@@ -56,8 +123,7 @@ class RunResult:
         return {
             "run": self.run, "protocol": self.protocol, "backend": self.backend,
             "engine": self.engine, "shots": self.shots, "seed": self.seed,
-            "reports": {name: {"mean": s.mean, "stderr": s.stderr, "n": s.n, "counts": s.counts}
-                        for name, s in self.reports.items()},
+            "reports": {name: summary.to_json() for name, summary in self.reports.items()},
             "sim_time_s": self.sim_time_s, "events": self.events, "wall_s": self.wall_s,
         }
 

@@ -315,13 +315,16 @@ def table(result: RunResult) -> str:
     lines = [f"run {result.run}: protocol {result.protocol}, {result.shots} shots, {where}, "
              f"seed {result.seed}"]
     if result.reports:
-        width = max(len(name) for name in result.reports)
+        # a total or a ratio says so beside its name; its value stands in the mean's column
+        names = {name: name if summary.kind == "mean" else f"{name} ({summary.kind})"
+                 for name, summary in result.reports.items()}
+        width = max(len(shown) for shown in names.values())
         lines.append(f"  {'report':<{width}}  {'mean':>10}  {'stderr':>9}  {'n':>7}  counts")
         for name, summary in result.reports.items():
             counts = ", ".join(f"{k}: {v}" for k, v in summary.counts.items()) \
                 if 0 < len(summary.counts) <= 8 else ""
-            lines.append(f"  {name:<{width}}  {summary.mean:>10.4f}  {summary.stderr:>9.4f}  "
-                         f"{summary.n:>7}  {counts}")
+            lines.append(f"  {names[name]:<{width}}  {summary.mean:>10.4f}  "
+                         f"{summary.stderr:>9.4f}  {summary.n:>7}  {counts}")
     else:
         lines.append("  (no reports)")
     if result.backend == "sim":

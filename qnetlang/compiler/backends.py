@@ -21,7 +21,7 @@ from qnetlang.diagnostics import Diagnostic, Note
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import evaluate
 from qnetlang.runtime.batch import RuntimeFailure
-from qnetlang.results import RunResult, describe
+from qnetlang.results import RunResult, denominator_of, report_kinds, summarise
 from qnetlang.runtime.values import batch_operations
 
 FORMS = ("dynamic", "deferred")
@@ -41,12 +41,16 @@ def reports(circuit: Circuit, bits: np.ndarray) -> dict[str, list[np.ndarray]]:
     found: dict[str, list[np.ndarray]] = {}
     for report in circuit.reports:
         mask = None if report.condition is True else value(report.condition).astype(bool)
-        values = value(report.value, mask)  # only the shots that report can fail
-        if values.dtype == bool:
-            values = values.astype(np.int64)
-        if mask is not None:
-            values = values[mask]
-        found.setdefault(report.name, []).append(np.array(values))
+        parts = [(report.name, report.value)]
+        if report.denominator is not None:
+            parts.append((denominator_of(report.name), report.denominator))
+        for name, expression in parts:
+            values = value(expression, mask)  # only the shots that report can fail
+            if values.dtype == bool:
+                values = values.astype(np.int64)
+            if mask is not None:
+                values = values[mask]
+            found.setdefault(name, []).append(np.array(values))
     return found
 
 
@@ -131,8 +135,7 @@ def _sample_circuits(run: ir.Run, circuits: list[Circuit], shots: int, seed: int
             _check_assertions(run, circuit, bits, result.backend)
         for report, values in reports(circuit, bits).items():
             samples.setdefault(report, []).extend(values)
-    result.reports = {name: describe(np.concatenate(parts))
-                      for name, parts in sorted(samples.items())}
+    result.reports = summarise(samples, report_kinds(run))
     result.wall_s = time.perf_counter() - started
     return result
 

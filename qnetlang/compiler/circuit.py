@@ -63,8 +63,10 @@ class Op:
 @dataclass
 class Report:
     name: str
-    value: Any  # a constant or an ir.Expr over bits
+    value: Any  # a constant or an ir.Expr over bits (a ratio's numerator)
     condition: Any = True
+    kind: str = "mean"  # as ir.Report's
+    denominator: Any = None  # a ratio's
 
 
 @dataclass

@@ -359,8 +359,11 @@ class _Lowering(Effects):
         elif isinstance(instr, ir.Random):
             self.store(process, guard, instr.target, self.random(process, instr))
         elif isinstance(instr, ir.Report):
-            self.circuit.reports.append(Report(instr.name, self.value(process, guard, instr.value),
-                                               guard.condition))
+            denominator = None if instr.denominator is None else \
+                self.value(process, guard, instr.denominator)
+            self.circuit.reports.append(Report(instr.name,
+                                               self.value(process, guard, instr.value),
+                                               guard.condition, instr.kind, denominator))
         elif isinstance(instr, ir.Assert):
             holds = self.value(process, guard, instr.condition)
             if not _symbolic(holds):

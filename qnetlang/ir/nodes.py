@@ -286,10 +286,18 @@ class Wait(Instr):
     duration: Expr
 
 
+REPORT_KINDS = ("mean", "total", "ratio")
+
+
 @dataclass
 class Report(Instr):
+    """A value for the run's results. `kind` says how a run sums them up (`mean`,
+    `total`, or `ratio`: then `value` is the numerator and `denominator` the other)."""
+
     name: str
     value: Expr
+    kind: str = "mean"
+    denominator: Expr | None = None
 
 
 @dataclass

@@ -33,6 +33,7 @@ from qnetlang.ir.machine import CONTINUE, Effects, Machine, Message, Path, Proce
 from qnetlang.quantum import noise
 from qnetlang.quantum.engine import Engine, StateTooLarge
 from qnetlang.quantum.gates import BELL
+from qnetlang.results import denominator_of
 from qnetlang.runtime.events import (MAX_SECONDS, Environment, format_seconds, to_seconds,
                                      valid_duration)
 from qnetlang.runtime.limits import format_size
@@ -519,11 +520,15 @@ class BatchSimulation(Effects):
         self.store(process, instr.target, draw, mask)
 
     def report(self, process: Process, instr: ir.Report, mask: Mask) -> None:
-        value = np.broadcast_to(np.asarray(self.value(process, instr.value, mask)),
-                                (self.batch,))
-        if value.dtype == bool:
-            value = value.astype(np.int64)
-        self.reports.setdefault(instr.name, []).append((np.array(value), mask))
+        parts = [(instr.name, instr.value)]
+        if instr.denominator is not None:  # a ratio: its denominators kept beside
+            parts.append((denominator_of(instr.name), instr.denominator))
+        for name, expr in parts:
+            value = np.broadcast_to(np.asarray(self.value(process, expr, mask)),
+                                    (self.batch,))
+            if value.dtype == bool:
+                value = value.astype(np.int64)
+            self.reports.setdefault(name, []).append((np.array(value), mask))
 
     def check(self, process: Process, instr: ir.Assert, mask: Mask) -> None:
         holds = np.broadcast_to(np.asarray(self.value(process, instr.condition, mask),

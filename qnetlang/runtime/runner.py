@@ -25,7 +25,7 @@ from qnetlang.ir import nodes as ir
 from qnetlang.quantum import engine_class
 from qnetlang.runtime.batch import (BatchResult, BatchSimulation, Divergence, RuntimeFailure,
                                     noisy)
-from qnetlang.results import RunResult, Summary, describe, shots_and_seed
+from qnetlang.results import RunResult, report_kinds, shots_and_seed, summarise
 from qnetlang.runtime.limits import Limits, refusal
 
 BATCH = 1024
@@ -151,16 +151,17 @@ def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
             if progress:
                 progress(done, shots)
     summary = RunResult(run.name, run.protocol, "sim", engine, shots, seed)
-    summary.reports = summarise(results)
+    summary.reports = summarise(gather(results), report_kinds(run))
     summary.sim_time_s = sum(r.sim_time * r.size for r in results) / max(shots, 1)
     summary.events = sum(r.events for r in results)
     summary.wall_s = time.perf_counter() - started
     return summary
 
 
-def summarise(results: list[BatchResult]) -> dict[str, Summary]:
+def gather(results: list[BatchResult]) -> dict[str, list[np.ndarray]]:
+    """Each report's values from every batch, in the batches' order."""
     samples: dict[str, list[np.ndarray]] = {}
     for result in results:
         for name, values in result.reports.items():
             samples.setdefault(name, []).extend(values)
-    return {name: describe(np.concatenate(parts)) for name, parts in sorted(samples.items())}
+    return samples

@@ -539,7 +539,11 @@ class Lowerer:
         self.emit(ir.Wait(self.expr(stmt.duration)), stmt)
 
     def stmt_Report(self, stmt: ast.Report) -> None:
-        self.emit(ir.Report(stmt.name, self.expr(stmt.value)), stmt)
+        if stmt.kind == "ratio" and isinstance(stmt.value, ast.Binary) and stmt.value.op == "/":
+            self.emit(ir.Report(stmt.name, self.expr(stmt.value.left), "ratio",
+                                self.expr(stmt.value.right)), stmt)
+        else:
+            self.emit(ir.Report(stmt.name, self.expr(stmt.value), stmt.kind), stmt)
 
     def stmt_Assert(self, stmt: ast.Assert) -> None:
         self.emit(ir.Assert(self.expr(stmt.condition), stmt.message), stmt)

@@ -22,6 +22,7 @@ from qnetlang.diagnostics import Note, did_you_mean
 from qnetlang import builtins
 from qnetlang import types as t
 from qnetlang.ir import parameters
+from qnetlang.ir.nodes import REPORT_KINDS
 from qnetlang.ir.parameters import Place
 from qnetlang.semantics.context import Context, Kind, Symbol, role_argument
 from qnetlang.source import Span
@@ -73,6 +74,7 @@ class _Checker:
         self.ctx = ctx
         self.in_progress: set[int] = set()
         self.body = _Body()  # the body of the statement being checked
+        self.report_kinds: dict[str, ast.Report] = {}  # of the protocol: name -> first
 
     # ---------------------------------------------------------------- helpers
 
@@ -154,6 +156,7 @@ class _Checker:
                 self.param(param)
             self.network_items(item.body)
         elif isinstance(item, ast.Protocol):
+            self.report_kinds = {}
             for param in item.params:
                 self.param(param)
             for part in item.body:
@@ -410,6 +413,23 @@ class _Checker:
         if not (t.is_numeric(found) or t.is_error(found)):
             self.error(Code.TYPE_MISMATCH, f"a report is a number, a bit or a bool, not "
                        f"{t.describe(found)}", stmt.value)
+        if stmt.kind not in REPORT_KINDS:
+            self.error(Code.UNKNOWN_NAME, f"unknown kind of report `{stmt.kind}`", stmt,
+                       help=did_you_mean(stmt.kind, REPORT_KINDS) or
+                       f"a report is a {', a '.join(REPORT_KINDS)} (or, left out, a mean)")
+            return
+        if stmt.kind == "ratio" and not (isinstance(stmt.value, ast.Binary) and
+                                         stmt.value.op == "/"):
+            self.error(Code.TYPE_MISMATCH, "a ratio report is a quotient: `report ratio "
+                       f"{stmt.name} = NUMERATOR / DENOMINATOR;`", stmt.value,
+                       help="the run divides the total of the numerators by the total of "
+                            "the denominators")
+        first = self.report_kinds.setdefault(stmt.name, stmt)
+        if first.kind != stmt.kind:
+            self.error(Code.TYPE_MISMATCH, f"report `{stmt.name}` is a {stmt.kind} here and "
+                       f"a {first.kind} before", stmt,
+                       notes=[Note(f"reported as a {first.kind} here", first.span)],
+                       help="a report sums up one way: give the other a name of its own")
 
     def stmt_Assert(self, stmt: ast.Assert, body: _Body) -> None:
         self.condition(stmt.condition)

@@ -301,8 +301,11 @@ class Wait(Stmt):
 
 @dataclass
 class Report(Stmt):
+    """`report [KIND] NAME = value;`: KIND is `mean` (left out), `total` or `ratio`."""
+
     name: str
     value: Expr
+    kind: str = "mean"
 
 
 @dataclass

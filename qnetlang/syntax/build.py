@@ -319,8 +319,9 @@ class AstBuilder(Transformer[Token, ast.Program]):
         return ast.Wait(duration, span=self._span(keyword, semi))
 
     def report_stmt(self, children: list[Any]) -> ast.Report:
-        keyword, name, _eq, value, semi = children
-        return ast.Report(str(name), value, span=self._span(keyword, semi))
+        keyword, *names, _eq, value, semi = children
+        kind, name = (str(names[0]), names[1]) if len(names) == 2 else ("mean", names[0])
+        return ast.Report(str(name), value, kind, span=self._span(keyword, semi))
 
     def assert_stmt(self, children: list[Any]) -> ast.Assert:
         keyword, condition, *rest = children

@@ -339,7 +339,8 @@ class Printer(Visitor):
         return self._join(node, "wait ", self._child(node.duration), ";")
 
     def visit_Report(self, node: ast.Report) -> str:
-        return self._join(node, f"report {node.name} = ", self._child(node.value), ";")
+        kind = "" if node.kind == "mean" else f"{node.kind} "
+        return self._join(node, f"report {kind}{node.name} = ", self._child(node.value), ";")
 
     def visit_Assert(self, node: ast.Assert) -> str:
         message = f", {_quote(node.message)}" if node.message is not None else ""

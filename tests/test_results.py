@@ -1,0 +1,66 @@
+"""How reports sum up (qnetlang/results.py): means, totals and ratios of totals, each with
+its standard error, on the simulator and on the compiled circuit alike."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import qnetlang
+from qnetlang.results import ratio, total
+
+# A shot flips a coin: heads, it keeps 2 bits in 2 us; tails, none in 1 us. The mean of
+# the shots' rates is 0.5 bit/us; the rate of the whole run is E[bits]/E[time] = 2/3.
+RATES = """
+network solo { node a { qubits 1; } }
+protocol rates {
+  role a {
+    qubit c = |+>;
+    bit heads = measure c;
+    int bits = 2 * heads;
+    int micros = 1 + heads;
+    report per_shot_rate = bits / micros;
+    report ratio rate = bits / micros;
+    report total kept = bits;
+  }
+}
+run rates on solo with a = a { shots = 4000; seed = 5; }
+"""
+
+
+@pytest.mark.parametrize("where", ["simulator", "aer"])
+def test_a_ratio_of_totals_is_not_a_mean_of_ratios(where: str) -> None:
+    program = qnetlang.loads(RATES)
+    result = program.simulate() if where == "simulator" else program.sample()
+    reports = result.reports
+    assert reports["rate"].kind == "ratio" and reports["kept"].kind == "total"
+    assert abs(reports["per_shot_rate"].mean - 0.5) <= 4 * reports["per_shot_rate"].stderr
+    assert abs(reports["rate"].mean - 2 / 3) <= 4 * reports["rate"].stderr
+    assert abs(reports["kept"].mean - 4000) <= 4 * reports["kept"].stderr  # 2 bits x 4000 / 2
+    assert result.to_json()["reports"]["rate"]["kind"] == "ratio"
+    assert "ratio" in result.to_json()["reports"]["rate"]
+
+
+def test_the_standard_errors_match_their_spread() -> None:
+    """Over many repetitions the stated standard errors are the spread of the values."""
+    rng = np.random.default_rng(11)
+    totals, ratios, total_errors, ratio_errors = [], [], [], []
+    for _ in range(400):
+        heads = rng.integers(2, size=300)
+        kept = total(2 * heads)
+        rate = ratio(2 * heads, 1 + heads)
+        totals.append(kept.mean)
+        ratios.append(rate.mean)
+        total_errors.append(kept.stderr)
+        ratio_errors.append(rate.stderr)
+    assert np.std(totals) == pytest.approx(np.mean(total_errors), rel=0.15)
+    assert np.std(ratios) == pytest.approx(np.mean(ratio_errors), rel=0.15)
+
+
+def test_a_ratio_of_nothing_is_not_a_number() -> None:
+    empty = ratio(np.zeros(4), np.zeros(4))
+    assert math.isnan(empty.mean)
+    assert empty.to_json() == {"kind": "ratio", "ratio": None, "stderr": None, "n": 4,
+                               "counts": {}}
