@@ -199,7 +199,9 @@ class Program:
         from qnetlang.results import Sweep, shots_and_seed
 
         names = list(over)
-        columns = [list(over[name]) for name in names]
+        columns = [[over[name]] if isinstance(over[name], str) or
+                   not isinstance(over[name], Iterable) else list(over[name])
+                   for name in names]
         if zipped and len({len(column) for column in columns}) > 1:
             raise ValueError("zipped parameters need as many values each: " +
                              ", ".join(f"{n} has {len(c)}" for n, c in zip(names, columns,

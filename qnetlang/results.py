@@ -134,8 +134,9 @@ class RunResult:
         pandas = _pandas("RunResult.to_frame")
         rows = [{"run": self.run, "protocol": self.protocol, "backend": self.backend,
                  "engine": self.engine, "shots": self.shots, "seed": self.seed,
-                 "report": name, "mean": summary.mean, "stderr": summary.stderr,
-                 "count": summary.n} for name, summary in self.reports.items()]
+                 "report": name, "kind": summary.kind, "mean": summary.mean,
+                 "stderr": summary.stderr, "count": summary.n}
+                for name, summary in self.reports.items()]
         return pandas.DataFrame(rows, columns=["run", "protocol", "backend", "engine",
                                                "shots", *STATISTICS])
 
@@ -152,7 +153,7 @@ def describe(values: np.ndarray) -> Summary:
     return Summary(mean, stderr, n, counts)
 
 
-STATISTICS = ("seed", "report", "mean", "stderr", "count")  # a sweep's columns after its own
+STATISTICS = ("seed", "report", "kind", "mean", "stderr", "count")  # after a sweep's own
 
 
 @dataclass
@@ -176,8 +177,8 @@ class Sweep:
     def rows(self) -> list[dict[str, Any]]:
         """One row per point and report: the parameters' values (as given), the point's
         seed, the report's name, mean, standard error and count of values."""
-        return [{**values, "seed": result.seed, "report": name, "mean": summary.mean,
-                 "stderr": summary.stderr, "count": summary.n}
+        return [{**values, "seed": result.seed, "report": name, "kind": summary.kind,
+                 "mean": summary.mean, "stderr": summary.stderr, "count": summary.n}
                 for values, result in self.points for name, summary in result.reports.items()]
 
     def to_frame(self) -> Any:
@@ -204,8 +205,8 @@ class Sweep:
                  for name in self.columns] for row in self.rows()]
         widths = [max(len(name), *(len(row[i]) for row in rows)) if rows else len(name)
                   for i, name in enumerate(self.columns)]
-        lines = [f"sweep of run {self.run} over {', '.join(self.parameters)}: "
-                 f"{len(self.points)} points",
+        points = f"{len(self.points)} point{'s' * (len(self.points) != 1)}"
+        lines = [f"sweep of run {self.run} over {', '.join(self.parameters)}: {points}",
                  "  " + "  ".join(name.ljust(width) for name, width in
                                   zip(self.columns, widths, strict=True)).rstrip()]
         lines += ["  " + "  ".join(cell.ljust(width) for cell, width in

@@ -64,9 +64,9 @@ def register(commands: Any) -> None:
                              "device model; ibm:NAME: on IBM hardware (QISKIT_IBM_TOKEN)")
     parser.add_argument("--sweep", action="append", default=[], type=assignment,
                         metavar="NAME=VALUE",
-                        help="run at this value of a parameter too (repeat for each value, "
-                             "and for other parameters: a grid of their values); prints one "
-                             "row per point and report")
+                        help="run at these values of a parameter (`n=16,64,256`, or one "
+                             "value a --sweep); other swept parameters make a grid of their "
+                             "values; prints one row per point and report")
     parser.add_argument("--zip", action="store_true",
                         help="with --sweep: take the parameters' values in step, not as a grid")
     parser.add_argument("--csv", metavar="FILE", help="with --sweep: write the rows to FILE")
@@ -200,8 +200,12 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter,
     if args.backend != "sim" or args.trace:
         raise UsageError("--sweep runs on the simulator, without --trace")
     over: dict[str, list[str]] = {}
-    for name, value in args.sweep:
-        over.setdefault(name, []).append(value)
+    for name, values in args.sweep:
+        over.setdefault(name, []).extend(_items(values))
+    fixed = {name for name, _ in args.arguments} & set(over)
+    if fixed:
+        raise UsageError(f"--set and --sweep both give {', '.join(sorted(fixed))}: "
+                         "sweep it, or set it")
     csv_path = output_path(args.csv, "--csv", [args.path]) if args.csv else None
     parquet_path = output_path(args.parquet, "--parquet", [args.path]) if args.parquet else None
     if parquet_path is not None and importlib.util.find_spec("pyarrow") is None:
@@ -258,6 +262,19 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter,
               file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _items(text: str) -> list[str]:
+    """`--sweep NAME=a, b, c`: the values, split at the commas outside brackets and
+    parentheses (`[1, 2]` stays one value)."""
+    items, depth, start = [], 0, 0
+    for position, character in enumerate(text):
+        depth += (character in "([") - (character in ")]")
+        if character == "," and depth == 0:
+            items.append(text[start:position].strip())
+            start = position + 1
+    items.append(text[start:].strip())
+    return [item for item in items if item]
 
 
 def _per_run(path: Path, run: str, runs: int) -> Path:

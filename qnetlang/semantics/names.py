@@ -77,6 +77,7 @@ def _given_arguments(ctx: Context) -> dict[str, ast.Expr]:
 
 
 def _unused_arguments(ctx: Context, given: dict[str, ast.Expr], used: set[str]) -> None:
+    sources = {source.name: source for source in ctx.given}
     """A `--set` name that no run of the file has as a parameter is an error."""
     parameters: set[str] = set()
     for item in ctx.root.program.items:
@@ -86,8 +87,9 @@ def _unused_arguments(ctx: Context, given: dict[str, ast.Expr], used: set[str]) 
                 parameters |= {param.name for param in symbol.decl.params}
     for name, value in given.items():
         if name not in used:
-            ctx.error(Code.UNKNOWN_ARGUMENT, f"--set {name}: no run of the file has a "
-                      f"parameter `{name}`", value.span,
+            at = sources[f"given {name}"].span(len("const "), len("const ") + len(name))
+            ctx.error(Code.UNKNOWN_ARGUMENT, f"`{name}` is given a value, but no run of the "
+                      f"file has a parameter `{name}`", at,
                       help=did_you_mean(name, parameters) or
                       f"the parameters: {', '.join(sorted(parameters)) or 'none'}")
 

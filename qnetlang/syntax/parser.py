@@ -185,16 +185,17 @@ def parse_text(text: str, name: str = "<input>") -> ParseResult:
 
 
 def parse_argument(name: str, text: str) -> tuple[SourceFile, ast.Expr | None, list[Diagnostic]]:
-    """The value of `--set NAME=TEXT`: an expression, parsed where it is written as a
-    constant's value, so that a diagnostic shows it as `const NAME = TEXT;`."""
-    source = SourceFile(f"--set {name}", f"const {name} = {text};\n")
+    """A value given to a parameter (`--set NAME=TEXT`, `--sweep`, or from Python): an
+    expression, parsed where it is written as a constant's value, so that a diagnostic
+    shows it as `const NAME = TEXT;` in a source named `given NAME`."""
+    source = SourceFile(f"given {name}", f"const {name} = {text};\n")
     parsed = parse_source(source)
     items = parsed.program.items if parsed.ok and parsed.program is not None else []
     if len(items) == 1 and isinstance(items[0], ast.Const):
         return source, items[0].value, parsed.diagnostics
     problems = parsed.diagnostics or [Diagnostic.error(
         Code.UNEXPECTED_TOKEN, f"`{text}` is not one value", source.span(0, len(source.text)),
-        help="give one expression, e.g. `--set length=\"10 km\"`")]
+        help="give one value, e.g. `length=10 km`; several values are several `--sweep`s")]
     return source, None, problems
 
 

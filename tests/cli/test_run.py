@@ -100,8 +100,9 @@ def test_set_gives_a_parameter_another_value(capsys: pytest.CaptureFixture[str])
     assert json.loads(capsys.readouterr().out)["reports"]["sifting_ratio"]["n"] == 20
     assert main(["run", b92, "--set", "nn=16"]) == 1
     err = capsys.readouterr().err
-    assert "error[E0505]: --set nn: no run of the file has a parameter `nn`" in err
-    assert "did you mean `n`?" in err and "--> --set nn:1:12" in err
+    assert "error[E0505]: `nn` is given a value, but no run of the file has a parameter " \
+        "`nn`" in err
+    assert "did you mean `n`?" in err and "--> given nn:1:7" in err
     assert main(["run", b92, "--set", "n=2 km"]) == 1
     assert "expected an int, found a length" in capsys.readouterr().err
     assert main(["run", b92, "--set", "n"]) == 2
@@ -126,7 +127,8 @@ def test_a_sweep_prints_writes_and_draws(tmp_path: Path,
     printed = capsys.readouterr().out
     assert "sweep of run teleport over coherence: 2 points" in printed
     frame = pandas.read_csv(table)
-    assert list(frame.columns) == ["coherence", "seed", "report", "mean", "stderr", "count"]
+    assert list(frame.columns) == ["coherence", "seed", "report", "kind", "mean", "stderr",
+                                   "count"]
     assert list(frame["coherence"]) == ["0.1 ms", "1 ms"]
     for mean in frame["mean"]:
         assert f"{mean:.4f}" in printed
@@ -205,3 +207,12 @@ def test_an_interrupted_sweep_keeps_its_finished_points(
     assert "interrupted: run `b92` has 2 of 4 points done" in captured.err
     assert "sweep of run b92 over n: 2 points" in captured.out
     assert len(table.read_text().splitlines()) == 1 + 2 * 2  # a header, 2 points x 2 reports
+
+
+def test_sweep_values_separated_by_commas(capsys: pytest.CaptureFixture[str]) -> None:
+    b92 = str(ROOT / "examples" / "b92.qnet")
+    assert main(["run", b92, "--sweep", "n=8, 16,32", "--shots", "5", "--json"]) == 0
+    points = [json.loads(line)["arguments"] for line in capsys.readouterr().out.splitlines()]
+    assert points == [{"n": "8"}, {"n": "16"}, {"n": "32"}]
+    assert main(["run", b92, "--sweep", "n=8", "--set", "n=4"]) == 2
+    assert "--set and --sweep both give n" in capsys.readouterr().err
