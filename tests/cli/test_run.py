@@ -148,6 +148,7 @@ def test_a_sweep_prints_writes_and_draws(tmp_path: Path,
     assert main(["run", str(path), *sweep, "--plot", str(tmp_path / "p.gif")]) == 2
 
 
+@pytest.mark.slow
 def test_a_sweep_on_a_dask_cluster_gives_the_same_bytes(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Sweep points (and, for a plain run, batches of shots) as tasks of a Dask cluster

@@ -13,7 +13,7 @@ KNOWN_FAILURES = {
     ("swap chain", "Braket local", "qasm3"):
         "Braket's numba kernel cannot reshape the state of 11 qubits (TypingError)",
 }
-FAST = {"teleport", "classical logic"}
+FAST = {"classical logic"}
 
 
 def cases() -> list[object]:

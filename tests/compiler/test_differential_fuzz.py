@@ -13,7 +13,7 @@ from tests.compiler.differential_fuzz import campaign, protocol
 
 def test_the_protocols_check_and_compile() -> None:
     """A generator of refused programs would compare nothing."""
-    for index in range(30):
+    for index in range(12):
         result = check(SourceFile("random.qnet", protocol(5, index)))
         assert result.ok and result.ir is not None, \
             [d.message for d in result.diagnostics if d.is_error]
@@ -21,8 +21,8 @@ def test_the_protocols_check_and_compile() -> None:
 
 
 def test_a_few_random_protocols_agree_with_the_simulator() -> None:
-    tally = campaign(seed=2, count=6)
-    assert tally.refused == 0 and tally.compared == 12
+    tally = campaign(seed=2, count=4)
+    assert tally.refused == 0 and tally.compared == 8
     assert not tally.failures, tally.failures
 
 
