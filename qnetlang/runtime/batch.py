@@ -193,6 +193,10 @@ class BatchSimulation(Effects):
 
     def failure(self, process: Process, code: str, message: str, span: Span | None,
                 **extra: Any) -> RuntimeFailure:
+        """The error, placed where it happened: at `span`, else at the instruction the
+        process is running (an index or a value the IR built without a place of its own)."""
+        if span is None and process.paths:
+            span = process.instruction.span
         note = Note(f"in run `{self.run.name}`, role `{process.name}` on node "
                     f"`{process.role.node}`, at simulated time "
                     f"{format_seconds(to_seconds(self.env.now))}")
@@ -358,7 +362,7 @@ class BatchSimulation(Effects):
                             lambda b: self.call(process, b, mask), batch_operations(mask))
         except EvaluationError as error:
             raise self.failure(process, Code.RUNTIME_VALUE, f"cannot compute this: {error}",
-                               expr.span or process.instruction.span) from None
+                               expr.span) from None
 
     def read(self, process: Process, var: ir.Var, mask: Mask) -> Any:
         state = _state(process)
