@@ -578,6 +578,15 @@ class BatchSimulation(Effects):
     def receive(self, process: Process, path: Path, instr: ir.Recv,
                 message: Message) -> bool | tuple[Any, Any]:
         payload: _Payload = message.payload
+        sent = message.send.message_type
+        if not t.assignable(instr.message_type, sent):  # a timing the check did not follow
+            raise self.failure(process, Code.MESSAGE_TYPE,
+                               f"`{process.name}` expects {t.describe(instr.message_type)} "
+                               f"here, but the message from `{instr.source}` is "
+                               f"{t.describe(sent)}", instr.span,
+                               notes=[Note("the message is sent here", message.send.span)],
+                               help="the messages from one role arrive in the order they are "
+                                    "sent: receive them in that order")
         lost = payload.lost
         if lost is not None and lost.any():
             if instr.on_timeout is None:
