@@ -343,6 +343,9 @@ class _Lowering(Effects):
                 raise CompileError(f"the angle of `{instr.name}` is not a finite number",
                                    instr.span)
             qubits = [self.qubit(process, guard, u) for u in instr.units]
+            if len(set(qubits)) < len(qubits):
+                raise CompileError(f"`{instr.name}` acts on one qubit twice", instr.span,
+                                   help="a gate's qubits are different qubits")
             self.emit(instr.name, self.touch(qubits, instr.span), guard, instr.span,
                       [float(p) for p in params])
             gate_error = self.node(process).gate_error

@@ -481,6 +481,9 @@ class BatchSimulation(Effects):
 
     def gate(self, process: Process, instr: ir.Gate, mask: Mask) -> None:
         qubits = [self.qubit(process, u, mask) for u in instr.units]
+        if len(set(qubits)) < len(qubits):
+            raise self.failure(process, Code.RUNTIME_VALUE, f"`{instr.name}` acts on one qubit "
+                               "twice", instr.span, help="a gate's qubits are different qubits")
         for qubit in qubits:
             self.touch(process, qubit, instr.span, mask)
         params = tuple(self.value(process, p, mask) for p in instr.params)
