@@ -117,17 +117,22 @@ class Circuit:
 
 
 def condition_bits(expr: Any) -> list[int]:
-    """The bits an expression reads."""
-    if isinstance(expr, ir.Var):
-        return [bit_index(expr)]
-    found: list[int] = []
-    for name in ("left", "right", "operand"):
-        child = getattr(expr, name, None)
-        if child is not None:
-            found += condition_bits(child)
-    for child in getattr(expr, "args", []) or getattr(expr, "items", []):
-        found += condition_bits(child)
-    return found
+    """The bits an expression reads, each once; a subexpression the lowering shares (a
+    flag flipped in a loop nests `select(m, !f, f)`) is visited once, not once per path."""
+    found: set[int] = set()
+    seen: set[int] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, ir.Expr) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, ir.Var):
+            found.add(bit_index(node))
+        else:
+            stack += ir.children(node)
+    return sorted(found)
+
 
 
 def without_dead_ops(ops: list[Op]) -> list[Op]:

@@ -12,6 +12,7 @@ import pytest
 from qnetlang.compiler.circuit import bit
 from qnetlang.compiler.logic import Cube, Logic, NotALogicFunction, _from_table, logic_of
 from qnetlang.compiler.lower import lower_run
+from qnetlang.compiler.reuse import reuse_qubits
 from qnetlang.ir import nodes as ir
 from qnetlang.pipeline import check
 from qnetlang.source import SourceFile
@@ -86,6 +87,7 @@ def test_a_flag_flipped_in_a_loop_stays_a_parity() -> None:
     (circuit,) = lower_run(run_of(FLIPS.format(n=24)))
     (conditioned,) = [op for op in circuit.ops if op.condition is not True]
     assert conditioned.logic.parity is not None and len(conditioned.logic.cubes) == 24
+    assert circuit.depth >= 2 and reuse_qubits(circuit).qubits  # both read its bits once
 
 
 def test_a_guarded_division_is_computed_only_where_it_is_reached() -> None:
