@@ -81,6 +81,7 @@ class Code(StrEnum):
     T2_ABOVE_TWICE_T1 = "E0513"
     DEVICE_NOT_SIMULATED = "E0514"
     UNKNOWN_CHANNEL_MODEL = "E0515"
+    BAD_SWEEP = "E0516"
     # topology
     NO_CHANNEL = "E0601"
     # ownership of qubits

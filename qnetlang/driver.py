@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qnetlang.diagnostics import Diagnostic, HumanRenderer
+from qnetlang.diagnostics import Diagnostic, HumanRenderer, Note
 from qnetlang.ir import nodes as ir
 from qnetlang.pipeline import CheckResult, check, decode
 from qnetlang.semantics import Options
@@ -129,12 +129,20 @@ def _simulate_point(task: tuple[dict[str, str], int],
 
 
 def point_seed(seed: int, point: Mapping[str, Value]) -> int:
-    """The seed of one point of a sweep: the run's seed and the point's values, mixed."""
+    """The seed of one point of a sweep: the run's seed and the point's values, mixed
+    (the run's seed itself for the one point of a run that sweeps nothing)."""
     import numpy as np
 
+    if not point:
+        return seed
     text = ";".join(f"{name}={source_text(value)}" for name, value in sorted(point.items()))
     sequence = np.random.SeedSequence([seed, zlib.crc32(text.encode("utf-8"))])
     return int(sequence.generate_state(1)[0])
+
+
+def _axis_span(run: ir.Run, point: Mapping[str, Value]) -> Any:
+    """Where the run sweeps one of the point's parameters (None: swept from outside)."""
+    return next((axis.span for axis in run.sweep if set(axis.names) & set(point)), None)
 
 
 def _texts(arguments: Mapping[str, Value]) -> dict[str, str]:
@@ -185,35 +193,62 @@ class Program:
                 return run
         raise KeyError(f"no run named `{name}` (the runs: {', '.join(self.runs) or 'none'})")
 
-    def sweep(self, over: Mapping[str, Sequence[Value]], run: str | None = None, *,
-              zipped: bool = False, shots: int | None = None, seed: int | None = None,
+    def points(self, over: Mapping[str, Sequence[Value]] | None = None,
+               run: str | None = None, *, zipped: bool = False) -> list[dict[str, Value]]:
+        """The points a sweep of the run visits: the grid of its `sweep` statements, with
+        `over`'s values in place of (or besides) them — a grid of its own, or taken in
+        step with `zipped` — and the swept parameters in that order (`over`'s first)."""
+        chosen = self.run(run)
+        axes: list[list[dict[str, Value]]] = []
+        if over:
+            names = list(over)
+            columns = [[over[name]] if isinstance(over[name], str) or
+                       not isinstance(over[name], Iterable) else list(over[name])
+                       for name in names]
+            if zipped and len({len(column) for column in columns}) > 1:
+                raise ValueError("zipped parameters need as many values each: " + ", ".join(
+                    f"{n} has {len(c)}" for n, c in zip(names, columns, strict=True)))
+            if zipped:
+                axes.append([dict(zip(names, row, strict=True))
+                             for row in zip(*columns, strict=True)])
+            else:
+                axes += [[{name: value} for value in column]
+                         for name, column in zip(names, columns, strict=True)]
+        for axis in chosen.sweep:  # a name given in `over` leaves its axis
+            kept = [i for i, name in enumerate(axis.names) if name not in (over or {})]
+            if kept:
+                axes.append([{axis.names[i]: row[i] for i in kept} for row in axis.values])
+        return [{name: value for part in combination for name, value in part.items()}
+                for combination in itertools.product(*axes)]
+
+    def _one_point(self, run: str | None) -> ir.Run:
+        """The run, which must not sweep: simulating or compiling it runs one point."""
+        chosen = self.run(run)
+        if chosen.sweep:
+            names = [name for axis in chosen.sweep for name in axis.names]
+            raise ValueError(f"run `{chosen.name}` sweeps {', '.join(names)}: sweep() runs "
+                             f"every point; given({names[0]}=...) fixes a value")
+        return chosen
+
+    def sweep(self, over: Mapping[str, Sequence[Value]] | None = None,
+              run: str | None = None, *, zipped: bool = False, shots: int | None = None, seed: int | None = None,
               engine: str | None = None, jobs: int = 1,
               executor: DaskExecutor | None = None,
               progress: Callable[[int, int], None] | None = None) -> Sweep:
-        """The run at every point of the grid of `over`'s values (parameters of its
-        protocol or network, as `given` takes them), or at the values taken in step with
-        `zipped`. Each point has a seed of its own, drawn from the run's seed and the
-        point's values, so that its numbers do not depend on the other points or their
-        order. `progress(done, points)` follows it; interrupted (Ctrl-C), it raises
-        SweepInterrupted with the points done so far."""
+        """The run at every point of its sweep (see `points`). Each point has a seed of
+        its own, drawn from the run's seed and the point's values, so that its numbers do
+        not depend on the other points or their order; a run that sweeps nothing is one
+        point, at the run's seed, as `simulate` runs it. `progress(done, points)` follows
+        it; interrupted (Ctrl-C), it raises SweepInterrupted with the points done."""
         from qnetlang.results import Sweep, shots_and_seed
 
-        names = list(over)
-        columns = [[over[name]] if isinstance(over[name], str) or
-                   not isinstance(over[name], Iterable) else list(over[name])
-                   for name in names]
-        if zipped and len({len(column) for column in columns}) > 1:
-            raise ValueError("zipped parameters need as many values each: " +
-                             ", ".join(f"{n} has {len(c)}" for n, c in zip(names, columns,
-                                                                           strict=True)))
         chosen = self.run(run)
+        points = self.points(over, chosen.name, zipped=zipped)
         _, base = shots_and_seed(chosen, shots, seed)
-        found = Sweep(chosen.name, names)
-        points = [dict(zip(names, values, strict=True)) for values in
-                  (zip(*columns, strict=True) if zipped else itertools.product(*columns))]
+        found = Sweep(chosen.name, list(points[0]))
         if executor is None:
             results: Iterable[RunResult] = (
-                self.given(**point).simulate(chosen.name, shots=shots,
+                (self.given(**point) if point else self).simulate(chosen.name, shots=shots,
                                              seed=point_seed(base, point), engine=engine,
                                              jobs=jobs) for point in points)
         else:  # each point a task: the program's text goes to each worker once
@@ -229,6 +264,12 @@ class Program:
                     progress(len(found.points), len(points))
         except KeyboardInterrupt:
             raise SweepInterrupted(found, len(points)) from None
+        except QnetError as error:  # say which point: the others may be fine
+            point = points[len(found.points)]
+            where = ", ".join(f"{name} = {source_text(value)}" for name, value in point.items())
+            raise type(error)([replace(d, notes=(*d.notes, Note(
+                f"at the sweep's point {where}", _axis_span(chosen, point))))
+                for d in error.diagnostics], error.sources) from None
         return found
 
     def simulate(self, run: str | None = None, *, shots: int | None = None,
@@ -242,7 +283,7 @@ class Program:
         from qnetlang.results import shots_and_seed
         from qnetlang.runtime.runner import run_shots
 
-        chosen = self.run(run)
+        chosen = self._one_point(run)
         shots, seed = shots_and_seed(chosen, shots, seed)
         try:
             return run_shots(chosen, shots=shots, seed=seed, engine=engine, jobs=jobs,
@@ -259,7 +300,7 @@ class Program:
         from qnetlang.compiler.reuse import reuse_qubits
 
         try:
-            circuits = lower_run(self.run(run), randomness)
+            circuits = lower_run(self.run(run), randomness)  # refuses a sweep (E1001)
         except CompileError as refusal:
             raise CompileFailed([refusal.diagnostic], self.checked.sources) from None
         return [reuse_qubits(circuit) for circuit in circuits] if reuse else circuits

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from qnetlang.ir import nodes as ir
+from qnetlang.units import format_seconds
 
 DEFAULT_SHOTS = 1000
 DEFAULT_SEED = 0
@@ -139,6 +140,32 @@ class RunResult:
                 for name, summary in self.reports.items()]
         return pandas.DataFrame(rows, columns=["run", "protocol", "backend", "engine",
                                                "shots", *STATISTICS])
+
+    def table(self) -> str:
+        """The result for a terminal: a line on the run, then one per report (a total
+        or a ratio says so beside its name; its value stands in the mean's column)."""
+        where = f"engine {self.engine}" if self.backend == "sim" \
+            else f"backend {self.backend}, {self.engine} circuit"
+        lines = [f"run {self.run}: protocol {self.protocol}, {self.shots} shots, {where}, "
+                 f"seed {self.seed}"]
+        if self.reports:
+            names = {name: name if summary.kind == "mean" else f"{name} ({summary.kind})"
+                     for name, summary in self.reports.items()}
+            width = max(len("report"), *(len(shown) for shown in names.values()))
+            lines.append(f"  {'report':<{width}}  {'mean':>10}  {'stderr':>9}  {'n':>7}  counts")
+            for name, summary in self.reports.items():
+                counts = ", ".join(f"{k}: {v}" for k, v in summary.counts.items()) \
+                    if 0 < len(summary.counts) <= 8 else ""
+                lines.append(f"  {names[name]:<{width}}  {summary.mean:>10.4f}  "
+                             f"{summary.stderr:>9.4f}  {summary.n:>7}  {counts}")
+        else:
+            lines.append("  (no reports)")
+        if self.backend == "sim":
+            lines.append(f"  simulated time per shot {format_seconds(self.sim_time_s)}, "
+                         f"{self.events:,} events, {self.wall_s:.2f} s")
+        else:
+            lines.append(f"  {self.wall_s:.2f} s")
+        return "\n".join(lines) + "\n"
 
 
 def describe(values: np.ndarray) -> Summary:

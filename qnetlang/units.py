@@ -103,3 +103,11 @@ def parse_unit(text: str) -> Unit:
         raise KeyError(text)
     below = BASE_UNITS[denominator]
     return Unit(unit.dimension / below.dimension, unit.scale / below.scale)
+
+
+def format_seconds(seconds: float) -> str:
+    """A duration in the largest unit that keeps it at least 1: `146.9 us`."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9), ("ps", 1e-12)):
+        if seconds >= scale:
+            return f"{seconds / scale:.6g} {unit}"
+    return "0 s"

@@ -147,3 +147,26 @@ run p on solo with a = a;
     with pytest.raises(qnetlang.CompileFailed) as refused:
         asserting.sample(shots=10, backend="pattern")
     assert "assertion" in refused.value.diagnostics[0].message
+
+
+def test_a_sweep_in_the_file_reproduces_its_closed_form_from_both_ends(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/teleport_memory.qnet sweeps T2 (a logarithmic range) and L (a list):
+    at every point bob recovers the state with probability 1 - p/2, p = (1 - exp(-t /
+    T2)) / 2, t = 2L n / c, within 4 standard errors; `qnetc run --json` prints the
+    same numbers point by point."""
+    path = ROOT / "examples" / "teleport_memory.qnet"
+    sweep = qnetlang.load(path).sweep(shots=1000)
+    assert [tuple(point.values()) for point, _ in sweep.points] == [
+        (t2, length) for t2 in ("10 us", "100 us", "1000 us", "10000 us")
+        for length in ("5 km", "20 km")]
+    for point, result in sweep.points:
+        t2 = float(point["coherence"].split()[0]) * 1e-6
+        wait = 2 * float(point["L"].split()[0]) * 1e3 * 1.468 / 299_792_458
+        p = (1 - math.exp(-wait / t2)) / 2
+        recovered = result.reports["recovered"]
+        assert abs(recovered.mean - (1 - p / 2)) <= 4 * max(recovered.stderr, 1e-3), point
+    assert main(["run", str(path), "--json", "--shots", "1000"]) == 0
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(line["arguments"], line["reports"]) for line in printed] == [
+        (point, result.to_json()["reports"]) for point, result in sweep.points]

@@ -16,7 +16,6 @@ from qnetlang.cli.common import (EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, Reporte
                                  add_output_options, check_file, module_options, output_path)
 from qnetlang.cli.compile import add_circuit_options, circuits_of
 from qnetlang.quantum import ENGINE_NAMES
-from qnetlang.runtime.events import format_seconds
 
 if TYPE_CHECKING:
     from qnetlang.runtime.limits import Limits
@@ -155,19 +154,20 @@ def run(args: argparse.Namespace) -> int:
     if not result.ok or result.ir is None:
         reporter.finish()
         return EXIT_ERRORS
-    if args.sweep:
-        try:
-            return _sweep(args, result, reporter, executor)
-        except ExecutorError as error:
-            raise UsageError(str(error)) from None
-    if args.csv or args.parquet or args.plot or args.zip:
-        raise UsageError("--csv, --parquet, --plot and --zip go with --sweep")
     runs = result.ir.runs
     if args.run is not None:
         runs = [r for r in runs if r.name == args.run]
         if not runs:
             names = ", ".join(r.name for r in result.ir.runs) or "none"
             raise UsageError(f"no run named `{args.run}` (the runs: {names})")
+    if args.sweep or (args.backend == "sim" and any(r.sweep for r in runs)):
+        try:
+            return _sweep(args, result, reporter, executor, [r.name for r in runs])
+        except ExecutorError as error:
+            raise UsageError(str(error)) from None
+    if args.csv or args.parquet or args.plot or args.zip:
+        raise UsageError("--csv, --parquet, --plot and --zip go with a sweep (a run's "
+                         "`sweep`, or --sweep)")
     with contextlib.ExitStack() as stack:
         trace = stack.enter_context(trace_path.open("w", encoding="utf-8")) \
             if trace_path is not None else None
@@ -193,12 +193,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter,
-           executor: Any) -> int:
-    """Each run (or the one named) at every point of the swept values, on the simulator."""
+           executor: Any, names: list[str]) -> int:
+    """Each of the runs at every point of its sweep and of --sweep's values, on the
+    simulator (a run that sweeps nothing is one point)."""
     from qnetlang.driver import Program, QnetError, SweepInterrupted
 
     if args.backend != "sim" or args.trace:
-        raise UsageError("--sweep runs on the simulator, without --trace")
+        raise UsageError("a sweep runs on the simulator, without --trace")
     over: dict[str, list[str]] = {}
     for name, values in args.sweep:
         over.setdefault(name, []).extend(_items(values))
@@ -219,12 +220,11 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter,
                       module_options(args))
     if args.zip and len({len(values) for values in over.values()}) > 1:
         raise UsageError("--zip needs as many values for each swept parameter")
-    names = [args.run] if args.run is not None else program.runs
     sweeps = []
     interrupted = None
     for name in names:
         try:
-            sweeps.append(program.sweep(over, name, zipped=args.zip, shots=args.shots,
+            sweeps.append(program.sweep(over or None, name, zipped=args.zip, shots=args.shots,
                                         seed=args.seed, engine=args.engine, jobs=args.jobs,
                                         executor=executor,
                                         progress=_progress_bar("points", least=2)))
@@ -244,6 +244,8 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter,
         if args.json:
             for values, outcome in sweep.points:
                 print(json.dumps({**outcome.to_json(), "arguments": values}))
+        elif not sweep.parameters and sweep.points:  # a run that sweeps nothing
+            print(sweep.points[0][1].table())
         else:
             print(sweep.table())
     for sweep in sweeps:
@@ -305,7 +307,7 @@ def _print(outcome: RunResult, as_json: bool) -> None:
     if as_json:
         print(json.dumps(outcome.to_json()))
     else:
-        print(table(outcome))
+        print(outcome.table())
 
 
 def _progress_bar(unit: str = "shots", least: int = 2000) -> Any:
@@ -324,29 +326,3 @@ def _progress_bar(unit: str = "shots", least: int = 2000) -> Any:
         sys.stderr.flush()
 
     return show
-
-
-def table(result: RunResult) -> str:
-    where = f"engine {result.engine}" if result.backend == "sim" \
-        else f"backend {result.backend}, {result.engine} circuit"
-    lines = [f"run {result.run}: protocol {result.protocol}, {result.shots} shots, {where}, "
-             f"seed {result.seed}"]
-    if result.reports:
-        # a total or a ratio says so beside its name; its value stands in the mean's column
-        names = {name: name if summary.kind == "mean" else f"{name} ({summary.kind})"
-                 for name, summary in result.reports.items()}
-        width = max(len(shown) for shown in names.values())
-        lines.append(f"  {'report':<{width}}  {'mean':>10}  {'stderr':>9}  {'n':>7}  counts")
-        for name, summary in result.reports.items():
-            counts = ", ".join(f"{k}: {v}" for k, v in summary.counts.items()) \
-                if 0 < len(summary.counts) <= 8 else ""
-            lines.append(f"  {names[name]:<{width}}  {summary.mean:>10.4f}  "
-                         f"{summary.stderr:>9.4f}  {summary.n:>7}  {counts}")
-    else:
-        lines.append("  (no reports)")
-    if result.backend == "sim":
-        lines.append(f"  simulated time per shot {format_seconds(result.sim_time_s)}, "
-                     f"{result.events:,} events, {result.wall_s:.2f} s")
-    else:
-        lines.append(f"  {result.wall_s:.2f} s")
-    return "\n".join(lines) + "\n"

@@ -549,6 +549,12 @@ def _select(condition: ir.Expr, yes: Any, no: Any) -> Any:
 
 def lower_run(run: ir.Run, randomness: str = "coin") -> list[Circuit]:
     """The circuits of a run: one, or one per combination of random choices."""
+    if run.sweep:  # the IR is the sweep's first point: compiling it would pick one silently
+        names = [name for axis in run.sweep for name in axis.names]
+        raise CompileError(f"run `{run.name}` sweeps {', '.join(f'`{n}`' for n in names)}: "
+                           "a circuit is one point of it", run.sweep[0].span,
+                           help="choose the point: " +
+                                " ".join(f"--set {n}=VALUE" for n in names))
     pending: list[tuple[int, ...]] = [()]
     circuits = []
     while pending:

@@ -55,6 +55,8 @@ def _run(run: ir.Run) -> dict[str, Any]:
         "settings": {k: _value(v) for k, v in run.settings.items()},
         "network": _network(run.network),
         "roles": [_role(role) for role in run.roles.values()],
+        **({"sweep": [{"names": list(axis.names), "values": [list(row) for row in axis.values],
+                       "span": _span(axis)} for axis in run.sweep]} if run.sweep else {}),
         "span": _span(run),
     }
 

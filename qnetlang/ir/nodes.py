@@ -369,8 +369,20 @@ class Run(IRNode):
     arguments: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     roles: dict[str, Role] = field(default_factory=dict)
+    # The grid of points a `sweep` asks for; the run itself is its first point.
+    sweep: list[SweepAxis] = field(default_factory=list)
     # What the check foresaw; None: not checked.
     footprint: Footprint | None = field(default=None, compare=False)
+
+
+@dataclass
+class SweepAxis(IRNode):
+    """One axis of a run's grid: parameters swept in step, and their values at each
+    step as .qnet source text (as `--set` takes them, and as tables and plots show
+    them)."""
+
+    names: tuple[str, ...]
+    values: list[tuple[str, ...]]
 
 
 @dataclass

@@ -10,7 +10,9 @@ or a loaded file's path), never into the assembled program.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
 from dataclasses import dataclass, field
 
 from qnetlang.codes import Code
@@ -134,18 +136,24 @@ class Session:
         return found
 
     def _check(self, entries: list[Entry]) -> CheckResult:
-        starts = []
-        offset = 0
-        for entry in entries:
-            starts.append(offset)
-            offset += len(entry.text) + 1
         combined = "\n".join(entry.text for entry in entries)
         result = check(SourceFile(SESSION, combined), None, self.options)
+        result.diagnostics = [self._placed(d, entries) for d in result.diagnostics]
+        return result
+
+    def placed(self, diagnostic: Diagnostic) -> Diagnostic:
+        """A diagnostic of the accepted session (a run's, a compilation's) moved from the
+        assembled program into the input its place came from."""
+        return self._placed(diagnostic, self.entries)
+
+    def _placed(self, diagnostic: Diagnostic, entries: list[Entry]) -> Diagnostic:
+        starts = list(itertools.accumulate((len(entry.text) + 1 for entry in entries),
+                                           initial=0))
 
         def place(span: Span | None) -> Span | None:
             if span is None or span.file != SESSION:
                 return span
-            index = max(i for i, s in enumerate(starts) if s <= span.start)
+            index = bisect.bisect_right(starts, span.start) - 1
             entry = entries[index]
             origin = self.inputs[entry.origin]
             start = entry.origin_offset + span.start - starts[index]
@@ -153,9 +161,6 @@ class Session:
                       entry.origin_offset + len(entry.text))
             return origin.span(start, max(end, start))
 
-        result.diagnostics = [
-            dataclasses.replace(d, span=place(d.span), notes=tuple(
-                dataclasses.replace(n, span=place(n.span)) for n in d.notes))
-            for d in result.diagnostics]
-        return result
+        return dataclasses.replace(diagnostic, span=place(diagnostic.span), notes=tuple(
+            dataclasses.replace(n, span=place(n.span)) for n in diagnostic.notes))
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from qnetlang.diagnostics import Diagnostic, HumanRenderer
+from qnetlang.driver import Program, QnetError
 from qnetlang.quantum import ENGINE_NAMES
 from qnetlang.repl.session import Session, unfinished
 from qnetlang.source import SourceFile
@@ -25,8 +26,9 @@ session, and one with the name of an earlier one replaces it. Input continues wh
 block is open; an empty line ends it anyway.
 
   :load FILE                          add a file's declarations
-  :run [NAME] [--shots N] [--seed S] [--engine E]
-                                      simulate a run (the last one by default)
+  :run [NAME] [--shots N] [--seed S] [--engine E] [--set NAME=VALUE]...
+                                      simulate a run (the last one by default);
+                                      a run with a `sweep` runs every point
   :check                              check the session and list what it holds
   :list                               print the session's declarations
   :ir [NAME]                          the IR of a run (all runs by default)
@@ -57,7 +59,16 @@ def _run_arguments() -> _Arguments:
     parser.add_argument("--shots", type=int)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--engine", choices=ENGINE_NAMES)
+    parser.add_argument("--set", action="append", default=[], type=_assignment,
+                        metavar="NAME=VALUE")
     return parser
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, found `{text}`")
+    return name.strip(), value.strip()
 
 
 @dataclass
@@ -98,10 +109,12 @@ class Shell:
             if labels:
                 self.out.write(f"{what} {', '.join(labels)}\n")
 
-    def show(self, diagnostics: Iterable[Diagnostic]) -> None:
-        renderer = HumanRenderer(self.session.sources(), color=self.color)
+    def show(self, diagnostics: Iterable[Diagnostic],
+             sources: dict[str, SourceFile] | None = None) -> None:
+        renderer = HumanRenderer({**self.session.sources(), **(sources or {})},
+                                 color=self.color)
         for diagnostic in diagnostics:
-            self.err.write(renderer.render(diagnostic) + "\n")
+            self.err.write(renderer.render(self.session.placed(diagnostic)) + "\n")
 
     # ---------------------------------------------------------------- commands
 
@@ -179,23 +192,31 @@ class Shell:
                             f"{', '.join(r.name for r in runs)})")
         return chosen
 
-    def run(self, arguments: list[str]) -> None:
-        from qnetlang.cli.run import table
-        from qnetlang.runtime.runner import run_shots
-        from qnetlang.runtime.batch import RuntimeFailure
+    def _program(self, given: dict[str, str] | None = None) -> Program:
+        """The session as the library's Program (with `given` values, checked anew)."""
+        result = self.session.result or self.session.check()
+        program = Program(result, None, self.session.options)
+        return program.given(**given) if given else program
 
+    def run(self, arguments: list[str]) -> None:
         options = _run_arguments().parse_args(arguments)
         if options.shots is not None and options.shots < 1:
             raise ReplError("--shots must be at least 1")
         (chosen,) = self._runs(options.name)
         try:
-            result = run_shots(chosen, shots=options.shots, seed=options.seed,
-                               engine=options.engine)
-        except RuntimeFailure as failure:
+            program = self._program(dict(options.set))
+            if program.run(chosen.name).sweep:
+                sweep = program.sweep(None, chosen.name, shots=options.shots,
+                                      seed=options.seed, engine=options.engine)
+                self.out.write(sweep.table())
+                return
+            result = program.simulate(chosen.name, shots=options.shots, seed=options.seed,
+                                      engine=options.engine)
+        except QnetError as error:
             self.errors += 1
-            self.show([failure.diagnostic])
+            self.show(error.diagnostics, error.sources)
             return
-        self.out.write(table(result))
+        self.out.write(result.table())
 
     def ir(self, arguments: list[str]) -> None:
         from qnetlang.ir import dump
@@ -210,24 +231,14 @@ class Shell:
         if len(arguments) > 1:
             raise ReplError("usage: :qasm [NAME]")
         (chosen,) = self._runs(arguments[0] if arguments else None)
-        from qnetlang.compiler.lower import CompileError, lower_run
-
         try:
-            circuits = lower_run(chosen)
-        except CompileError as error:
-            self.errors += 1
-            self.show([error.diagnostic])
-            return
-        try:
-            from qnetlang.compiler.emit import emit
-
-            for circuit in circuits:
-                self.out.write(emit(circuit, "qasm3"))
+            for text in self._program().compile(chosen.name, target="qasm3"):
+                self.out.write(text)
         except ImportError:
             raise ReplError("OpenQASM needs qiskit: pip install 'qnetlang[compile]'") from None
-        except CompileError as error:
+        except QnetError as error:
             self.errors += 1
-            self.show([error.diagnostic])
+            self.show(error.diagnostics, error.sources)
 
 
 def feed(shell: Shell, lines: Iterable[str]) -> None:

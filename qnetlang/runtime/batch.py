@@ -34,7 +34,8 @@ from qnetlang.quantum import noise
 from qnetlang.quantum.engine import Engine, StateTooLarge
 from qnetlang.quantum.gates import BELL
 from qnetlang.results import denominator_of
-from qnetlang.runtime.events import (MAX_SECONDS, Environment, format_seconds, to_seconds,
+from qnetlang.units import format_seconds
+from qnetlang.runtime.events import (MAX_SECONDS, Environment, to_seconds,
                                      valid_duration)
 from qnetlang.runtime.limits import format_size
 from qnetlang.runtime.values import Mask, batch_operations, first, merge, positions, put, uniform

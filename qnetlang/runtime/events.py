@@ -36,14 +36,6 @@ def to_seconds(picoseconds: int) -> float:
     return picoseconds / PICOSECONDS
 
 
-def format_seconds(seconds: float) -> str:
-    """A duration in the largest unit that keeps it at least 1: `146.9 us`."""
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9), ("ps", 1e-12)):
-        if seconds >= scale:
-            return f"{seconds / scale:.6g} {unit}"
-    return "0 s"
-
-
 class Environment:
     """Owns the clock, the event list and the random generator of one simulation."""
 

@@ -8,7 +8,7 @@ node; each bound role member is lowered to its instruction stream.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from qnetlang.codes import Code
@@ -20,6 +20,7 @@ from qnetlang.quantum import ENGINE_NAMES
 from qnetlang import types as t
 from qnetlang.semantics.context import Context, Kind, Symbol
 from qnetlang.semantics.lower import MAX_ELABORATED, Lowerer, LoweringError, resolve_labels
+from qnetlang.semantics.sweeps import sweep_of
 from qnetlang.semantics.typecheck import expect
 from qnetlang.syntax import ast
 
@@ -47,8 +48,10 @@ def elaborate_runs(ctx: Context) -> None:
 
 
 def bind_arguments(ctx: Context, params: list[ast.Param], args: list[ast.KeywordArg],
-                   owner: str, at: ast.Node) -> dict[Symbol, ir.Expr] | None:
-    """The parameters' values: given by name, or their defaults; None after an error."""
+                   owner: str, at: ast.Node,
+                   swept: Mapping[str, Any] | None = None) -> dict[Symbol, ir.Expr] | None:
+    """The parameters' values: given by name, swept (their first values), or their
+    defaults; None after an error."""
     by_name = {param.name: param for param in params}
     env: dict[Symbol, ir.Expr] = {}
     failed = False
@@ -71,6 +74,9 @@ def bind_arguments(ctx: Context, params: list[ast.Param], args: list[ast.Keyword
         if symbol is None:
             return None
         arg = next((a for a in args if a.name == param.name), None)
+        if arg is None and swept and param.name in swept:
+            env[symbol] = ir.Const(swept[param.name])
+            continue
         source = arg.value if arg is not None else param.default
         if source is None:
             ctx.error(Code.MISSING_ARGUMENT, f"{owner} needs a value for `{param.name}`",
@@ -109,10 +115,13 @@ class _Elaborator:
         protocol = protocol_symbol.decl
         network_decl = network_symbol.decl
         assert isinstance(protocol, ast.Protocol) and isinstance(network_decl, ast.Network)
+        swept = sweep_of(ctx, run, protocol, network_decl)
+        if swept is None:
+            return None
         protocol_env = bind_arguments(ctx, protocol.params, run.args,
-                                      f"protocol `{protocol.name}`", run)
+                                      f"protocol `{protocol.name}`", run, swept.protocol)
         network_env = bind_arguments(ctx, network_decl.params, run.network_args,
-                                     f"network `{network_decl.name}`", run)
+                                     f"network `{network_decl.name}`", run, swept.network)
         if protocol_env is None or network_env is None:
             return None
         builder = _NetworkBuilder(ctx, network_env)
@@ -129,7 +138,8 @@ class _Elaborator:
             return None
         arguments = {symbol.name: value.value for symbol, value in protocol_env.items()
                      if isinstance(value, ir.Const)}
-        result = ir.Run(self.name, protocol.name, network, arguments, settings, span=run.span)
+        result = ir.Run(self.name, protocol.name, network, arguments, settings,
+                        sweep=swept.axes, span=run.span)
         for role in roles:
             for member, index in self.expand(role):
                 result.roles[member] = self.lower_role(role, member, index, binding[member],

@@ -301,8 +301,12 @@ class _Walker:
             self.ctx.networks[id(run)] = network
         if given:
             self.give(run, given, used)
-        for arg in run.args + run.network_args + (run.settings or []):
+        for arg in run.args + run.network_args + run.settings:
             self.expr(arg.value, scope)
+        for sweep in run.sweeps:
+            for axis in sweep.axes:
+                for part in axis.expressions():
+                    self.expr(part, scope)
         if id(run) in self.ctx.networks:  # without the network, bindings mean nothing
             node_scope = self._node_scope(self.ctx.networks[id(run)], scope)
             for binding in run.bindings:

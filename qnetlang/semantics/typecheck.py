@@ -171,8 +171,12 @@ class _Checker:
         elif isinstance(item, ast.Run):
             for arg in item.args + item.network_args + item.bindings:
                 self.expr(arg.value)
-            for setting in item.settings or []:
+            for setting in item.settings:
                 self.expr(setting.value)
+            for sweep in item.sweeps:
+                for axis in sweep.axes:
+                    for part in axis.expressions():
+                        self.expr(part)
 
     def network_items(self, items: list[ast.Item]) -> None:
         for item in items:

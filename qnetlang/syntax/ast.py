@@ -500,17 +500,51 @@ class Protocol(Item, Container):
 
 
 @dataclass
-class Run(Item, Container):
-    """`run [label:] protocol(args) on network(args) with role = node, ... { settings }`."""
+class SweepAxis(Node):
+    """`name in values` in a `sweep`: a list (an array expression), or a range stepped
+    by adding `step` or, with `step * ratio`, by multiplying (a logarithmic range)."""
 
-    ITEMS: ClassVar[str] = "settings"
+    name: str
+    values: Expr | Range
+    step: Expr | None = None
+    geometric: bool = False
+
+    def expressions(self) -> list[Expr]:
+        """What the axis computes its values from, in the order written."""
+        bounds = [self.values.start, self.values.stop] if isinstance(self.values, Range) \
+            else [self.values]
+        return bounds + ([self.step] if self.step is not None else [])
+
+
+@dataclass
+class Sweep(Item):
+    """`sweep a in ... with b in ...;`: one axis of a run's grid of points; the
+    parameters joined by `with` take their values in step with the first."""
+
+    axes: list[SweepAxis]
+
+
+@dataclass
+class Run(Item, Container):
+    """`run [label:] protocol(args) on network(args) with role = node, ... { body }`;
+    the body has settings and sweeps (None: the run ends in `;`)."""
+
+    ITEMS: ClassVar[str] = "body"
     protocol: str
     network: str
     label: str | None = None
     args: list[KeywordArg] = field(default_factory=list)
     network_args: list[KeywordArg] = field(default_factory=list)
     bindings: list[KeywordArg] = field(default_factory=list)
-    settings: list[Setting] | None = None
+    body: list[Setting | Sweep] | None = None
+
+    @property
+    def settings(self) -> list[Setting]:
+        return [item for item in self.body or [] if isinstance(item, Setting)]
+
+    @property
+    def sweeps(self) -> list[Sweep]:
+        return [item for item in self.body or [] if isinstance(item, Sweep)]
 
 
 @dataclass

@@ -40,7 +40,7 @@ class Args(Group):
 
 
 class Body(Group):
-    """The `{ name = value; ... }` settings of a run."""
+    """The `{ name = value; sweep ...; }` body of a run."""
 
 
 def _is_token(child: Any, type_: str | None = None) -> bool:
@@ -511,12 +511,31 @@ class AstBuilder(Transformer[Token, ast.Program]):
         network_args = list(rest.pop(0)) if isinstance(rest[0], Args) else []
         bindings = [child for child in rest if isinstance(child, ast.KeywordArg)]
         body = rest[-1]
-        settings = list(body) if isinstance(body, Body) else None
-        return ast.Run(protocol, network, label, args, network_args, bindings, settings,
+        items = list(body) if isinstance(body, Body) else None
+        return ast.Run(protocol, network, label, args, network_args, bindings, items,
                        span=self._span(keyword, body))
 
     def run_body(self, c: list[Any]) -> Group:
-        return self._group(c, self._nodes(c, ast.Setting), Body)
+        return self._group(c, self._nodes(c, (ast.Setting, ast.Sweep)), Body)
+
+    def sweep_stmt(self, children: list[Any]) -> ast.Sweep:
+        keyword, *rest = children
+        return ast.Sweep(self._nodes(rest, ast.SweepAxis), span=self._span(keyword, rest[-1]))
+
+    def sweep_axis(self, children: list[Any]) -> ast.SweepAxis:
+        name, _in, values, *step = children
+        axis = ast.SweepAxis(str(name), values, span=self._span(name, children[-1]))
+        if step:
+            axis.step = step[-1]
+            if len(step) == 3:  # `step * ratio`
+                op = step[1]
+                axis.geometric = op == "*"
+                if op != "*":
+                    self._error(Code.UNEXPECTED_TOKEN, f"a range steps by adding (`step 2`) or by "
+                                f"multiplying (`step * 10`), not by `{op}`",
+                                self._token_span(op), help="for falling values, sweep "
+                                "from the high end: `100 ..= 1 step * 0.1`")
+        return axis
 
 
 def _as_stmt(node: Any) -> ast.Stmt:

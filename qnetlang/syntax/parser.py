@@ -33,6 +33,8 @@ MAX_SYNTAX_ERRORS = 20
 
 # Words kept free for the reactive roles planned in the language design.
 RESERVED = frozenset({"select", "loop", "on_recv", "after", "any", "match", "gate", "fn"})
+# Keywords only where no name can stand (after a sweep's range): names everywhere else.
+SOFT_KEYWORDS = frozenset({"step"})
 
 _TERMINAL_DESCRIPTIONS = {
     "NAME": "a name",
@@ -108,7 +110,7 @@ class Parser:
         self.keywords = frozenset(
             terminal.pattern.value for terminal in self.lark.terminals
             if terminal.pattern.type == "str" and terminal.pattern.value.isidentifier())
-        self.collector.forbidden = self.keywords | RESERVED
+        self.collector.forbidden = (self.keywords - SOFT_KEYWORDS) | RESERVED
 
     def parse(self, source: SourceFile) -> ParseResult:
         # A parse allocates many objects and no reference cycles: the cycle collector

@@ -253,7 +253,7 @@ class Printer(Visitor):
             one_line = _plain_text(header) + " with " + _plain_text(bindings)
             fits = len(self.pad) + len(one_line) + 2 <= LINE_WIDTH
             header += [" with " if fits else f"\n{self.pad}{INDENT * 2}with ", *bindings]
-        if node.settings is None:
+        if node.body is None:
             return self._join(node, *header, ";")
         return self._braced(self._join(node, *header, " {"), node)
 
@@ -270,6 +270,22 @@ class Printer(Visitor):
     def visit_Range(self, node: ast.Range) -> str:
         return self._join(node, self._child(node.start), "..=" if node.inclusive else "..",
                           self._child(node.stop))
+
+    def visit_Sweep(self, node: ast.Sweep) -> str:
+        parts: list[_Part] = ["sweep "]
+        for index, axis in enumerate(node.axes):
+            parts += [" with " if index else "", self._child(axis)]
+        return self._join(node, *parts, ";")
+
+    def visit_SweepAxis(self, node: ast.SweepAxis) -> str:
+        step: list[_Part] = []
+        if node.step is not None:
+            step = [" step * " if node.geometric else " step ", self._child(node.step)]
+        values: list[_Part] = [self._child(node.values)]
+        if isinstance(node.values, ast.Range):  # spaced, for the units: 1 km ..= 9 km
+            values = [self._child(node.values.start), " ..= " if node.values.inclusive
+                      else " .. ", self._child(node.values.stop)]
+        return self._join(node, f"{node.name} in ", *values, *step)
 
     def visit_KeywordArg(self, node: ast.KeywordArg) -> str:
         return self._join(node, f"{node.name} = ", self._child(node.value))

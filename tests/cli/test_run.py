@@ -217,3 +217,37 @@ def test_sweep_values_separated_by_commas(capsys: pytest.CaptureFixture[str]) ->
     assert points == [{"n": "8"}, {"n": "16"}, {"n": "32"}]
     assert main(["run", b92, "--sweep", "n=8", "--set", "n=4"]) == 2
     assert "--set and --sweep both give n" in capsys.readouterr().err
+
+
+def test_a_runs_own_sweep_with_set_and_sweep_from_outside(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A run's `sweep` runs by itself; --set fixes a swept parameter (its axis leaves
+    the grid), --sweep replaces its values; the points are the same for --jobs 2, and
+    a run without a sweep beside it in the file is one point."""
+    memory = str(ROOT / "examples" / "teleport_memory.qnet")
+
+    def points(*extra: str) -> list[tuple[dict[str, str], object]]:
+        assert main(["run", memory, "--shots", "50", "--json", *extra]) == 0
+        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        return [(line["arguments"], line["reports"]) for line in lines]
+
+    grid = points()
+    assert len(grid) == 8 and grid == points("--jobs", "2")
+    fixed = points("--set", "L=20 km")
+    assert [point for point, _ in fixed] == [{"coherence": t2} for t2 in
+                                            ("10 us", "100 us", "1000 us", "10000 us")]
+    replaced = points("--sweep", "coherence=1000 us,2 ms")
+    assert [point for point, _ in replaced] == [
+        {"coherence": t2, "L": length} for t2 in ("1000 us", "2 ms")
+        for length in ("5 km", "20 km")]
+    assert replaced[:2] == grid[4:6]  # a point has its numbers whatever the sweep
+    assert main(["run", memory, "--backend", "aer"]) == 1
+    assert "E1001" in capsys.readouterr().err
+
+
+def test_compiling_a_sweeping_run_needs_its_point(capsys: pytest.CaptureFixture[str]) -> None:
+    memory = str(ROOT / "examples" / "teleport_memory.qnet")
+    assert main(["compile", memory]) == 1
+    assert "--set coherence=VALUE --set L=VALUE" in capsys.readouterr().err
+    assert main(["compile", memory, "--set", "coherence=1 ms", "--set", "L=5 km"]) == 0
+    assert "OPENQASM 3.0;" in capsys.readouterr().out

@@ -120,7 +120,7 @@ def test_run_forms() -> None:
         run named: p(n = 2) on line(n = 3) with hop = [a, b] { shots = 5; }
     """)
     plain, named = program.items
-    assert isinstance(plain, ast.Run) and plain.label is None and plain.settings is None
+    assert isinstance(plain, ast.Run) and plain.label is None and plain.body is None
     assert isinstance(named, ast.Run) and named.label == "named"
     assert named.network_args == [ast.KeywordArg("n", ast.IntLit(3))]
     assert named.settings == [ast.Setting("shots", ast.IntLit(5))]

@@ -1,0 +1,319 @@
+"""A run's `sweep`s: each axis's values, checked against the swept parameter and written
+back as .qnet source text.
+
+The values travel as text because a point of a sweep is the run checked again with
+those values given, as `qnetc run --set` gives them: the same text is what tables,
+CSV files and plots show, and what a Dask worker receives. The run's own IR is built
+at the sweep's first point, so `qnetc check` checks one whole point before any runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from qnetlang import types as t
+from qnetlang.codes import Code
+from qnetlang.diagnostics import Note, did_you_mean
+from qnetlang.ir import nodes as ir
+from qnetlang.semantics.context import Context
+from qnetlang.semantics.lower import Lowerer, LoweringError
+from qnetlang.semantics.typecheck import expect
+from qnetlang.syntax import ast
+from qnetlang.units import (ATTENUATION, DIMENSIONLESS, FREQUENCY, LENGTH, LOSS, SPEED, TIME,
+                            parse_unit)
+
+MAX_POINTS = 100_000  # points of a run's grid: each is a run of its own
+_SI_UNITS = {LENGTH: "m", TIME: "s", FREQUENCY: "Hz", LOSS: "dB", ATTENUATION: "dB/m",
+             SPEED: "m/s"}
+_LITERALS = (ast.IntLit, ast.FloatLit, ast.Quantity, ast.BoolLit, ast.StringLit)
+
+
+@dataclass
+class SweptRun:
+    """The axes of a run's grid, and the first point's values of the swept parameters
+    of its protocol and of its network (which the run's IR is built with)."""
+
+    axes: list[ir.SweepAxis] = field(default_factory=list)
+    protocol: dict[str, Any] = field(default_factory=dict)
+    network: dict[str, Any] = field(default_factory=dict)
+
+
+def sweep_of(ctx: Context, run: ast.Run, protocol: ast.Protocol,
+             network: ast.Network) -> SweptRun | None:
+    """The run's sweep; None after an error (reported). A parameter given a value with
+    `--set` is not swept: its axis is dropped (and it leaves a zipped group)."""
+    params = {param.name: param for param in network.params}
+    params.update({param.name: param for param in protocol.params})  # as `--set` prefers
+    given = set(ctx.options.arguments)
+    written = {arg.name for arg in run.args + run.network_args}
+    swept = SweptRun()
+    seen: dict[str, ast.SweepAxis] = {}
+    failed = False
+    for sweep in run.sweeps:
+        columns: list[tuple[ast.SweepAxis, list[tuple[Any, str]]]] = []
+        for axis in sweep.axes:
+            param = params.get(axis.name)
+            if axis.name in seen:
+                ctx.error(Code.DUPLICATE_NAME, f"`{axis.name}` is swept twice", axis.span,
+                          notes=[Note("swept first here", seen[axis.name].span)])
+                failed = True
+                continue
+            seen[axis.name] = axis
+            if param is None:
+                ctx.error(Code.UNKNOWN_ARGUMENT, f"the run has no parameter `{axis.name}` to "
+                          "sweep", axis.span, help=did_you_mean(axis.name, params) or
+                          f"the parameters of its protocol and network: "
+                          f"{', '.join(sorted(params)) or 'none'}")
+                failed = True
+                continue
+            if axis.name in written and axis.name not in given:
+                ctx.error(Code.DUPLICATE_NAME, f"`{axis.name}` is given a value and swept",
+                          axis.span, help=f"remove `{axis.name} = ...` from the run's "
+                                          "arguments, or the sweep")
+                failed = True
+                continue
+            symbol = ctx.symbol(param)
+            if symbol is None or symbol.type is None:
+                failed = True
+                continue
+            try:
+                values = _Axis(ctx, axis, symbol.type).values()
+            except LoweringError:
+                failed = True
+                continue
+            if axis.name not in given:
+                columns.append((axis, values))
+        if not columns:
+            continue
+        lengths = {len(values) for _, values in columns}
+        if len(lengths) > 1:
+            counts = ", ".join(f"`{axis.name}` has {len(values)}" for axis, values in columns)
+            ctx.error(Code.BAD_SWEEP, "parameters swept in step need as many values each: "
+                      f"{counts}", sweep.span,
+                      help="give them lists of one length, or sweep them in separate "
+                           "`sweep` statements to make a grid")
+            failed = True
+            continue
+        names = tuple(axis.name for axis, _ in columns)
+        rows = [tuple(text for _, text in row)
+                for row in zip(*(values for _, values in columns), strict=True)]
+        swept.axes.append(ir.SweepAxis(names, rows, span=sweep.span))
+        for axis, values in columns:
+            first = swept.protocol if any(p.name == axis.name for p in protocol.params) \
+                else swept.network
+            first[axis.name] = values[0][0]
+    if failed:
+        return None
+    points = math.prod(len(axis.values) for axis in swept.axes)
+    if points > MAX_POINTS:
+        ctx.error(Code.BAD_SWEEP, f"the run's sweep has {points:,} points, more than qnetc "
+                  f"runs in one go ({MAX_POINTS:,})", run.sweeps[0].span,
+                  help="sweep fewer values, or split the grid among several runs")
+        return None
+    return swept
+
+
+class _Axis:
+    """One `name in values` of a sweep: its values, each with its text."""
+
+    def __init__(self, ctx: Context, axis: ast.SweepAxis, type_: t.Type) -> None:
+        self.ctx = ctx
+        self.axis = axis
+        self.type = type_
+        self.lowerer = Lowerer(ctx)
+        self.unit = _display_unit(axis, type_)
+
+    def fail(self, message: str, node: ast.Node, **extra: Any) -> LoweringError:
+        return self.lowerer.fail(Code.BAD_SWEEP, message, node, **extra)
+
+    def values(self) -> list[tuple[Any, str]]:
+        found = self.stepped() if isinstance(self.axis.values, ast.Range) else self.listed()
+        if not found:
+            raise self.fail(f"the sweep of `{self.axis.name}` has no values", self.axis)
+        if len(found) > MAX_POINTS:
+            raise self.fail(f"the sweep of `{self.axis.name}` has {len(found):,} values, more "
+                            f"than qnetc runs in one go ({MAX_POINTS:,})", self.axis,
+                            help="sweep a coarser step")
+        return found
+
+    def listed(self) -> list[tuple[Any, str]]:
+        values = self.axis.values
+        assert isinstance(values, ast.Expr)
+        found = self.ctx.type_of(values)
+        if t.is_error(found):
+            raise LoweringError("reported")
+        if not isinstance(found, t.Array):
+            raise self.fail(f"a sweep takes a list of values or a range, not "
+                            f"{t.describe(found)}", values,
+                            help=f"e.g. `sweep {self.axis.name} in [a, b, c];` or "
+                                 f"`sweep {self.axis.name} in a ..= b step s;`")
+        errors = len(self.ctx.diagnostics)
+        expect(self.ctx, self.type, found.element, values, f"the values of `{self.axis.name}`")
+        if len(self.ctx.diagnostics) > errors:
+            raise LoweringError("reported")
+        constant = self.lowerer.constant(values, f"the values of `{self.axis.name}`")
+        items = values.items if isinstance(values, ast.ArrayExpr) else None
+        texts = []
+        for index, value in enumerate(constant):
+            item = items[index] if items is not None else None
+            literal = item is not None and self.unit is None and _is_literal(item)
+            texts.append(self.text_of(item) if literal else value_text(value, self.type,
+                                                                          self.unit, 15))
+        return list(zip(constant, texts, strict=True))
+
+    def stepped(self) -> list[tuple[Any, str]]:
+        bounds = self.axis.values
+        assert isinstance(bounds, ast.Range)
+        name = self.axis.name
+        if not (self.type == t.INT or isinstance(self.type, t.Quantity)):
+            raise self.fail(f"`{name}` is {t.describe(self.type)}: a range sweeps numbers",
+                            bounds, help=f"list its values: `sweep {name} in [a, b];`")
+        parts = [("start", bounds.start), ("end", bounds.stop)]
+        if self.axis.step is not None:
+            parts.append(("step", self.axis.step))
+        numbers: dict[str, float] = {}
+        for part, expr in parts:
+            found = self.ctx.type_of(expr)
+            if t.is_error(found):
+                raise LoweringError("reported")
+            wanted = t.FLOAT if part == "step" and self.axis.geometric else self.type
+            errors = len(self.ctx.diagnostics)
+            expect(self.ctx, wanted, found, expr, f"the range's {part}")
+            if len(self.ctx.diagnostics) > errors:
+                raise LoweringError("reported")
+            value = self.lowerer.constant(expr, f"the range's {part}")
+            if not math.isfinite(value):
+                raise self.fail(f"the range's {part} is {value}", expr)
+            numbers[part] = float(value)
+        start, end = numbers["start"], numbers["end"]
+        step = numbers.get("step")
+        if step is None:
+            if self.type != t.INT:
+                raise self.fail(f"a range of {t.describe(self.type)} needs a step", bounds,
+                                help="add one: `step 0.1` adds it each time, `step * 10` "
+                                     "multiplies by it")
+            step = 1.0
+        if self.axis.geometric:
+            values = self.geometric(start, end, step)
+        else:
+            values = self.linear(start, end, step)
+        if self.type == t.INT:
+            if any(value != round(value) for value in values):
+                raise self.fail(f"`{name}` is an int, but its range reaches values that are "
+                                "not whole", self.axis)
+            return [(int(round(v)), str(int(round(v)))) for v in values]
+        return [(value, value_text(value, self.type, self.unit, 12)) for value in values]
+
+    def linear(self, start: float, end: float, step: float) -> list[float]:
+        assert self.axis.step is not None or step == 1.0
+        at = self.axis.step if self.axis.step is not None else self.axis
+        if step == 0:
+            raise self.fail("a range's step cannot be zero", at)
+        if (end - start) * step < 0:
+            shown = value_text(step, self.type, self.unit, 12)
+            raise self.fail(f"the step {shown} leads away from the range's end",
+                            at, help="for falling values give a negative step")
+        count = self._count((end - start) / step)
+        tiny = 1e-12 * max(abs(start), abs(end))  # rounding where a range crosses zero
+        return [value if abs(value) > tiny else 0.0
+                for value in (start + index * step for index in range(count))]
+
+    def geometric(self, start: float, end: float, ratio: float) -> list[float]:
+        assert self.axis.step is not None
+        if start <= 0 or end <= 0:
+            raise self.fail("a range stepped by multiplying needs ends above zero",
+                            self.axis.values)
+        if ratio <= 0 or ratio == 1:
+            raise self.fail(f"a range's ratio must be above zero and other than 1: it is "
+                            f"{_number(ratio, 12)}", self.axis.step)
+        if (end - start) * (ratio - 1) < 0:
+            raise self.fail(f"the ratio {_number(ratio, 12)} leads away from the range's end",
+                            self.axis.step, help="for falling values give a ratio below 1")
+        count = self._count(math.log(end / start) / math.log(ratio))
+        return [start * ratio ** index for index in range(count)]
+
+    def _count(self, steps: float) -> int:
+        """Values in a range `steps` steps long (its end counted when the range takes it,
+        within rounding: 0.0 ..= 0.1 step 0.02 has six)."""
+        assert isinstance(self.axis.values, ast.Range)
+        if steps > MAX_POINTS:
+            raise self.fail(f"the sweep of `{self.axis.name}` has more than {MAX_POINTS:,} "
+                            "values", self.axis, help="sweep a coarser step")
+        if self.axis.values.inclusive:
+            return math.floor(steps + 1e-9) + 1
+        return max(0, math.ceil(steps - 1e-9))
+
+    def text_of(self, node: ast.Node) -> str:
+        span = node.span
+        assert span is not None
+        return self.ctx.sources[span.file].text[span.start:span.end]
+
+
+def _is_literal(node: ast.Expr) -> bool:
+    if isinstance(node, ast.Unary) and node.op == "-":
+        node = node.operand
+    return isinstance(node, _LITERALS)
+
+
+def _quantities(node: ast.Node) -> Iterator[ast.Quantity]:
+    """The quantity literals in an axis, in the order written."""
+    if isinstance(node, ast.Quantity):
+        yield node
+        return
+    for value in vars(node).values():
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, ast.Node):
+                yield from _quantities(child)
+
+
+def _display_unit(axis: ast.SweepAxis, type_: t.Type) -> str | None:
+    """The unit a swept quantity's values are written in: the first unit of its
+    dimension the axis is written with, else the SI unit; None for plain numbers."""
+    while isinstance(type_, t.Array):
+        type_ = type_.element
+    if not isinstance(type_, t.Quantity):
+        return None
+    for literal in _quantities(axis):
+        try:
+            if parse_unit(literal.unit).dimension == type_.dimension:
+                return literal.unit
+        except KeyError:
+            continue
+    if type_.dimension == DIMENSIONLESS:
+        return None
+    return _SI_UNITS.get(type_.dimension)
+
+
+def value_text(value: Any, type_: t.Type, unit: str | None, digits: int) -> str:
+    """A constant of a type as .qnet source; quantities in `unit`, numbers rounded to
+    `digits` significant digits (which hides a range's rounding: 0.3, not
+    0.30000000000000004)."""
+    if isinstance(type_, t.Array):
+        return "[" + ", ".join(value_text(item, type_.element, unit, digits)
+                               for item in value) + "]"
+    if isinstance(type_, t.Tuple):
+        return "(" + ", ".join(value_text(item, kind, unit, digits)
+                               for item, kind in zip(value, type_.items, strict=True)) + ")"
+    if type_ == t.BOOL:
+        return "true" if value else "false"
+    if type_ == t.STRING:
+        return string_literal(str(value))
+    if isinstance(type_, t.Quantity):
+        if unit is None:  # a float, written as one
+            text = _number(float(value), digits)
+            return text if any(c in text for c in ".e") else text + ".0"
+        return f"{_number(float(value) / parse_unit(unit).scale, digits)} {unit}"
+    return str(int(value))
+
+
+def _number(value: float, digits: int) -> str:
+    return f"{value:.{digits}g}"
+
+
+def string_literal(text: str) -> str:
+    """A string as a .qnet string literal."""
+    escapes = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
+    return '"' + "".join(escapes.get(c, c) for c in text) + '"'

@@ -1,0 +1,95 @@
+"""A run's sweeps: the values each axis takes, written back as source text, the grid
+they make, and the run built at the first point."""
+
+from __future__ import annotations
+
+import pytest
+
+from qnetlang.pipeline import check
+from qnetlang.semantics import Options
+from qnetlang.source import SourceFile
+from qnetlang.syntax.formatting import formatted
+from qnetlang.syntax.parser import parse_source
+
+PROGRAM = """
+network lab(L: length = 1 km) {
+  node a { qubits 2; }
+  node b { qubits 2; }
+  link a <-> b { classical fiber(length = L); quantum fiber(length = L); }
+}
+
+protocol p(n: int = 1, gap: time = 1 us, p: float = 0.5, name: string = "x",
+           flags: bool[2] = [true, false]) {
+  role first { for i in 0..n { wait gap; } report p = p; }
+}
+
+run p on lab with first = a { SWEEPS }
+"""
+
+
+def axes(sweeps: str, **given: str) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
+    text = PROGRAM.replace("SWEEPS", sweeps)
+    result = check(SourceFile("s.qnet", text), None, Options(arguments=given))
+    assert result.ir is not None, [d.message for d in result.diagnostics]
+    return [(axis.names, axis.values) for axis in result.ir.runs[0].sweep]
+
+
+def values(sweep: str) -> list[str]:
+    ((_, rows),) = axes(sweep)
+    return [row[0] for row in rows]
+
+
+@pytest.mark.parametrize(("sweep", "expected"), [
+    ("sweep p in 0.0 ..= 0.1 step 0.02;", ["0.0", "0.02", "0.04", "0.06", "0.08", "0.1"]),
+    ("sweep p in 0.0 .. 0.1 step 0.02;", ["0.0", "0.02", "0.04", "0.06", "0.08"]),
+    ("sweep p in 0.3 ..= 0.0 step -0.1;", ["0.3", "0.2", "0.1", "0.0"]),
+    ("sweep p in 0.001 ..= 1 step * 10;", ["0.001", "0.01", "0.1", "1.0"]),
+    ("sweep n in 1 ..= 4;", ["1", "2", "3", "4"]),
+    ("sweep n in 1 ..= 16 step * 2;", ["1", "2", "4", "8", "16"]),
+    ("sweep n in 10 .. 0 step -5;", ["10", "5"]),
+    ("sweep L in 1 km ..= 41 km step 10 km;", ["1 km", "11 km", "21 km", "31 km", "41 km"]),
+    ("sweep L in 500 m ..= 2 km step 500 m;", ["500 m", "1000 m", "1500 m", "2000 m"]),
+    ("sweep L in [1 km, 500 m, 2 * 1 km];", ["1 km", "0.5 km", "2 km"]),
+    ("sweep gap in 1 us ..= 1 ms step * 10;", ["1 us", "10 us", "100 us", "1000 us"]),
+    ("sweep p in [0.5, 1 / 3, pi / 4];", ["0.5", "0.333333333333333", "0.785398163397448"]),
+    ("sweep name in [\"a\", \"b\\\"c\"];", ['"a"', '"b\\"c"']),
+    ("sweep flags in [[true, true], [false, true]];", ["[true, true]", "[false, true]"]),
+])
+def test_the_values_of_an_axis(sweep: str, expected: list[str]) -> None:
+    assert values(sweep) == expected
+
+
+def test_sweeps_make_a_grid_and_with_zips() -> None:
+    found = axes("sweep n in [1, 2] with p in [0.1, 0.2]; sweep L in [1 km, 2 km, 3 km];")
+    assert found == [(("n", "p"), [("1", "0.1"), ("2", "0.2")]),
+                     (("L",), [("1 km",), ("2 km",), ("3 km",)])]
+
+
+def test_a_parameter_given_from_outside_leaves_the_grid() -> None:
+    sweeps = "sweep n in [1, 2] with p in [0.1, 0.2]; sweep L in [1 km, 2 km];"
+    assert axes(sweeps, L="5 km", n="3") == [(("p",), [("0.1",), ("0.2",)])]
+
+
+def test_the_run_is_built_at_the_first_point() -> None:
+    text = PROGRAM.replace("SWEEPS", "sweep L in [3 km, 1 km]; sweep n in 4 ..= 5;")
+    result = check(SourceFile("s.qnet", text))
+    assert result.ir is not None
+    run = result.ir.runs[0]
+    assert run.arguments["n"] == 4
+    assert {channel.length for channel in run.network.channels} == {3000.0}
+
+
+def test_a_sweep_prints_as_written() -> None:
+    text = PROGRAM.replace("SWEEPS", "\n  sweep L in 1 km..=9 km step*3 with n in [1,2, 3];\n"
+                                     "  sweep p in 0.0 .. 1.0 step 0.5;\n")
+    text = formatted(parse_source(SourceFile("s.qnet", text)))
+    assert "  sweep L in 1 km ..= 9 km step * 3 with n in [1, 2, 3];\n" in text
+    assert "  sweep p in 0.0 .. 1.0 step 0.5;\n" in text
+
+
+def test_step_is_a_name_outside_a_sweep() -> None:
+    text = PROGRAM.replace("n: int = 1", "step: int = 1, n: int = 1").replace(
+        "SWEEPS", "sweep step in 1 ..= 3 step 2;")
+    result = check(SourceFile("s.qnet", text))
+    assert result.ir is not None
+    assert result.ir.runs[0].sweep[0].values == [("1",), ("3",)]
