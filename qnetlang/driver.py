@@ -118,14 +118,14 @@ def source_text(value: Value) -> str:
 
 def _simulate_point(task: tuple[dict[str, str], int],
                     shared: tuple[str, str, Path | None, Options, str, int | None,
-                                  str | None]) -> RunResult:
+                                  str | None, bool]) -> RunResult:
     """One point of a sweep on a Dask worker: the program checked there with the point's
     values, and its run simulated at the point's seed."""
     arguments, seed = task
-    text, name, path, options, run, shots, engine = shared
+    text, name, path, options, run, shots, engine, samples = shared
     given = replace(options, arguments={**options.arguments, **arguments})
     program = _checked(SourceFile(name, text), path, given)
-    return program.simulate(run, shots=shots, seed=seed, engine=engine)
+    return program.simulate(run, shots=shots, seed=seed, engine=engine, samples=samples)
 
 
 def point_seed(seed: int, point: Mapping[str, Value]) -> int:
@@ -234,7 +234,8 @@ class Program:
               run: str | None = None, *, zipped: bool = False, shots: int | None = None, seed: int | None = None,
               engine: str | None = None, jobs: int = 1,
               executor: DaskExecutor | None = None,
-              progress: Callable[[int, int], None] | None = None) -> Sweep:
+              progress: Callable[[int, int], None] | None = None,
+              samples: bool = False) -> Sweep:
         """The run at every point of its sweep (see `points`). Each point has a seed of
         its own, drawn from the run's seed and the point's values, so that its numbers do
         not depend on the other points or their order; a run that sweeps nothing is one
@@ -250,11 +251,11 @@ class Program:
             results: Iterable[RunResult] = (
                 (self.given(**point) if point else self).simulate(chosen.name, shots=shots,
                                              seed=point_seed(base, point), engine=engine,
-                                             jobs=jobs) for point in points)
+                                             jobs=jobs, samples=samples) for point in points)
         else:  # each point a task: the program's text goes to each worker once
             source = self.checked.source
             shared = (source.text, source.name, self.path, self.options, chosen.name, shots,
-                      engine)
+                      engine, samples)
             results = executor.map(_simulate_point, [(_texts(point), point_seed(base, point))
                                                      for point in points], shared)
         try:
@@ -275,10 +276,12 @@ class Program:
     def simulate(self, run: str | None = None, *, shots: int | None = None,
                  seed: int | None = None, engine: str | None = None, jobs: int = 1,
                  limits: Limits | None = None, tracer: Any = None,
-                 progress: Any = None, executor: DaskExecutor | None = None) -> RunResult:
+                 progress: Any = None, executor: DaskExecutor | None = None,
+                 samples: bool = False) -> RunResult:
         """The run on the discrete-event simulator. Shots and seed default to the run's
         `shots` and `seed` settings, else 1000 and 0; the engine to the density matrix
-        where the network has noise, else the state vector."""
+        where the network has noise, else the state vector. With `samples`, the result
+        keeps every report's values shot by shot (`samples_frame()`)."""
         from qnetlang.runtime.batch import RuntimeFailure
         from qnetlang.results import shots_and_seed
         from qnetlang.runtime.runner import run_shots
@@ -288,7 +291,7 @@ class Program:
         try:
             return run_shots(chosen, shots=shots, seed=seed, engine=engine, jobs=jobs,
                              limits=limits, tracer=tracer, progress=progress,
-                             executor=executor)
+                             executor=executor, samples=samples)
         except RuntimeFailure as failure:
             raise RunFailed([failure.diagnostic], self.checked.sources) from None
 

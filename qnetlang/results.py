@@ -107,6 +107,15 @@ def ratio(numerators: np.ndarray, denominators: np.ndarray) -> Summary:
 
 
 @dataclass
+class Samples:
+    """One report's values shot by shot: shot `shots[i]` made `values[i]` (a shot that
+    reports twice has two entries, one that never reports none)."""
+
+    shots: np.ndarray
+    values: np.ndarray
+
+
+@dataclass
 class RunResult:
     run: str
     protocol: str
@@ -118,6 +127,26 @@ class RunResult:
     sim_time_s: float = 0.0
     events: int = 0
     wall_s: float = 0.0
+    samples: dict[str, Samples] | None = None  # shot by shot, when they were asked for
+
+    def sample_columns(self) -> dict[str, np.ndarray]:
+        """The per-shot values as columns: the seed, the shot, the report and its value,
+        one row per value made (a ratio's denominators under `NAME/`). Raises ValueError
+        when the run was not asked to keep them (`samples=True`, `--samples`)."""
+        if self.samples is None:
+            raise ValueError(f"run `{self.run}` kept no per-shot values: simulate it with "
+                             "samples=True")
+        names = list(self.samples)
+        sizes = [len(self.samples[name].shots) for name in names]
+        values = [self.samples[name].values for name in names]
+        return {"seed": np.full(sum(sizes), self.seed, dtype=np.int64),
+                "shot": np.concatenate([self.samples[n].shots for n in names] or [[]]),
+                "report": np.repeat(np.array(names, dtype=object), sizes),
+                "value": np.concatenate(values) if values else np.array([])}
+
+    def samples_frame(self) -> Any:
+        """The per-shot values as a pandas DataFrame (see `sample_columns`)."""
+        return _pandas("RunResult.samples_frame").DataFrame(self.sample_columns())
 
     def to_json(self) -> dict[str, Any]:
         """The result in the schema every backend prints (docs/runtime.md)."""
@@ -212,6 +241,23 @@ class Sweep:
         """The rows as a pandas DataFrame (pandas is the `data` extra)."""
         return _pandas("Sweep.to_frame").DataFrame(self.rows(), columns=self.columns)
 
+    def sample_columns(self) -> dict[str, np.ndarray]:
+        """Every point's per-shot values (RunResult.sample_columns), after the point's
+        parameters."""
+        parts = []
+        for values, result in self.points:
+            columns = result.sample_columns()
+            size = len(columns["shot"])
+            parts.append({**{name: np.full(size, values[name], dtype=object)
+                             for name in self.parameters}, **columns})
+        names = [*self.parameters, "seed", "shot", "report", "value"]
+        return {name: np.concatenate([part[name] for part in parts]) if parts
+                else np.array([]) for name in names}
+
+    def samples_frame(self) -> Any:
+        """The per-shot values of every point as a pandas DataFrame."""
+        return _pandas("Sweep.samples_frame").DataFrame(self.sample_columns())
+
     def write_csv(self, path: Path) -> None:
         with path.open("w", newline="", encoding="utf-8") as stream:
             writer = csv.DictWriter(stream, fieldnames=self.columns)
@@ -239,6 +285,22 @@ class Sweep:
         lines += ["  " + "  ".join(cell.ljust(width) for cell, width in
                                    zip(row, widths, strict=True)).rstrip() for row in rows]
         return "\n".join(lines) + "\n"
+
+
+def write_columns(columns: dict[str, np.ndarray], path: Path) -> None:
+    """Columns of equal length as a CSV file, or as Parquet for a `.parquet` path (pandas
+    and pyarrow, the `data` extra)."""
+    if path.suffix.lower() == ".parquet":
+        frame = _pandas("a Parquet file").DataFrame(columns)
+        for name in frame.columns:  # values as written: text, or numbers of one kind
+            if frame[name].dtype == object and frame[name].map(type).nunique() > 1:
+                frame[name] = frame[name].map(str)
+        frame.to_parquet(path, index=False)
+        return
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(columns)
+        writer.writerows(zip(*(column.tolist() for column in columns.values()), strict=True))
 
 
 def _pandas(what: str) -> Any:

@@ -170,3 +170,57 @@ def test_a_sweep_in_the_file_reproduces_its_closed_form_from_both_ends(
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(line["arguments"], line["reports"]) for line in printed] == [
         (point, result.to_json()["reports"]) for point, result in sweep.points]
+
+
+SHOT_BY_SHOT = """
+network solo { node a { qubits 1; } }
+protocol p {
+  role a {
+    qubit q = |+>;
+    bit m = measure q;
+    if (m == 1) { report heads = 1; }
+    for i in 0..3 { report turn = i; }
+    report ratio share = m / 1;
+  }
+}
+run p on solo with a = a;
+"""
+
+
+def test_per_shot_values_are_the_summaries_samples() -> None:
+    """`samples=True` keeps each value with its shot: a report made in some shots only
+    has fewer, one made in a loop one per turn (in order); the summaries are these
+    values' statistics, and the same for any --jobs."""
+    program = qnetlang.loads(SHOT_BY_SHOT)
+    result = program.simulate(shots=3000, seed=5, samples=True)
+    assert result.samples is not None
+    heads, turns = result.samples["heads"], result.samples["turn"]
+    assert 0 < len(heads.shots) < 3000 and set(heads.values) == {1}
+    assert list(turns.shots[:6]) == [0, 0, 0, 1, 1, 1] and list(turns.values[:3]) == [0, 1, 2]
+    assert result.reports["turn"].mean == turns.values.mean()
+    share = result.samples["share"].values
+    assert result.reports["share"].mean == share.sum() / result.samples["share/"].values.sum()
+    assert result.reports["share"].n == 3000
+    assert len(heads.shots) == share.sum()  # heads are reported in the shots that measured 1
+    parallel = program.simulate(shots=3000, seed=5, samples=True, jobs=2)
+    assert parallel.samples is not None
+    for name, values in result.samples.items():
+        assert (parallel.samples[name].shots == values.shots).all()
+        assert (parallel.samples[name].values == values.values).all()
+    with pytest.raises(ValueError, match="samples=True"):
+        program.simulate(shots=10).sample_columns()
+
+
+def test_per_shot_values_written_by_qnetc_load_back(tmp_path: Path) -> None:
+    import pandas
+
+    memory = str(ROOT / "examples" / "teleport_memory.qnet")
+    assert main(["run", memory, "--shots", "20", "--samples", str(tmp_path / "s.csv")]) == 0
+    frame = pandas.read_csv(tmp_path / "s.csv")
+    assert list(frame.columns) == ["coherence", "L", "seed", "shot", "report", "value"]
+    assert len(frame) == 8 * 20
+    sweep = qnetlang.load(memory).sweep(shots=20, samples=True)
+    assert (frame["value"].to_numpy() == sweep.samples_frame()["value"].to_numpy()).all()
+    assert main(["run", memory, "--samples", str(tmp_path / "s.txt")]) == 2
+    assert main(["run", str(TELEPORT), "--samples", str(tmp_path / "t.csv"),
+                 "--backend", "aer"]) == 2

@@ -74,6 +74,10 @@ def register(commands: Any) -> None:
     parser.add_argument("--plot", metavar="FILE",
                         help="with --sweep: draw each report against the first swept "
                              "parameter (.png, .svg or .pdf)")
+    parser.add_argument("--samples", metavar="FILE",
+                        help="write every report's values shot by shot to FILE (.csv, or "
+                             ".parquet): one row per value, with the point's parameters in "
+                             "a sweep, its seed and the shot")
     parser.add_argument("--log-x", action="store_true", help="with --plot: a log x axis")
     parser.add_argument("--log-y", action="store_true", help="with --plot: a log y axis")
     parser.add_argument("--deferred", action="store_true",
@@ -135,10 +139,9 @@ def run(args: argparse.Namespace) -> int:
     # The simulator needs numpy and the compiler qiskit; import them only when used.
     from qnetlang.compiler.backends import BackendError
     from qnetlang.compiler.lower import CompileError
-    from qnetlang.runtime.runner import run_shots
-    from qnetlang.runtime.batch import RuntimeFailure
-
+    from qnetlang.driver import Program, QnetError
     from qnetlang.executors import ExecutorError, parse_executor
+    from qnetlang.runtime.batch import RuntimeFailure
 
     try:
         executor = parse_executor(args.executor, args.jobs)
@@ -147,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
     if executor is not None and args.backend != "sim":
         raise UsageError("--executor dask runs the simulator's batches and sweep points; "
                          "compiled circuits are sampled here")
+    samples_path = _samples_path(args)
     reporter = Reporter(args)
     trace_path = output_path(args.trace, "--trace", [args.path]) if args.trace else None
     result = check_file(args.path, module_options(args))
@@ -154,6 +158,8 @@ def run(args: argparse.Namespace) -> int:
     if not result.ok or result.ir is None:
         reporter.finish()
         return EXIT_ERRORS
+    program = Program(result, None if args.path == "-" else Path(args.path),
+                      module_options(args))
     runs = result.ir.runs
     if args.run is not None:
         runs = [r for r in runs if r.name == args.run]
@@ -162,7 +168,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"no run named `{args.run}` (the runs: {names})")
     if args.sweep or (args.backend == "sim" and any(r.sweep for r in runs)):
         try:
-            return _sweep(args, result, reporter, executor, [r.name for r in runs])
+            return _sweep(args, program, reporter, executor, [r.name for r in runs],
+                          samples_path)
         except ExecutorError as error:
             raise UsageError(str(error)) from None
     if args.csv or args.parquet or args.plot or args.zip:
@@ -177,26 +184,52 @@ def run(args: argparse.Namespace) -> int:
                 if args.backend != "sim":
                     outcome = _on_circuits(ir_run, args, reporter)
                 else:
-                    outcome = run_shots(ir_run, shots=args.shots, seed=args.seed,
-                                        engine=args.engine, jobs=args.jobs, tracer=tracer,
-                                        progress=_progress_bar(), limits=_limits(args),
-                                        executor=executor)
-            except (RuntimeFailure, CompileError) as failure:
+                    outcome = program.simulate(
+                        ir_run.name, shots=args.shots, seed=args.seed, engine=args.engine,
+                        jobs=args.jobs, tracer=tracer, progress=_progress_bar(),
+                        limits=_limits(args), executor=executor,
+                        samples=samples_path is not None)
+            except (RuntimeFailure, CompileError) as failure:  # on circuits
                 reporter.report_diagnostic(failure.diagnostic)
+                reporter.finish()
+                return EXIT_ERRORS
+            except QnetError as error:
+                for diagnostic in error.diagnostics:
+                    reporter.report_diagnostic(diagnostic, error.sources)
                 reporter.finish()
                 return EXIT_ERRORS
             except (BackendError, ExecutorError) as error:
                 raise UsageError(str(error)) from None
             _print(outcome, args.json)
+            if samples_path is not None:
+                from qnetlang.results import write_columns
+
+                write_columns(outcome.sample_columns(),
+                              _per_run(samples_path, ir_run.name, len(runs)))
     reporter.finish()
     return EXIT_OK
 
 
-def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter,
-           executor: Any, names: list[str]) -> int:
+def _samples_path(args: argparse.Namespace) -> Path | None:
+    """Where --samples writes, refused before anything runs where it cannot."""
+    if not args.samples:
+        return None
+    path = output_path(args.samples, "--samples", [args.path])
+    if path.suffix.lower() not in (".csv", ".parquet"):
+        raise UsageError(f"--samples {args.samples}: name a .csv or .parquet file")
+    if path.suffix.lower() == ".parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise UsageError("--samples FILE.parquet needs pyarrow: pip install 'qnetlang[data]'")
+    if args.backend != "sim":
+        raise UsageError("--samples keeps the simulator's values shot by shot: run it with "
+                         "--backend sim")
+    return path
+
+
+def _sweep(args: argparse.Namespace, program: Any, reporter: Reporter,
+           executor: Any, names: list[str], samples_path: Path | None) -> int:
     """Each of the runs at every point of its sweep and of --sweep's values, on the
     simulator (a run that sweeps nothing is one point)."""
-    from qnetlang.driver import Program, QnetError, SweepInterrupted
+    from qnetlang.driver import QnetError, SweepInterrupted
 
     if args.backend != "sim" or args.trace:
         raise UsageError("a sweep runs on the simulator, without --trace")
@@ -216,8 +249,6 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter,
         raise UsageError(f"--plot {args.plot}: name a .png, .svg or .pdf file")
     if plot_path is not None and importlib.util.find_spec("matplotlib") is None:
         raise UsageError("--plot needs matplotlib: pip install 'qnetlang[plot]'")
-    program = Program(checked, None if args.path == "-" else Path(args.path),
-                      module_options(args))
     if args.zip and len({len(values) for values in over.values()}) > 1:
         raise UsageError("--zip needs as many values for each swept parameter")
     sweeps = []
@@ -226,7 +257,7 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter,
         try:
             sweeps.append(program.sweep(over or None, name, zipped=args.zip, shots=args.shots,
                                         seed=args.seed, engine=args.engine, jobs=args.jobs,
-                                        executor=executor,
+                                        executor=executor, samples=samples_path is not None,
                                         progress=_progress_bar("points", least=2)))
         except (KeyError, ValueError) as error:  # an unknown run, a parameter named `mean`
             raise UsageError(str(error.args[0])) from None
@@ -253,6 +284,10 @@ def _sweep(args: argparse.Namespace, checked: Any, reporter: Reporter,
             sweep.write_csv(_per_run(csv_path, sweep.run, len(sweeps)))
         if parquet_path is not None:
             sweep.write_parquet(_per_run(parquet_path, sweep.run, len(sweeps)))
+        if samples_path is not None:
+            from qnetlang.results import write_columns
+
+            write_columns(sweep.sample_columns(), _per_run(samples_path, sweep.run, len(sweeps)))
     if plot_path is not None:
         from qnetlang.plots import plot_sweep
 

@@ -67,6 +67,8 @@ class Divergence(Exception):
 class BatchResult:
     shots: np.ndarray  # the numbers of the shots simulated
     reports: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    # the shots each part of a report came from, as a mask of `shots` (None: all)
+    report_masks: dict[str, list[np.ndarray | None]] = field(default_factory=dict)
     sim_time: float = 0.0
     events: int = 0
 
@@ -178,6 +180,7 @@ class BatchSimulation(Effects):
         for name, parts in self.reports.items():
             result.reports[name] = [np.array(values if mask is None else values[mask])
                                     for values, mask in parts]
+            result.report_masks[name] = [mask for _, mask in parts]
         return result
 
     def stopped(self, limit: StepLimit) -> RuntimeFailure:

@@ -25,7 +25,7 @@ from qnetlang.ir import nodes as ir
 from qnetlang.quantum import engine_class
 from qnetlang.runtime.batch import (BatchResult, BatchSimulation, Divergence, RuntimeFailure,
                                     noisy)
-from qnetlang.results import RunResult, report_kinds, shots_and_seed, summarise
+from qnetlang.results import RunResult, Samples, report_kinds, shots_and_seed, summarise
 from qnetlang.runtime.limits import Limits, refusal
 
 BATCH = 1024
@@ -101,10 +101,11 @@ def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
               engine: str | None = None, jobs: int = 1, tracer: Any = None,
               progress: Callable[[int, int], None] | None = None,
               limits: Limits | None = None,
-              executor: DaskExecutor | None = None) -> RunResult:
+              executor: DaskExecutor | None = None, samples: bool = False) -> RunResult:
     """Simulates a run; raises RuntimeFailure on a runtime error in any shot, and before
     any when the run will not fit in `limits` (docs/runtime.md). The batches run here
-    (in `jobs` processes) or, with `executor`, as tasks of a Dask cluster."""
+    (in `jobs` processes) or, with `executor`, as tasks of a Dask cluster. With
+    `samples`, the result keeps every report's values shot by shot."""
     started = time.perf_counter()
     limits = limits or Limits()
     shots, seed = shots_and_seed(run, shots, seed)
@@ -152,10 +153,31 @@ def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
                 progress(done, shots)
     summary = RunResult(run.name, run.protocol, "sim", engine, shots, seed)
     summary.reports = summarise(gather(results), report_kinds(run))
+    if samples:
+        summary.samples = shot_by_shot(results)
     summary.sim_time_s = sum(r.sim_time * r.size for r in results) / max(shots, 1)
     summary.events = sum(r.events for r in results)
     summary.wall_s = time.perf_counter() - started
     return summary
+
+
+def shot_by_shot(results: list[BatchResult]) -> dict[str, Samples]:
+    """Each report's values with the shots that made them, in the order of the shots
+    (a shot's values in the order it made them)."""
+    shots: dict[str, list[np.ndarray]] = {}
+    values: dict[str, list[np.ndarray]] = {}
+    for result in results:
+        for name, parts in result.reports.items():
+            values.setdefault(name, []).extend(parts)
+            shots.setdefault(name, []).extend(
+                result.shots if mask is None else result.shots[mask]
+                for mask in result.report_masks[name])
+    found = {}
+    for name in sorted(values):
+        made = np.concatenate(shots[name])
+        order = np.argsort(made, kind="stable")
+        found[name] = Samples(made[order], np.concatenate(values[name])[order])
+    return found
 
 
 def gather(results: list[BatchResult]) -> dict[str, list[np.ndarray]]:

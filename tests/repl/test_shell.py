@@ -62,3 +62,18 @@ def test_qasm_of_a_run() -> None:
     shell, out, err = script(f":load {path}\n:qasm\n:qasm nope\n")
     assert "OPENQASM 3.0;" in out and "if (" in out
     assert "error: no run named `nope`" in err and shell.errors == 1
+
+
+def test_a_sweeping_run_and_values_given_to_a_run() -> None:
+    """`:run` sweeps a run that sweeps, `--set` fixes a parameter (here the only swept
+    one, so it is one run), and a compilation's refusal points into the input."""
+    run = "run hello on lab with alice = alice, bob = bob { sweep tilt in [0.0, pi]; }\n"
+    protocol = PROTOCOL.replace("protocol hello {", "protocol hello(tilt: float = 0.0) {")
+    shell, out, err = script(LAB + protocol + run + ":run --shots 20\n"
+                             ":run --shots 20 --set tilt=0.5\n:qasm\n:run --set nope=1\n")
+    assert "sweep of run hello over tilt: 2 points" in out
+    assert re.search(r"\n  0\.0 +\d+ +plus", out) and "3.14159265358979" in out
+    assert "run hello: protocol hello, 20 shots" in out
+    assert "error[E1001]: run `hello` sweeps `tilt`: a circuit is one point of it\n" \
+           " --> <in:3>:1:50" in err
+    assert "error[E0505]: `nope` is given a value" in err and shell.errors == 2
