@@ -52,13 +52,14 @@ def test_the_snippets_expand_to_programs_that_parse() -> None:
     from qnetlang.syntax.parser import parse_text
 
     snippets = json.loads((EXTENSION / "snippets/qnet.json").read_text())
-    for name in ("network", "protocol", "run"):
+    inside = {"sweep": "run p on lab with a = b {{ {} }}"}  # where a statement snippet goes
+    for name in ("network", "protocol", "run", "sweep"):
         body = "\n".join(snippets[name]["body"])
         # Each placeholder takes its default; $0 and $N with no default become nothing.
         text = re.sub(r"\$\{\d+:([^}]*)\}", r"\1", body)
         for number, default in re.findall(r"\$\{(\d+):([^}]*)\}", body):
             text = text.replace(f"${number}", default)
-        text = re.sub(r"\$\d+", "", text)
+        text = inside.get(name, "{}").format(re.sub(r"\$\d+", "", text))
         result = parse_text(text, f"{name}.qnet")
         assert not result.diagnostics, (name, text, [d.message for d in result.diagnostics])
 
