@@ -15,7 +15,6 @@ fails while it runs raises RunFailed (E09xx), one that cannot be compiled Compil
 from __future__ import annotations
 
 import itertools
-import numbers
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,6 +25,7 @@ from qnetlang.diagnostics import Diagnostic, HumanRenderer, Note
 from qnetlang.ir import nodes as ir
 from qnetlang.pipeline import CheckResult, check, decode
 from qnetlang.semantics import Options
+from qnetlang.semantics.sweeps import source_text
 from qnetlang.source import SourceFile
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ class QnetError(Exception):
     def __init__(self, diagnostics: list[Diagnostic], sources: dict[str, SourceFile]) -> None:
         self.diagnostics = diagnostics
         self.sources = sources
+        self.sweep: Sweep | None = None  # a sweep's points done before the one that failed
         renderer = HumanRenderer(sources)
         super().__init__("\n".join(renderer.render(d) for d in diagnostics).rstrip())
 
@@ -102,30 +103,17 @@ def _checked(source: SourceFile, path: Path | None, options: Options) -> Program
     return Program(result, path, options)
 
 
-def source_text(value: Value) -> str:
-    """A Python value as .qnet source: `True` is `true`, a list `[...]`; a string is
-    taken as written (`"10 km"`, `"pi / 4"`)."""
-    if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
-        return "true" if value else "false"
-    if isinstance(value, numbers.Integral):  # numpy's integers too
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        return repr(float(value))
-    if isinstance(value, str):
-        return value
-    return "[" + ", ".join(source_text(item) for item in value) + "]"
-
-
 def _simulate_point(task: tuple[dict[str, str], int],
                     shared: tuple[str, str, Path | None, Options, str, int | None,
-                                  str | None, bool]) -> RunResult:
+                                  str | None, bool, Limits | None]) -> RunResult:
     """One point of a sweep on a Dask worker: the program checked there with the point's
     values, and its run simulated at the point's seed."""
     arguments, seed = task
-    text, name, path, options, run, shots, engine, samples = shared
+    text, name, path, options, run, shots, engine, samples, limits = shared
     given = replace(options, arguments={**options.arguments, **arguments})
     program = _checked(SourceFile(name, text), path, given)
-    return program.simulate(run, shots=shots, seed=seed, engine=engine, samples=samples)
+    return program.simulate(run, shots=shots, seed=seed, engine=engine, samples=samples,
+                            limits=limits)
 
 
 def point_seed(seed: int, point: Mapping[str, Value]) -> int:
@@ -140,9 +128,9 @@ def point_seed(seed: int, point: Mapping[str, Value]) -> int:
     return int(sequence.generate_state(1)[0])
 
 
-def _axis_span(run: ir.Run, point: Mapping[str, Value]) -> Any:
-    """Where the run sweeps one of the point's parameters (None: swept from outside)."""
-    return next((axis.span for axis in run.sweep if set(axis.names) & set(point)), None)
+def _axis_span(run: ir.Run, over: Mapping[str, Any]) -> Any:
+    """Where the run sweeps (None: every parameter is swept from outside, by `over`)."""
+    return next((axis.span for axis in run.sweep if set(axis.names) - set(over)), None)
 
 
 def _texts(arguments: Mapping[str, Value]) -> dict[str, str]:
@@ -216,10 +204,16 @@ class Program:
                          for name, column in zip(names, columns, strict=True)]
         for axis in chosen.sweep:  # a name given in `over` leaves its axis
             kept = [i for i, name in enumerate(axis.names) if name not in (over or {})]
+            if kept and len(kept) < len(axis.names):
+                raise ValueError(" and ".join(f"`{n}`" for n in axis.names) + " are swept "
+                                 "in step (`with`): sweep all of them from outside, or none")
             if kept:
                 axes.append([{axis.names[i]: row[i] for i in kept} for row in axis.values])
-        return [{name: value for part in combination for name, value in part.items()}
-                for combination in itertools.product(*axes)]
+        points = [{name: value for part in combination for name, value in part.items()}
+                  for combination in itertools.product(*axes)]
+        if not points:
+            raise ValueError("the sweep has no points: a parameter is given no values")
+        return points
 
     def _one_point(self, run: str | None) -> ir.Run:
         """The run, which must not sweep: simulating or compiling it runs one point."""
@@ -235,12 +229,14 @@ class Program:
               engine: str | None = None, jobs: int = 1,
               executor: DaskExecutor | None = None,
               progress: Callable[[int, int], None] | None = None,
-              samples: bool = False) -> Sweep:
+              samples: bool = False, limits: Limits | None = None) -> Sweep:
         """The run at every point of its sweep (see `points`). Each point has a seed of
         its own, drawn from the run's seed and the point's values, so that its numbers do
         not depend on the other points or their order; a run that sweeps nothing is one
         point, at the run's seed, as `simulate` runs it. `progress(done, points)` follows
-        it; interrupted (Ctrl-C), it raises SweepInterrupted with the points done."""
+        it; interrupted (Ctrl-C), it raises SweepInterrupted with the points done. A point
+        that fails raises its error (which says which point it is) with the points done
+        before it as its `sweep`."""
         from qnetlang.results import Sweep, shots_and_seed
 
         chosen = self.run(run)
@@ -251,11 +247,12 @@ class Program:
             results: Iterable[RunResult] = (
                 (self.given(**point) if point else self).simulate(chosen.name, shots=shots,
                                              seed=point_seed(base, point), engine=engine,
-                                             jobs=jobs, samples=samples) for point in points)
+                                             jobs=jobs, samples=samples, limits=limits)
+                for point in points)
         else:  # each point a task: the program's text goes to each worker once
             source = self.checked.source
             shared = (source.text, source.name, self.path, self.options, chosen.name, shots,
-                      engine, samples)
+                      engine, samples, limits)
             results = executor.map(_simulate_point, [(_texts(point), point_seed(base, point))
                                                      for point in points], shared)
         try:
@@ -268,9 +265,11 @@ class Program:
         except QnetError as error:  # say which point: the others may be fine
             point = points[len(found.points)]
             where = ", ".join(f"{name} = {source_text(value)}" for name, value in point.items())
-            raise type(error)([replace(d, notes=(*d.notes, Note(
-                f"at the sweep's point {where}", _axis_span(chosen, point))))
-                for d in error.diagnostics], error.sources) from None
+            failed = type(error)([replace(d, notes=(*d.notes, Note(
+                f"at the sweep's point {where}", _axis_span(chosen, over or {}))))
+                for d in error.diagnostics], error.sources)
+            failed.sweep = found
+            raise failed from None
         return found
 
     def simulate(self, run: str | None = None, *, shots: int | None = None,

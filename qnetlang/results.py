@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from qnetlang.ir import nodes as ir
+from qnetlang.semantics.sweeps import source_text
 from qnetlang.units import format_seconds
 
 DEFAULT_SHOTS = 1000
@@ -221,7 +222,7 @@ class Sweep:
     points: list[tuple[dict[str, Any], RunResult]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        clash = set(self.parameters) & set(STATISTICS)
+        clash = set(self.parameters) & set(ir.RESULT_COLUMNS)
         if clash:
             raise ValueError(f"a swept parameter cannot be named {', '.join(sorted(clash))}: "
                              "the rows have columns of that name")
@@ -248,8 +249,8 @@ class Sweep:
         for values, result in self.points:
             columns = result.sample_columns()
             size = len(columns["shot"])
-            parts.append({**{name: np.full(size, values[name], dtype=object)
-                             for name in self.parameters}, **columns})
+            parts.append({**{name: _filled(size, values[name]) for name in self.parameters},
+                          **columns})
         names = [*self.parameters, "seed", "shot", "report", "value"]
         return {name: np.concatenate([part[name] for part in parts]) if parts
                 else np.array([]) for name in names}
@@ -285,6 +286,13 @@ class Sweep:
         lines += ["  " + "  ".join(cell.ljust(width) for cell, width in
                                    zip(row, widths, strict=True)).rstrip() for row in rows]
         return "\n".join(lines) + "\n"
+
+
+def _filled(size: int, value: Any) -> np.ndarray:
+    """A column of one value (a list stays one value, written as .qnet source)."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        value = source_text(value)
+    return np.full(size, value, dtype=object)
 
 
 def write_columns(columns: dict[str, np.ndarray], path: Path) -> None:

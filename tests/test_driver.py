@@ -224,3 +224,20 @@ def test_per_shot_values_written_by_qnetc_load_back(tmp_path: Path) -> None:
     assert main(["run", memory, "--samples", str(tmp_path / "s.txt")]) == 2
     assert main(["run", str(TELEPORT), "--samples", str(tmp_path / "t.csv"),
                  "--backend", "aer"]) == 2
+
+
+def test_a_sweep_of_no_values_is_refused() -> None:
+    with pytest.raises(ValueError, match="no points"):
+        qnetlang.load(ROOT / "examples" / "b92.qnet").sweep({"n": []})
+
+
+def test_per_shot_values_of_a_sweep_over_arrays() -> None:
+    program = qnetlang.loads("""
+network solo { node a { qubits 1; } }
+protocol p(v: int[2] = [0, 1]) { role a { report s = v[0] + v[1]; } }
+run p on solo with a = a;
+""")
+    sweep = program.sweep({"v": [[1, 2], [3, 4]]}, shots=3, samples=True)
+    frame = sweep.samples_frame()
+    assert list(frame["v"]) == ["[1, 2]"] * 3 + ["[3, 4]"] * 3
+    assert list(frame["value"]) == [3] * 3 + [7] * 3

@@ -49,7 +49,9 @@ def add_color_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_module_options(parser: argparse.ArgumentParser) -> None:
+    # dest: not `path`, the name of the file argument (`FILE --path DIR` appended to it)
     parser.add_argument("--path", action="append", default=[], metavar="DIR",
+                        dest="search_path",
                         help="a folder to search for imported modules (repeatable)")
 
 
@@ -69,7 +71,7 @@ def assignment(text: str) -> tuple[str, str]:
 
 
 def module_options(args: argparse.Namespace) -> Options:
-    return Options(search_path=[Path(folder) for folder in args.path],
+    return Options(search_path=[Path(folder) for folder in args.search_path],
                    arguments=dict(getattr(args, "arguments", [])))
 
 

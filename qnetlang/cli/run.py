@@ -166,15 +166,22 @@ def run(args: argparse.Namespace) -> int:
         if not runs:
             names = ", ".join(r.name for r in result.ir.runs) or "none"
             raise UsageError(f"no run named `{args.run}` (the runs: {names})")
-    if args.sweep or (args.backend == "sim" and any(r.sweep for r in runs)):
+    if args.zip and not args.sweep:
+        raise UsageError("--zip goes with --sweep")
+    # A run sweeps on the simulator when it has a `sweep`, or --sweep asks; the others
+    # run as they are, after the sweeps.
+    sweeping = [r.name for r in runs if args.sweep or (args.backend == "sim" and r.sweep)]
+    if sweeping:
         try:
-            return _sweep(args, program, reporter, executor, [r.name for r in runs],
-                          samples_path)
+            code = _sweep(args, program, reporter, executor, sweeping, samples_path)
         except ExecutorError as error:
             raise UsageError(str(error)) from None
-    if args.csv or args.parquet or args.plot or args.zip:
-        raise UsageError("--csv, --parquet, --plot and --zip go with a sweep (a run's "
-                         "`sweep`, or --sweep)")
+        if code != EXIT_OK:
+            return code
+        runs = [r for r in runs if r.name not in sweeping]
+    elif args.csv or args.parquet or args.plot:
+        raise UsageError("--csv, --parquet and --plot go with a sweep (a run's `sweep`, or "
+                         "--sweep)")
     with contextlib.ExitStack() as stack:
         trace = stack.enter_context(trace_path.open("w", encoding="utf-8")) \
             if trace_path is not None else None
@@ -232,7 +239,8 @@ def _sweep(args: argparse.Namespace, program: Any, reporter: Reporter,
     from qnetlang.driver import QnetError, SweepInterrupted
 
     if args.backend != "sim" or args.trace:
-        raise UsageError("a sweep runs on the simulator, without --trace")
+        raise UsageError(f"run `{names[0]}` sweeps: a sweep runs on the simulator, without "
+                         "--trace (--run chooses another run)")
     over: dict[str, list[str]] = {}
     for name, values in args.sweep:
         over.setdefault(name, []).extend(_items(values))
@@ -253,24 +261,25 @@ def _sweep(args: argparse.Namespace, program: Any, reporter: Reporter,
         raise UsageError("--zip needs as many values for each swept parameter")
     sweeps = []
     interrupted = None
+    failure = None
     for name in names:
         try:
             sweeps.append(program.sweep(over or None, name, zipped=args.zip, shots=args.shots,
                                         seed=args.seed, engine=args.engine, jobs=args.jobs,
                                         executor=executor, samples=samples_path is not None,
+                                        limits=_limits(args),
                                         progress=_progress_bar("points", least=2)))
         except (KeyError, ValueError) as error:  # an unknown run, a parameter named `mean`
             raise UsageError(str(error.args[0])) from None
-        except QnetError as error:
-            for diagnostic in error.diagnostics:  # with the point's own `--set` sources
-                reporter.report_diagnostic(diagnostic, error.sources)
-            reporter.finish()
-            return EXIT_ERRORS
+        except QnetError as error:  # the points done before are kept, and written
+            if error.sweep is not None and error.sweep.points:
+                sweeps.append(error.sweep)
+            failure = error
+            break
         except SweepInterrupted as stop:  # what is done is kept, and written
             sweeps.append(stop.sweep)
             interrupted = f"interrupted: run `{name}` has {stop}"
             break
-    reporter.finish()
     for sweep in sweeps:
         if args.json:
             for values, outcome in sweep.points:
@@ -294,7 +303,13 @@ def _sweep(args: argparse.Namespace, program: Any, reporter: Reporter,
         for sweep in sweeps:
             plot_sweep(sweep, _per_run(plot_path, sweep.run, len(sweeps)), log_x=args.log_x,
                        log_y=args.log_y)
+    if failure is not None:
+        for diagnostic in failure.diagnostics:  # with the point's own `--set` sources
+            reporter.report_diagnostic(diagnostic, failure.sources)
+        reporter.finish()
+        return EXIT_ERRORS
     if interrupted is not None:
+        reporter.finish()
         print(f"qnetc: {interrupted}; the points done are printed and written",
               file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -553,8 +553,9 @@ def lower_run(run: ir.Run, randomness: str = "coin") -> list[Circuit]:
         names = [name for axis in run.sweep for name in axis.names]
         raise CompileError(f"run `{run.name}` sweeps {', '.join(f'`{n}`' for n in names)}: "
                            "a circuit is one point of it", run.sweep[0].span,
-                           help="choose the point: " +
-                                " ".join(f"--set {n}=VALUE" for n in names))
+                           help="give each swept parameter one value: " +
+                                " ".join(f"--set {n}=VALUE" for n in names) +
+                                " (in Python, `given(...)`)")
     pending: list[tuple[int, ...]] = [()]
     circuits = []
     while pending:

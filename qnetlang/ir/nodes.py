@@ -375,6 +375,11 @@ class Run(IRNode):
     footprint: Footprint | None = field(default=None, compare=False)
 
 
+# The columns of a sweep's tables beside its parameters (results.py: the statistics, and
+# the per-shot values): a swept parameter cannot have one of these names.
+RESULT_COLUMNS = ("seed", "report", "kind", "mean", "stderr", "count", "shot", "value")
+
+
 @dataclass
 class SweepAxis(IRNode):
     """One axis of a run's grid: parameters swept in step, and their values at each

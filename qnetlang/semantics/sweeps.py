@@ -10,6 +10,7 @@ at the sweep's first point, so `qnetc check` checks one whole point before any r
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from qnetlang.semantics.context import Context
 from qnetlang.semantics.lower import Lowerer, LoweringError
 from qnetlang.semantics.typecheck import expect
 from qnetlang.syntax import ast
-from qnetlang.units import (ATTENUATION, DIMENSIONLESS, FREQUENCY, LENGTH, LOSS, SPEED, TIME,
+from qnetlang.units import (ATTENUATION, FREQUENCY, LENGTH, LOSS, SPEED, TIME, Dimension,
                             parse_unit)
 
 MAX_POINTS = 100_000  # points of a run's grid: each is a run of its own
@@ -62,6 +63,13 @@ def sweep_of(ctx: Context, run: ast.Run, protocol: ast.Protocol,
                 failed = True
                 continue
             seen[axis.name] = axis
+            if axis.name in ir.RESULT_COLUMNS:
+                ctx.error(Code.BAD_SWEEP, f"a swept parameter cannot be named `{axis.name}`: "
+                          "the sweep's tables have a column of that name", axis.span,
+                          help=f"rename the parameter (the columns: "
+                               f"{', '.join(ir.RESULT_COLUMNS)})")
+                failed = True
+                continue
             if param is None:
                 ctx.error(Code.UNKNOWN_ARGUMENT, f"the run has no parameter `{axis.name}` to "
                           "sweep", axis.span, help=did_you_mean(axis.name, params) or
@@ -124,7 +132,7 @@ class _Axis:
         self.axis = axis
         self.type = type_
         self.lowerer = Lowerer(ctx)
-        self.unit = _display_unit(axis, type_)
+        self.units = _display_units(axis)
 
     def fail(self, message: str, node: ast.Node, **extra: Any) -> LoweringError:
         return self.lowerer.fail(Code.BAD_SWEEP, message, node, **extra)
@@ -159,9 +167,10 @@ class _Axis:
         texts = []
         for index, value in enumerate(constant):
             item = items[index] if items is not None else None
-            literal = item is not None and self.unit is None and _is_literal(item)
-            texts.append(self.text_of(item) if literal else value_text(value, self.type,
-                                                                          self.unit, 15))
+            plain = item is not None and _is_literal(item) and not isinstance(
+                item, ast.Quantity) and self.type in (t.INT, t.BOOL, t.STRING, t.FLOAT)
+            texts.append(self.text_of(item) if plain else
+                         value_text(value, self.type, self.units, None))
         return list(zip(constant, texts, strict=True))
 
     def stepped(self) -> list[tuple[Any, str]]:
@@ -195,6 +204,9 @@ class _Axis:
                 raise self.fail(f"a range of {t.describe(self.type)} needs a step", bounds,
                                 help="add one: `step 0.1` adds it each time, `step * 10` "
                                      "multiplies by it")
+            if end < start:
+                raise self.fail(f"the range falls from {start:g} to {end:g}: it needs a "
+                                "negative step", bounds, help="add `step -1`")
             step = 1.0
         if self.axis.geometric:
             values = self.geometric(start, end, step)
@@ -205,7 +217,7 @@ class _Axis:
                 raise self.fail(f"`{name}` is an int, but its range reaches values that are "
                                 "not whole", self.axis)
             return [(int(round(v)), str(int(round(v)))) for v in values]
-        return [(value, value_text(value, self.type, self.unit, 12)) for value in values]
+        return [(value, value_text(value, self.type, self.units, 12)) for value in values]
 
     def linear(self, start: float, end: float, step: float) -> list[float]:
         assert self.axis.step is not None or step == 1.0
@@ -213,13 +225,13 @@ class _Axis:
         if step == 0:
             raise self.fail("a range's step cannot be zero", at)
         if (end - start) * step < 0:
-            shown = value_text(step, self.type, self.unit, 12)
+            shown = value_text(step, self.type, self.units, 12)
             raise self.fail(f"the step {shown} leads away from the range's end",
                             at, help="for falling values give a negative step")
         count = self._count((end - start) / step)
-        tiny = 1e-12 * max(abs(start), abs(end))  # rounding where a range crosses zero
-        return [value if abs(value) > tiny else 0.0
-                for value in (start + index * step for index in range(count))]
+        tiny = 1e-9 * abs(step)  # rounding where a range crosses zero
+        return [start] + [value if abs(value) > tiny else 0.0
+                          for value in (start + index * step for index in range(1, count))]
 
     def geometric(self, start: float, end: float, ratio: float) -> list[float]:
         assert self.axis.step is not None
@@ -269,51 +281,65 @@ def _quantities(node: ast.Node) -> Iterator[ast.Quantity]:
                 yield from _quantities(child)
 
 
-def _display_unit(axis: ast.SweepAxis, type_: t.Type) -> str | None:
-    """The unit a swept quantity's values are written in: the first unit of its
-    dimension the axis is written with, else the SI unit; None for plain numbers."""
-    while isinstance(type_, t.Array):
-        type_ = type_.element
-    if not isinstance(type_, t.Quantity):
-        return None
+def _display_units(axis: ast.SweepAxis) -> dict[Dimension, str]:
+    """The unit a swept quantity of each dimension is written in: the first unit of that
+    dimension the axis is written with (the SI unit for the others)."""
+    units: dict[Dimension, str] = {}
     for literal in _quantities(axis):
         try:
-            if parse_unit(literal.unit).dimension == type_.dimension:
-                return literal.unit
+            units.setdefault(parse_unit(literal.unit).dimension, literal.unit)
         except KeyError:
             continue
-    if type_.dimension == DIMENSIONLESS:
-        return None
-    return _SI_UNITS.get(type_.dimension)
+    return units
 
 
-def value_text(value: Any, type_: t.Type, unit: str | None, digits: int) -> str:
-    """A constant of a type as .qnet source; quantities in `unit`, numbers rounded to
-    `digits` significant digits (which hides a range's rounding: 0.3, not
-    0.30000000000000004)."""
+def value_text(value: Any, type_: t.Type, units: dict[Dimension, str],
+               digits: int | None) -> str:
+    """A constant of a type as .qnet source; a quantity in the unit of its dimension in
+    `units` (else SI), rounded to `digits` significant digits (which hides a range's
+    rounding: 0.3, not 0.30000000000000004), or exactly with None."""
     if isinstance(type_, t.Array):
-        return "[" + ", ".join(value_text(item, type_.element, unit, digits)
+        return "[" + ", ".join(value_text(item, type_.element, units, digits)
                                for item in value) + "]"
     if isinstance(type_, t.Tuple):
-        return "(" + ", ".join(value_text(item, kind, unit, digits)
+        return "(" + ", ".join(value_text(item, kind, units, digits)
                                for item, kind in zip(value, type_.items, strict=True)) + ")"
     if type_ == t.BOOL:
         return "true" if value else "false"
     if type_ == t.STRING:
         return string_literal(str(value))
     if isinstance(type_, t.Quantity):
+        unit = units.get(type_.dimension) or _SI_UNITS.get(type_.dimension)
         if unit is None:  # a float, written as one
             text = _number(float(value), digits)
-            return text if any(c in text for c in ".e") else text + ".0"
-        return f"{_number(float(value) / parse_unit(unit).scale, digits)} {unit}"
+            return text if any(c in text for c in ".en") else text + ".0"
+        scale = parse_unit(unit).scale
+        # Exact in SI; in another unit the division's rounding undone by 15 digits (4 ms
+        # in us is 4000, not 4000.0000000000005).
+        return f"{_number(float(value) / scale, digits or (None if scale == 1 else 15))} {unit}"
     return str(int(value))
 
 
-def _number(value: float, digits: int) -> str:
-    return f"{value:.{digits}g}"
+def _number(value: float, digits: int | None) -> str:
+    """`value` to `digits` significant digits, or with None exactly."""
+    return repr(value) if digits is None else f"{value:.{digits}g}"
 
 
 def string_literal(text: str) -> str:
     """A string as a .qnet string literal."""
     escapes = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
     return '"' + "".join(escapes.get(c, c) for c in text) + '"'
+
+
+def source_text(value: Any) -> str:
+    """A Python value as .qnet source: `True` is `true`, a list `[...]`; a string is
+    taken as written (`"10 km"`, `"pi / 4"`)."""
+    if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
+        return "true" if value else "false"
+    if isinstance(value, numbers.Integral):  # numpy's integers too
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))
+    if isinstance(value, str):
+        return value
+    return "[" + ", ".join(source_text(item) for item in value) + "]"

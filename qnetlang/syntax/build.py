@@ -534,7 +534,8 @@ class AstBuilder(Transformer[Token, ast.Program]):
                     self._error(Code.UNEXPECTED_TOKEN, f"a range steps by adding (`step 2`) or by "
                                 f"multiplying (`step * 10`), not by `{op}`",
                                 self._token_span(op), help="for falling values, sweep "
-                                "from the high end: `100 ..= 1 step * 0.1`")
+                                "from the high end: `100 ..= 1 step * 0.1`" if op == "/"
+                                else None)
         return axis
 
 

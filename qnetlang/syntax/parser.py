@@ -33,8 +33,9 @@ MAX_SYNTAX_ERRORS = 20
 
 # Words kept free for the reactive roles planned in the language design.
 RESERVED = frozenset({"select", "loop", "on_recv", "after", "any", "match", "gate", "fn"})
-# Keywords only where no name can stand (after a sweep's range): names everywhere else.
-SOFT_KEYWORDS = frozenset({"step"})
+# Keywords only where no name can stand (a run's `sweep`, and `step` after its range):
+# names everywhere else.
+SOFT_KEYWORDS = frozenset({"sweep", "step"})
 
 _TERMINAL_DESCRIPTIONS = {
     "NAME": "a name",

@@ -251,3 +251,54 @@ def test_compiling_a_sweeping_run_needs_its_point(capsys: pytest.CaptureFixture[
     assert "--set coherence=VALUE --set L=VALUE" in capsys.readouterr().err
     assert main(["compile", memory, "--set", "coherence=1 ms", "--set", "L=5 km"]) == 0
     assert "OPENQASM 3.0;" in capsys.readouterr().out
+
+
+MIXED = """
+network lab(L: length = 1 km) {
+  node a { qubits 2; }
+  node b { qubits 2; }
+  link a <-> b { classical fiber(length = L); quantum fiber(length = L); }
+}
+protocol p(n: int = 1, x: float = 0.0, pair: (length, time) = (1 km, 1 us)) {
+  role first { for i in 0..n { wait 1 us; } report x = x + n; }
+}
+run swept: p on lab with first = a { shots = 10; sweep L in [1 km, -1 km, 3 km]; }
+run plain: p on lab with first = a { shots = 10; }
+run zipped: p on lab with first = a { shots = 10; sweep n in [1, 2] with x in [0.1, 0.2]; }
+run pairs: p on lab with first = a { shots = 10; sweep pair in [(1 km, 2 us), (3 m, 4 ms)]; }
+"""
+
+
+def test_sweeps_beside_plain_runs_limits_and_failing_points(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only the runs that sweep sweep; the limits hold in a sweep; a point that fails
+    keeps the points before it (printed and written) and says which it is; a run
+    swept in step is swept from outside whole or not at all."""
+    path = tmp_path / "mixed.qnet"
+    path.write_text(MIXED)
+    table = tmp_path / "swept.csv"
+    assert main(["run", str(path), "--run", "swept", "--csv", str(table)]) == 1
+    captured = capsys.readouterr()
+    assert "sweep of run swept over L: 1 point" in captured.out
+    assert "E0512" in captured.err and "note: at the sweep's point L = -1 km" in captured.err
+    assert table.read_text().splitlines()[1].startswith("1 km,")
+    assert main(["run", str(path), "--run", "plain", "--json"]) == 0
+    assert "arguments" not in json.loads(capsys.readouterr().out)
+    assert main(["run", str(path), "--run", "zipped", "--max-steps", "1"]) == 1
+    assert "E0906" in capsys.readouterr().err
+    assert main(["run", str(path), "--run", "zipped", "--sweep", "n=4,5"]) == 2
+    assert "`n` and `x` are swept in step" in capsys.readouterr().err
+    assert main(["run", str(path), "--run", "zipped", "--zip"]) == 2
+    assert main(["run", str(path), "--run", "pairs", "--json"]) == 0
+    points = [json.loads(line)["arguments"] for line in capsys.readouterr().out.splitlines()]
+    assert points == [{"pair": "(1 km, 2 us)"}, {"pair": "(0.003 km, 4000 us)"}]
+
+
+def test_module_folders_after_the_file(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "greeting.qnet").write_text(
+        "module greeting;\nprotocol hello { role a { report one = 1; } }\n")
+    path = tmp_path / "main.qnet"
+    path.write_text("import greeting;\nnetwork solo { node a { qubits 1; } }\n"
+                    "run hello on solo with a = a;\n")
+    assert main(["run", str(path), "--path", str(tmp_path / "lib"), "--shots", "3"]) == 0

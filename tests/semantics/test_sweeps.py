@@ -51,12 +51,25 @@ def values(sweep: str) -> list[str]:
     ("sweep L in 500 m ..= 2 km step 500 m;", ["500 m", "1000 m", "1500 m", "2000 m"]),
     ("sweep L in [1 km, 500 m, 2 * 1 km];", ["1 km", "0.5 km", "2 km"]),
     ("sweep gap in 1 us ..= 1 ms step * 10;", ["1 us", "10 us", "100 us", "1000 us"]),
-    ("sweep p in [0.5, 1 / 3, pi / 4];", ["0.5", "0.333333333333333", "0.785398163397448"]),
+    ("sweep p in [0.5, 1 / 3, pi / 4];", ["0.5", "0.3333333333333333", "0.7853981633974483"]),
     ("sweep name in [\"a\", \"b\\\"c\"];", ['"a"', '"b\\"c"']),
     ("sweep flags in [[true, true], [false, true]];", ["[true, true]", "[false, true]"]),
 ])
 def test_the_values_of_an_axis(sweep: str, expected: list[str]) -> None:
     assert values(sweep) == expected
+
+
+def test_values_are_written_in_their_own_units_and_kept_exact() -> None:
+    text = PROGRAM.replace("flags: bool[2] = [true, false]",
+                           "pair: (length, time) = (1 km, 1 us)")
+    sweep = "sweep pair in [(1 km, 2 us), (3 m, 4 ms)];"
+    result = check(SourceFile("s.qnet", text.replace("SWEEPS", sweep)))
+    assert result.ir is not None
+    assert result.ir.runs[0].sweep[0].values == [("(1 km, 2 us)",), ("(0.003 km, 4000 us)",)]
+    # a range's first value is as written, however small beside its step
+    assert values("sweep gap in 1 us ..= 1 s step 250 ms;") == \
+        ["1 us", "250001 us", "500001 us", "750001 us"]
+    assert values("sweep p in [pi]; ") == ["3.141592653589793"]
 
 
 def test_sweeps_make_a_grid_and_with_zips() -> None:
@@ -87,9 +100,19 @@ def test_a_sweep_prints_as_written() -> None:
     assert "  sweep p in 0.0 .. 1.0 step 0.5;\n" in text
 
 
-def test_step_is_a_name_outside_a_sweep() -> None:
-    text = PROGRAM.replace("n: int = 1", "step: int = 1, n: int = 1").replace(
-        "SWEEPS", "sweep step in 1 ..= 3 step 2;")
+def test_sweep_and_step_are_names_outside_a_sweep() -> None:
+    text = PROGRAM.replace("n: int = 1", "step: int = 1, sweep: int = 2, n: int = 1").replace(
+        "SWEEPS", "sweep step in 1 ..= 3 step 2; sweep sweep in [2, 3];").replace(
+        "report p = p;", "int sweep = step; report p = p;")
     result = check(SourceFile("s.qnet", text))
-    assert result.ir is not None
-    assert result.ir.runs[0].sweep[0].values == [("1",), ("3",)]
+    assert result.ir is not None, [d.message for d in result.diagnostics]
+    assert [axis.values for axis in result.ir.runs[0].sweep] == [[("1",), ("3",)],
+                                                                 [("2",), ("3",)]]
+
+
+def test_a_swept_parameter_is_not_named_like_a_column() -> None:
+    text = PROGRAM.replace("n: int = 1", "value: int = 1, n: int = 1").replace(
+        "SWEEPS", "sweep value in [1, 2];")
+    result = check(SourceFile("s.qnet", text))
+    assert [d.code for d in result.diagnostics] == ["E0516"]
+    assert "cannot be named `value`" in result.diagnostics[0].message
