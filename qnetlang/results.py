@@ -70,41 +70,108 @@ def summarise(samples: dict[str, list[np.ndarray]], kinds: dict[str, str]) -> di
     """Each report's values (in pieces, as batches or circuits gave them) summed up as its
     kind says: a mean, a total, or a ratio of totals (numerators under the report's name,
     denominators beside them)."""
-    found = {}
-    for name, parts in sorted(samples.items()):
-        kind = kinds.get(name, "mean")
-        if name.endswith("/"):
-            continue
-        values = np.concatenate(parts)
-        if kind == "total":
-            found[name] = total(values)
-        elif kind == "ratio":
-            found[name] = ratio(values, np.concatenate(samples[denominator_of(name)]))
+    return {name: tally.summary(kinds.get(name, "mean"))
+            for name, tally in sorted(tallies_of(samples).items())}
+
+
+def tallies_of(samples: dict[str, list[np.ndarray]]) -> dict[str, Tally]:
+    """Each report's tally; a ratio's denominators join its numerators' tally."""
+    return {name: Tally.of(np.concatenate(parts),
+                           np.concatenate(samples[denominator_of(name)])
+                           if denominator_of(name) in samples else None)
+            for name, parts in samples.items() if not name.endswith("/")}
+
+
+@dataclass
+class Tally:
+    """A report's values summed up as they come, batch by batch, so that a run's memory
+    does not grow with its shots: how many, their total, the sum of their squared
+    deviations from the mean (merged as Chan, Golub and LeVeque do: no cancellation),
+    how often each whole value came (None when the values are not whole), and for a
+    ratio the same of its denominators and the numerators' co-moment with them."""
+
+    n: int = 0
+    total: float = 0.0
+    squares: float = 0.0
+    counts: dict[int, int] | None = field(default_factory=dict)
+    below: float = 0.0  # a ratio's denominators: their total,
+    below_squares: float = 0.0  # their squared deviations,
+    co: float = 0.0  # and the sum of the products of both deviations
+
+    @classmethod
+    def of(cls, values: np.ndarray, denominators: np.ndarray | None = None) -> Tally:
+        top = values.astype(float)
+        n = len(top)
+        tally = cls(n, float(top.sum()))
+        if n:
+            deviations = top - tally.total / n
+            tally.squares = float(deviations @ deviations)
+        if np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.bool_):
+            keys, numbers = np.unique(values.astype(np.int64), return_counts=True)
+            tally.counts = {int(k): int(c) for k, c in zip(keys, numbers, strict=True)}
         else:
-            found[name] = describe(values)
-    return found
+            tally.counts = None
+        if denominators is not None:
+            bottom = denominators.astype(float)
+            tally.below = float(bottom.sum())
+            if n:
+                below_deviations = bottom - tally.below / n
+                tally.below_squares = float(below_deviations @ below_deviations)
+                tally.co = float(deviations @ below_deviations)
+        return tally
+
+    def merge(self, other: Tally) -> None:
+        """This tally and `other`'s, as one (in the order merged: the same for any
+        number of processes, since batches merge in their order)."""
+        n = self.n + other.n
+        if other.n and self.n:
+            weight = self.n * other.n / n
+            top = other.total / other.n - self.total / self.n
+            bottom = other.below / other.n - self.below / self.n
+            self.squares += other.squares + top * top * weight
+            self.below_squares += other.below_squares + bottom * bottom * weight
+            self.co += other.co + top * bottom * weight
+        elif other.n:
+            self.squares, self.below_squares, self.co = \
+                other.squares, other.below_squares, other.co
+        self.n = n
+        self.total += other.total
+        self.below += other.below
+        if self.counts is None or other.counts is None:
+            self.counts = None
+        else:
+            for value, count in other.counts.items():
+                self.counts[value] = self.counts.get(value, 0) + count
+
+    def summary(self, kind: str = "mean") -> Summary:
+        """The value of the report's kind and its standard error: a mean and its
+        standard error; a total and sqrt(n) times the spread; a ratio of totals — the
+        ratio of means, not the mean of ratios, which short shots bias — with the delta
+        method's error, the spread of N - R D over sqrt(n) times the mean denominator."""
+        n = self.n
+        spread = math.sqrt(max(self.squares, 0.0) / (n - 1)) if n > 1 else 0.0
+        if kind == "total":
+            return Summary(self.total, math.sqrt(n) * spread, n, {}, "total")
+        if kind == "ratio":
+            if n == 0 or self.below == 0:
+                return Summary(math.nan, math.nan, n, {}, "ratio")
+            value = self.total / self.below
+            residual = self.squares - 2 * value * self.co + value * value * self.below_squares
+            error = math.sqrt(max(residual, 0.0) / (n - 1)) if n > 1 else 0.0
+            return Summary(value, error / (math.sqrt(n) * abs(self.below / n)), n, {}, "ratio")
+        counts = {str(value): count for value, count in sorted((self.counts or {}).items())}
+        return Summary(self.total / n if n else 0.0, spread / math.sqrt(n) if n > 1 else 0.0,
+                       n, counts)
 
 
 def total(values: np.ndarray) -> Summary:
     """The sum of the values, and its standard error: sqrt(n) times their spread."""
-    n = len(values)
-    array = values.astype(float)
-    spread = float(array.std(ddof=1)) if n > 1 else 0.0
-    return Summary(float(array.sum()), math.sqrt(n) * spread, n, {}, "total")
+    return Tally.of(values).summary("total")
 
 
 def ratio(numerators: np.ndarray, denominators: np.ndarray) -> Summary:
-    """The total of the numerators over the total of the denominators — the ratio of
-    means, not the mean of ratios, which short shots bias — with the delta method's
-    standard error: the spread of N - R D over sqrt(n) times the mean denominator."""
-    n = len(numerators)
-    top, bottom = numerators.astype(float), denominators.astype(float)
-    if n == 0 or bottom.sum() == 0:
-        return Summary(math.nan, math.nan, n, {}, "ratio")
-    value = float(top.sum() / bottom.sum())
-    residual = top - value * bottom
-    spread = float(residual.std(ddof=1)) if n > 1 else 0.0
-    return Summary(value, spread / (math.sqrt(n) * abs(float(bottom.mean()))), n, {}, "ratio")
+    """The total of the numerators over the total of the denominators (Tally.summary)."""
+    return Tally.of(numerators, denominators).summary("ratio")
 
 
 @dataclass
@@ -199,15 +266,8 @@ class RunResult:
 
 
 def describe(values: np.ndarray) -> Summary:
-    n = len(values)
-    array = values.astype(float)
-    mean = float(array.mean()) if n else 0.0
-    stderr = float(array.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
-    counts: dict[str, int] = {}
-    if np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.bool_):
-        keys, numbers = np.unique(values.astype(np.int64), return_counts=True)
-        counts = {str(int(k)): int(c) for k, c in zip(keys, numbers, strict=True)}
-    return Summary(mean, stderr, n, counts)
+    """The mean of the values, its standard error, and how often each whole value came."""
+    return Tally.of(values).summary("mean")
 
 
 STATISTICS = ("seed", "report", "kind", "mean", "stderr", "count")  # after a sweep's own

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import qnetlang
-from qnetlang.results import ratio, total
+from qnetlang.results import Tally, ratio, total
 
 # A shot flips a coin: heads, it keeps 2 bits in 2 us; tails, none in 1 us. The mean of
 # the shots' rates is 0.5 bit/us; the rate of the whole run is E[bits]/E[time] = 2/3.
@@ -64,3 +64,30 @@ def test_a_ratio_of_nothing_is_not_a_number() -> None:
     assert math.isnan(empty.mean)
     assert empty.to_json() == {"kind": "ratio", "ratio": None, "stderr": None, "n": 4,
                                "counts": {}}
+
+
+def test_tallies_merged_batch_by_batch_are_the_whole_runs() -> None:
+    """A run keeps tallies, not values: merged in pieces of any size they give the
+    statistics of all the values at once (to rounding), counts and a ratio's delta
+    method included; an empty piece changes nothing."""
+    rng = np.random.default_rng(3)
+    top = rng.integers(0, 5, 10_000)
+    bottom = top + rng.integers(1, 4, 10_000)
+    whole = Tally.of(top, bottom)
+    merged = Tally()
+    for start, stop in ((0, 1), (1, 1), (1, 1024), (1024, 7000), (7000, 10_000)):
+        merged.merge(Tally.of(top[start:stop], bottom[start:stop]))
+    assert (merged.n, merged.total, merged.below, merged.counts) == \
+        (whole.n, whole.total, whole.below, whole.counts)
+    for kind in ("mean", "total", "ratio"):
+        expected, found = whole.summary(kind), merged.summary(kind)
+        assert found.mean == pytest.approx(expected.mean, rel=1e-12)
+        assert found.stderr == pytest.approx(expected.stderr, rel=1e-9)
+    mean = whole.summary("mean")
+    assert mean.stderr == pytest.approx(top.std(ddof=1) / math.sqrt(len(top)), rel=1e-12)
+    residual = top - whole.summary("ratio").mean * bottom
+    assert whole.summary("ratio").stderr == pytest.approx(
+        residual.std(ddof=1) / (math.sqrt(len(top)) * bottom.mean()), rel=1e-12)
+    floats = Tally.of(np.array([0.5, 1.5]))
+    floats.merge(Tally.of(np.array([2, 3])))
+    assert floats.counts is None and floats.summary().counts == {}

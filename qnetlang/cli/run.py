@@ -168,6 +168,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"no run named `{args.run}` (the runs: {names})")
     if args.zip and not args.sweep:
         raise UsageError("--zip goes with --sweep")
+    if (args.log_x or args.log_y) and not args.plot:
+        raise UsageError("--log-x and --log-y go with --plot")
     # A run sweeps on the simulator when it has a `sweep`, or --sweep asks; the others
     # run as they are, after the sweeps.
     sweeping = [r.name for r in runs if args.sweep or (args.backend == "sim" and r.sweep)]

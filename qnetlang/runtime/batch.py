@@ -33,7 +33,7 @@ from qnetlang.ir.machine import CONTINUE, Effects, Machine, Message, Path, Proce
 from qnetlang.quantum import noise
 from qnetlang.quantum.engine import Engine, StateTooLarge
 from qnetlang.quantum.gates import BELL
-from qnetlang.results import denominator_of
+from qnetlang.results import Tally, denominator_of, tallies_of
 from qnetlang.units import format_seconds
 from qnetlang.runtime.events import (MAX_SECONDS, Environment, to_seconds,
                                      valid_duration)
@@ -66,8 +66,10 @@ class Divergence(Exception):
 @dataclass
 class BatchResult:
     shots: np.ndarray  # the numbers of the shots simulated
+    tallies: dict[str, Tally] = field(default_factory=dict)  # what the reports sum up to
+    # The values themselves, when they are kept (`keep_values`): each report's parts, and
+    # the shots each came from, as a mask of `shots` (None: all).
     reports: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    # the shots each part of a report came from, as a mask of `shots` (None: all)
     report_masks: dict[str, list[np.ndarray | None]] = field(default_factory=dict)
     sim_time: float = 0.0
     events: int = 0
@@ -132,8 +134,10 @@ class BatchSimulation(Effects):
 
     def __init__(self, run: ir.Run, engine: Engine, rng: np.random.Generator,
                  shots: np.ndarray, tracer: Any = None, *, max_steps: int | None = None,
-                 deadline: tuple[float, float] | None = None) -> None:
+                 deadline: tuple[float, float] | None = None,
+                 keep_values: bool = False) -> None:
         self.run = run
+        self.keep_values = keep_values  # the reported values, besides their tallies
         self.batch = engine.batch
         self.engine = engine
         self.rng = rng
@@ -177,10 +181,13 @@ class BatchSimulation(Effects):
                                "was decided by a measured value; handle it with `within`")
         result = BatchResult(self.shots, sim_time=to_seconds(self.env.now),
                              events=self.env.processed)
-        for name, parts in self.reports.items():
-            result.reports[name] = [np.array(values if mask is None else values[mask])
-                                    for values, mask in parts]
-            result.report_masks[name] = [mask for _, mask in parts]
+        reported = {name: [np.array(values if mask is None else values[mask])
+                           for values, mask in parts] for name, parts in self.reports.items()}
+        result.tallies = tallies_of(reported)
+        if self.keep_values:
+            result.reports = reported
+            result.report_masks = {name: [mask for _, mask in parts]
+                                   for name, parts in self.reports.items()}
         return result
 
     def stopped(self, limit: StepLimit) -> RuntimeFailure:
@@ -234,7 +241,7 @@ class BatchSimulation(Effects):
         """A copy of this batch's state as it is now, for the shots `rows` only."""
         child = BatchSimulation(self.run, self.engine.restricted(rows, rng), rng,
                                 self.shots[rows], self.tracer, max_steps=self.machine.max_steps,
-                                deadline=self.machine.deadline)
+                                deadline=self.machine.deadline, keep_values=self.keep_values)
         child.started = True
         for name, node in self.nodes.items():
             child.nodes[name].held = node.held[rows]

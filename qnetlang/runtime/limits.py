@@ -19,7 +19,7 @@ from qnetlang.ir import nodes as ir
 from qnetlang.quantum import engine_class
 
 DEFAULT_MAX_STEPS = 10_000_000  # instructions of one batch, all roles together
-# A reported value is kept (8 bytes), then gathered, converted and sorted to summarise.
+# A reported value kept (8 bytes), then gathered, converted and sorted to tally.
 SAMPLE_BYTES = 40
 FALLBACK_MEMORY = 4 * 2 ** 30  # the default where the machine's memory is not known
 
@@ -71,14 +71,16 @@ def format_size(size: float) -> str:
 
 
 def refusal(run: ir.Run, engine: str, shots: int, batch: int, parallel: int,
-            limits: Limits) -> Diagnostic | None:
+            limits: Limits, keep_values: bool = False) -> Diagnostic | None:
     """Why a run will not fit in `limits.max_memory`, foreseen from its footprint
-    (`parallel` batches of `batch` shots at once); None when it fits as far as the
-    check could tell (the engine still refuses a state that grows past it)."""
+    (`parallel` batches of `batch` shots at once, and every reported value when they are
+    kept); None when it fits as far as the check could tell (the engine still refuses a
+    state that grows past it)."""
     footprint = run.footprint
     if footprint is None:
         return None
-    samples = float(shots) * max(footprint.reports, 1) * SAMPLE_BYTES
+    kept = shots if keep_values else batch * parallel  # values: kept, or tallied per batch
+    samples = float(kept) * max(footprint.reports, 1) * SAMPLE_BYTES
     qubits = footprint.entangled
     engine_type = engine_class(engine)
     # The mbqc engine keeps only the qubits still to be measured, not whole groups.
@@ -91,8 +93,8 @@ def refusal(run: ir.Run, engine: str, shots: int, batch: int, parallel: int,
         return Diagnostic.error(
             Code.MEMORY_LIMIT, f"run `{run.name}` would keep {format_size(samples)} of "
             f"reported values ({shots:,} shots), more than the {allowed} allowed", run.span,
-            help="run fewer shots (the standard error falls only as 1/sqrt(shots)), or allow "
-                 "more with `--max-memory`")
+            help="keep fewer shots' values (each shot's values are kept only when asked "
+                 "for), or allow more with `--max-memory`")
     amplitudes = f"2**{qubits * engine_type.axes_per_qubit}"
     shown = ", ".join(footprint.qubits[:8]) + \
         (f" and {len(footprint.qubits) - 8} more" if len(footprint.qubits) > 8 else "")

@@ -11,6 +11,7 @@ exactly.
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import time
@@ -25,10 +26,12 @@ from qnetlang.ir import nodes as ir
 from qnetlang.quantum import engine_class
 from qnetlang.runtime.batch import (BatchResult, BatchSimulation, Divergence, RuntimeFailure,
                                     noisy)
-from qnetlang.results import RunResult, Samples, report_kinds, shots_and_seed, summarise
+from qnetlang.results import RunResult, Samples, Tally, report_kinds, shots_and_seed
 from qnetlang.runtime.limits import Limits, refusal
 
 BATCH = 1024
+COLLECT_EVERY = 64  # batches between collections of their cycles: about 1% of the time
+_simulated = 0  # batches simulated in this process
 
 
 def choose_engine(run: ir.Run, requested: str | None) -> str:
@@ -47,12 +50,14 @@ def _rng(seed: int, kind: int, index: int) -> np.random.Generator:
 
 @dataclass(frozen=True)
 class Bounds:
-    """What one batch may use: its share of the memory allowed, its steps, and the
-    wall-clock deadline of the whole run, (seconds, time.monotonic() when they are up)."""
+    """What one batch may use — its share of the memory allowed, its steps, and the
+    wall-clock deadline of the whole run, (seconds, time.monotonic() when they are up) —
+    and whether it keeps its reported values (else only their tallies)."""
 
     state_bytes: float
     max_steps: int
     deadline: tuple[float, float] | None = None
+    keep_values: bool = False
 
 
 def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
@@ -63,7 +68,8 @@ def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
     quantum = engine_class(engine)(rng, size)
     quantum.max_state_bytes = bounds.state_bytes
     pending = [BatchSimulation(run, quantum, rng, np.arange(first, first + size), tracer,
-                               max_steps=bounds.max_steps, deadline=bounds.deadline)]
+                               max_steps=bounds.max_steps, deadline=bounds.deadline,
+                               keep_values=bounds.keep_values)]
     results = []
     while pending:
         batch = pending.pop()
@@ -71,6 +77,13 @@ def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
             results.append(batch.simulate())
         except Divergence as divergence:
             pending += reversed(batch.fork(divergence))
+    global _simulated
+    _simulated += 1
+    if _simulated % COLLECT_EVERY == 0:
+        # A batch is a web of cycles (its machine, events, processes and engine), which
+        # Python's collector reaches only now and then: without this a long run's memory
+        # grows with its shots, by what the uncollected batches hold.
+        gc.collect()
     return results
 
 
@@ -117,46 +130,57 @@ def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
     parallel = min(jobs, math.ceil(shots / BATCH)) if tracer is None else 1
     if executor is not None:
         parallel = min(executor.workers, math.ceil(shots / BATCH))
-    refused = refusal(run, engine, shots, batch, parallel, limits)
+    refused = refusal(run, engine, shots, batch, parallel, limits, keep_values=samples)
     if refused is not None:
         raise RuntimeFailure(refused)
     deadline = None if limits.max_seconds is None else \
         (limits.max_seconds, time.monotonic() + limits.max_seconds)
-    bounds = Bounds(limits.max_memory / parallel, limits.max_steps, deadline)
-    tasks = [(k, first, min(BATCH, shots - first))
-             for k, first in enumerate(range(0, shots, BATCH))]
-    results: list[BatchResult] = []
+    bounds = Bounds(limits.max_memory / parallel, limits.max_steps, deadline, samples)
+    count = math.ceil(shots / BATCH)
+    tasks = ((k, k * BATCH, min(BATCH, shots - k * BATCH)) for k in range(count))
+    # Batches are taken as they come, in their order whatever ran them: their tallies
+    # merged, their values kept only when asked for, so memory does not grow with shots.
+    tallies: dict[str, Tally] = {}
+    kept: list[BatchResult] = []
     done = 0
+    sim_time = 0.0
+    events = 0
+
+    def take(part: list[BatchResult]) -> None:
+        nonlocal done, sim_time, events
+        for result in part:
+            for name, tally in result.tallies.items():
+                tallies.setdefault(name, Tally()).merge(tally)
+            sim_time += result.sim_time * result.size
+            events += result.events
+            done += result.size
+        if samples:
+            kept.extend(part)
+        if progress:
+            progress(done, shots)
+
     if executor is not None:
         for part in executor.map(_simulate_shared, tasks, (run, engine, seed, bounds)):
-            results += part
-            done += sum(r.size for r in part)
-            if progress:
-                progress(done, shots)
-    elif jobs > 1 and len(tasks) > 1 and tracer is None:
-        workers = min(jobs, len(tasks))
+            take(part)
+    elif jobs > 1 and count > 1 and tracer is None:
+        workers = min(jobs, count)
         with multiprocessing.get_context("fork").Pool(
                 workers, initializer=_receive, initargs=(run, engine, seed, bounds)) as pool:
             # A few tasks per message, so that cheap batches do not wait on the pipe.
-            chunk = max(1, min(8, len(tasks) // (4 * workers)))
+            chunk = max(1, min(8, count // (4 * workers)))
             for part in pool.imap(_simulate, tasks, chunksize=chunk):
-                results += part
-                done += sum(r.size for r in part)
-                if progress:
-                    progress(done, shots)
+                take(part)
     else:
         for task in tasks:
-            part = simulate_batch(run, engine, seed, *task, bounds, tracer=tracer)
-            results += part
-            done += sum(r.size for r in part)
-            if progress:
-                progress(done, shots)
+            take(simulate_batch(run, engine, seed, *task, bounds, tracer=tracer))
     summary = RunResult(run.name, run.protocol, "sim", engine, shots, seed)
-    summary.reports = summarise(gather(results), report_kinds(run))
+    kinds = report_kinds(run)
+    summary.reports = {name: tally.summary(kinds.get(name, "mean"))
+                       for name, tally in sorted(tallies.items())}
     if samples:
-        summary.samples = shot_by_shot(results)
-    summary.sim_time_s = sum(r.sim_time * r.size for r in results) / max(shots, 1)
-    summary.events = sum(r.events for r in results)
+        summary.samples = shot_by_shot(kept)
+    summary.sim_time_s = sim_time / max(shots, 1)
+    summary.events = events
     summary.wall_s = time.perf_counter() - started
     return summary
 
@@ -178,12 +202,3 @@ def shot_by_shot(results: list[BatchResult]) -> dict[str, Samples]:
         order = np.argsort(made, kind="stable")
         found[name] = Samples(made[order], np.concatenate(values[name])[order])
     return found
-
-
-def gather(results: list[BatchResult]) -> dict[str, list[np.ndarray]]:
-    """Each report's values from every batch, in the batches' order."""
-    samples: dict[str, list[np.ndarray]] = {}
-    for result in results:
-        for name, values in result.reports.items():
-            samples.setdefault(name, []).extend(values)
-    return samples

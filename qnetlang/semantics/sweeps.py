@@ -141,6 +141,11 @@ class _Axis:
         found = self.stepped() if isinstance(self.axis.values, ast.Range) else self.listed()
         if not found:
             raise self.fail(f"the sweep of `{self.axis.name}` has no values", self.axis)
+        texts = [text for _, text in found]
+        twice = next((text for index, text in enumerate(texts) if text in texts[:index]), None)
+        if twice is not None:
+            raise self.fail(f"the sweep of `{self.axis.name}` has `{twice}` twice", self.axis,
+                            help="each value is a point of its own: give each once")
         if len(found) > MAX_POINTS:
             raise self.fail(f"the sweep of `{self.axis.name}` has {len(found):,} values, more "
                             f"than qnetc runs in one go ({MAX_POINTS:,})", self.axis,
@@ -226,9 +231,12 @@ class _Axis:
             raise self.fail("a range's step cannot be zero", at)
         if (end - start) * step < 0:
             shown = value_text(step, self.type, self.units, 12)
-            raise self.fail(f"the step {shown} leads away from the range's end",
-                            at, help="for falling values give a negative step")
+            raise self.fail(f"the step {shown} leads away from the range's end", at,
+                            help="the range rises: give a positive step" if end > start
+                            else "the range falls: give a negative step")
         count = self._count((end - start) / step)
+        if count == 0:
+            return []
         tiny = 1e-9 * abs(step)  # rounding where a range crosses zero
         return [start] + [value if abs(value) > tiny else 0.0
                           for value in (start + index * step for index in range(1, count))]
@@ -243,7 +251,8 @@ class _Axis:
                             f"{_number(ratio, 12)}", self.axis.step)
         if (end - start) * (ratio - 1) < 0:
             raise self.fail(f"the ratio {_number(ratio, 12)} leads away from the range's end",
-                            self.axis.step, help="for falling values give a ratio below 1")
+                            self.axis.step, help="the range rises: give a ratio above 1"
+                            if end > start else "the range falls: give a ratio below 1")
         count = self._count(math.log(end / start) / math.log(ratio))
         return [start * ratio ** index for index in range(count)]
 
@@ -342,4 +351,7 @@ def source_text(value: Any) -> str:
         return repr(float(value))
     if isinstance(value, str):
         return value
+    if not isinstance(value, (list, tuple)) and not hasattr(value, "__array__"):
+        raise TypeError(f"{value!r} is not a value of the language: give a number, a truth "
+                        "value, a list of them, or .qnet source as a string")
     return "[" + ", ".join(source_text(item) for item in value) + "]"

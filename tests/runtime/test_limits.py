@@ -12,7 +12,7 @@ from qnetlang.codes import Code
 from qnetlang.ir import nodes as ir
 from qnetlang.pipeline import check
 from qnetlang.runtime.batch import RuntimeFailure
-from qnetlang.runtime.limits import Limits, format_size, parse_size
+from qnetlang.runtime.limits import Limits, format_size, parse_size, refusal
 from qnetlang.runtime.runner import run_shots
 from qnetlang.source import SourceFile
 from tests.cli.test_check import qnetc
@@ -116,10 +116,13 @@ def test_the_refusal_points_at_the_gate_that_makes_the_group() -> None:
 
 
 def test_a_billion_shots_are_refused_for_the_values_they_keep() -> None:
+    """Only when their values are kept: tallied, they take the same memory for any
+    number of shots."""
     run = one_run(GHZ.format(n=2, shots=10 ** 9))
-    text = refused(run, limits=Limits(max_memory=parse_size("16GiB")))
+    text = refused(run, limits=Limits(max_memory=parse_size("16GiB")), samples=True)
     assert "1,000,000,000 shots" in text and "reported values" in text
-    assert "fewer shots" in text
+    assert "keep fewer shots' values" in text
+    assert refusal(run, "statevector", 10 ** 9, 1024, 1, Limits(parse_size("16GiB"))) is None
 
 
 def test_more_memory_lets_a_refused_run_go() -> None:

@@ -116,3 +116,9 @@ def test_a_swept_parameter_is_not_named_like_a_column() -> None:
     result = check(SourceFile("s.qnet", text))
     assert [d.code for d in result.diagnostics] == ["E0516"]
     assert "cannot be named `value`" in result.diagnostics[0].message
+
+
+def test_a_half_open_range_with_equal_ends_is_empty() -> None:
+    text = PROGRAM.replace("SWEEPS", "sweep n in 4 .. 4;")
+    result = check(SourceFile("s.qnet", text))
+    assert [d.message for d in result.diagnostics] == ["the sweep of `n` has no values"]

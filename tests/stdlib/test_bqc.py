@@ -70,7 +70,8 @@ run bqc(rows = {rows}, columns = {columns}, phi = [{angles}]) on cloud
 
 def sample(run: ir.Run, engine: str, shots: int, seed: int) -> dict[str, list[np.ndarray]]:
     """Each report's values, one array over the shots per time it is reported."""
-    (batch,) = simulate_batch(run, engine, seed, 0, 0, shots, Bounds(math.inf, DEFAULT_MAX_STEPS))
+    (batch,) = simulate_batch(run, engine, seed, 0, 0, shots, Bounds(math.inf, DEFAULT_MAX_STEPS,
+                                                                   keep_values=True))
     return batch.reports
 
 
