@@ -268,7 +268,12 @@ class Printer(Visitor):
         return self._join(node, f"[{node.var} in ", self._child(node.range), "]")
 
     def visit_Range(self, node: ast.Range) -> str:
-        return self._join(node, self._child(node.start), "..=" if node.inclusive else "..",
+        return self._range(node, spaced=False)
+
+    def _range(self, node: ast.Range, spaced: bool) -> str:
+        """`0..n` in a loop; spaced in a sweep, where the ends have units: 1 km ..= 9 km."""
+        op = "..=" if node.inclusive else ".."
+        return self._join(node, self._child(node.start), f" {op} " if spaced else op,
                           self._child(node.stop))
 
     def visit_Sweep(self, node: ast.Sweep) -> str:
@@ -281,11 +286,9 @@ class Printer(Visitor):
         step: list[_Part] = []
         if node.step is not None:
             step = [" step * " if node.geometric else " step ", self._child(node.step)]
-        values: list[_Part] = [self._child(node.values)]
-        if isinstance(node.values, ast.Range):  # spaced, for the units: 1 km ..= 9 km
-            values = [self._child(node.values.start), " ..= " if node.values.inclusive
-                      else " .. ", self._child(node.values.stop)]
-        return self._join(node, f"{node.name} in ", *values, *step)
+        values = _Printed(self._range(node.values, spaced=True)) \
+            if isinstance(node.values, ast.Range) else self._child(node.values)
+        return self._join(node, f"{node.name} in ", values, *step)
 
     def visit_KeywordArg(self, node: ast.KeywordArg) -> str:
         return self._join(node, f"{node.name} = ", self._child(node.value))

@@ -33,6 +33,7 @@ from qnetlang.compiler.lower import CompileError, lower_run
 from qnetlang.compiler.reuse import reuse_qubits
 from qnetlang.ir import nodes as ir
 from qnetlang.pipeline import check
+from qnetlang.semantics import Options
 from qnetlang.results import RunResult, Summary
 from qnetlang.runtime.runner import noisy, run_shots
 from qnetlang.source import SourceFile
@@ -147,11 +148,18 @@ def marks(case: Case) -> list[pytest.MarkDecorator]:
 
 
 @cache
-def runs_of(path: Path) -> dict[str, ir.Run]:
-    result = check(SourceFile.read(path), path)
+def runs_of(path: Path, arguments: tuple[tuple[str, str], ...] = ()) -> dict[str, ir.Run]:
+    """The file's runs; a run that sweeps at its first point (a circuit is one point)."""
+    result = check(SourceFile.read(path), path, Options(arguments=dict(arguments)))
     assert result.ok and result.ir is not None, \
         [d.message for d in result.diagnostics if d.is_error]
-    return {run.name: run for run in result.ir.runs}
+    runs = {run.name: run for run in result.ir.runs}
+    for name, run in runs.items():
+        if run.sweep and not arguments:
+            first = tuple((axis_name, axis.values[0][index]) for axis in run.sweep
+                          for index, axis_name in enumerate(axis.names))
+            runs[name] = runs_of(path, first)[name]
+    return runs
 
 
 @cache
