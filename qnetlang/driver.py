@@ -129,8 +129,9 @@ def point_seed(seed: int, point: Mapping[str, Value]) -> int:
 
 
 def _axis_span(run: ir.Run, over: Mapping[str, Any]) -> Any:
-    """Where the run sweeps (None: every parameter is swept from outside, by `over`)."""
-    return next((axis.span for axis in run.sweep if set(axis.names) - set(over)), None)
+    """Where the run sweeps; None when `over` gives values too, which may be the ones at
+    fault (a note cannot point at the command line)."""
+    return None if over else next((axis.span for axis in run.sweep), None)
 
 
 def _texts(arguments: Mapping[str, Value]) -> dict[str, str]:
