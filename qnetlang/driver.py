@@ -226,8 +226,8 @@ class Program:
         return chosen
 
     def sweep(self, over: Mapping[str, Sequence[Value]] | None = None,
-              run: str | None = None, *, zipped: bool = False, shots: int | None = None, seed: int | None = None,
-              engine: str | None = None, jobs: int = 1,
+              run: str | None = None, *, zipped: bool = False, shots: int | None = None,
+              seed: int | None = None, engine: str | None = None, jobs: int = 1,
               executor: DaskExecutor | None = None,
               progress: Callable[[int, int], None] | None = None,
               samples: bool = False, limits: Limits | None = None) -> Sweep:

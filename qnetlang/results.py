@@ -70,8 +70,13 @@ def summarise(samples: dict[str, list[np.ndarray]], kinds: dict[str, str]) -> di
     """Each report's values (in pieces, as batches or circuits gave them) summed up as its
     kind says: a mean, a total, or a ratio of totals (numerators under the report's name,
     denominators beside them)."""
+    return summaries(tallies_of(samples), kinds)
+
+
+def summaries(tallies: dict[str, Tally], kinds: dict[str, str]) -> dict[str, Summary]:
+    """Each report's summary, as its kind says, in the order of the reports' names."""
     return {name: tally.summary(kinds.get(name, "mean"))
-            for name, tally in sorted(tallies_of(samples).items())}
+            for name, tally in sorted(tallies.items())}
 
 
 def tallies_of(samples: dict[str, list[np.ndarray]]) -> dict[str, Tally]:
@@ -164,16 +169,6 @@ class Tally:
                        n, counts)
 
 
-def total(values: np.ndarray) -> Summary:
-    """The sum of the values, and its standard error: sqrt(n) times their spread."""
-    return Tally.of(values).summary("total")
-
-
-def ratio(numerators: np.ndarray, denominators: np.ndarray) -> Summary:
-    """The total of the numerators over the total of the denominators (Tally.summary)."""
-    return Tally.of(numerators, denominators).summary("ratio")
-
-
 @dataclass
 class Samples:
     """One report's values shot by shot: shot `shots[i]` made `values[i]` (a shot that
@@ -263,11 +258,6 @@ class RunResult:
         else:
             lines.append(f"  {self.wall_s:.2f} s")
         return "\n".join(lines) + "\n"
-
-
-def describe(values: np.ndarray) -> Summary:
-    """The mean of the values, its standard error, and how often each whole value came."""
-    return Tally.of(values).summary("mean")
 
 
 STATISTICS = ("seed", "report", "kind", "mean", "stderr", "count")  # after a sweep's own

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import qnetlang
-from qnetlang.results import Tally, ratio, total
+from qnetlang.results import Tally
 
 # A shot flips a coin: heads, it keeps 2 bits in 2 us; tails, none in 1 us. The mean of
 # the shots' rates is 0.5 bit/us; the rate of the whole run is E[bits]/E[time] = 2/3.
@@ -49,8 +49,8 @@ def test_the_standard_errors_match_their_spread() -> None:
     totals, ratios, total_errors, ratio_errors = [], [], [], []
     for _ in range(400):
         heads = rng.integers(2, size=300)
-        kept = total(2 * heads)
-        rate = ratio(2 * heads, 1 + heads)
+        kept = Tally.of(2 * heads).summary("total")
+        rate = Tally.of(2 * heads, 1 + heads).summary("ratio")
         totals.append(kept.mean)
         ratios.append(rate.mean)
         total_errors.append(kept.stderr)
@@ -60,7 +60,7 @@ def test_the_standard_errors_match_their_spread() -> None:
 
 
 def test_a_ratio_of_nothing_is_not_a_number() -> None:
-    empty = ratio(np.zeros(4), np.zeros(4))
+    empty = Tally.of(np.zeros(4), np.zeros(4)).summary("ratio")
     assert math.isnan(empty.mean)
     assert empty.to_json() == {"kind": "ratio", "ratio": None, "stderr": None, "n": 4,
                                "counts": {}}

@@ -237,7 +237,7 @@ def _samples_path(args: argparse.Namespace) -> Path | None:
 def _sweep(args: argparse.Namespace, program: Any, reporter: Reporter,
            executor: Any, names: list[str], samples_path: Path | None) -> int:
     """Each of the runs at every point of its sweep and of --sweep's values, on the
-    simulator (a run that sweeps nothing is one point)."""
+    simulator."""
     from qnetlang.driver import QnetError, SweepInterrupted
 
     if args.backend != "sim" or args.trace:
@@ -286,8 +286,6 @@ def _sweep(args: argparse.Namespace, program: Any, reporter: Reporter,
         if args.json:
             for values, outcome in sweep.points:
                 print(json.dumps({**outcome.to_json(), "arguments": values}))
-        elif not sweep.parameters and sweep.points:  # a run that sweeps nothing
-            print(sweep.points[0][1].table())
         else:
             print(sweep.table())
     for sweep in sweeps:

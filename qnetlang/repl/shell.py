@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from qnetlang.cli.common import assignment
 from qnetlang.diagnostics import Diagnostic, HumanRenderer
 from qnetlang.driver import Program, QnetError
 from qnetlang.quantum import ENGINE_NAMES
@@ -59,16 +60,9 @@ def _run_arguments() -> _Arguments:
     parser.add_argument("--shots", type=int)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--engine", choices=ENGINE_NAMES)
-    parser.add_argument("--set", action="append", default=[], type=_assignment,
+    parser.add_argument("--set", action="append", default=[], type=assignment,
                         metavar="NAME=VALUE")
     return parser
-
-
-def _assignment(text: str) -> tuple[str, str]:
-    name, equals, value = text.partition("=")
-    if not equals or not name.strip():
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, found `{text}`")
-    return name.strip(), value.strip()
 
 
 @dataclass

@@ -26,7 +26,8 @@ from qnetlang.ir import nodes as ir
 from qnetlang.quantum import engine_class
 from qnetlang.runtime.batch import (BatchResult, BatchSimulation, Divergence, RuntimeFailure,
                                     noisy)
-from qnetlang.results import RunResult, Samples, Tally, report_kinds, shots_and_seed
+from qnetlang.results import (RunResult, Samples, Tally, report_kinds, shots_and_seed,
+                              summaries)
 from qnetlang.runtime.limits import Limits, refusal
 
 BATCH = 1024
@@ -174,9 +175,7 @@ def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
         for task in tasks:
             take(simulate_batch(run, engine, seed, *task, bounds, tracer=tracer))
     summary = RunResult(run.name, run.protocol, "sim", engine, shots, seed)
-    kinds = report_kinds(run)
-    summary.reports = {name: tally.summary(kinds.get(name, "mean"))
-                       for name, tally in sorted(tallies.items())}
+    summary.reports = summaries(tallies, report_kinds(run))
     if samples:
         summary.samples = shot_by_shot(kept)
     summary.sim_time_s = sim_time / max(shots, 1)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +22,8 @@ from qnetlang.semantics.context import Context
 from qnetlang.semantics.lower import Lowerer, LoweringError
 from qnetlang.semantics.typecheck import expect
 from qnetlang.syntax import ast
+from qnetlang.syntax.printer import quote
+from qnetlang.syntax.visitor import walk
 from qnetlang.units import (ATTENUATION, FREQUENCY, LENGTH, LOSS, SPEED, TIME, Dimension,
                             parse_unit)
 
@@ -141,11 +142,13 @@ class _Axis:
         found = self.stepped() if isinstance(self.axis.values, ast.Range) else self.listed()
         if not found:
             raise self.fail(f"the sweep of `{self.axis.name}` has no values", self.axis)
-        texts = [text for _, text in found]
-        twice = next((text for index, text in enumerate(texts) if text in texts[:index]), None)
-        if twice is not None:
-            raise self.fail(f"the sweep of `{self.axis.name}` has `{twice}` twice", self.axis,
-                            help="each value is a point of its own: give each once")
+        seen: set[str] = set()
+        for _, text in found:
+            if text in seen:
+                raise self.fail(f"the sweep of `{self.axis.name}` has `{text}` twice",
+                                self.axis, help="each value is a point of its own: give each "
+                                                "once")
+            seen.add(text)
         if len(found) > MAX_POINTS:
             raise self.fail(f"the sweep of `{self.axis.name}` has {len(found):,} values, more "
                             f"than qnetc runs in one go ({MAX_POINTS:,})", self.axis,
@@ -279,26 +282,13 @@ def _is_literal(node: ast.Expr) -> bool:
     return isinstance(node, _LITERALS)
 
 
-def _quantities(node: ast.Node) -> Iterator[ast.Quantity]:
-    """The quantity literals in an axis, in the order written."""
-    if isinstance(node, ast.Quantity):
-        yield node
-        return
-    for value in vars(node).values():
-        for child in value if isinstance(value, list) else [value]:
-            if isinstance(child, ast.Node):
-                yield from _quantities(child)
-
-
 def _display_units(axis: ast.SweepAxis) -> dict[Dimension, str]:
     """The unit a swept quantity of each dimension is written in: the first unit of that
     dimension the axis is written with (the SI unit for the others)."""
     units: dict[Dimension, str] = {}
-    for literal in _quantities(axis):
-        try:
+    for literal in walk(axis):  # parents first, then children in the order written
+        if isinstance(literal, ast.Quantity):
             units.setdefault(parse_unit(literal.unit).dimension, literal.unit)
-        except KeyError:
-            continue
     return units
 
 
@@ -316,7 +306,7 @@ def value_text(value: Any, type_: t.Type, units: dict[Dimension, str],
     if type_ == t.BOOL:
         return "true" if value else "false"
     if type_ == t.STRING:
-        return string_literal(str(value))
+        return quote(str(value))
     if isinstance(type_, t.Quantity):
         unit = units.get(type_.dimension) or _SI_UNITS.get(type_.dimension)
         if unit is None:  # a float, written as one
@@ -332,12 +322,6 @@ def value_text(value: Any, type_: t.Type, units: dict[Dimension, str],
 def _number(value: float, digits: int | None) -> str:
     """`value` to `digits` significant digits, or with None exactly."""
     return repr(value) if digits is None else f"{value:.{digits}g}"
-
-
-def string_literal(text: str) -> str:
-    """A string as a .qnet string literal."""
-    escapes = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
-    return '"' + "".join(escapes.get(c, c) for c in text) + '"'
 
 
 def source_text(value: Any) -> str:

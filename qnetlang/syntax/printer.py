@@ -362,7 +362,7 @@ class Printer(Visitor):
         return self._join(node, f"report {kind}{node.name} = ", self._child(node.value), ";")
 
     def visit_Assert(self, node: ast.Assert) -> str:
-        message = f", {_quote(node.message)}" if node.message is not None else ""
+        message = f", {quote(node.message)}" if node.message is not None else ""
         return self._join(node, "assert ", self._child(node.condition), f"{message};")
 
     def visit_Return(self, node: ast.Return) -> str:
@@ -437,7 +437,7 @@ class Printer(Visitor):
         return "true" if node.value else "false"
 
     def visit_StringLit(self, node: ast.StringLit) -> str:
-        return _quote(node.value)
+        return quote(node.value)
 
     def visit_Ket(self, node: ast.Ket) -> str:
         return f"|{node.label}>"
@@ -542,5 +542,6 @@ def _plain(item: ast.Item) -> bool:
     return not item.trivia.leading and not item.trivia.trailing
 
 
-def _quote(value: str) -> str:
+def quote(value: str) -> str:
+    """A string as a .qnet string literal."""
     return '"' + value.translate(_STRING_ESCAPES) + '"'

@@ -43,7 +43,7 @@ from qnetlang.compiler.lower import lower_run
 from qnetlang.ir import nodes as ir
 from qnetlang.pipeline import check
 from qnetlang.runtime.batch import noisy
-from qnetlang.results import RunResult, describe
+from qnetlang.results import RunResult, report_kinds, summarise
 from qnetlang.runtime.runner import run_shots
 from qnetlang.source import SourceFile
 from tests.compiler.test_differential import disagreements
@@ -198,8 +198,7 @@ def outcome(label: str, reader: Reader) -> tuple[bool, list[str] | None]:
     if bits is None:
         return True, None
     found = RunResult(run.name, run.protocol, reader.name, reader.form, SHOTS, SEED)
-    found.reports = {name: describe(np.concatenate(parts))
-                     for name, parts in sorted(reports(circuit, bits).items())}
+    found.reports = summarise(reports(circuit, bits), report_kinds(run))
     return True, disagreements(reference(label), found)
 
 
