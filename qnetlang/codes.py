@@ -105,6 +105,7 @@ class Code(StrEnum):
     RUNTIME_VALUE = "E0905"
     STEP_LIMIT = "E0906"
     MEMORY_LIMIT = "E0907"
+    NOT_CLIFFORD = "E0908"
     # compiling to a circuit
     NOT_COMPILABLE = "E1001"
     LOSS_LEFT_OUT = "W1002"

@@ -34,7 +34,8 @@ def register(commands: Any) -> None:
     parser.add_argument("--seed", type=_seed, help="seed, 0 or more (default: the run's `seed`, "
                                                  "else 0)")
     parser.add_argument("--engine", choices=ENGINE_NAMES,
-                        help="quantum engine (default: density when the network has noise)")
+                        help="quantum engine (default: density when the network has noise; "
+                             "stabilizer for a Clifford program too wide for the others)")
     parser.add_argument("--jobs", type=_positive, default=1,
                         help="processes to run shots in (results do not depend on it)")
     parser.add_argument("--executor", default="local", metavar="local|dask[=ADDRESS]",

@@ -41,6 +41,10 @@ class StateTooLarge(Exception):
         self.qubits, self.needed, self.allowed = qubits, needed, allowed
 
 
+class NotClifford(Exception):
+    """A gate or measurement basis the stabilizer engine cannot simulate."""
+
+
 @dataclass
 class Group:
     state: np.ndarray  # (B,) + k axes (state vector) or (B,) + 2k axes (density matrix)
@@ -56,6 +60,10 @@ def _apply(tensor: np.ndarray, operator: np.ndarray, axes: list[int]) -> np.ndar
     (counted after the batch axis), keeping the order of the axes."""
     k = len(axes)
     batch = tensor.shape[0]
+    if k == 1:  # the common case, without moving axes: (B, before, 2, after)
+        view = tensor.reshape(batch, math.prod(tensor.shape[1:1 + axes[0]]), 2, -1)
+        matrix = operator if operator.ndim == 2 else operator[:, None]
+        return np.matmul(matrix, view).reshape(tensor.shape)
     targets = [1 + a for a in axes]
     moved = np.moveaxis(tensor, targets, list(range(tensor.ndim - k, tensor.ndim)))
     shape = moved.shape
@@ -74,24 +82,28 @@ def _where(mask: Mask, new: np.ndarray, old: np.ndarray) -> np.ndarray:
 
 
 class Engine(ABC):
-    """The operations the simulator needs, on qubits named by integer ids, for B shots."""
+    """The operations the simulator needs, on qubits named by integer ids, for B shots;
+    the bookkeeping of groups that every engine shares (a gate merges the groups of its
+    qubits; measuring a qubit in every shot splits it off)."""
 
     name = ""
-    axes_per_qubit = 1  # a state vector; a density matrix has two
     max_state_bytes = math.inf  # what one group may take; the simulator sets it
 
     @classmethod
+    @abstractmethod
     def state_bytes(cls, qubits: int, batch: int) -> float:
         """Memory to apply a gate to a group of `qubits` in each of `batch` shots."""
-        return 2.0 ** (cls.axes_per_qubit * qubits) * AMPLITUDE_BYTES * batch * WORKING_COPIES
+
+    @classmethod
+    @abstractmethod
+    def state_text(cls, qubits: int) -> str:
+        """What a group of `qubits` is held as, for a diagnostic."""
 
     def __init__(self, rng: np.random.Generator, batch: int = 1) -> None:
         self.rng = rng
         self.batch = batch
         self.groups: dict[int, Group] = {}
         self._next = 0
-
-    # ---------------------------------------------------------------- public
 
     def restricted(self, rows: np.ndarray, rng: np.random.Generator) -> Engine:
         """A copy holding the states of the shots `rows` only (a batch that splits)."""
@@ -101,9 +113,90 @@ class Engine(ABC):
         copies: dict[int, Group] = {}
         for qubit, group in self.groups.items():
             if id(group) not in copies:
-                copies[id(group)] = Group(group.state[rows], list(group.qubits))
+                copies[id(group)] = self._rows(group, rows)
         copy.groups = {qubit: copies[id(group)] for qubit, group in self.groups.items()}
         return copy
+
+    def fidelity(self, qubits: list[int], target: np.ndarray) -> np.ndarray:
+        """<target| rho |target> in every shot: fidelity with a pure target state."""
+        rho = self.reduced(qubits)
+        return np.real(np.einsum("i,bij,j->b", target.conj(), rho, target))
+
+    @property
+    def largest_group(self) -> int:
+        return max((len(g.qubits) for g in self.groups.values()), default=0)
+
+    def _merge(self, qubits: list[int]) -> Group:
+        group = self.groups[qubits[0]]
+        for qubit in qubits[1:]:
+            other = self.groups[qubit]
+            if other is group:
+                continue
+            size = len(group.qubits) + len(other.qubits)
+            needed = self.state_bytes(size, self.batch)
+            if needed > self.max_state_bytes:
+                raise StateTooLarge(size, needed, self.max_state_bytes)
+            group = self._joined(group, other)
+            for member in group.qubits:
+                self.groups[member] = group
+        return group
+
+    @abstractmethod
+    def alloc(self, label: str = "0") -> int:
+        """A fresh qubit in one of the six Pauli eigenstates (gates.KETS)."""
+
+    @abstractmethod
+    def apply(self, gate: str, qubits: list[int], params: tuple = (), mask: Mask = None) -> None:
+        """A gate of the language, with its angles (one number, or one per shot)."""
+
+    @abstractmethod
+    def measure(self, qubit: int, basis: str = "z", angle: float | np.ndarray = 0.0,
+                mask: Mask = None) -> np.ndarray:
+        """Measures in a basis; returns the outcome of every shot (0 means '+')."""
+
+    @abstractmethod
+    def reset(self, qubit: int, mask: Mask = None) -> None: ...
+
+    @abstractmethod
+    def discard(self, qubit: int) -> None:
+        """Removes a qubit from every shot, tracing it out of its group."""
+
+    @abstractmethod
+    def channel(self, qubit: int, kraus: Kraus, mask: Mask = None) -> None:
+        """Applies a single-qubit noise channel."""
+
+    @abstractmethod
+    def reduced(self, qubits: list[int]) -> np.ndarray:
+        """The density matrices (B, d, d) of `qubits` in that order, undisturbed."""
+
+    @abstractmethod
+    def _rows(self, group: Group, rows: np.ndarray) -> Group:
+        """A copy of the group for the shots `rows` only."""
+
+    @abstractmethod
+    def _joined(self, a: Group, b: Group) -> Group:
+        """One group of the qubits of two (a's first)."""
+
+
+class Amplitudes(Engine):
+    """Engines whose groups are arrays of amplitudes (or a density matrix's entries)."""
+
+    axes_per_qubit = 1  # a state vector; a density matrix has two
+
+    @classmethod
+    def state_bytes(cls, qubits: int, batch: int) -> float:
+        return 2.0 ** (cls.axes_per_qubit * qubits) * AMPLITUDE_BYTES * batch * WORKING_COPIES
+
+    @classmethod
+    def state_text(cls, qubits: int) -> str:
+        return f"one state of 2**{qubits * cls.axes_per_qubit} amplitudes"
+
+    def _rows(self, group: Group, rows: np.ndarray) -> Group:
+        return Group(group.state[rows], list(group.qubits))
+
+    def _joined(self, a: Group, b: Group) -> Group:
+        return Group(self._product(a.state, b.state, len(a.qubits), len(b.qubits)),
+                     a.qubits + b.qubits)
 
     def alloc(self, label: str = "0") -> int:
         qubit = self._next
@@ -145,7 +238,6 @@ class Engine(ABC):
         self.apply_matrix(X, [qubit], ones if mask is None else ones & mask)
 
     def discard(self, qubit: int) -> None:
-        """Removes a qubit from every shot, tracing it out of its group."""
         group = self.groups[qubit]
         if len(group.qubits) > 1:
             axis = group.qubits.index(qubit)
@@ -153,12 +245,7 @@ class Engine(ABC):
             group.qubits.pop(axis)
         del self.groups[qubit]
 
-    @abstractmethod
-    def channel(self, qubit: int, kraus: Kraus, mask: Mask = None) -> None:
-        """Applies a single-qubit noise channel."""
-
     def reduced(self, qubits: list[int]) -> np.ndarray:
-        """The density matrices (B, d, d) of `qubits` in that order, undisturbed."""
         parts: list[tuple[list[int], np.ndarray]] = []
         seen: set[int] = set()
         for qubit in qubits:
@@ -183,32 +270,7 @@ class Engine(ABC):
             rho = tensor.reshape(self.batch, 2 ** n, 2 ** n)
         return rho
 
-    def fidelity(self, qubits: list[int], target: np.ndarray) -> np.ndarray:
-        """<target| rho |target> in every shot: fidelity with a pure target state."""
-        rho = self.reduced(qubits)
-        return np.real(np.einsum("i,bij,j->b", target.conj(), rho, target))
-
-    @property
-    def largest_group(self) -> int:
-        return max((len(g.qubits) for g in self.groups.values()), default=0)
-
     # ---------------------------------------------------------------- groups
-
-    def _merge(self, qubits: list[int]) -> Group:
-        group = self.groups[qubits[0]]
-        for qubit in qubits[1:]:
-            other = self.groups[qubit]
-            if other is group:
-                continue
-            size = len(group.qubits) + len(other.qubits)
-            needed = self.state_bytes(size, self.batch)
-            if needed > self.max_state_bytes:
-                raise StateTooLarge(size, needed, self.max_state_bytes)
-            group = Group(self._product(group.state, other.state, len(group.qubits),
-                                         len(other.qubits)), group.qubits + other.qubits)
-            for member in group.qubits:
-                self.groups[member] = group
-        return group
 
     def _measure_z(self, qubit: int, mask: Mask) -> np.ndarray:
         group = self.groups[qubit]
@@ -265,7 +327,7 @@ def _batch_shape(array: np.ndarray, ndim: int) -> np.ndarray:
     return array.reshape((-1,) + (1,) * (ndim - 1))
 
 
-class StateVector(Engine):
+class StateVector(Amplitudes):
     name = "statevector"
 
     def _pure(self, kets: np.ndarray) -> np.ndarray:
@@ -326,7 +388,7 @@ class StateVector(Engine):
         group.state = _where(mask, chosen / _batch_shape(norm, chosen.ndim), group.state)
 
 
-class DensityMatrix(Engine):
+class DensityMatrix(Amplitudes):
     name = "density"
     axes_per_qubit = 2
 

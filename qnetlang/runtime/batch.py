@@ -31,7 +31,7 @@ from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import EvaluationError, evaluate
 from qnetlang.ir.machine import CONTINUE, Effects, Machine, Message, Path, Process, StepLimit
 from qnetlang.quantum import noise
-from qnetlang.quantum.engine import Engine, StateTooLarge
+from qnetlang.quantum.engine import Engine, NotClifford, StateTooLarge
 from qnetlang.quantum.gates import BELL
 from qnetlang.results import Tally, denominator_of, tallies_of
 from qnetlang.units import format_seconds
@@ -113,6 +113,15 @@ class _RoleState:
     # written in place rather than into a copy of the whole (B, n) array.
     private: set[str] = field(default_factory=set)
     qubits: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+CLIFFORD_HELP = ("simulate this run with `--engine statevector` or `--engine density`, which "
+                 "take any gate; the stabilizer engine takes Clifford gates (angles that are "
+                 "multiples of pi/2) and measurements in the Pauli bases")
+
+
+def not_clifford(what: str) -> str:
+    return f"`{what}` is not a Clifford operation: the stabilizer engine cannot simulate it"
 
 
 def noisy(run: ir.Run) -> bool:
@@ -473,6 +482,10 @@ class BatchSimulation(Effects):
     def local(self, process: Process, path: Path, instr: ir.Instr) -> None:
         try:
             _LOCAL[type(instr)](self, process, instr, path.guard)
+        except NotClifford as error:  # an angle known only now (the others are refused
+            raise self.failure(process, Code.NOT_CLIFFORD,  # before the run)
+                               not_clifford(str(error)), instr.span, help=CLIFFORD_HELP) \
+                from None
         except StateTooLarge as error:
             shots = f"{self.batch:,} shots" if self.batch > 1 else "one shot"
             ways = [] if self.engine.name == "mbqc" else \

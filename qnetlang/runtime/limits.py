@@ -95,19 +95,20 @@ def refusal(run: ir.Run, engine: str, shots: int, batch: int, parallel: int,
             f"reported values ({shots:,} shots), more than the {allowed} allowed", run.span,
             help="keep fewer shots' values (each shot's values are kept only when asked "
                  "for), or allow more with `--max-memory`")
-    amplitudes = f"2**{qubits * engine_type.axes_per_qubit}"
     shown = ", ".join(footprint.qubits[:8]) + \
         (f" and {len(footprint.qubits) - 8} more" if len(footprint.qubits) > 8 else "")
     ways = ["`--engine mbqc`, which keeps only the qubits still to be measured"]
     if engine == "density":
         ways.append("`--engine statevector`, which keeps 2**n amplitudes rather than 4**n")
+    if engine in ("statevector", "density"):
+        ways.append("`--engine stabilizer`, which keeps (2n)**2 bits, for Clifford gates")
     fitting = int((limits.max_memory - samples) // max(engine_type.state_bytes(qubits, 1), 1.0))
     if 1 <= fitting < batch:
         ways.append(f"at most {fitting:,} shots (`--shots {fitting}`)")
     return Diagnostic.error(
         Code.MEMORY_LIMIT, f"run `{run.name}` would need {format_size(samples + state)} of "
-        f"memory, more than the {allowed} allowed: {qubits} qubits become entangled in one "
-        f"state of {amplitudes} amplitudes" + (f" for each of {batch * parallel:,} shots at "
+        f"memory, more than the {allowed} allowed: {qubits} qubits become entangled in "
+        f"{engine_type.state_text(qubits)}" + (f" for each of {batch * parallel:,} shots at "
                                               "once" if batch * parallel > 1 else ""),
         footprint.span or run.span, label=f"this makes a group of {qubits} qubits",
         notes=[Note(f"the entangled qubits: {shown}")],

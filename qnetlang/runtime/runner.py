@@ -24,8 +24,10 @@ import numpy as np
 from qnetlang.executors import DaskExecutor, ExecutorError
 from qnetlang.ir import nodes as ir
 from qnetlang.quantum import engine_class
-from qnetlang.runtime.batch import (BatchResult, BatchSimulation, Divergence, RuntimeFailure,
-                                    noisy)
+from qnetlang.codes import Code
+from qnetlang.diagnostics import Diagnostic
+from qnetlang.runtime.batch import (CLIFFORD_HELP, BatchResult, BatchSimulation, Divergence,
+                                    RuntimeFailure, noisy, not_clifford)
 from qnetlang.results import (RunResult, Samples, Tally, report_kinds, shots_and_seed,
                               summaries)
 from qnetlang.runtime.limits import Limits, refusal
@@ -35,14 +37,50 @@ COLLECT_EVERY = 64  # batches between collections of their cycles: about 1% of t
 _simulated = 0  # batches simulated in this process
 
 
+# Past this many qubits entangled at once (2**20 amplitudes: 16 MiB a shot), a program
+# of Clifford gates only goes to the stabilizer engine by itself.
+WIDE = {"statevector": 20, "density": 10}
+
+
 def choose_engine(run: ir.Run, requested: str | None) -> str:
-    """The engine asked for, or the density matrix when the network has noise."""
+    """The engine asked for; else the density matrix when the network has noise, the
+    state vector when it has none, and the stabilizer engine in their stead for a
+    Clifford program wider than they hold well (WIDE)."""
     if requested:
         return requested
     setting = run.settings.get("engine")
     if setting:
         return str(setting)
-    return "density" if noisy(run) else "statevector"
+    engine = "density" if noisy(run) else "statevector"
+    if run.footprint is not None and run.footprint.entangled > WIDE[engine]:
+        from qnetlang.quantum.stabilizer import first_non_clifford
+        if first_non_clifford(run) is None and _clifford_at_run_time(run):
+            return "stabilizer"
+    return engine
+
+
+def _clifford_at_run_time(run: ir.Run) -> bool:
+    """No angle of a gate or measurement is left to be known while the run goes."""
+    return not any(
+        (isinstance(instr, ir.Gate) and instr.params and
+         not all(isinstance(p, ir.Const) for p in instr.params)) or
+        (isinstance(instr, ir.Measure) and instr.angle is not None and
+         not isinstance(instr.angle, ir.Const))
+        for role in run.roles.values() for instr in role.code)
+
+
+def engine_refusal(run: ir.Run, engine: str) -> Diagnostic | None:
+    """Why the engine cannot simulate the run, seen before it starts: a gate or a
+    measurement the stabilizer engine cannot represent."""
+    if engine != "stabilizer":
+        return None
+    from qnetlang.quantum.stabilizer import first_non_clifford
+    found = first_non_clifford(run)
+    if found is None:
+        return None
+    instr, what = found
+    return Diagnostic.error(Code.NOT_CLIFFORD, not_clifford(what), instr.span,
+                            label="not Clifford", help=CLIFFORD_HELP)
 
 
 def _rng(seed: int, kind: int, index: int) -> np.random.Generator:
@@ -131,7 +169,8 @@ def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
     parallel = min(jobs, math.ceil(shots / BATCH)) if tracer is None else 1
     if executor is not None:
         parallel = min(executor.workers, math.ceil(shots / BATCH))
-    refused = refusal(run, engine, shots, batch, parallel, limits, keep_values=samples)
+    refused = engine_refusal(run, engine) or \
+        refusal(run, engine, shots, batch, parallel, limits, keep_values=samples)
     if refused is not None:
         raise RuntimeFailure(refused)
     deadline = None if limits.max_seconds is None else \

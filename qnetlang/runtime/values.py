@@ -14,9 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from qnetlang.ir.evaluate import INT_MAX, INT_MIN, OVERFLOW, EvaluationError, Operations
+from qnetlang.ir.evaluate import (INT_MAX, INT_MIN, OVERFLOW, EvaluationError, Operations,
+                                  apply_binary, apply_unary)
 
 Mask = np.ndarray | None
+
+# Values every shot shares (constants, loop counters) stay plain Python values, and
+# operators on them are the folding's own (qnetlang.ir.evaluate): same results, without
+# a numpy call per operator.
+_PLAIN = frozenset({int, float, bool})
 
 
 def _active(mask: Mask, shape: tuple[int, ...]) -> np.ndarray:
@@ -145,8 +151,16 @@ _ARITHMETIC: dict[str, Callable[[Any, Any, Mask], Any]] = {
 
 def batch_operations(mask: Mask) -> Operations:
     """Operators on per-shot arrays; errors count only in the shots of `mask`."""
+    if mask is None:
+        return _UNMASKED
+    return _operations(mask)
+
+
+def _operations(mask: Mask) -> Operations:
 
     def binary(op: str, left: Any, right: Any) -> Any:
+        if type(left) in _PLAIN and type(right) in _PLAIN:
+            return apply_binary(op, left, right)
         if isinstance(left, (str, tuple)) or isinstance(right, (str, tuple)):
             if op == "==":
                 return left == right
@@ -173,6 +187,8 @@ def batch_operations(mask: Mask) -> Operations:
                     ">": np.greater, ">=": np.greater_equal}[op](left, right)
 
     def unary(op: str, operand: Any) -> Any:
+        if type(operand) in _PLAIN:
+            return apply_unary(op, operand)
         if op == "-":
             operand = _number(operand)
             if _integral(operand):
@@ -207,8 +223,15 @@ def batch_operations(mask: Mask) -> Operations:
     return Operations(binary, unary, builtin, element, array)
 
 
+_UNMASKED = _operations(None)
+
+
 def positions(index: Any, size: int, mask: Mask) -> Any:
     """Checks an index (a number, or one per shot) against `size`; clips inactive shots."""
+    if type(index) is int:
+        if not 0 <= index < size:
+            raise EvaluationError(f"an index is out of range 0..{size}")
+        return np.asarray(index)
     index = np.asarray(index)
     whole = np.equal(np.mod(index, 1), 0)
     _check(~whole, mask, "an index is not a whole number")
@@ -236,7 +259,11 @@ def put(container: Any, index: Any, value: Any, mask: Mask, batch: int,
     kind = np.result_type(array, np.asarray(value))
     if not (in_place and array.ndim == 2 and array.shape[0] == batch and array.dtype == kind):
         array = np.array(np.broadcast_to(array, (batch,) + array.shape[-1:]), dtype=kind)
-    index = np.broadcast_to(positions(index, array.shape[-1], mask), (batch,))
+    index = positions(index, array.shape[-1], mask)
+    if mask is None and index.ndim == 0:  # the same element in every shot
+        array[:, int(index)] = value
+        return array
+    index = np.broadcast_to(index, (batch,))
     rows = np.arange(batch)
     active = np.ones(batch, bool) if mask is None else mask
     values = np.broadcast_to(value, (batch,))

@@ -177,19 +177,19 @@ class _Execution(Effects):
         return self.machine.latency(process, builtin) if builtin.name == "latency" else UNKNOWN
 
     def store(self, process: Process, var: ir.Var, value: Any) -> None:
+        """An element is stored in place: each variable owns its array (a whole array is
+        copied as it is stored), so that a loop filling one stays linear."""
         values = _data(process).values
         if var.index is None:
-            values[var.name] = value
+            values[var.name] = list(value) if isinstance(value, list) else value
             return
         index = self.value(process, var.index)
         current = values.get(var.name, UNKNOWN)
         if index is UNKNOWN or not isinstance(current, list):
             values[var.name] = UNKNOWN
             return
-        updated = list(current)
-        if 0 <= int(index) < len(updated):
-            updated[int(index)] = value
-        values[var.name] = updated
+        if 0 <= int(index) < len(current):
+            current[int(index)] = value
 
     def local(self, process: Process, path: Path, instr: ir.Instr) -> None:
         if isinstance(instr, ir.Assign):

@@ -1,7 +1,10 @@
 """Lowering a role (or a constant) from the AST to the IR's flat instruction stream.
 
-Constants fold as they are lowered; `for` loops with bounds known before the
-run are unrolled (so that a peer such as `user[k]` is fixed); functions are
+Constants fold as they are lowered; a `for` loop with bounds known before the
+run stays a loop unless its counter decides something that must be known
+before the run (the peer in `send q to user[k]`, a qubit's index, an array's
+size, an `if` on the counter alone): then it is unrolled, so that each of
+those is fixed (see `Lowerer.stmt_For`). Functions are
 inlined, their qubit parameters standing for the caller's qubits; measurement,
 reception and randomness inside expressions become instructions writing to
 temporary variables.
@@ -13,6 +16,7 @@ role family that depends on them is not known either.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -27,8 +31,8 @@ from qnetlang.semantics.context import Context, Kind, Symbol, role_argument
 from qnetlang.syntax import ast
 from qnetlang.units import parse_unit
 
-UNROLL_ITERATIONS = 4096  # a `for` loop longer than this stays a loop
-UNROLL_CODE = 200_000  # and so does any loop once a role's code is this long
+UNROLL_ITERATIONS = 4096  # a `for` loop longer than this is never unrolled
+UNROLL_CODE = 200_000  # nor is any loop once a role's code is this long
 _KET_STATES = {"0", "1", "+", "-", "+i", "-i"}
 
 
@@ -41,6 +45,14 @@ class LoweringError(Exception):
     """Lowering cannot go on; the diagnostic is already reported."""
 
 
+class _Unroll(Exception):  # noqa: N818 (a request, not an error)
+    """A loop lowered as a loop met a use of its counter that must be a constant."""
+
+    def __init__(self, counter: str) -> None:
+        super().__init__(counter)
+        self.counter = counter
+
+
 @dataclass
 class Label:
     index: int | None = None
@@ -50,6 +62,18 @@ class Label:
 class _Loop:
     next: Label  # where `continue` goes
     exit: Label  # where `break` goes
+
+
+@dataclass
+class _Mark:
+    """Where lowering stood, to go back to."""
+
+    code: int
+    env: dict[Symbol, ir.Expr]
+    loops: int
+    inlines: int
+    variables: int
+    diagnostics: int
 
 
 @dataclass
@@ -77,6 +101,8 @@ class Lowerer:
     symbolic: bool = False  # parameters unknown: see the module's docstring
     _names: set[str] = field(default_factory=set)
     _next: dict[str, int] = field(default_factory=dict)  # base -> the count to try next
+    _counters: list[str] = field(default_factory=list)  # of the loops lowered as loops, outer first
+    _long: set[str] = field(default_factory=set)  # counters of loops too long to unroll
 
     # ---------------------------------------------------------------- helpers
 
@@ -119,6 +145,7 @@ class Lowerer:
         return self.known(self.expr(expr), expr, what)
 
     def known(self, lowered: ir.Expr, expr: ast.Expr, what: str) -> Any:
+        self.fixed(lowered)
         if not isinstance(lowered, ir.Const):
             raise self.fail(Code.NOT_CONSTANT, f"{what} must be known before the protocol runs",
                             expr, help="use constants and parameters here")
@@ -148,6 +175,26 @@ class Lowerer:
         if self.symbolic and not isinstance(lowered, ir.Const):
             return None
         return self.whole(self.known(lowered, expr, "an array size"), expr, "an array size")
+
+    def fixed(self, lowered: ir.Expr) -> None:
+        """`lowered` must be a constant here: an expression of loop counters and constants
+        alone would be one in unrolled loops, so the outermost such loop is unrolled (and
+        the inner ones, lowered again in each of its turns, when they still must be)."""
+        if not self._counters or isinstance(lowered, ir.Const):
+            return
+        counters: list[str] = []
+        for node in ir.subexpressions(lowered):
+            if isinstance(node, ir.Var):
+                if node.name not in self._counters or node.index is not None:
+                    return
+                counters.append(node.name)
+            elif isinstance(node, ir.Builtin) and builtins.FUNCTIONS[node.name].fold is None:
+                return
+            elif not isinstance(node, (ir.Const, ir.Unary, ir.Binary, ir.Builtin, ir.Index,
+                                       ir.TupleOf, ir.ArrayOf)):
+                return
+        if counters:
+            raise _Unroll(min(counters, key=self._counters.index))
 
     def whole(self, value: Any, expr: ast.Expr, what: str) -> int:
         if not is_whole(value):
@@ -249,6 +296,7 @@ class Lowerer:
         if isinstance(target, ir.Var) and target.index is None:
             return ir.Var(target.name, index)
         if isinstance(target, ir.Unit) and target.index is None:
+            self.fixed(index)
             self.check_unit_index(target.name, index, node)
             return ir.Unit(target.name, index)
         return ir.Index(target, index)
@@ -337,6 +385,7 @@ class Lowerer:
         if value.index is not None:
             raise self.fail(Code.TYPE_MISMATCH, f"`{ref.name}` is a single qubit", ref)
         index = self.expr(ref.index)
+        self.fixed(index)  # an unrolled loop names each qubit: ownership follows each
         self.check_unit_index(value.name, index, ref)
         return ir.Unit(value.name, index, span=ref.span)
 
@@ -378,12 +427,18 @@ class Lowerer:
         index = None
         if ref.index is not None:
             lowered = self.expr(ref.index)
+            self.fixed(lowered)
             if self.symbolic and not isinstance(lowered, ir.Const):
                 return self.peers(symbol, None, ref)  # some member, which one is not known
             if not isinstance(lowered, ir.Const) or not is_whole(lowered.value):
+                long = any(isinstance(node, ir.Var) and node.name in self._long
+                           for node in ir.subexpressions(lowered))
                 raise self.fail(Code.PEER_NOT_STATIC, "which member of a role family a message "
                                 "goes to must be known before the protocol runs", ref.index,
-                                help="compute the index from parameters and `for` counters, "
+                                help=f"a loop of more than {UNROLL_ITERATIONS:,} turns is not "
+                                     "unrolled, so its counter is not known before the run: "
+                                     "split the loop into shorter ones" if long else
+                                     "compute the index from parameters and `for` counters, "
                                      "not from measured or received values")
             index = int(lowered.value)
         return self.peers(symbol, index, ref)
@@ -568,6 +623,7 @@ class Lowerer:
 
     def stmt_If(self, stmt: ast.If) -> None:
         condition = self.expr(stmt.condition)
+        self.fixed(condition)  # a branch on the counter alone is taken or not in each turn
         if isinstance(condition, ir.Const):
             taken = stmt.then if condition.value else stmt.orelse
             if taken is not None:
@@ -585,25 +641,52 @@ class Lowerer:
         self.place(end)
 
     def stmt_For(self, stmt: ast.For) -> None:
+        """A loop over bounds known before the run is lowered as a loop first, and unrolled
+        only when its counter must be a constant somewhere in it (`fixed`): code, and the
+        time to check it, grow with the body, not with the number of turns."""
         symbol = self.symbol(stmt)
         start, stop = self.expr(stmt.range.start), self.expr(stmt.range.stop)
         if stmt.range.inclusive:
             stop = self.fold(stmt, lambda: stop.value + 1) if isinstance(stop, ir.Const) \
                 else ir.Binary("+", stop, ir.Const(1))
         assert self.code is not None
-        if isinstance(start, ir.Const) and isinstance(stop, ir.Const) and \
-                stop.value - start.value <= UNROLL_ITERATIONS and len(self.code) < UNROLL_CODE:
-            exit_ = Label()
-            for value in range(int(start.value), int(stop.value)):
-                self.env[symbol] = ir.Const(value)
-                following = Label()
-                self.loops.append(_Loop(following, exit_))
-                self.block(stmt.body)
-                self.loops.pop()
-                self.place(following)
-            self.place(exit_)
+        if not (isinstance(start, ir.Const) and isinstance(stop, ir.Const)):
+            self.fixed(start)
+            self.fixed(stop)
+            self.loop(stmt, symbol, start, stop)
             return
-        counter = self.temp(t.INT, stmt.var)
+        mark = self.mark()
+        counter = self.fresh(stmt.var)
+        self._counters.append(counter)
+        try:
+            self.loop(stmt, symbol, start, stop, counter)
+            return
+        except _Unroll as unroll:
+            if unroll.counter != counter:
+                raise
+            self.restore(mark)
+        finally:
+            self._counters.remove(counter)
+        if stop.value - start.value > UNROLL_ITERATIONS or len(self.code) >= UNROLL_CODE:
+            counter = self.temp(t.INT, stmt.var)  # too long to unroll: what must be fixed
+            self._long.add(counter.name)  # is refused where it is (a peer), or followed
+            self.loop(stmt, symbol, start, stop, counter.name)  # less closely (a qubit)
+            return
+        exit_ = Label()
+        for value in range(int(start.value), int(stop.value)):
+            self.env[symbol] = ir.Const(value)
+            following = Label()
+            self.loops.append(_Loop(following, exit_))
+            self.block(stmt.body)
+            self.loops.pop()
+            self.place(following)
+        self.place(exit_)
+
+    def loop(self, stmt: ast.For, symbol: Symbol, start: ir.Expr, stop: ir.Expr,
+             counter_name: str | None = None) -> None:
+        counter = ir.Var(counter_name, type=t.INT) if counter_name is not None \
+            else self.temp(t.INT, stmt.var)
+        self.variables[counter.name] = t.INT
         self.env[symbol] = counter
         limit = self.stage(stop, stmt)
         self.emit(ir.Assign(counter, start), stmt)
@@ -619,10 +702,28 @@ class Lowerer:
         self.emit(ir.Jump(head), stmt)  # type: ignore[arg-type]
         self.place(exit_)
 
+    def mark(self) -> _Mark:
+        assert self.code is not None
+        return _Mark(len(self.code), dict(self.env), len(self.loops), len(self.inlines),
+                     len(self.variables), len(self.ctx.diagnostics))
+
+    def restore(self, mark: _Mark) -> None:
+        """Forgets what lowering since `mark` emitted (a loop about to be unrolled)."""
+        assert self.code is not None
+        del self.code[mark.code:]
+        self.env = mark.env
+        del self.loops[mark.loops:]
+        del self.inlines[mark.inlines:]
+        for name in list(itertools.islice(reversed(self.variables),
+                                          len(self.variables) - mark.variables)):
+            del self.variables[name]
+        del self.ctx.diagnostics[mark.diagnostics:]
+
     def stmt_While(self, stmt: ast.While) -> None:
         head, exit_ = Label(), Label()
         self.place(head)
         condition = self.expr(stmt.condition)
+        self.fixed(condition)
         if isinstance(condition, ir.Const) and not condition.value:
             return
         self.emit(ir.Branch(condition, exit_, exit_, loop=True), stmt)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ array whose size depends on a parameter is one slot for all its elements.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
@@ -168,11 +169,14 @@ class _Analysis:
             pc += 1
 
     def states(self) -> dict[int, State]:
-        """The state where each reachable block starts, at the fixpoint."""
+        """The state where each reachable block starts, at the fixpoint. Blocks are taken
+        in the order of the code, so that straight-line and unrolled code is walked once,
+        each block after all of its predecessors; only a loop's body is walked again."""
         before: dict[int, State] = {0: {}}
-        work = [0]
+        work, queued = [0], {0}
         while work:
-            leader = work.pop()
+            leader = heapq.heappop(work)
+            queued.discard(leader)
             for target, out in self.walk(leader, dict(before[leader])):
                 if target >= len(self.code):
                     continue
@@ -180,7 +184,9 @@ class _Analysis:
                 new = dict(out) if old is None else _merge(old, out)
                 if new != old:
                     before[target] = new
-                    work.append(target)
+                    if target not in queued:
+                        queued.add(target)
+                        heapq.heappush(work, target)
         return before
 
     def problems(self) -> Iterator[Problem]:

@@ -108,11 +108,70 @@ run pass_along(n = 3) on line(n = 3) with hop = r;
     assert list(run.roles) == ["hop[0]", "hop[1]", "hop[2]", "hop[3]"]
     assert [run.roles[f"hop[{i}]"].node for i in range(4)] == [f"r[{i}]" for i in range(4)]
     first = run.roles["hop[0]"].code
-    assert [i.name for i in first if isinstance(i, ir.Gate)] == ["h"] * 4
-    assert not any(isinstance(i, ir.Branch) for i in first)  # i == 0 was decided
+    assert [i.name for i in first if isinstance(i, ir.Gate)] == ["h"] * 2  # inlined once
+    branches = [i for i in first if isinstance(i, ir.Branch)]
+    assert len(branches) == 1 and branches[0].loop  # the `for`; i == 0 was decided
     last = [type(i).__name__ for i in run.roles["hop[3]"].code]
     assert last == ["Recv", "Measure", "Report", "Halt"]
     assert run.arguments == {"n": 3}
+
+
+LOOPS = """
+network line {
+  node a { qubits 4200; }
+  node b[k in 0..3] { qubits 1; }
+  for k in 0..3 { link a -> b[k] { quantum fiber(length = 1 km); } }
+}
+protocol loops(turns: int) {
+  role sender {
+    bit[turns] bits;
+    for k in 0..turns { bits[k] = random(); }
+    qubit[3] q;
+    for k in 0..3 { h q[k]; }
+    for k in 0..3 { send q[k] to receiver[k]; }
+    for k in 0..2 { for j in 0..2 { if (k == j) report same = k; } }
+    qubit[4097] wide;
+    for k in 0..4097 { if (bits[k % turns]) x wide[k]; measure wide[k]; }
+  }
+  role receiver[k in 0..3] { qubit q = recv qubit from sender; report m = measure q; }
+}
+run loops(turns = 5) on line with sender = a, receiver = b;
+"""
+
+
+def test_loops_unroll_only_where_the_counter_must_be_known(tmp_path: Path) -> None:
+    """A loop stays a loop unless its counter names a peer, a qubit or decides a branch
+    on its own; then each turn is written out with the counter a constant."""
+    code = build(LOOPS, tmp_path).runs[0].roles["sender"].code
+    loops = [i for i in code if isinstance(i, ir.Branch) and i.loop]
+    # `bits[k] = random()` and the 4,097 turns (too many to unroll) stay loops
+    assert len(loops) == 2
+    assert [str(i.units[0].index.value) for i in code if isinstance(i, ir.Gate)  # type: ignore[union-attr]
+            and i.name == "h"] == ["0", "1", "2"]
+    assert [i.dest for i in code if isinstance(i, ir.Send)] == \
+        ["receiver[0]", "receiver[1]", "receiver[2]"]
+    assert [i.value.value for i in code if isinstance(i, ir.Report)] == [0, 1]  # type: ignore[union-attr]
+    wide = [i for i in code if isinstance(i, ir.Measure)]
+    assert len(wide) == 1 and isinstance(wide[0].unit.index, ir.Var)
+
+
+def test_a_loop_unrolled_after_a_try_reports_once(tmp_path: Path) -> None:
+    text = LOOPS.replace("send q[k] to receiver[k];", "send q[k] to receiver[k + 1];")
+    path = tmp_path / "p.qnet"
+    path.write_text(text)
+    result = check(SourceFile(str(path), text), path)
+    assert [(d.code, d.span.line) for d in result.diagnostics if d.code.startswith("E")] \
+        == [("E0510", 13)]  # at receiver[3], once
+
+
+def test_a_peer_in_a_loop_too_long_to_unroll_says_so(tmp_path: Path) -> None:
+    text = LOOPS.replace("for k in 0..3 { send q[k] to receiver[k]; }",
+                         "for k in 0..4097 { send q[0] to receiver[k % 3]; }")
+    path = tmp_path / "p.qnet"
+    path.write_text(text)
+    errors = [d for d in check(SourceFile(str(path), text), path).diagnostics
+              if d.code == "E0509"]
+    assert len(errors) == 1 and "more than 4,096 turns" in (errors[0].help or "")
 
 
 def test_json_is_reproducible_and_complete(tmp_path: Path) -> None:

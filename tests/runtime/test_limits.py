@@ -98,19 +98,27 @@ def test_forty_entangled_qubits_are_refused_before_running() -> None:
     run = one_run(GHZ.format(n=40, shots=1000))
     assert run.footprint is not None and run.footprint.entangled == 40
     started = time.perf_counter()
-    text = refused(run, limits=Limits(max_memory=parse_size("16GiB")))
+    text = refused(run, engine="statevector", limits=Limits(max_memory=parse_size("16GiB")))
     assert time.perf_counter() - started < 1  # refused, not attempted
     assert "40 qubits become entangled in one state of 2**40 amplitudes" in text
     assert "more than the 16 GiB allowed" in text and "x: q[0], x: q[1]" in text
     assert "--engine mbqc" in text and "--max-memory" in text
+    assert "--engine stabilizer" in text
     assert "--engine statevector" in refused(run, engine="density",
                                              limits=Limits(max_memory=2 ** 34))
+
+
+def test_forty_entangled_qubits_of_clifford_gates_run_on_tableaux_by_themselves() -> None:
+    result = run_shots(one_run(GHZ.format(n=40, shots=20)),
+                       limits=Limits(max_memory=parse_size("1GiB")))
+    assert result.engine == "stabilizer"
+    assert result.reports["z"].n == 800 and 0 < result.reports["z"].mean < 1
 
 
 def test_the_refusal_points_at_the_gate_that_makes_the_group() -> None:
     run = one_run(GHZ.format(n=40, shots=1000))
     with pytest.raises(RuntimeFailure) as failure:
-        run_shots(run, limits=Limits(max_memory=2 ** 34))
+        run_shots(run, engine="statevector", limits=Limits(max_memory=2 ** 34))
     span = failure.value.diagnostic.span
     assert span is not None and span.line == 11
 
@@ -177,7 +185,7 @@ def test_cli_options(tmp_path: Path) -> None:
     assert result.returncode == 1 and "error[E0906]" in result.stderr
     ghz = tmp_path / "ghz.qnet"
     ghz.write_text(GHZ.format(n=40, shots=1000), encoding="utf-8")
-    result = qnetc("run", str(ghz), "--max-memory", "8GB")
+    result = qnetc("run", str(ghz), "--max-memory", "8GB", "--engine", "statevector")
     assert result.returncode == 1 and "error[E0907]" in result.stderr
     assert "7.45 GiB allowed" in result.stderr
     for bad in ("lots", "0", "-1GB", "1e99TB"):
