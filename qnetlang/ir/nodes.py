@@ -12,7 +12,8 @@ point at source lines. The JSON form is documented in docs/ir.md.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -176,19 +177,24 @@ class Index(Expr):
 
 def children(expr: Expr) -> tuple[Expr, ...]:
     """The expressions directly inside `expr`, in source order."""
-    if isinstance(expr, Binary):
-        return (expr.left, expr.right)
-    if isinstance(expr, Unary):
-        return (expr.operand,)
-    if isinstance(expr, Builtin):
-        return tuple(expr.args)
-    if isinstance(expr, (TupleOf, ArrayOf)):
-        return tuple(expr.items)
-    if isinstance(expr, Index):
-        return (expr.target, expr.index)
-    if isinstance(expr, (Var, Unit)) and expr.index is not None:
-        return (expr.index,)
-    return ()
+    return _CHILDREN[type(expr)](expr)
+
+
+def _indexed(expr: Var | Unit) -> tuple[Expr, ...]:
+    return (expr.index,) if expr.index is not None else ()
+
+
+_CHILDREN: dict[type, Callable[[Any], tuple[Expr, ...]]] = {
+    Const: lambda expr: (),
+    Var: _indexed,
+    Unit: _indexed,
+    Binary: lambda expr: (expr.left, expr.right),
+    Unary: lambda expr: (expr.operand,),
+    Builtin: lambda expr: tuple(expr.args),
+    TupleOf: lambda expr: tuple(expr.items),
+    ArrayOf: lambda expr: tuple(expr.items),
+    Index: lambda expr: (expr.target, expr.index),
+}
 
 
 def subexpressions(expr: Expr) -> Iterator[Expr]:
@@ -331,13 +337,15 @@ class Halt(Instr):
 
 
 @functools.cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(kind))
+def _operand_fields(kind: type) -> tuple[str, ...]:
+    """The fields of an instruction that may hold expressions (or lists of them)."""
+    return tuple(f.name for f in fields(kind)
+                 if set(re.findall(r"\w+", str(f.type))) & {"Expr", "Unit", "Var"})
 
 
 def expressions_of(instr: Instr) -> Iterator[Expr]:
     """Every expression in an instruction, its places (variables, qubits) included."""
-    for name in _field_names(type(instr)):
+    for name in _operand_fields(type(instr)):
         value = getattr(instr, name)
         if isinstance(value, Expr):
             yield from subexpressions(value)

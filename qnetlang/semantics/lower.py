@@ -81,6 +81,7 @@ class _Inline:
     function: ast.Def
     result: ir.Var | None
     end: Label
+    prefix: str  # of the names declared in it: `outer.inner.`
 
 
 @dataclass
@@ -134,7 +135,7 @@ class Lowerer:
         return name
 
     def prefix(self) -> str:
-        return "".join(f"{frame.function.name}." for frame in self.inlines)
+        return self.inlines[-1].prefix if self.inlines else ""
 
     def temp(self, type_: t.Type, base: str = "tmp") -> ir.Var:
         name = self.fresh(f"{self.prefix()}{base}")
@@ -242,53 +243,66 @@ class Lowerer:
         return lowered
 
     def _expr(self, expr: ast.Expr) -> ir.Expr:
-        if isinstance(expr, ast.IntLit):
-            return self.fold(expr, lambda: checked_int(expr.value))
-        if isinstance(expr, (ast.FloatLit, ast.BoolLit, ast.StringLit)):
-            return ir.Const(expr.value)
-        if isinstance(expr, ast.Quantity):
-            return ir.Const(expr.number.value * parse_unit(expr.unit).scale)
-        if isinstance(expr, ast.Paren):
-            return self.expr(expr.expr)
-        if isinstance(expr, ast.Name):
-            return self.symbol_value(self.symbol(expr), expr)
-        if isinstance(expr, (ast.TupleExpr, ast.ArrayExpr)):
-            items = [self.expr(item) for item in expr.items]
-            tuple_ = isinstance(expr, ast.TupleExpr)
-            if all(isinstance(item, ir.Const) for item in items):
-                values = [item.value for item in items]  # type: ignore[attr-defined]
-                return ir.Const(tuple(values) if tuple_ else values)
-            return ir.TupleOf(items) if tuple_ else ir.ArrayOf(items)
-        if isinstance(expr, ast.Unary):
-            operand = self.expr(expr.operand)
-            if isinstance(operand, ir.Const):
-                return self.fold(expr, lambda: apply_unary(expr.op, operand.value))
-            return ir.Unary(expr.op, operand)
-        if isinstance(expr, ast.Binary):
-            left, right = self.expr(expr.left), self.expr(expr.right)
-            if isinstance(left, ir.Const) and isinstance(right, ir.Const):
-                return self.fold(expr, lambda: apply_binary(expr.op, left.value, right.value))
-            return ir.Binary(expr.op, left, right)
-        if isinstance(expr, ast.Index):
-            return self.index(self.expr(expr.target), self.expr(expr.index), expr)
-        if isinstance(expr, ast.Call):
-            return self.call(expr)
-        if isinstance(expr, ast.Measure):
-            target = self.temp(t.BIT, "m")
-            self.measure(expr, target)
-            return target
-        if isinstance(expr, ast.Recv):
-            type_ = self.ctx.type_of(expr)
-            if t.contains_qubit(type_):
-                raise self.fail(Code.QUBIT_INIT, "a received qubit must be declared",
-                                expr, help="write `qubit q = recv qubit from ...;`")
-            target = self.temp(type_, "msg")
-            self.recv(expr, [target])
-            return target
-        if isinstance(expr, ast.Ket):
-            raise self.fail(Code.QUBIT_INIT, "a ket prepares a qubit where one is declared",
-                            expr, help="write `qubit q = |+>;`")
-        raise LoweringError(f"no lowering for {type(expr).__name__}")
+        lower = _EXPRESSIONS.get(type(expr))
+        if lower is None:
+            raise LoweringError(f"no lowering for {type(expr).__name__}")
+        return lower(self, expr)
+
+    def expr_IntLit(self, expr: ast.IntLit) -> ir.Expr:
+        return self.fold(expr, lambda: checked_int(expr.value))
+
+    def expr_literal(self, expr: ast.FloatLit | ast.BoolLit | ast.StringLit) -> ir.Expr:
+        return ir.Const(expr.value)
+
+    def expr_Quantity(self, expr: ast.Quantity) -> ir.Expr:
+        return ir.Const(expr.number.value * parse_unit(expr.unit).scale)
+
+    def expr_Paren(self, expr: ast.Paren) -> ir.Expr:
+        return self.expr(expr.expr)
+
+    def expr_Name(self, expr: ast.Name) -> ir.Expr:
+        return self.symbol_value(self.symbol(expr), expr)
+
+    def expr_sequence(self, expr: ast.TupleExpr | ast.ArrayExpr) -> ir.Expr:
+        items = [self.expr(item) for item in expr.items]
+        tuple_ = isinstance(expr, ast.TupleExpr)
+        if all(isinstance(item, ir.Const) for item in items):
+            values = [item.value for item in items]  # type: ignore[attr-defined]
+            return ir.Const(tuple(values) if tuple_ else values)
+        return ir.TupleOf(items) if tuple_ else ir.ArrayOf(items)
+
+    def expr_Unary(self, expr: ast.Unary) -> ir.Expr:
+        operand = self.expr(expr.operand)
+        if isinstance(operand, ir.Const):
+            return self.fold(expr, lambda: apply_unary(expr.op, operand.value))
+        return ir.Unary(expr.op, operand)
+
+    def expr_Binary(self, expr: ast.Binary) -> ir.Expr:
+        left, right = self.expr(expr.left), self.expr(expr.right)
+        if isinstance(left, ir.Const) and isinstance(right, ir.Const):
+            return self.fold(expr, lambda: apply_binary(expr.op, left.value, right.value))
+        return ir.Binary(expr.op, left, right)
+
+    def expr_Index(self, expr: ast.Index) -> ir.Expr:
+        return self.index(self.expr(expr.target), self.expr(expr.index), expr)
+
+    def expr_Measure(self, expr: ast.Measure) -> ir.Expr:
+        target = self.temp(t.BIT, "m")
+        self.measure(expr, target)
+        return target
+
+    def expr_Recv(self, expr: ast.Recv) -> ir.Expr:
+        type_ = self.ctx.type_of(expr)
+        if t.contains_qubit(type_):
+            raise self.fail(Code.QUBIT_INIT, "a received qubit must be declared",
+                            expr, help="write `qubit q = recv qubit from ...;`")
+        target = self.temp(type_, "msg")
+        self.recv(expr, [target])
+        return target
+
+    def expr_Ket(self, expr: ast.Ket) -> ir.Expr:
+        raise self.fail(Code.QUBIT_INIT, "a ket prepares a qubit where one is declared",
+                        expr, help="write `qubit q = |+>;`")
 
     def index(self, target: ir.Expr, index: ir.Expr, node: ast.Node) -> ir.Expr:
         if isinstance(target, ir.Const) and isinstance(index, ir.Const):
@@ -353,7 +367,7 @@ class Lowerer:
                             call)
         args = [self.expr(arg) for arg in call.args]
         saved = dict(self.env)
-        frame = _Inline(function, None, Label())
+        frame = _Inline(function, None, Label(), f"{self.prefix()}{function.name}.")
         self.inlines.append(frame)
         for param, arg in zip(function.params, args, strict=True):
             symbol = self.symbol(param)
@@ -732,6 +746,17 @@ class Lowerer:
         self.loops.pop()
         self.emit(ir.Jump(head), stmt)  # type: ignore[arg-type]
         self.place(exit_)
+
+
+_EXPRESSIONS: dict[type, Callable[[Lowerer, Any], ir.Expr]] = {
+    ast.IntLit: Lowerer.expr_IntLit, ast.FloatLit: Lowerer.expr_literal,
+    ast.BoolLit: Lowerer.expr_literal, ast.StringLit: Lowerer.expr_literal,
+    ast.Quantity: Lowerer.expr_Quantity, ast.Paren: Lowerer.expr_Paren,
+    ast.Name: Lowerer.expr_Name, ast.TupleExpr: Lowerer.expr_sequence,
+    ast.ArrayExpr: Lowerer.expr_sequence, ast.Unary: Lowerer.expr_Unary,
+    ast.Binary: Lowerer.expr_Binary, ast.Index: Lowerer.expr_Index, ast.Call: Lowerer.call,
+    ast.Measure: Lowerer.expr_Measure, ast.Recv: Lowerer.expr_Recv, ast.Ket: Lowerer.expr_Ket,
+}
 
 
 def resolve_labels(code: list[ir.Instr]) -> None:
