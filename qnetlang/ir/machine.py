@@ -362,7 +362,9 @@ class Machine:
         return False
 
     def step_jump(self, process: Process, path: Path, instr: ir.Jump) -> bool:
-        path.pc = instr.target
+        # A path that waited here for others before a batch split (Effects.diverge) and
+        # is alone in its part of the batch now goes on: it waits no more.
+        path.pc, path.parked = instr.target, None
         return True
 
     def step_branch(self, process: Process, path: Path, instr: ir.Branch) -> bool:

@@ -95,6 +95,16 @@ def first_non_clifford(run: ir.Run) -> tuple[ir.Instr, str] | None:
     return None
 
 
+def clifford(run: ir.Run) -> bool:
+    """Whether every gate and measurement of the run is Clifford, with angles known
+    before the run (so that the engine is sure to take it whole)."""
+    return first_non_clifford(run) is None and not any(
+        (isinstance(instr, ir.Gate) and not all(isinstance(p, ir.Const) for p in instr.params))
+        or (isinstance(instr, ir.Measure) and instr.angle is not None and
+            not isinstance(instr.angle, ir.Const))
+        for role in run.roles.values() for instr in role.code)
+
+
 def _finite(expr: ir.Expr | None) -> bool:
     """A constant angle that is a finite number."""
     return isinstance(expr, ir.Const) and isinstance(expr.value, (int, float)) and \

@@ -101,7 +101,11 @@ def refusal(run: ir.Run, engine: str, shots: int, batch: int, parallel: int,
     if engine == "density":
         ways.append("`--engine statevector`, which keeps 2**n amplitudes rather than 4**n")
     if engine in ("statevector", "density"):
-        ways.append("`--engine stabilizer`, which keeps (2n)**2 bits, for Clifford gates")
+        from qnetlang.quantum.stabilizer import clifford
+        if clifford(run):
+            twirled = any(node.memory.t1 for node in run.network.nodes.values())
+            ways.append("`--engine stabilizer`, which keeps (2n)**2 bits" +
+                        (" (and memory decay with T1 as its Pauli twirl)" if twirled else ""))
     fitting = int((limits.max_memory - samples) // max(engine_type.state_bytes(qubits, 1), 1.0))
     if 1 <= fitting < batch:
         ways.append(f"at most {fitting:,} shots (`--shots {fitting}`)")

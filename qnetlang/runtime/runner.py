@@ -45,28 +45,20 @@ WIDE = {"statevector": 20, "density": 10}
 def choose_engine(run: ir.Run, requested: str | None) -> str:
     """The engine asked for; else the density matrix when the network has noise, the
     state vector when it has none, and the stabilizer engine in their stead for a
-    Clifford program wider than they hold well (WIDE)."""
+    Clifford program wider than they hold well (WIDE) whose noise it simulates exactly
+    (Pauli channels: no T1, whose twirl would change the physics unasked)."""
     if requested:
         return requested
     setting = run.settings.get("engine")
     if setting:
         return str(setting)
     engine = "density" if noisy(run) else "statevector"
-    if run.footprint is not None and run.footprint.entangled > WIDE[engine]:
-        from qnetlang.quantum.stabilizer import first_non_clifford
-        if first_non_clifford(run) is None and _clifford_at_run_time(run):
+    if run.footprint is not None and run.footprint.entangled > WIDE[engine] and \
+            not any(node.memory.t1 for node in run.network.nodes.values()):
+        from qnetlang.quantum.stabilizer import clifford
+        if clifford(run):
             return "stabilizer"
     return engine
-
-
-def _clifford_at_run_time(run: ir.Run) -> bool:
-    """No angle of a gate or measurement is left to be known while the run goes."""
-    return not any(
-        (isinstance(instr, ir.Gate) and instr.params and
-         not all(isinstance(p, ir.Const) for p in instr.params)) or
-        (isinstance(instr, ir.Measure) and instr.angle is not None and
-         not isinstance(instr.angle, ir.Const))
-        for role in run.roles.values() for instr in role.code)
 
 
 def engine_refusal(run: ir.Run, engine: str) -> Diagnostic | None:

@@ -100,8 +100,10 @@ def _power(left: Any, right: Any, mask: Mask) -> Any:
                                           "number; use a float, e.g. `2.0 ** -1`")
     exponent = np.maximum(right, 0)
     estimate = np.power(np.abs(np.asarray(left, float)), exponent)
-    _check(_exact_overflow(left, exponent, estimate, lambda a, b: a ** b), mask, OVERFLOW)
-    return np.power(left, np.where(estimate >= 2.0 ** 63, 0, exponent))
+    overflow = _exact_overflow(left, exponent, estimate, lambda a, b: a ** b)
+    _check(overflow, mask, OVERFLOW)
+    # (-2) ** 63 is the least int, not an overflow: only the overflowing shots are zeroed
+    return np.power(left, np.where(overflow, 0, exponent))
 
 
 _ROUNDING: dict[str, Callable[[Any], Any]] = {

@@ -156,8 +156,8 @@ class _Execution(Effects):
 
     def read(self, process: Process, var: ir.Var) -> Any:
         value = _data(process).values.get(var.name, UNKNOWN)
-        if var.index is None:
-            return value
+        if var.index is None:  # a copy: the variable's own array changes in place (store)
+            return list(value) if isinstance(value, list) else value
         index = self.value(process, var.index)
         if value is UNKNOWN or index is UNKNOWN or not isinstance(value, (list, tuple)):
             return UNKNOWN
@@ -177,8 +177,9 @@ class _Execution(Effects):
         return self.machine.latency(process, builtin) if builtin.name == "latency" else UNKNOWN
 
     def store(self, process: Process, var: ir.Var, value: Any) -> None:
-        """An element is stored in place: each variable owns its array (a whole array is
-        copied as it is stored), so that a loop filling one stays linear."""
+        """An element is stored in place, so that a loop filling an array stays linear:
+        each variable owns its array (a whole array is copied as it is stored, and as it
+        is read, since a constant's or a message's array is shared)."""
         values = _data(process).values
         if var.index is None:
             values[var.name] = list(value) if isinstance(value, list) else value

@@ -1,10 +1,9 @@
 """Lowering a role (or a constant) from the AST to the IR's flat instruction stream.
 
 Constants fold as they are lowered; a `for` loop with bounds known before the
-run stays a loop unless its counter decides something that must be known
-before the run (the peer in `send q to user[k]`, a qubit's index, an array's
-size, an `if` on the counter alone): then it is unrolled, so that each of
-those is fixed (see `Lowerer.stmt_For`). Functions are
+run stays a loop where that means the same as its turns written out (see
+`Lowerer.stmt_For`), and is unrolled otherwise, so that what its counter
+decides is fixed in each turn. Functions are
 inlined, their qubit parameters standing for the caller's qubits; measurement,
 reception and randomness inside expressions become instructions writing to
 temporary variables.
@@ -29,6 +28,7 @@ from qnetlang import builtins
 from qnetlang import types as t
 from qnetlang.semantics.context import Context, Kind, Symbol, role_argument
 from qnetlang.syntax import ast
+from qnetlang.syntax.visitor import walk
 from qnetlang.units import parse_unit
 
 UNROLL_ITERATIONS = 4096  # a `for` loop longer than this is never unrolled
@@ -73,6 +73,8 @@ class _Mark:
     loops: int
     inlines: int
     variables: int
+    units: int
+    slots: int
     diagnostics: int
 
 
@@ -104,6 +106,7 @@ class Lowerer:
     _next: dict[str, int] = field(default_factory=dict)  # base -> the count to try next
     _counters: list[str] = field(default_factory=list)  # of the loops lowered as loops, outer first
     _long: set[str] = field(default_factory=set)  # counters of loops too long to unroll
+    _uncertain: int = 0  # depth of code some shots may take and others not (see stmt_For)
 
     # ---------------------------------------------------------------- helpers
 
@@ -173,6 +176,7 @@ class Lowerer:
     def array_size(self, expr: ast.Expr) -> int | None:
         """An array's size; None (unknown) when it depends on symbolic parameters."""
         lowered = self.expr(expr)
+        self.fixed(lowered)
         if self.symbolic and not isinstance(lowered, ir.Const):
             return None
         return self.whole(self.known(lowered, expr, "an array size"), expr, "an array size")
@@ -413,6 +417,8 @@ class Lowerer:
 
     def measure(self, expr: ast.Measure, target: ir.Var) -> None:
         angle = self.expr(expr.angle) if expr.angle is not None else None
+        if angle is not None:
+            self.fixed(angle)
         self.emit(ir.Measure(self.unit(expr.target), target, expr.basis or "z", angle), expr)
 
     def recv(self, expr: ast.Recv, targets: list[ir.Var | ir.Unit]) -> None:
@@ -430,7 +436,9 @@ class Lowerer:
         self.emit(instr, expr)
         self.emit(ir.Jump(after), expr)  # type: ignore[arg-type]
         self.place(lost)
+        self._uncertain += 1
         self.block(expr.on_timeout)
+        self._uncertain -= 1
         self.place(after)
 
     def peer(self, ref: ast.Ref, named: ast.Node | None = None) -> str:
@@ -573,6 +581,8 @@ class Lowerer:
 
     def stmt_Gate(self, stmt: ast.Gate) -> None:
         params = [self.expr(p) for p in stmt.params]
+        for param in params:
+            self.fixed(param)  # an angle known before the run, as when it was unrolled
         self.emit(ir.Gate(stmt.name, [self.unit(r) for r in stmt.operands], params), stmt)
 
     def stmt_Reset(self, stmt: ast.Reset) -> None:
@@ -645,6 +655,7 @@ class Lowerer:
             return
         otherwise, end = Label(), Label()
         self.emit(ir.Branch(condition, otherwise, end), stmt)  # type: ignore[arg-type]
+        self._uncertain += 1
         self.stmt(stmt.then)
         if stmt.orelse is not None:
             self.emit(ir.Jump(end), stmt)  # type: ignore[arg-type]
@@ -652,12 +663,18 @@ class Lowerer:
             self.stmt(stmt.orelse)
         else:
             self.place(otherwise)
+        self._uncertain -= 1
         self.place(end)
 
     def stmt_For(self, stmt: ast.For) -> None:
-        """A loop over bounds known before the run is lowered as a loop first, and unrolled
-        only when its counter must be a constant somewhere in it (`fixed`): code, and the
-        time to check it, grow with the body, not with the number of turns."""
+        """A loop over bounds known before the run stays a loop, so that code, and the time
+        to check it, grow with its body rather than its turns, where that means exactly
+        what its turns written out mean: every shot runs it (it is not inside a branch on a
+        value of the run, nor a `while`, nor a `within`'s `else`), it has no `break` or
+        `return` (every shot takes every turn), its qubits are its own (declared in it, so
+        that the checks of ownership see the same qubits in every turn) and its counter
+        need not be a constant anywhere in it (`fixed`: a peer, a qubit's index, an array's
+        size, a branch on the counter alone). Otherwise it is unrolled."""
         symbol = self.symbol(stmt)
         start, stop = self.expr(stmt.range.start), self.expr(stmt.range.stop)
         if stmt.range.inclusive:
@@ -669,18 +686,21 @@ class Lowerer:
             self.fixed(stop)
             self.loop(stmt, symbol, start, stop)
             return
-        mark = self.mark()
-        counter = self.fresh(stmt.var)
-        self._counters.append(counter)
-        try:
-            self.loop(stmt, symbol, start, stop, counter)
-            return
-        except _Unroll as unroll:
-            if unroll.counter != counter:
-                raise
-            self.restore(mark)
-        finally:
-            self._counters.remove(counter)
+        if not self._uncertain and not _leaves(stmt.body):
+            mark = self.mark()
+            counter = self.fresh(stmt.var)
+            self._counters.append(counter)
+            try:
+                self.loop(stmt, symbol, start, stop, counter)
+                if self.confined(mark):
+                    return
+                raise _Unroll(counter)
+            except _Unroll as unroll:
+                if unroll.counter != counter:
+                    raise
+                self.restore(mark)
+            finally:
+                self._counters.remove(counter)
         if stop.value - start.value > UNROLL_ITERATIONS or len(self.code) >= UNROLL_CODE:
             counter = self.temp(t.INT, stmt.var)  # too long to unroll: what must be fixed
             self._long.add(counter.name)  # is refused where it is (a peer), or followed
@@ -719,7 +739,8 @@ class Lowerer:
     def mark(self) -> _Mark:
         assert self.code is not None
         return _Mark(len(self.code), dict(self.env), len(self.loops), len(self.inlines),
-                     len(self.variables), len(self.ctx.diagnostics))
+                     len(self.variables), len(self.units), len(self.slots),
+                     len(self.ctx.diagnostics))
 
     def restore(self, mark: _Mark) -> None:
         """Forgets what lowering since `mark` emitted (a loop about to be unrolled)."""
@@ -728,10 +749,18 @@ class Lowerer:
         self.env = mark.env
         del self.loops[mark.loops:]
         del self.inlines[mark.inlines:]
-        for name in list(itertools.islice(reversed(self.variables),
-                                          len(self.variables) - mark.variables)):
-            del self.variables[name]
+        for table, size in ((self.variables, mark.variables), (self.units, mark.units),
+                            (self.slots, mark.slots)):
+            for key in list(itertools.islice(reversed(table), len(table) - size)):
+                del table[key]  # type: ignore[attr-defined]
         del self.ctx.diagnostics[mark.diagnostics:]
+
+    def confined(self, mark: _Mark) -> bool:
+        """Whether the code since `mark` uses only qubit slots declared since then."""
+        assert self.code is not None
+        own = set(itertools.islice(reversed(self.units), len(self.units) - mark.units))
+        return all(unit.name in own for instr in self.code[mark.code:]
+                   for unit in ir.expressions_of(instr) if isinstance(unit, ir.Unit))
 
     def stmt_While(self, stmt: ast.While) -> None:
         head, exit_ = Label(), Label()
@@ -742,10 +771,17 @@ class Lowerer:
             return
         self.emit(ir.Branch(condition, exit_, exit_, loop=True), stmt)  # type: ignore[arg-type]
         self.loops.append(_Loop(head, exit_))
+        self._uncertain += 1
         self.block(stmt.body)
+        self._uncertain -= 1
         self.loops.pop()
         self.emit(ir.Jump(head), stmt)  # type: ignore[arg-type]
         self.place(exit_)
+
+
+def _leaves(body: ast.Block) -> bool:
+    """Whether a loop's body may leave it before its last turn (`break`, `return`)."""
+    return any(isinstance(node, (ast.Break, ast.Return)) for node in walk(body))
 
 
 _EXPRESSIONS: dict[type, Callable[[Lowerer, Any], ir.Expr]] = {

@@ -18,6 +18,7 @@ from qnetlang.quantum import noise
 from qnetlang.quantum.engine import DensityMatrix, NotClifford
 from qnetlang.quantum.gates import BELL, KETS, matrix
 from qnetlang.quantum.stabilizer import Stabilizer, twirl
+from qnetlang.runtime.runner import choose_engine
 from tests.conftest import ROOT
 from tests.quantum.test_engines import dense_apply
 
@@ -216,6 +217,16 @@ def test_a_wide_clifford_program_chooses_the_stabilizer_engine_itself() -> None:
     assert result.reports["x_parity"].mean == 1.0 or result.reports["z_agree"].mean == 1.0
     for summary in result.reports.values():
         assert summary.mean == 1.0  # an ideal GHZ state over 200 users passes every check
+
+
+def test_memory_decay_with_t1_keeps_its_engine() -> None:
+    """The twirl of T1 would change the physics: the stabilizer engine only when asked."""
+    text = GHZ_CHECK.replace("node switch { qubits k; }",
+                             "node switch { qubits k; memory { t1 = 1 ms; } }")
+    (run,) = qnetlang.loads(text, name="ghz.qnet")._ir.runs
+    assert choose_engine(run, None) == "density"
+    assert choose_engine(qnetlang.loads(GHZ_CHECK, name="ghz.qnet")._ir.runs[0],
+                         None) == "stabilizer"
 
 
 def test_a_non_clifford_gate_is_refused_before_the_run() -> None:
