@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from itertools import product
 
 import numpy as np
@@ -45,7 +45,7 @@ _TOLERANCE = 1e-9
 SIMULATOR_BYTES = 1024
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _tableau(name: str, params: tuple[float, ...]) -> stim.Tableau:
     """The Clifford tableau of a gate with its angles, or NotClifford."""
     unitary = matrix(name, params)
@@ -111,13 +111,13 @@ def _finite(expr: ir.Expr | None) -> bool:
         math.isfinite(expr.value)
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _basis(basis: str, angle: float) -> stim.Tableau:
     """The tableau of the change of basis that takes a measurement basis to Z."""
     return _clifford(basis_change(basis, angle), f"a measurement in {basis}({angle:g})")
 
 
-@cache
+@lru_cache(maxsize=1024)  # memory decay: a channel per waiting time, so a bounded cache
 def twirl(kraus: tuple[bytes, ...]) -> tuple[float, float, float, float]:
     """The probabilities of I, X, Y, Z of a single-qubit channel's Pauli twirl (exact
     for a Pauli channel)."""

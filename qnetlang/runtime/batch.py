@@ -116,8 +116,9 @@ class _RoleState:
 
 
 CLIFFORD_HELP = ("simulate this run with `--engine statevector` or `--engine density`, which "
-                 "take any gate; the stabilizer engine takes Clifford gates (angles that are "
-                 "multiples of pi/2) and measurements in the Pauli bases")
+                 "take any gate; the stabilizer engine takes Clifford gates (rotations by "
+                 "multiples of pi/2, controlled rotations by multiples of pi) and "
+                 "measurements in the Pauli bases")
 
 
 def not_clifford(what: str) -> str:

@@ -56,17 +56,22 @@ def check_roles(ctx: Context, roles: Iterable[ir.Role]) -> None:
     """Reports the roles' problems, each (code, place) once: once however many role
     members share the code, and once between the runs and the protocols checked on
     their own, so a problem already reported is not reported again."""
-    seen = {(d.code, d.span) for d in ctx.diagnostics}
+    seen = {(_SAME.get(d.code, d.code), d.span) for d in ctx.diagnostics}
     for role in roles:
         for code, message, span, notes in _Analysis(role).problems():
-            if (code, span) in seen:
+            if (_SAME.get(code, code), span) in seen:
                 continue
-            seen.add((code, span))
+            seen.add((_SAME.get(code, code), span))
             if code == Code.QUBIT_LEFT:
                 ctx.warning(code, message, span, notes=notes,
                             help="measure it, send it, or reset it before the role ends")
             else:
                 ctx.error(code, message, span, notes=notes)
+
+
+# A qubit sent twice (E0702) is, where the turns of a loop are not known, a qubit used
+# after it may have been sent (E0701): one problem, reported once.
+_SAME = {Code.SENT_TWICE: Code.USE_AFTER_SEND}
 
 
 def key_of(unit: ir.Unit) -> Key:
@@ -113,8 +118,10 @@ def _blur(state: State, name: str) -> None:
 
 
 def _merge(a: State, b: State) -> State:
+    """The states of two paths joined, in a fixed order (a's keys, then b's others), so
+    that what is reported, and in which order, never depends on hashing."""
     merged: State = {}
-    for key in a.keys() | b.keys():
+    for key in [*a, *(key for key in b if key not in a)]:
         x, y = _stand_in(a, key), _stand_in(b, key)
         if x is y:  # most qubits are untouched by both paths: one shared state
             merged[key] = x  # type: ignore[assignment]

@@ -4,6 +4,9 @@ the same programs (programs found by review, each once wrong)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,3 +54,22 @@ def test_an_array_sized_by_the_counter_unrolls_its_loop_in_a_protocol_on_its_own
     program = qnetlang.load(LOOPS / "array_sized_by_the_counter.qnet")
     assert [(d.code, d.span.line) for d in program.warnings  # type: ignore[union-attr]
             ] == [("W0704", 4)]
+
+
+def test_what_the_ownership_check_reports_does_not_depend_on_hashing() -> None:
+    """Which qubit a warning names (several share the declaration's place) once
+    depended on the order of a set."""
+    path = LOOPS / "branches_reuse_qubits.qnet"
+    outputs = {subprocess.run([sys.executable, "-m", "qnetlang", "check", str(path)],
+                              capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stderr
+               for seed in (1, 2, 3, 4)}
+    assert len(outputs) == 1 and "W0704" in outputs.pop()
+
+
+def test_a_qubit_sent_in_every_turn_is_one_error() -> None:
+    """The run (turns known: sent twice) and the protocol on its own (turns not known:
+    used after it may have been sent) find one problem, reported once."""
+    with pytest.raises(qnetlang.QnetError) as error:
+        qnetlang.load(LOOPS / "qubit_sent_in_every_turn.qnet")
+    assert [d.code for d in error.value.diagnostics] == ["E0702"]
