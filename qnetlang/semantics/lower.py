@@ -312,12 +312,23 @@ class Lowerer:
         if isinstance(target, ir.Const) and isinstance(index, ir.Const):
             return self.fold(node, lambda: element(target.value, index.value))
         if isinstance(target, ir.Var) and target.index is None:
+            self.check_array_index(target.name, index, node)
             return ir.Var(target.name, index)
         if isinstance(target, ir.Unit) and target.index is None:
             self.fixed(index)
             self.check_unit_index(target.name, index, node)
             return ir.Unit(target.name, index)
         return ir.Index(target, index)
+
+    def check_array_index(self, name: str, index: ir.Expr, node: ast.Node) -> None:
+        """A constant index into an array of known size, checked as a qubit's is."""
+        type_ = self.variables.get(name)
+        size = type_.size if isinstance(type_, t.Array) else None
+        if size is not None and isinstance(index, ir.Const) and \
+                not (is_whole(index.value) and 0 <= index.value < size):
+            raise self.fail(Code.INDEX_OUT_OF_RANGE,
+                            f"index {index.value} is out of range for `{name.split('#')[0]}` "
+                            f"of {size} elements", node)
 
     def check_unit_index(self, name: str, index: ir.Expr, node: ast.Node) -> None:
         size = self.units.get(name)
@@ -571,8 +582,10 @@ class Lowerer:
     def stmt_Assign(self, stmt: ast.Assign) -> None:
         slot = self.symbol_value(self.symbol(stmt.target), stmt.target)
         assert isinstance(slot, ir.Var)
-        target = ir.Var(slot.name, self.expr(stmt.target.index)) \
-            if stmt.target.index is not None else slot
+        target = slot
+        if stmt.target.index is not None:
+            target = ir.Var(slot.name, self.expr(stmt.target.index))
+            self.check_array_index(slot.name, target.index, stmt.target.index)  # type: ignore[arg-type]
         value = self.expr(stmt.value)
         if stmt.op != "=":
             value = ir.Binary(stmt.op[:-1], ir.Var(target.name, target.index), value,
