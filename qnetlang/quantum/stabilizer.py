@@ -3,9 +3,10 @@
 A group of entangled qubits is a stabilizer tableau per shot (a stim
 TableauSimulator), so memory grows as n^2 bits with the group's n qubits rather
 than as 2^n amplitudes: GHZ states over a thousand nodes fit. Groups merge on
-a gate as in the state-vector engine (a direct sum of tableaux), and a qubit
-measured in every shot of the batch is split off again, so a chain of Bell
-pairs swapped one by one never holds more than a few qubits at once.
+a gate as in the state-vector engine (a direct sum of tableaux), and qubits
+measured in every shot of the batch leave their group (all at once, when half
+of it is measured), so a chain of Bell pairs swapped one by one never holds
+more than a few qubits at once.
 
 What it simulates exactly: Clifford gates (any gate of the language whose
 matrix, with its angles, is Clifford: `rz(pi/2)` is, `t` is not), measurements
@@ -16,9 +17,9 @@ T1 (amplitude damping) keeps its error rates but loses its bias towards |0>.
 Every random outcome is drawn from the run's own generator (stim only applies
 the choice), so a seed reproduces a run exactly.
 
-A gate or basis that is not Clifford raises NotClifford; the runtime reports
-it where it is, and the check (runtime/limits.py) refuses the gates it can see
-before the run.
+A gate or basis that is not Clifford raises NotClifford, which the runtime
+reports where it is; the runner (runtime/runner.py, `engine_refusal`) refuses
+before the run those whose angles are known then.
 """
 
 from __future__ import annotations
@@ -224,16 +225,13 @@ class Stabilizer(Engine):
                                               for k in kraus)))
         draws = np.minimum((self.rng.random(self.batch)[:, None] >= probabilities).sum(axis=1),
                            3)
+        if mask is not None:
+            draws = np.where(mask, draws, 0)
         group = self.groups[qubit]
         target = group.qubits.index(qubit)
-        for shot in self._shots(mask):
-            pauli = draws[shot]
-            if pauli == 1:
-                group.state[shot].x(target)
-            elif pauli == 2:
-                group.state[shot].y(target)
-            elif pauli == 3:
-                group.state[shot].z(target)
+        flips = (None, "x", "y", "z")
+        for shot in np.flatnonzero(draws):  # only the shots with an error
+            getattr(group.state[shot], flips[draws[shot]])(target)
 
     def reduced(self, qubits: list[int]) -> np.ndarray:
         """The density matrices (B, d, d) of `qubits` in that order, undisturbed:

@@ -45,7 +45,7 @@ class LoweringError(Exception):
     """Lowering cannot go on; the diagnostic is already reported."""
 
 
-class _Unroll(Exception):  # noqa: N818 (a request, not an error)
+class _Unroll(Exception):
     """A loop lowered as a loop met a use of its counter that must be a constant."""
 
     def __init__(self, counter: str) -> None:
@@ -75,7 +75,6 @@ class _Mark:
     variables: int
     units: int
     slots: int
-    diagnostics: int
 
 
 @dataclass
@@ -697,27 +696,27 @@ class Lowerer:
         if not (isinstance(start, ir.Const) and isinstance(stop, ir.Const)):
             self.fixed(start)
             self.fixed(stop)
-            self.loop(stmt, symbol, start, stop)
+            self.loop(stmt, symbol, start, stop, self.temp(t.INT, stmt.var))
             return
         if not self._uncertain and not _leaves(stmt.body):
             mark = self.mark()
-            counter = self.fresh(stmt.var)
-            self._counters.append(counter)
+            counter = self.temp(t.INT, stmt.var)
+            self._counters.append(counter.name)
             try:
                 self.loop(stmt, symbol, start, stop, counter)
                 if self.confined(mark):
                     return
-                raise _Unroll(counter)
+                raise _Unroll(counter.name)
             except _Unroll as unroll:
-                if unroll.counter != counter:
+                if unroll.counter != counter.name:
                     raise
                 self.restore(mark)
             finally:
-                self._counters.remove(counter)
+                self._counters.remove(counter.name)
         if stop.value - start.value > UNROLL_ITERATIONS or len(self.code) >= UNROLL_CODE:
             counter = self.temp(t.INT, stmt.var)  # too long to unroll: what must be fixed
             self._long.add(counter.name)  # is refused where it is (a peer), or followed
-            self.loop(stmt, symbol, start, stop, counter.name)  # less closely (a qubit)
+            self.loop(stmt, symbol, start, stop, counter)  # less closely (a qubit)
             return
         exit_ = Label()
         for value in range(int(start.value), int(stop.value)):
@@ -730,10 +729,7 @@ class Lowerer:
         self.place(exit_)
 
     def loop(self, stmt: ast.For, symbol: Symbol, start: ir.Expr, stop: ir.Expr,
-             counter_name: str | None = None) -> None:
-        counter = ir.Var(counter_name, type=t.INT) if counter_name is not None \
-            else self.temp(t.INT, stmt.var)
-        self.variables[counter.name] = t.INT
+             counter: ir.Var) -> None:
         self.env[symbol] = counter
         limit = self.stage(stop, stmt)
         self.emit(ir.Assign(counter, start), stmt)
@@ -752,8 +748,7 @@ class Lowerer:
     def mark(self) -> _Mark:
         assert self.code is not None
         return _Mark(len(self.code), dict(self.env), len(self.loops), len(self.inlines),
-                     len(self.variables), len(self.units), len(self.slots),
-                     len(self.ctx.diagnostics))
+                     len(self.variables), len(self.units), len(self.slots))
 
     def restore(self, mark: _Mark) -> None:
         """Forgets what lowering since `mark` emitted (a loop about to be unrolled)."""
@@ -766,7 +761,6 @@ class Lowerer:
                             (self.slots, mark.slots)):
             for key in list(itertools.islice(reversed(table), len(table) - size)):
                 del table[key]  # type: ignore[attr-defined]
-        del self.ctx.diagnostics[mark.diagnostics:]
 
     def confined(self, mark: _Mark) -> bool:
         """Whether the code since `mark` uses only qubit slots declared since then."""

@@ -113,6 +113,26 @@ def test_pauli_channels_are_kept_and_others_twirled() -> None:
         pytest.approx(((1 + root) ** 2 / 4, gamma / 4, gamma / 4, (1 - root) ** 2 / 4))
 
 
+def test_t1_on_both_halves_of_a_bell_pair_costs_the_twirl_gamma_squared_over_4() -> None:
+    """docs/runtime.md: amplitude damping on both halves gives F = 1 - g + g^2/2 exactly
+    (density matrix) and 1 - g + g^2/4 twirled (stabilizer)."""
+    gamma, shots = 0.4, 8000
+    exact = DensityMatrix(np.random.default_rng(0))
+    twirled = Stabilizer(np.random.default_rng(1), batch=shots)
+    fidelities = []
+    for sim in (exact, twirled):
+        a, b = sim.alloc(), sim.alloc()
+        sim.apply("h", [a])
+        sim.apply("cx", [a, b])
+        for q in (a, b):
+            sim.channel(q, noise.amplitude_damping(gamma))
+        fidelities.append(sim.fidelity([a, b], BELL["phi_plus"]))
+    assert fidelities[0][0] == pytest.approx(1 - gamma + gamma ** 2 / 2)
+    sample = fidelities[1]
+    assert abs(sample.mean() - (1 - gamma + gamma ** 2 / 4)) < \
+        4 * sample.std() / math.sqrt(shots)
+
+
 def test_non_clifford_gates_and_bases_are_refused() -> None:
     sim = Stabilizer(np.random.default_rng(0))
     q = sim.alloc()
