@@ -6,8 +6,9 @@ Run: python benchmarks/scale.py [--quick]
   reports about 2 s per run of a 1,000-node chain);
 - a GHZ state over k users checked with Pauli measurements (tests/quantum/ghz_check.qnet),
   which goes to the stabilizer engine by itself past 20 users;
-- BB84 (examples/bb84.qnet) in one shot of n qubits: wall time and sifted bits per
-  second of simulation.
+- BB84 (examples/bb84.qnet) in one shot of n qubits, its loops run side by side (and,
+  up to 16,384 qubits, turn by turn, to compare): wall time and sifted bits per second
+  of simulation.
 Each simulation is timed in this process after its check, the median of 3 (1 with
 --quick).
 """
@@ -23,6 +24,7 @@ import time
 from pathlib import Path
 
 import qnetlang
+from qnetlang.runtime.runner import run_shots
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,14 +94,21 @@ def main() -> None:
               f"{result.engine:>10}  {passed}")
 
     print("\nBB84, one shot of n qubits (20 km of fiber: about 40% detected)")
-    print(f"  {'n':>8}  {'check (s)':>9}  {'run (s)':>8}  {'sifted bits/s':>13}")
-    for n in [1024, 4096] if args.quick else [4096, 16384, 65536]:
+    print(f"  {'n':>9}  {'check (s)':>9}  {'run (s)':>8}  {'sifted bits/s':>13}  "
+          f"{'turn by turn (s)':>16}")
+    for n in [1024, 4096] if args.quick else [4096, 16384, 65536, 1_000_000]:
         text = bb84(n).split("run intercepted")[0]
         seconds, result = simulate(text, repeats, shots=1, seed=1)
         sifted = result.reports["sifting_ratio"].mean * \
             result.reports["detection_rate"].mean * n
-        print(f"  {n:>8,}  {cold_check(text):9.2f}  {seconds:8.2f}  {sifted / seconds:13,.0f}")
-
+        alone = ""
+        if n <= 16384:
+            run = qnetlang.loads(text, name="input.qnet")._ir.runs[0]
+            start = time.perf_counter()
+            run_shots(run, shots=1, seed=1, fold=False)
+            alone = f"{time.perf_counter() - start:.2f}"
+        print(f"  {n:>9,}  {cold_check(text):9.2f}  {seconds:8.2f}  {sifted / seconds:13,.0f}  "
+              f"{alone:>16}")
 
 if __name__ == "__main__":
     main()

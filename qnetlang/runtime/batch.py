@@ -18,9 +18,10 @@ follows exactly the path it would alone.
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from qnetlang.codes import Code
 from qnetlang.diagnostics import Diagnostic, Note
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import EvaluationError, evaluate
+from qnetlang.ir.loops import independent_loops
 from qnetlang.ir.machine import CONTINUE, Effects, Machine, Message, Path, Process, StepLimit
 from qnetlang.quantum import noise
 from qnetlang.quantum.engine import Engine, NotClifford, StateTooLarge
@@ -40,6 +42,9 @@ from qnetlang.runtime.events import (MAX_SECONDS, Environment, to_seconds,
 from qnetlang.runtime.limits import format_size
 from qnetlang.runtime.values import Mask, batch_operations, first, merge, positions, put, uniform
 from qnetlang.source import Span
+
+if TYPE_CHECKING:
+    from qnetlang.runtime.folding import Folding
 
 
 class RuntimeFailure(Exception):
@@ -135,7 +140,7 @@ def noisy(run: ir.Run) -> bool:
     return any(c.depolarizing or c.dephasing for c in run.network.channels)
 
 
-def _state(process: Process) -> _RoleState:
+def state_of(process: Process) -> _RoleState:
     return process.data  # type: ignore[no-any-return]
 
 
@@ -145,7 +150,7 @@ class BatchSimulation(Effects):
     def __init__(self, run: ir.Run, engine: Engine, rng: np.random.Generator,
                  shots: np.ndarray, tracer: Any = None, *, max_steps: int | None = None,
                  deadline: tuple[float, float] | None = None,
-                 keep_values: bool = False) -> None:
+                 keep_values: bool = False, fold: bool = False) -> None:
         self.run = run
         self.keep_values = keep_values  # the reported values, besides their tallies
         self.batch = engine.batch
@@ -159,9 +164,18 @@ class BatchSimulation(Effects):
         # report -> (value in every shot, the shots that report it; None: all)
         self.reports: dict[str, list[tuple[np.ndarray, Mask]]] = {}
         self.tracer = tracer
+        self.constants: dict[int, tuple[ir.Const, np.ndarray | None]] = {}  # id -> array
         self.machine = Machine(run, self, Environment(rng), max_steps=max_steps,
                                tracer=self.trace_record, deadline=deadline)
         self.started = False
+        # The loops whose turns run side by side, as rows (runtime/folding.py); not while
+        # tracing, whose records follow the turns one by one.
+        self.folding: Folding | None = None
+        if fold and tracer is None:
+            from qnetlang.runtime import folding  # it builds on this module
+            groups = independent_loops(run)
+            if groups:
+                self.folding = folding.Folding(self, groups)
 
     @property
     def env(self) -> Environment:
@@ -182,6 +196,12 @@ class BatchSimulation(Effects):
                 stuck = self.machine.go()
         except StepLimit as limit:
             raise self.stopped(limit) from None
+        except Divergence:
+            if self.folding is not None and self.folding.stops:
+                raise self.folding.refuse() from None  # the loop's roles wait: go back
+            raise
+        if self.folding is not None:
+            self.folding.unfinished()
         if stuck:
             process = stuck[0]
             raise self.failure(process, Code.STILL_WAITING,
@@ -249,10 +269,11 @@ class BatchSimulation(Effects):
 
     def restricted(self, rows: np.ndarray, rng: np.random.Generator) -> BatchSimulation:
         """A copy of this batch's state as it is now, for the shots `rows` only."""
-        child = BatchSimulation(self.run, self.engine.restricted(rows, rng), rng,
+        child = type(self)(self.run, self.engine.restricted(rows, rng), rng,
                                 self.shots[rows], self.tracer, max_steps=self.machine.max_steps,
                                 deadline=self.machine.deadline, keep_values=self.keep_values)
         child.started = True
+        child.constants = self.constants
         for name, node in self.nodes.items():
             child.nodes[name].held = node.held[rows]
         child.stored = {qubit: (since, child.nodes[node.spec.name], present[rows])
@@ -261,6 +282,9 @@ class BatchSimulation(Effects):
         child.reports = {name: [(values[rows], None if mask is None else mask[rows])
                                 for values, mask in parts]
                          for name, parts in self.reports.items()}
+        if self.folding is not None:
+            child.folding = type(self.folding)(child, self.folding.groups,
+                                               set(self.folding.declined))
         machine = child.machine
         machine.steps = self.machine.steps
         for name, process in self.machine.processes.items():
@@ -269,6 +293,16 @@ class BatchSimulation(Effects):
             getattr(machine, callback.__name__),
             tuple(self.restricted_argument(a, rows, machine.processes) for a in args)))
         return child
+
+    def copy_for_refold(self, process: Process, group: int) -> BatchSimulation:
+        """A copy of the batch as it is now, where `process` goes on from its loop's head
+        and the loops of `group` run turn by turn (if running them side by side fails)."""
+        snapshot = self.restricted(np.arange(self.batch), copy.deepcopy(self.rng))
+        assert snapshot.folding is not None
+        snapshot.folding.declined.add(group)
+        continuing = snapshot.machine.processes[process.name]
+        snapshot.env.schedule_with_priority(CONTINUE, 0, snapshot.machine.resume, continuing)
+        return snapshot
 
     def restrict_process(self, process: Process, copy: Process, rows: np.ndarray) -> None:
         """Gives `copy` (the same role's process in a child batch) the state of `process`
@@ -284,9 +318,9 @@ class BatchSimulation(Effects):
         copy.done = process.done
         for key, queue in process.inbox.items():
             copy.inbox[key] = deque(self.restricted_message(m, rows) for m in queue)
-        state, target = _state(process), _state(copy)
+        state, target = state_of(process), state_of(copy)
         variables = process.role.variables
-        target.values = {name: _restricted_value(value, variables.get(name), rows)
+        target.values = {name: restricted_value(value, variables.get(name), rows)
                          for name, value in state.values.items()}
         target.private, target.qubits = set(state.private), dict(state.qubits)
 
@@ -295,7 +329,7 @@ class BatchSimulation(Effects):
         if message.send.kind == "quantum":
             lost = None if payload.lost is None else payload.lost[rows]
             return Message(message.source, message.send, _Payload(payload.values, lost))
-        values = _restricted_value(payload.values, message.send.message_type, rows)
+        values = restricted_value(payload.values, message.send.message_type, rows)
         return Message(message.source, message.send, _Payload(values))
 
     def restricted_argument(self, argument: Any, rows: np.ndarray,
@@ -353,7 +387,7 @@ class BatchSimulation(Effects):
 
     def hold(self, process: Process, key: tuple[str, int], qubit: int, span: Span | None,
              arrived: bool) -> None:
-        state = _state(process)
+        state = state_of(process)
         old = state.qubits.get(key)
         if old is not None and old in self.engine.groups:  # the slot's previous qubit
             if old in self.stored:
@@ -371,13 +405,13 @@ class BatchSimulation(Effects):
         if stored is not None and not (using & ~stored[2]).any():
             self.decohere(qubit)
         else:
-            self.store_qubit(qubit, _state(process).node, process, span, using)
+            self.store_qubit(qubit, state_of(process).node, process, span, using)
 
     # ---------------------------------------------------------------- values
 
     def value(self, process: Process, expr: ir.Expr, mask: Mask) -> Any:
         if isinstance(expr, ir.Const):
-            return expr.value
+            return self.constant(expr) if type(expr.value) is list else expr.value
         try:
             return evaluate(expr, lambda var: self.read(process, var, mask),
                             lambda b: self.call(process, b, mask), batch_operations(mask))
@@ -385,8 +419,21 @@ class BatchSimulation(Effects):
             raise self.failure(process, Code.RUNTIME_VALUE, f"cannot compute this: {error}",
                                expr.span) from None
 
+    def constant(self, const: ir.Const) -> Any:
+        """An array constant (`bit[n] b;` starts as n zeros) as one read-only numpy array,
+        made once: converting a long list at every use would cost what the loop saves."""
+        known = self.constants.get(id(const))
+        if known is None:
+            array = np.asarray(const.value)
+            if array.dtype.kind in "biuf":  # numbers (not strings, not tuples)
+                array.flags.writeable = False
+            else:
+                array = None
+            known = self.constants[id(const)] = (const, array)
+        return const.value if known[1] is None else known[1]
+
     def read(self, process: Process, var: ir.Var, mask: Mask) -> Any:
-        state = _state(process)
+        state = state_of(process)
         value = state.values[var.name]
         if var.index is None:
             state.private.discard(var.name)  # the whole array may now be shared
@@ -408,7 +455,7 @@ class BatchSimulation(Effects):
         return self.engine.fidelity(qubits, BELL[target])
 
     def store(self, process: Process, var: ir.Var, value: Any, mask: Mask) -> None:
-        state = _state(process)
+        state = state_of(process)
         old = state.values.get(var.name)
         if var.index is None:
             state.values[var.name] = merge(mask, value, old, self.batch)
@@ -436,7 +483,7 @@ class BatchSimulation(Effects):
         return (unit.name, int(first(taken)))
 
     def qubit(self, process: Process, unit: ir.Unit, mask: Mask) -> int:
-        return _state(process).qubits[self.key(process, unit, mask)]
+        return state_of(process).qubits[self.key(process, unit, mask)]
 
     # ---------------------------------------------------------------- paths
 
@@ -444,6 +491,8 @@ class BatchSimulation(Effects):
         process.data = _RoleState(self.nodes[process.role.node])
 
     def branch(self, process: Process, path: Path, instr: ir.Branch) -> list[tuple[int, Any]]:
+        if instr.loop and self.folding is not None and self.folding.arrive(process, path):
+            return []  # it waits at its loop's head for the others of its group
         condition = self.value(process, instr.condition, path.guard)
         if np.ndim(condition) == 0:
             return [(path.pc + 1 if condition else instr.otherwise, path.guard)]
@@ -518,7 +567,7 @@ class BatchSimulation(Effects):
                 raise self.failure(process, Code.RUNTIME_VALUE, f"the angle of `{instr.name}` "
                                    "is not a finite number", instr.span)
         self.engine.apply(instr.name, qubits, params, mask)
-        gate_error = _state(process).node.spec.gate_error
+        gate_error = state_of(process).node.spec.gate_error
         if gate_error:
             for qubit in qubits:
                 self.engine.channel(qubit, noise.depolarizing(gate_error), mask)
@@ -532,7 +581,7 @@ class BatchSimulation(Effects):
             raise self.failure(process, Code.RUNTIME_VALUE, "the measurement angle is not a "
                                "finite number", instr.span)
         outcomes = self.engine.measure(qubit, instr.basis, np.asarray(angle, dtype=float), mask)
-        readout_error = _state(process).node.spec.readout_error
+        readout_error = state_of(process).node.spec.readout_error
         if readout_error:
             outcomes = outcomes ^ (self.rng.random(self.batch) < readout_error)
         self.release(qubit, mask)  # a measured qubit no longer takes a place in memory
@@ -574,7 +623,7 @@ class BatchSimulation(Effects):
         if instr.kind == "classical":
             value = self.value(process, instr.value, None)  # type: ignore[arg-type]
             return _Payload(np.array(value) if isinstance(value, np.ndarray) else value)
-        state = _state(process)
+        state = state_of(process)
         keys = [self.key(process, u, None) for u in instr.units]  # first: they may split
         qubits = [state.qubits.pop(key) for key in keys]
         for qubit in qubits:
@@ -594,7 +643,7 @@ class BatchSimulation(Effects):
         for qubit in payload.values:
             if channel is not None:
                 self.channel_noise(qubit, channel)
-            self.store_qubit(qubit, _state(process).node, process, message.send.span, present,
+            self.store_qubit(qubit, state_of(process).node, process, message.send.span, present,
                              arriving=True)
 
     def channel_noise(self, qubit: int, channel: ir.Channel) -> None:
@@ -640,7 +689,7 @@ class BatchSimulation(Effects):
                    shots: np.ndarray) -> bool:
         """Whether a slot about to take a new qubit still holds one in some of `shots`
         (receiving into it for every shot would drop that one early)."""
-        qubits = _state(process).qubits
+        qubits = state_of(process).qubits
         return any(qubits.get(key) in self.stored and
                    bool((self.stored[qubits[key]][2] & shots).any()) for key in keys)
 
@@ -666,16 +715,21 @@ _LOCAL = {
 }
 
 
-def _restricted_value(value: Any, type_: t.Type | None, rows: np.ndarray) -> Any:
+def restricted_value(value: Any, type_: t.Type | None, rows: np.ndarray,
+                     squeeze: bool = False) -> Any:
     """A classical value in the shots `rows` only: an array holding one entry per shot
-    is one dimension deeper than a constant of its type."""
+    is one dimension deeper than a constant of its type. With `squeeze`, one shot's value
+    as a constant (the same in every shot)."""
     if isinstance(value, tuple):
         items = type_.items if isinstance(type_, t.Tuple) else (None,) * len(value)
-        return tuple(_restricted_value(v, i, rows) for v, i in zip(value, items, strict=True))
+        return tuple(restricted_value(v, i, rows, squeeze)
+                     for v, i in zip(value, items, strict=True))
     if isinstance(value, (str, list)) or np.ndim(value) == 0:
         return value
     per_shot = 2 if isinstance(type_, t.Array) else 1
-    return value[rows] if np.ndim(value) >= per_shot else value
+    if np.ndim(value) < per_shot:
+        return value
+    return value[int(rows[0])] if squeeze else value[rows]
 
 
 def _ranges(shots: np.ndarray) -> list[list[int]]:

@@ -102,6 +102,12 @@ class Environment:
             if sequence not in self._cancelled:
                 yield time, callback, args
 
+    def advance(self, delay: int) -> None:
+        """Moves the clock and every pending event `delay` later (an analysis that skips
+        turns which repeat)."""
+        self.now += delay
+        self._heap[:] = [(time + delay, *rest) for time, *rest in self._heap]  # run() holds it
+
     def copy(self, rng: np.random.Generator,
              rewrite: Callable[[Callable[..., Any], tuple[Any, ...]],
                                tuple[Callable[..., Any], tuple[Any, ...]]]) -> Environment:

@@ -30,6 +30,7 @@ from qnetlang.runtime.batch import (CLIFFORD_HELP, BatchResult, BatchSimulation,
                                     RuntimeFailure, noisy, not_clifford)
 from qnetlang.results import (RunResult, Samples, Tally, report_kinds, shots_and_seed,
                               summaries)
+from qnetlang.runtime.folding import FoldRefused
 from qnetlang.runtime.limits import Limits, refusal
 
 BATCH = 1024
@@ -89,6 +90,7 @@ class Bounds:
     max_steps: int
     deadline: tuple[float, float] | None = None
     keep_values: bool = False
+    fold: bool = True  # independent loops run side by side (runtime/folding.py)
 
 
 def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
@@ -100,7 +102,7 @@ def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
     quantum.max_state_bytes = bounds.state_bytes
     pending = [BatchSimulation(run, quantum, rng, np.arange(first, first + size), tracer,
                                max_steps=bounds.max_steps, deadline=bounds.deadline,
-                               keep_values=bounds.keep_values)]
+                               keep_values=bounds.keep_values, fold=bounds.fold)]
     results = []
     while pending:
         batch = pending.pop()
@@ -108,6 +110,8 @@ def simulate_batch(run: ir.Run, engine: str, seed: int, index: int, first: int,
             results.append(batch.simulate())
         except Divergence as divergence:
             pending += reversed(batch.fork(divergence))
+        except FoldRefused as refused:
+            pending.append(refused.snapshot)
     global _simulated
     _simulated += 1
     if _simulated % COLLECT_EVERY == 0:
@@ -145,11 +149,13 @@ def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
               engine: str | None = None, jobs: int = 1, tracer: Any = None,
               progress: Callable[[int, int], None] | None = None,
               limits: Limits | None = None,
-              executor: DaskExecutor | None = None, samples: bool = False) -> RunResult:
+              executor: DaskExecutor | None = None, samples: bool = False,
+              fold: bool = True) -> RunResult:
     """Simulates a run; raises RuntimeFailure on a runtime error in any shot, and before
     any when the run will not fit in `limits` (docs/runtime.md). The batches run here
     (in `jobs` processes) or, with `executor`, as tasks of a Dask cluster. With
-    `samples`, the result keeps every report's values shot by shot."""
+    `samples`, the result keeps every report's values shot by shot; `fold=False` runs
+    every loop turn by turn (docs/runtime.md), to compare."""
     started = time.perf_counter()
     limits = limits or Limits()
     shots, seed = shots_and_seed(run, shots, seed)
@@ -167,7 +173,7 @@ def run_shots(run: ir.Run, *, shots: int | None = None, seed: int | None = None,
         raise RuntimeFailure(refused)
     deadline = None if limits.max_seconds is None else \
         (limits.max_seconds, time.monotonic() + limits.max_seconds)
-    bounds = Bounds(limits.max_memory / parallel, limits.max_steps, deadline, samples)
+    bounds = Bounds(limits.max_memory / parallel, limits.max_steps, deadline, samples, fold)
     count = math.ceil(shots / BATCH)
     tasks = ((k, k * BATCH, min(BATCH, shots - k * BATCH)) for k in range(count))
     # Batches are taken as they come, in their order whatever ran them: their tallies

@@ -18,9 +18,11 @@ array whose size depends on a parameter is one slot for all its elements.
 
 from __future__ import annotations
 
+
 import heapq
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Note
@@ -57,7 +59,12 @@ def check_roles(ctx: Context, roles: Iterable[ir.Role]) -> None:
     members share the code, and once between the runs and the protocols checked on
     their own, so a problem already reported is not reported again."""
     seen = {(_SAME.get(d.code, d.code), d.span) for d in ctx.diagnostics}
+    shapes: set[tuple[Any, ...]] = set()
     for role in roles:
+        shape = _shape(role)
+        if shape in shapes:  # its problems are those of a member already analysed
+            continue
+        shapes.add(shape)
         for code, message, span, notes in _Analysis(role).problems():
             if (_SAME.get(code, code), span) in seen:
                 continue
@@ -67,6 +74,19 @@ def check_roles(ctx: Context, roles: Iterable[ir.Role]) -> None:
                             help="measure it, send it, or reset it before the role ends")
             else:
                 ctx.error(code, message, span, notes=notes)
+
+
+def _shape(role: ir.Role) -> tuple[Any, ...]:
+    """The role's code up to whom it talks to: members of a family (`hop[k]`) that differ
+    only in their peers have the same problems, at the same places."""
+    code = []
+    for instr in role.code:
+        if isinstance(instr, ir.Send):
+            instr = replace(instr, dest="", channel=None)
+        elif isinstance(instr, ir.Recv):
+            instr = replace(instr, source="", channel=None)
+        code.append((repr(instr), instr.span))
+    return tuple(sorted(role.units.items(), key=repr)), tuple(code)
 
 
 # A qubit sent twice (E0702) is, where the turns of a loop are not known, a qubit used

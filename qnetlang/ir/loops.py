@@ -1,0 +1,513 @@
+"""Loops whose turns are independent: what may run as rows of one batch.
+
+BB84, B92 and E91 are loops whose turns do not depend on each other: Alice
+prepares and sends a qubit, Eve passes it on, Bob measures it and records the
+outcome at the turn's index. `independent_loops` finds the loops for which
+running the turns side by side means exactly what the turns one after the
+other mean (docs/runtime.md, "Loops run side by side"):
+
+- the loop counts from one bound to another (`for i in a..b`);
+- its turns share nothing but values they only read: what a turn writes is a
+  variable of its own, an array element at the counter (`bits[i]`), a sum
+  (`n += ...`), or a variable set to one loop-invariant value on every path
+  (`slot = period`, which settles in the first turn, run alone);
+- its qubits are its own, and it has no `report`, `assert`, or `now()`;
+- the roles it talks to are all in such loops, which use their channels to
+  each other only there, and no other role is on their nodes.
+
+The simulator runs such groups side by side (runtime/folding.py); the
+communication check follows their turns until they repeat, then skips ahead
+(semantics/communication.py).
+"""
+
+
+from __future__ import annotations
+
+import dataclasses
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from qnetlang import types as t
+from qnetlang.ir import nodes as ir
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A counted loop of a role whose turns are independent."""
+
+    role: str
+    head: int  # the loop's `branch`
+    exit: int  # the first instruction after it
+    counter: str
+    start: ir.Expr
+    limit: ir.Expr
+    settles: bool  # a variable settles in the first turn: that turn runs alone
+    driven: bool  # a turn starts by waiting for a message, without a window
+    windowed: bool  # it has a `recv ... within`
+    paced: bool  # what a turn sends, receives, declares and waits for is the same in each
+    columns: frozenset[str]  # arrays used at the counter only
+    written: frozenset[str]  # ... of which the loop writes these
+    sums: frozenset[str]  # integers the loop only adds to
+    reads: frozenset[str]  # the variables its turns read from before the turn
+    channels: frozenset[tuple[str, str, str]]  # (source, dest, kind) it uses
+    code: tuple[ir.Instr, ...]  # one turn as a program of its own
+
+    @property
+    def peers(self) -> set[str]:
+        return {role for source, dest, _ in self.channels for role in (source, dest)} - \
+            {self.role}
+
+
+@dataclass(frozen=True)
+class Group:
+    """Loops of several roles that talk to each other, run side by side together."""
+
+    loops: tuple[Loop, ...]
+
+    @property
+    def peel(self) -> int:
+        """The turns each loop runs alone first."""
+        return int(any(loop.settles for loop in self.loops))
+
+
+_ANALYSED: dict[int, tuple[weakref.ref[ir.Run], dict[tuple[str, int], Group]]] = {}
+
+
+def independent_loops(run: ir.Run) -> dict[tuple[str, int], Group]:
+    """(role, head) -> its group, for every loop of the run that can run side by side
+    (worked out once per run)."""
+    known = _ANALYSED.get(id(run))
+    if known is not None and known[0]() is run:
+        return known[1]
+    candidates: dict[str, list[Loop]] = {}
+    for role in run.roles.values():
+        candidates[role.name] = [loop for head in _heads(role)
+                                 if (loop := _loop(role, head)) is not None]
+    groups = _groups(run, candidates)
+    _ANALYSED[id(run)] = (weakref.ref(run, lambda _: _ANALYSED.pop(id(run), None)), groups)
+    return groups
+
+
+def _heads(role: ir.Role) -> Iterator[int]:
+    for pc, instr in enumerate(role.code):
+        if isinstance(instr, ir.Branch) and instr.loop:
+            yield pc
+
+
+def _loop(role: ir.Role, head: int) -> Loop | None:
+    """The loop at `head` when its turns are independent, else None."""
+    code = role.code
+    branch = code[head]
+    assert isinstance(branch, ir.Branch)
+    exit_ = branch.otherwise
+    condition = branch.condition
+    if not (isinstance(condition, ir.Binary) and condition.op == "<" and
+            isinstance(condition.left, ir.Var) and condition.left.index is None and head > 0
+            and exit_ >= head + 3):
+        return None
+    counter = condition.left.name
+    init, step, back = code[head - 1], code[exit_ - 2], code[exit_ - 1]
+    if not (isinstance(init, ir.Assign) and init.target == ir.Var(counter) and
+            isinstance(step, ir.Assign) and step.target == ir.Var(counter) and
+            step.value == ir.Binary("+", ir.Var(counter), ir.Const(1)) and
+            isinstance(back, ir.Jump) and back.target == head):
+        return None
+    first, end = head + 1, exit_ - 2  # the body; `end` is where `continue` goes
+    body = code[first:end]
+    if not all(first <= target <= end for instr in body for target in _targets(instr)):
+        return None
+    if any(type(instr) in (ir.Report, ir.Assert, ir.Halt) for instr in body):
+        return None
+    if any(isinstance(e, ir.Builtin) and e.name == "now" for instr in body
+           for e in ir.expressions_of(instr)):
+        return None
+    access = _Accesses(role, counter, body)
+    if not access.valid or (_reads(init.value) | _reads(condition.right)) & \
+            access.written_names:
+        return None
+    written_scalars = access.scalars - {counter}
+    if counter in access.written_names:
+        return None
+    exposed = _exposed(body, first, end)
+    sums = {name for name in written_scalars if access.is_sum(name)}
+    settled = set()
+    for name in written_scalars - sums:
+        if name in exposed:
+            if not access.settles(name, body, first, end):
+                return None
+            settled.add(name)
+    live = _live_after(role, first - 1, exit_, written_scalars - sums - settled)
+    if live:
+        return None
+    units = access.units
+    outside = {e.name for pc, instr in enumerate(code) if not head <= pc < exit_
+               for e in ir.expressions_of(instr) if isinstance(e, ir.Unit)}
+    if units & outside or not _units_own(body, first, end):
+        return None
+    channels = set()
+    for instr in body:
+        if isinstance(instr, ir.Send):
+            channels.add((role.name, instr.dest, instr.kind))
+        elif isinstance(instr, ir.Recv):
+            channels.add((instr.source, role.name, instr.kind))
+    # What a turn reads that an earlier turn or the code before the loop set.
+    reads = (access.read_names - access.written_names - access.columns - {counter}) | settled
+    return Loop(role.name, head, exit_, counter, init.value, condition.right,
+                bool(settled), _driven(body),
+                any(isinstance(i, ir.Recv) and i.timeout is not None for i in body),
+                _paced(body, first, counter, access.columns),
+                frozenset(access.columns),
+                frozenset(access.columns & access.written_names), frozenset(sums),
+                frozenset(reads), frozenset(channels),
+                _turn(body, first, end, counter, access.columns))
+
+
+def _targets(instr: ir.Instr) -> list[int]:
+    if isinstance(instr, ir.Jump):
+        return [instr.target]
+    if isinstance(instr, ir.Branch):
+        return [instr.otherwise, instr.join]
+    if isinstance(instr, ir.Recv) and instr.on_timeout is not None:
+        return [instr.on_timeout]
+    return []
+
+
+def _successors(instr: ir.Instr, pc: int) -> list[int]:
+    if isinstance(instr, ir.Jump):
+        return [instr.target]
+    if isinstance(instr, ir.Halt):
+        return []
+    if isinstance(instr, ir.Branch):
+        return [pc + 1, instr.otherwise]
+    if isinstance(instr, ir.Recv) and instr.on_timeout is not None:
+        return [pc + 1, instr.on_timeout]
+    return [pc + 1]
+
+
+def _reads(expr: ir.Expr) -> set[str]:
+    return {e.name for e in ir.subexpressions(expr) if isinstance(e, ir.Var)}
+
+
+def _writes(instr: ir.Instr) -> list[ir.Var]:
+    if isinstance(instr, (ir.Assign, ir.Random, ir.Measure)):
+        return [instr.target]
+    if isinstance(instr, ir.Recv):
+        return [target for target in instr.targets if isinstance(target, ir.Var)]
+    return []
+
+
+def _read_exprs(instr: ir.Instr) -> Iterator[ir.Expr]:
+    """The expressions an instruction reads (a target's index, not the target)."""
+    written = {id(var) for var in _writes(instr)}
+    for name in ir._operand_fields(type(instr)):
+        value = getattr(instr, name)
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, ir.Expr):
+                continue
+            if id(item) in written:
+                if isinstance(item, ir.Var) and item.index is not None:
+                    yield item.index
+                continue
+            yield item
+
+
+class _Accesses:
+    """How a loop's body uses variables and qubit slots."""
+
+    def __init__(self, role: ir.Role, counter: str, body: list[ir.Instr]) -> None:
+        self.valid = True
+        self.columns: set[str] = set()  # arrays used at [counter]
+        self.other_indexed: set[str] = set()  # arrays used at some other index
+        self.whole_arrays: set[str] = set()
+        self.written_names: set[str] = set()
+        self.scalars: set[str] = set()  # written as a whole
+        self.read_names: set[str] = set()
+        self.units: set[str] = set()
+        self.assignments: dict[str, list[ir.Instr]] = {}
+        self.plain_reads: dict[str, int] = {}  # reads of a whole variable
+        self.role = role
+        at_counter = ir.Var(counter)
+        for instr in body:
+            for var in _writes(instr):
+                self.written_names.add(var.name)
+                if var.index is None:
+                    self.scalars.add(var.name)
+                    self.assignments.setdefault(var.name, []).append(instr)
+                elif var.index == at_counter:
+                    self.columns.add(var.name)
+                else:
+                    self.other_indexed.add(var.name)
+            for expr in _read_exprs(instr):
+                for node in ir.subexpressions(expr):
+                    if isinstance(node, ir.Unit):
+                        self.units.add(node.name)
+                        if node.index is not None and not isinstance(node.index, ir.Const):
+                            self.valid = False
+                    if not isinstance(node, ir.Var):
+                        continue
+                    self.read_names.add(node.name)
+                    if node.index is None:
+                        self.plain_reads[node.name] = self.plain_reads.get(node.name, 0) + 1
+                        if isinstance(role.variables.get(node.name), t.Array):
+                            self.whole_arrays.add(node.name)
+                    elif node.index == at_counter:
+                        self.columns.add(node.name)
+                    else:
+                        self.other_indexed.add(node.name)
+            for unit in _units_of(instr):
+                self.units.add(unit.name)
+        # An array used at the counter is a value per turn only if it is used nowhere else.
+        if self.columns & (self.other_indexed | self.whole_arrays | self.scalars):
+            self.valid = False
+        if self.other_indexed & self.written_names:
+            self.valid = False
+        if self.whole_arrays & self.written_names or self.whole_arrays:
+            self.valid = False  # a whole array would be one copy per turn
+
+    def is_sum(self, name: str) -> bool:
+        """Whether the loop only adds integers to `name` (`n += e`, e not reading n)."""
+        if self.role.variables.get(name) != t.INT:
+            return False
+        assignments = self.assignments.get(name, [])
+        for instr in assignments:
+            if not (isinstance(instr, ir.Assign) and isinstance(instr.value, ir.Binary) and
+                    instr.value.op == "+" and instr.value.left == ir.Var(name) and
+                    name not in _reads(instr.value.right)):
+                return False
+        return self.plain_reads.get(name, 0) == len(assignments)
+
+    def settles(self, name: str, body: list[ir.Instr], first: int, end: int) -> bool:
+        """Whether every turn sets `name` to one value that no turn changes (the first
+        turn, run alone, leaves it at that value)."""
+        assignments = self.assignments.get(name, [])
+        if not assignments or not all(isinstance(i, ir.Assign) for i in assignments):
+            return False
+        value = assignments[0].value  # type: ignore[attr-defined]
+        if any(i.value != value for i in assignments) or \
+                _reads(value) & self.written_names:  # type: ignore[attr-defined]
+            return False
+        if any(isinstance(e, ir.Builtin) and e.name not in ("latency",)
+               for e in ir.subexpressions(value)):
+            return False
+        return name in _assigned_at_end(body, first, end)
+
+
+def _units_of(instr: ir.Instr) -> list[ir.Unit]:
+    if isinstance(instr, ir.Alloc):
+        return [instr.unit]
+    if isinstance(instr, ir.Recv):
+        return [target for target in instr.targets if isinstance(target, ir.Unit)]
+    return [e for e in ir.expressions_of(instr) if isinstance(e, ir.Unit)]
+
+
+def _flow(body: list[ir.Instr], first: int, end: int,
+          gen: Callable[[ir.Instr], set[str]]) -> dict[int, set[str] | None]:
+    """What is certainly set on entry to each instruction of the body (and at `end`),
+    on every path from the body's start: an intersection over predecessors."""
+    state: dict[int, set[str] | None] = {pc: None for pc in range(first, end + 1)}
+    state[first] = set()
+    work = [first]
+    while work:
+        pc = work.pop()
+        if pc == end:
+            continue
+        known = state[pc]
+        assert known is not None
+        instr = body[pc - first]
+        out = known | gen(instr)
+        for succ in _successors(instr, pc):
+            before = state[succ]
+            after = set(out) if before is None else before & out
+            if before is None or after != before:
+                state[succ] = after
+                work.append(succ)
+    return state
+
+
+def _assigned_at_end(body: list[ir.Instr], first: int, end: int) -> set[str]:
+    return _flow(body, first, end, lambda i: {v.name for v in _writes(i) if v.index is None})[end] \
+        or set()
+
+
+def _exposed(body: list[ir.Instr], first: int, end: int) -> set[str]:
+    """Variables some turn may read before it sets them (a value from an earlier turn)."""
+    state = _flow(body, first, end, lambda i: {v.name for v in _writes(i) if v.index is None})
+    exposed = set()
+    for pc in range(first, end):
+        known = state[pc]
+        if known is None:
+            continue
+        for expr in _read_exprs(body[pc - first]):
+            exposed |= {e.name for e in ir.subexpressions(expr)
+                        if isinstance(e, ir.Var) and e.index is None and e.name not in known}
+    return exposed
+
+
+def _units_own(body: list[ir.Instr], first: int, end: int) -> bool:
+    """Whether every qubit slot the body uses is declared (or received) in the same turn
+    before it is used."""
+    def made(instr: ir.Instr) -> set[str]:
+        if isinstance(instr, ir.Alloc):
+            return {instr.unit.name}
+        if isinstance(instr, ir.Recv):
+            return {u.name for u in instr.targets if isinstance(u, ir.Unit)}
+        return set()
+    state = _flow(body, first, end, made)
+    for pc, instr in enumerate(body, first):
+        known = state[pc]
+        if known is None:
+            continue
+        used = {u.name for u in _units_of(instr)} - made(instr)
+        if used - known:
+            return False
+    return True
+
+
+def _live_after(role: ir.Role, before: int, exit_: int, names: set[str]) -> bool:
+    """Whether any of `names` may be read after the loop before being set again."""
+    if not names:
+        return False
+    code = role.code
+    seen: set[int] = set()
+    work = [(exit_, frozenset(names))]
+    while work:
+        pc, pending = work.pop()
+        if pc in seen or pc >= len(code):
+            continue
+        seen.add(pc)
+        instr = code[pc]
+        for expr in _read_exprs(instr):
+            if _reads(expr) & pending:
+                return True
+        pending = pending - {v.name for v in _writes(instr) if v.index is None}
+        if pending:
+            work += [(succ, pending) for succ in _successors(instr, pc)]
+    return False
+
+
+def _driven(body: list[ir.Instr]) -> bool:
+    """Whether a turn starts by waiting for a message without a window, with only
+    classical work before it (so when the turn starts does not matter)."""
+    for instr in body:
+        if isinstance(instr, ir.Recv):
+            return instr.timeout is None
+        if not isinstance(instr, (ir.Assign, ir.Random)):
+            return False
+    return False
+
+
+def _paced(body: list[ir.Instr], first: int, counter: str, columns: set[str]) -> bool:
+    """Whether no turn's messages, qubits or waits depend on its counter: a value made from
+    the counter or an array at it decides at most which gates a turn applies."""
+    tainted = {counter} | columns
+    changed = True
+    while changed:
+        changed = False
+        for instr in body:
+            if isinstance(instr, ir.Assign) and instr.target.name not in tainted and \
+                    _reads(instr.value) & tainted:
+                tainted.add(instr.target.name)
+                changed = True
+    for pc, instr in enumerate(body, first):
+        if isinstance(instr, ir.Wait) and _reads(instr.duration) & tainted:
+            return False
+        if isinstance(instr, ir.Recv) and instr.timeout is not None and \
+                _reads(instr.timeout) & tainted:
+            return False
+        if isinstance(instr, ir.Branch) and _reads(instr.condition) & tainted:
+            region = body[pc + 1 - first:max(instr.join, instr.otherwise) - first]
+            if any(isinstance(i, (ir.Alloc, ir.Send, ir.Recv, ir.Wait, ir.Halt))
+                   for i in region):
+                return False
+    return True
+
+
+def _turn(body: list[ir.Instr], first: int, end: int, counter: str,
+          columns: set[str]) -> tuple[ir.Instr, ...]:
+    """One turn as a program: the body with its jumps moved, `a[counter]` read as the
+    turn's own `a`, and a `halt` where the turn ends."""
+    def column(expr: Any) -> Any:
+        if isinstance(expr, list):
+            return [column(e) for e in expr]
+        if not isinstance(expr, ir.Expr):
+            return expr
+        if isinstance(expr, ir.Var) and expr.name in columns and expr.index == ir.Var(counter):
+            return ir.Var(expr.name, span=expr.span, type=expr.type)
+        changes = {f.name: column(getattr(expr, f.name)) for f in dataclasses.fields(expr)
+                   if f.name not in ("span", "type")}
+        return dataclasses.replace(expr, **changes)
+
+    turn: list[ir.Instr] = []
+    for instr in body:
+        changes = {name: column(getattr(instr, name)) for name in ir._operand_fields(type(instr))}
+        if isinstance(instr, ir.Jump):
+            changes["target"] = instr.target - first
+        elif isinstance(instr, ir.Branch):
+            changes["otherwise"], changes["join"] = instr.otherwise - first, instr.join - first
+        elif isinstance(instr, ir.Recv) and instr.on_timeout is not None:
+            changes["on_timeout"] = instr.on_timeout - first
+        turn.append(dataclasses.replace(instr, **changes))
+    turn.append(ir.Halt())
+    return tuple(turn)
+
+
+def _groups(run: ir.Run, candidates: dict[str, list[Loop]]) -> dict[tuple[str, int], Group]:
+    """The groups of loops that talk only to each other."""
+    found: dict[tuple[str, int], Group] = {}
+    for loops in candidates.values():
+        for loop in loops:
+            if (loop.role, loop.head) in found:
+                continue
+            group = _closure(loop, candidates)
+            if group is not None and _exclusive(run, group):
+                for member in group.loops:
+                    found[(member.role, member.head)] = group
+    return found
+
+
+def _closure(loop: Loop, candidates: dict[str, list[Loop]]) -> Group | None:
+    members = {loop.role: loop}
+    work = [loop]
+    while work:
+        current = work.pop()
+        for peer in current.peers:
+            talking = [other for other in candidates.get(peer, [])
+                       if current.role in other.peers]
+            if len(talking) != 1:
+                return None
+            other = talking[0]
+            if peer in members:
+                if members[peer] is not other:
+                    return None
+                continue
+            members[peer] = other
+            work.append(other)
+    return Group(tuple(members.values()))
+
+
+def _exclusive(run: ir.Run, group: Group) -> bool:
+    """Whether the group's channels carry nothing else, and its nodes hold no other role."""
+    loops = {loop.role: loop for loop in group.loops}
+    for loop in group.loops:
+        for source, dest, kind in loop.channels:
+            if source not in loops or dest not in loops:
+                return False
+    for name, role in run.roles.items():
+        if name in loops:
+            continue
+        if role.node in {run.roles[member].node for member in loops}:
+            return False
+    channels = {c for loop in group.loops for c in loop.channels}
+    for name, loop in loops.items():
+        role = run.roles[name]
+        for pc, instr in enumerate(role.code):
+            inside = loop.head < pc < loop.exit
+            if isinstance(instr, ir.Send) and (name, instr.dest, instr.kind) in channels \
+                    and not inside:
+                return False
+            if isinstance(instr, ir.Recv) and (instr.source, name, instr.kind) in channels \
+                    and not inside:
+                return False
+    return True

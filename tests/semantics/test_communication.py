@@ -1,0 +1,79 @@
+"""The communication check skips the turns of independent loops once they repeat, and
+finds exactly what following every turn finds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qnetlang.pipeline import check
+from qnetlang.semantics import communication
+from qnetlang.source import SourceFile
+from tests.conftest import ROOT
+
+BB84 = (ROOT / "stdlib" / "bb84.qnet").read_text().replace("module std.bb84;", "")
+CAMPUS = """
+network campus {
+  node alice { qubits 1; }
+  node tap { qubits 1; }
+  node bob { qubits BOB; }
+  link alice -> tap { quantum fiber(length = 10 m); }
+  link tap -> bob { quantum fiber(length = 20 km, attenuation = 0.2 dB/km); }
+  link alice <-> bob { classical fiber(length = 20 km); }
+}
+run bb84(n = N) on campus with alice = alice, eve = tap, bob = bob;
+"""
+
+
+def diagnostics(text: str, tmp_path: Path) -> list[tuple[str, str, int]]:
+    path = tmp_path / "test.qnet"
+    path.write_text(text)
+    result = check(SourceFile(str(path), text), path)
+    return sorted((d.code, d.message, d.span.start if d.span else -1)
+                  for d in result.diagnostics)
+
+
+def program(n: int, change: tuple[str, str] = ("", ""), bob_qubits: int = 1) -> str:
+    text = BB84.replace(*change) if change[0] else BB84
+    return text + CAMPUS.replace("BOB", str(bob_qubits)).replace("N", str(n))
+
+
+CHANGES = {
+    "clean": (("", ""), 1),
+    # Bob stops a turn early: Alice's last qubit is never received.
+    "one turn short": (("    for i in 0..n {\n      qubit q = recv qubit from eve within",
+                        "    for i in 0..n - 1 {\n      qubit q = recv qubit from eve within"), 1),
+    # Bob keeps every qubit: his memory fills up in the second turn.
+    "qubits kept": (("      results[i] = measure q;", "      results[i] = 0;"), 1),
+    # Bob waits for a classical message in every turn that Eve never sends.
+    "wrong kind": (("      qubit q = recv qubit from eve within slot else {",
+                    "      bit b = recv bit from eve within slot else {"), 1),
+}
+
+
+@pytest.mark.parametrize("name", list(CHANGES))
+def test_skipping_repeated_turns_finds_what_following_them_finds(
+        name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    change, bob_qubits = CHANGES[name]
+    text = program(200, change, bob_qubits)
+    if change[0]:
+        assert change[0] in BB84
+    skipped = []
+    skip = communication._Repeats.skip
+
+    def counted(self: communication._Repeats, *args: object) -> None:
+        skipped.append(1)
+        skip(self, *args)
+
+    monkeypatch.setattr(communication._Repeats, "skip", counted)
+    fast = diagnostics(text, tmp_path)
+    monkeypatch.setattr(communication._Repeats, "arrive", lambda *args: None)
+    assert fast == diagnostics(text, tmp_path)
+    if name == "clean":
+        assert fast == [] and skipped
+
+
+def test_a_million_turns_are_checked_to_their_end(tmp_path: Path) -> None:
+    # Followed turn by turn, the check would stop at its step bound with N0905.
+    assert diagnostics(program(1_000_000), tmp_path) == []
