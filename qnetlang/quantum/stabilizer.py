@@ -6,7 +6,9 @@ than as 2^n amplitudes: GHZ states over a thousand nodes fit. Groups merge on
 a gate as in the state-vector engine (a direct sum of tableaux), and qubits
 measured in every shot of the batch leave their group (all at once, when half
 of it is measured), so a chain of Bell pairs swapped one by one never holds
-more than a few qubits at once.
+more than a few qubits at once. A qubit no gate has entangled is kept cheaper
+still: in each shot it is an eigenstate of X, Y or Z, a code in a numpy array
+(`Singles`), so that a million BB84 qubits run as array operations.
 
 What it simulates exactly: Clifford gates (any gate of the language whose
 matrix, with its angles, is Clifford: `rz(pi/2)` is, `t` is not), measurements
@@ -28,6 +30,7 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import product
+from collections.abc import Callable
 
 import numpy as np
 import stim
@@ -138,8 +141,50 @@ class Tableaux(Group):
     apart: set[int] = field(default_factory=set)
 
 
+@dataclass
+class Singles(Group):
+    """A qubit apart from every other, in each shot an eigenstate of X, Y or Z: (B,) codes
+    2 (letter - 1) + (sign < 0), letters numbered as stim does (X 1, Y 2, Z 3). Gates,
+    measurements and Pauli errors on it are numpy operations on the codes; it becomes a
+    tableau per shot only when a gate entangles it (BB84's qubits never are)."""
+
+
+def _code(letter: int, sign: int) -> int:
+    return 2 * (letter - 1) + (sign < 0)
+
+
+_LABELS = {label: _code(letter, sign) for (letter, sign), label in
+           {(3, 1): "0", (3, -1): "1", (1, 1): "+", (1, -1): "-", (2, 1): "+i",
+            (2, -1): "-i"}.items()}
+_LETTER = np.array([1, 1, 2, 2, 3, 3])  # of each code
+_NEGATIVE = np.array([0, 1, 0, 1, 0, 1], dtype=bool)
+
+
+def _acting(tableau: stim.Tableau) -> np.ndarray:
+    """What a one-qubit Clifford does to each code: U (s P) U^dagger = s s' Q."""
+    images = [tableau.x_output(0), tableau.y_output(0), tableau.z_output(0)]
+    table = np.zeros(6, np.int8)
+    for code in range(6):
+        image = images[code // 2]
+        sign = int(image.sign.real) * (-1 if code % 2 else 1)
+        table[code] = _code(image[0], sign)
+    return table
+
+
+@lru_cache(maxsize=4096)
+def _gate_table(name: str, params: tuple[float, ...]) -> np.ndarray:
+    return _acting(_tableau(name, params))
+
+
+@lru_cache(maxsize=4096)
+def _basis_table(basis: str, angle: float, inverse: bool) -> np.ndarray:
+    change = _basis(basis, angle)
+    return _acting(change.inverse() if inverse else change)
+
+
 class Stabilizer(Engine):
-    """Clifford operations on a stabilizer tableau per shot and group."""
+    """Clifford operations on a stabilizer tableau per shot and group (a qubit alone: a
+    Pauli eigenstate per shot, `Singles`)."""
 
     name = "stabilizer"
 
@@ -155,17 +200,14 @@ class Stabilizer(Engine):
     def alloc(self, label: str = "0") -> int:
         qubit = self._next
         self._next += 1
-        simulators = []
-        for _ in range(self.batch):
-            simulator = stim.TableauSimulator()
-            simulator.set_num_qubits(1)
-            _prepare(simulator, label)
-            simulators.append(simulator)
-        self.groups[qubit] = Tableaux(_objects(simulators), [qubit])
+        self.groups[qubit] = Singles(np.full(self.batch, _LABELS[label], np.int8), [qubit])
         return qubit
 
     def apply(self, gate: str, qubits: list[int], params: tuple = (), mask: Mask = None) -> None:
         group = self._merge(qubits)
+        if isinstance(group, Singles):
+            self._act(group, lambda angles: _gate_table(gate, angles), params, mask)
+            return
         assert isinstance(group, Tableaux)
         group.apart.difference_update(qubits)
         targets = [group.qubits.index(q) for q in qubits]
@@ -183,6 +225,9 @@ class Stabilizer(Engine):
                 mask: Mask = None) -> np.ndarray:
         """Measures in a basis; returns the outcome of every shot (0 means '+'), 0 in the
         shots outside `mask`."""
+        group = self.groups[qubit]
+        if isinstance(group, Singles):
+            return self._measure_single(group, basis, angle, mask)
         group = self._group(qubit)
         target = group.qubits.index(qubit)
         angles = np.broadcast_to(np.asarray(angle, dtype=float), (self.batch,))
@@ -205,6 +250,9 @@ class Stabilizer(Engine):
     def reset(self, qubit: int, mask: Mask = None) -> None:
         ones = self.measure(qubit, "z", 0.0, mask).astype(bool)
         group = self.groups[qubit]
+        if isinstance(group, Singles):
+            group.state = np.where(ones, _gate_table("x", ())[group.state], group.state)
+            return
         target = group.qubits.index(qubit)
         for shot in np.flatnonzero(ones):
             group.state[shot].x(target)
@@ -228,6 +276,10 @@ class Stabilizer(Engine):
         if mask is not None:
             draws = np.where(mask, draws, 0)
         group = self.groups[qubit]
+        if isinstance(group, Singles):  # an error that anticommutes flips the sign
+            flips = (draws > 0) & (draws != _LETTER[group.state])
+            group.state = (group.state ^ flips).astype(np.int8)
+            return
         target = group.qubits.index(qubit)
         flips = (None, "x", "y", "z")
         for shot in np.flatnonzero(draws):  # only the shots with an error
@@ -247,6 +299,12 @@ class Stabilizer(Engine):
                     by_group.setdefault(id(group), (group, {}))[1][
                         group.qubits.index(qubit)] = letter
             for group, letters_at in by_group.values():
+                if isinstance(group, Singles):
+                    ((_, letter),) = letters_at.items()
+                    expectation = expectation * np.where(
+                        _LETTER[group.state] == letter,
+                        np.where(_NEGATIVE[group.state], -1.0, 1.0), 0.0)
+                    continue
                 pauli = stim.PauliString(len(group.qubits))
                 for position, letter in letters_at.items():
                     pauli[position] = letter
@@ -258,6 +316,35 @@ class Stabilizer(Engine):
             rho += expectation[:, None, None] * operator
         return rho / 2 ** k
 
+    def _act(self, group: Singles, table: Callable[[tuple[float, ...]], np.ndarray],
+             params: tuple, mask: Mask) -> None:
+        """A one-qubit Clifford (what it does to each code, from its angles) on a qubit
+        alone."""
+        if not any(np.ndim(p) for p in params):
+            acted = table(tuple(float(p) for p in params))[group.state]
+        else:
+            columns = np.stack([np.broadcast_to(np.asarray(p, dtype=float), (self.batch,))
+                                for p in params], axis=1)
+            values, which = np.unique(columns, axis=0, return_inverse=True)
+            tables = np.stack([table(tuple(map(float, row))) for row in values])
+            acted = tables[which.reshape(-1), group.state]
+        group.state = acted if mask is None else np.where(mask, acted, group.state)
+
+    def _measure_single(self, group: Singles, basis: str, angle: float | np.ndarray,
+                        mask: Mask) -> np.ndarray:
+        draws = self.rng.random(self.batch)
+        if basis != "z":
+            self._act(group, lambda a: _basis_table(basis, a[0], False), (angle,), mask)
+        letters = _LETTER[group.state]
+        outcomes = np.where(letters == 3, _NEGATIVE[group.state], draws >= 0.5)
+        if mask is not None:
+            outcomes = outcomes & mask
+        measured = (4 + outcomes).astype(np.int8)  # Z with the outcome's sign
+        group.state = measured if mask is None else np.where(mask, measured, group.state)
+        if basis != "z":
+            self._act(group, lambda a: _basis_table(basis, a[0], True), (angle,), mask)
+        return outcomes.astype(np.int64)
+
     # ---------------------------------------------------------------- groups
 
     def _group(self, qubit: int) -> Tableaux:
@@ -268,14 +355,16 @@ class Stabilizer(Engine):
     def _shots(self, mask: Mask) -> range | np.ndarray:
         return range(self.batch) if mask is None else np.flatnonzero(mask)
 
-    def _rows(self, group: Group, rows: np.ndarray) -> Tableaux:
+    def _rows(self, group: Group, rows: np.ndarray) -> Group:
+        if isinstance(group, Singles):
+            return Singles(group.state[rows], list(group.qubits))
         assert isinstance(group, Tableaux)
         return Tableaux(_objects([group.state[r].copy() for r in rows]), list(group.qubits),
                         set(group.apart))
 
     def _joined(self, a: Group, b: Group) -> Tableaux:
         """The direct sum of the two groups' tableaux, shot by shot."""
-        assert isinstance(a, Tableaux) and isinstance(b, Tableaux)
+        a, b = _tableaux(a), _tableaux(b)
         merged = []
         for first, second in zip(a.state, b.state, strict=True):
             simulator = stim.TableauSimulator()
@@ -288,19 +377,33 @@ class Stabilizer(Engine):
         """Takes the qubits apart from the others out of their group, each into a group
         of its own, with one reduction of each shot's stabilizers."""
         positions = [group.qubits.index(q) for q in sorted(group.apart)]
-        alone: list[list[stim.TableauSimulator]] = [[] for _ in positions]
+        alone = np.zeros((len(positions), self.batch), np.int8)
         rest = []
-        for simulator in group.state:
-            singles, others = _separate(simulator, positions)
-            for column, single in zip(alone, singles, strict=True):
-                column.append(single)
+        for shot, simulator in enumerate(group.state):
+            alone[:, shot], others = _separate(simulator, positions)
             rest.append(others)
-        for qubit, column in zip(sorted(group.apart), alone, strict=True):
-            self.groups[qubit] = Tableaux(_objects(column), [qubit])
+        for qubit, codes in zip(sorted(group.apart), alone, strict=True):
+            self.groups[qubit] = Singles(codes, [qubit])
         kept = set(range(len(group.qubits))) - set(positions)
         group.qubits = [q for k, q in enumerate(group.qubits) if k in kept]
         group.state = _objects(rest)
         group.apart = set()
+
+
+def _tableaux(group: Group) -> Tableaux:
+    """The group as a tableau per shot (a qubit alone prepared in its eigenstate)."""
+    if isinstance(group, Tableaux):
+        return group
+    simulators = []
+    for code in group.state:
+        simulator = stim.TableauSimulator()
+        simulator.set_num_qubits(1)
+        _prepare(simulator, _NAMES[int(code)])
+        simulators.append(simulator)
+    return Tableaux(_objects(simulators), list(group.qubits))
+
+
+_NAMES = {code: label for label, code in _LABELS.items()}
 
 
 def _objects(items: list[stim.TableauSimulator]) -> np.ndarray:
@@ -331,14 +434,11 @@ def _measure_z(simulator: stim.TableauSimulator, target: int, draw: float) -> in
     return outcome
 
 
-_STATES = {(3, 1): "0", (3, -1): "1", (1, 1): "+", (1, -1): "-", (2, 1): "+i", (2, -1): "-i"}
-
-
 def _separate(simulator: stim.TableauSimulator, positions: list[int]
-              ) -> tuple[list[stim.TableauSimulator], stim.TableauSimulator]:
-    """Qubits each in an eigenstate of a Pauli, apart from the others: a one-qubit
-    simulator for each, and one for the others (their stabilizers with the parts on
-    those qubits taken out)."""
+              ) -> tuple[list[int], stim.TableauSimulator]:
+    """Qubits each in an eigenstate of a Pauli, apart from the others: the code of each
+    (Singles), and a simulator for the others (their stabilizers with the parts on those
+    qubits taken out)."""
     n = len(simulator.current_inverse_tableau())
     singles, letters, signs = [], np.zeros(n, np.uint8), np.ones(n, int)
     for position in positions:
@@ -349,10 +449,7 @@ def _separate(simulator: stim.TableauSimulator, positions: list[int]
                 break
         else:
             raise AssertionError("a qubit taken apart is entangled")
-        single = stim.TableauSimulator()
-        single.set_num_qubits(1)
-        _prepare(single, _STATES[(int(letters[position]), int(signs[position]))])
-        singles.append(single)
+        singles.append(_code(int(letters[position]), int(signs[position])))
     kept = []
     for stabilizer in simulator.canonical_stabilizers():
         xs, zs = stabilizer.to_numpy()

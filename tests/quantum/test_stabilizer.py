@@ -57,6 +57,59 @@ def test_random_clifford_circuits_match_a_dense_simulation(seed: int) -> None:
     assert np.allclose(rho[0], np.outer(expected, expected.conj()), atol=1e-9)
 
 
+ONE_QUBIT = [name for name in CLIFFORD if GATES[name].qubits == 1]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_qubit_alone_is_exact_shot_by_shot(seed: int) -> None:
+    """A qubit no gate entangles is a Pauli eigenstate per shot (numpy codes, no
+    tableau): gates with per-shot angles and masks, measurements in X, Y and Z, resets
+    and Pauli errors give each shot the state a dense simulation gives it."""
+    rng = np.random.default_rng(seed)
+    batch = 64
+    label = str(rng.choice(list(KETS)))
+    sim = Stabilizer(np.random.default_rng(seed), batch)
+    qubit = sim.alloc(label)
+    states = np.tile(KETS[label], (batch, 1)).astype(complex)
+    for _ in range(40):
+        mask = rng.random(batch) < 0.6 if rng.random() < 0.5 else None
+        active = np.ones(batch, bool) if mask is None else mask
+        step = rng.integers(4)
+        if step == 0:  # a gate, its angles per shot
+            name = str(rng.choice(ONE_QUBIT))
+            angles = [rng.choice(QUARTERS, size=batch) for _ in range(GATES[name].params)]
+            sim.apply(name, [qubit], tuple(angles), mask)
+            for shot in np.flatnonzero(active):
+                states[shot] = matrix(name, tuple(float(a[shot]) for a in angles)) @ states[shot]
+        elif step == 1:  # a measurement in a Pauli basis
+            basis = str(rng.choice(["x", "y", "z"]))
+            outcomes = sim.measure(qubit, basis, 0.0, mask)
+            change = {"x": KETS["+"], "y": KETS["+i"], "z": KETS["0"]}[basis]
+            other = {"x": KETS["-"], "y": KETS["-i"], "z": KETS["1"]}[basis]
+            for shot in range(batch):
+                if not active[shot]:
+                    assert outcomes[shot] == 0
+                    continue
+                ket = other if outcomes[shot] else change
+                assert abs(abs(np.vdot(ket, states[shot])) ** 2) > 1e-9  # a possible one
+                states[shot] = ket
+        elif step == 2:  # a reset
+            sim.reset(qubit, mask)
+            states[active] = KETS["0"]
+        else:  # a Pauli error in some shots
+            sim.channel(qubit, noise.depolarizing(0.5), mask)
+            rho = sim.reduced([qubit])
+            for shot in range(batch):  # read back which Pauli each shot got
+                matches = [abs(np.vdot(p @ states[shot], rho[shot] @ (p @ states[shot])))
+                           for p in (np.eye(2), *(matrix(g, ()) for g in "xyz"))]
+                states[shot] = [np.eye(2), *(matrix(g, ()) for g in "xyz")][
+                    int(np.argmax(matches))] @ states[shot]
+        rho = sim.reduced([qubit])
+        for shot in range(batch):
+            assert np.allclose(rho[shot], np.outer(states[shot], states[shot].conj()),
+                               atol=1e-9)
+
+
 def close(a: np.ndarray, b: np.ndarray) -> bool:
     """Two samples' means within 4 standard errors of their difference."""
     error = math.sqrt(a.var() / len(a) + b.var() / len(b))
