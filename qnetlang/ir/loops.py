@@ -34,6 +34,16 @@ from qnetlang.ir import nodes as ir
 
 
 @dataclass(frozen=True)
+class Pacing:
+    """How a loop's turns differ: whether what a turn sends, receives, declares and waits
+    for is the same in every turn (`paced`), and which arrays (at the counter) and sums
+    get values that depend on the turn (`varying`)."""
+
+    paced: bool
+    varying: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Loop:
     """A counted loop of a role whose turns are independent."""
 
@@ -46,7 +56,8 @@ class Loop:
     settles: bool  # a variable settles in the first turn: that turn runs alone
     driven: bool  # a turn starts by waiting for a message, without a window
     windowed: bool  # it has a `recv ... within`
-    paced: bool  # what a turn sends, receives, declares and waits for is the same in each
+    pacing: Pacing  # how its turns differ, counting the arrays it reads at the counter
+    pacing_if_uniform: Pacing  # ... when those arrays hold one value throughout
     columns: frozenset[str]  # arrays used at the counter only
     written: frozenset[str]  # ... of which the loop writes these
     sums: frozenset[str]  # integers the loop only adds to
@@ -86,7 +97,8 @@ def independent_loops(run: ir.Run) -> dict[tuple[str, int], Group]:
         candidates[role.name] = [loop for head in _heads(role)
                                  if (loop := _loop(role, head)) is not None]
     groups = _groups(run, candidates)
-    _ANALYSED[id(run)] = (weakref.ref(run, lambda _: _ANALYSED.pop(id(run), None)), groups)
+    key = id(run)
+    _ANALYSED[key] = (weakref.ref(run, lambda _: _ANALYSED.pop(key, None)), groups)
     return groups
 
 
@@ -124,18 +136,20 @@ def _loop(role: ir.Role, head: int) -> Loop | None:
            for e in ir.expressions_of(instr)):
         return None
     access = _Accesses(role, counter, body)
+    written_columns = access.columns & access.written_names
     if not access.valid or (_reads(init.value) | _reads(condition.right)) & \
             access.written_names:
         return None
     written_scalars = access.scalars - {counter}
     if counter in access.written_names:
         return None
-    exposed = _exposed(body, first, end)
+    assigned = _flow(body, first, end, _scalar_writes)
+    exposed = _exposed(body, first, end, assigned)
     sums = {name for name in written_scalars if access.is_sum(name)}
     settled = set()
     for name in written_scalars - sums:
         if name in exposed:
-            if not access.settles(name, body, first, end):
+            if not access.settles(name, counter, assigned[end] or set()):
                 return None
             settled.add(name)
     live = _live_after(role, first - 1, exit_, written_scalars - sums - settled)
@@ -157,9 +171,10 @@ def _loop(role: ir.Role, head: int) -> Loop | None:
     return Loop(role.name, head, exit_, counter, init.value, condition.right,
                 bool(settled), _driven(body),
                 any(isinstance(i, ir.Recv) and i.timeout is not None for i in body),
-                _paced(body, first, counter, access.columns),
+                _pacing(body, first, counter, access.columns - written_columns),
+                _pacing(body, first, counter, set()),
                 frozenset(access.columns),
-                frozenset(access.columns & access.written_names), frozenset(sums),
+                frozenset(written_columns), frozenset(sums),
                 frozenset(reads), frozenset(channels),
                 _turn(body, first, end, counter, access.columns))
 
@@ -261,10 +276,9 @@ class _Accesses:
         # An array used at the counter is a value per turn only if it is used nowhere else.
         if self.columns & (self.other_indexed | self.whole_arrays | self.scalars):
             self.valid = False
-        if self.other_indexed & self.written_names:
+        # An array read at another index, or whole, would be a copy of it in every row.
+        if self.other_indexed or self.whole_arrays:
             self.valid = False
-        if self.whole_arrays & self.written_names or self.whole_arrays:
-            self.valid = False  # a whole array would be one copy per turn
 
     def is_sum(self, name: str) -> bool:
         """Whether the loop only adds integers to `name` (`n += e`, e not reading n)."""
@@ -278,20 +292,21 @@ class _Accesses:
                 return False
         return self.plain_reads.get(name, 0) == len(assignments)
 
-    def settles(self, name: str, body: list[ir.Instr], first: int, end: int) -> bool:
+    def settles(self, name: str, counter: str, assigned_at_end: set[str]) -> bool:
         """Whether every turn sets `name` to one value that no turn changes (the first
-        turn, run alone, leaves it at that value)."""
+        turn, run alone, leaves it at that value): an expression of values the loop
+        does not write, nor its counter or the arrays at it."""
         assignments = self.assignments.get(name, [])
         if not assignments or not all(isinstance(i, ir.Assign) for i in assignments):
             return False
         value = assignments[0].value  # type: ignore[attr-defined]
         if any(i.value != value for i in assignments) or \
-                _reads(value) & self.written_names:  # type: ignore[attr-defined]
+                _reads(value) & (self.written_names | self.columns | {counter}):  # type: ignore[attr-defined]
             return False
         if any(isinstance(e, ir.Builtin) and e.name not in ("latency",)
                for e in ir.subexpressions(value)):
             return False
-        return name in _assigned_at_end(body, first, end)
+        return name in assigned_at_end
 
 
 def _units_of(instr: ir.Instr) -> list[ir.Unit]:
@@ -326,14 +341,14 @@ def _flow(body: list[ir.Instr], first: int, end: int,
     return state
 
 
-def _assigned_at_end(body: list[ir.Instr], first: int, end: int) -> set[str]:
-    return _flow(body, first, end, lambda i: {v.name for v in _writes(i) if v.index is None})[end] \
-        or set()
+def _scalar_writes(instr: ir.Instr) -> set[str]:
+    return {v.name for v in _writes(instr) if v.index is None}
 
 
-def _exposed(body: list[ir.Instr], first: int, end: int) -> set[str]:
-    """Variables some turn may read before it sets them (a value from an earlier turn)."""
-    state = _flow(body, first, end, lambda i: {v.name for v in _writes(i) if v.index is None})
+def _exposed(body: list[ir.Instr], first: int, end: int,
+             state: dict[int, set[str] | None]) -> set[str]:
+    """Variables some turn may read before it sets them (a value from an earlier turn),
+    from what is certainly set on entry to each instruction (`_flow`)."""
     exposed = set()
     for pc in range(first, end):
         known = state[pc]
@@ -370,13 +385,13 @@ def _live_after(role: ir.Role, before: int, exit_: int, names: set[str]) -> bool
     if not names:
         return False
     code = role.code
-    seen: set[int] = set()
+    seen: set[tuple[int, frozenset[str]]] = set()
     work = [(exit_, frozenset(names))]
     while work:
         pc, pending = work.pop()
-        if pc in seen or pc >= len(code):
+        if (pc, pending) in seen or pc >= len(code):
             continue
-        seen.add(pc)
+        seen.add((pc, pending))
         instr = code[pc]
         for expr in _read_exprs(instr):
             if _reads(expr) & pending:
@@ -398,30 +413,53 @@ def _driven(body: list[ir.Instr]) -> bool:
     return False
 
 
-def _paced(body: list[ir.Instr], first: int, counter: str, columns: set[str]) -> bool:
-    """Whether no turn's messages, qubits or waits depend on its counter: a value made from
-    the counter or an array at it decides at most which gates a turn applies."""
-    tainted = {counter} | columns
+def _pacing(body: list[ir.Instr], first: int, counter: str, columns: set[str]) -> Pacing:
+    """How the turns differ when the counter and `columns` (arrays read at it, maybe
+    none) differ from turn to turn: what is computed from them, or under a branch on
+    them, differs too. The turns are paced if that decides at most which gates a turn
+    applies and what it writes (an array written at the counter is read back as what
+    the turn wrote, so reading it at the counter is not reading the counter)."""
+    at_counter = ir.Var(counter)
+
+    def reads(expr: ir.Expr) -> set[str]:
+        found = set()
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ir.Var) and node.index == at_counter:
+                found.add(node.name)
+                continue
+            if isinstance(node, ir.Var):
+                found.add(node.name)
+            stack += ir.children(node)
+        return found
+
+    sources = {counter} | columns
+    tainted = set(sources)
+    controlled: set[int] = set()  # under a branch on a tainted value
     changed = True
     while changed:
         changed = False
-        for instr in body:
+        for pc, instr in enumerate(body, first):
+            if isinstance(instr, ir.Branch) and reads(instr.condition) & tainted:
+                region = set(range(pc + 1, max(instr.join, instr.otherwise)))
+                if not region <= controlled:
+                    controlled |= region
+                    changed = True
             if isinstance(instr, ir.Assign) and instr.target.name not in tainted and \
-                    _reads(instr.value) & tainted:
+                    (reads(instr.value) & tainted or pc in controlled):
                 tainted.add(instr.target.name)
                 changed = True
     for pc, instr in enumerate(body, first):
-        if isinstance(instr, ir.Wait) and _reads(instr.duration) & tainted:
-            return False
-        if isinstance(instr, ir.Recv) and instr.timeout is not None and \
-                _reads(instr.timeout) & tainted:
-            return False
-        if isinstance(instr, ir.Branch) and _reads(instr.condition) & tainted:
-            region = body[pc + 1 - first:max(instr.join, instr.otherwise) - first]
-            if any(isinstance(i, (ir.Alloc, ir.Send, ir.Recv, ir.Wait, ir.Halt))
-                   for i in region):
-                return False
-    return True
+        if isinstance(instr, ir.Wait) and reads(instr.duration) & tainted or \
+                isinstance(instr, ir.Recv) and instr.timeout is not None and \
+                reads(instr.timeout) & tainted or \
+                isinstance(instr, ir.Send) and instr.value is not None and \
+                reads(instr.value) & tainted or \
+                pc in controlled and isinstance(instr, (ir.Alloc, ir.Send, ir.Recv, ir.Wait,
+                                                        ir.Halt)):
+            return Pacing(False, frozenset())
+    return Pacing(True, frozenset(tainted - sources))
 
 
 def _turn(body: list[ir.Instr], first: int, end: int, counter: str,

@@ -18,8 +18,8 @@ follows exactly the path it would alone.
 
 from __future__ import annotations
 
-import copy
 from collections import deque
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -297,7 +297,7 @@ class BatchSimulation(Effects):
     def copy_for_refold(self, process: Process, group: int) -> BatchSimulation:
         """A copy of the batch as it is now, where `process` goes on from its loop's head
         and the loops of `group` run turn by turn (if running them side by side fails)."""
-        snapshot = self.restricted(np.arange(self.batch), copy.deepcopy(self.rng))
+        snapshot = self.restricted(np.arange(self.batch), deepcopy(self.rng))
         assert snapshot.folding is not None
         snapshot.folding.declined.add(group)
         continuing = snapshot.machine.processes[process.name]

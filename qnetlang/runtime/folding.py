@@ -36,6 +36,7 @@ from qnetlang.quantum import engine_class
 from qnetlang.runtime.batch import (BatchSimulation, Divergence, RuntimeFailure,
                                     restricted_value, state_of)
 from qnetlang.runtime.values import first, uniform
+from qnetlang.source import Span
 
 FRAME_ROWS = 1 << 20  # rows of one frame: longer loops run as several frames
 
@@ -82,7 +83,8 @@ class Folding:
         simulation = self.simulation
         counter = simulation.value(process, ir.Var(loop.counter), None)
         start = simulation.value(process, loop.start, None)
-        if not (uniform(counter) and uniform(start)):
+        limit = simulation.value(process, loop.limit, None)
+        if not (uniform(counter) and uniform(start) and uniform(limit)):
             self.declined.add(id(group))
             return False
         counter, turn = int(first(counter)), int(first(counter)) - int(first(start))
@@ -220,13 +222,14 @@ class _Frame(BatchSimulation):
         rows = batch * turns
         shot = np.repeat(np.arange(batch), turns)
         turn = np.tile(np.arange(begin, end), batch)
-        roles = {loop.role: dataclasses.replace(outer.run.roles[loop.role], code=list(loop.code))
-                 for loop in group.loops}
+        roles = {loop.role: _turn_role(outer.run.roles[loop.role], loop) for loop in group.loops}
         run = dataclasses.replace(outer.run, roles=roles)
         rng = outer.rng.spawn(1)[0]
         engine = engine_class(outer.engine.name)(rng, rows)
         engine.max_state_bytes = outer.engine.max_state_bytes
-        frame = cls(run, engine, rng, np.arange(rows), deadline=outer.machine.deadline)
+        limit = outer.machine.max_steps
+        frame = cls(run, engine, rng, np.arange(rows), deadline=outer.machine.deadline,
+                    max_steps=None if limit is None else max(0, limit - outer.machine.steps))
         frame.turns, frame.outer_batch = turns, batch
         frame.started = True
         origin = min(stop.time for stop in folding.stops.values())
@@ -244,8 +247,8 @@ class _Frame(BatchSimulation):
                 if column not in source:
                     continue
                 array = np.asarray(source[column])
-                if last_column > array.shape[-1]:
-                    raise folding.refuse()
+                if first_column < 0 or last_column > array.shape[-1]:
+                    raise folding.refuse()  # turn by turn, the index is refused where it is
                 taken = array[..., first_column:last_column]  # each shot's turns, in order
                 target[column] = taken.reshape(-1) if taken.ndim == 2 or batch == 1 else \
                     np.tile(taken, batch)
@@ -281,7 +284,7 @@ class _Frame(BatchSimulation):
             self.received.setdefault(process.name, self.env.now)
         return got
 
-    def store_qubit(self, qubit: int, node: Any, process: Process, span: Any,
+    def store_qubit(self, qubit: int, node: Any, process: Process, span: Span | None,
                     present: np.ndarray | None = None, arriving: bool = False) -> None:
         self.occupied.setdefault(node.spec.name, [self.env.now, self.env.now])
         super().store_qubit(qubit, node, process, span, present, arriving)
@@ -308,8 +311,10 @@ class _Frame(BatchSimulation):
         # no window may decide which turn a message is for, and no node may hold a turn's
         # qubits across an event.
         instant = period == 0
-        if instant and any(loop.windowed for loop in self.loops.values()):
-            return None
+        if instant and (any(loop.windowed or any(isinstance(i, ir.Wait) for i in loop.code)
+                             for loop in self.loops.values()) or
+                        len({role.node for role in self.run.roles.values()}) < len(self.loops)):
+            return None  # a `wait 0 s` or a shared node would interleave the turns' events
         for name, loop in self.loops.items():
             arrivals = self.arrivals.get(name, [])
             if loop.driven:
@@ -358,6 +363,17 @@ class _Frame(BatchSimulation):
             found[name].update({var: made[name][var].reshape(-1, self.turns)
                                 .astype(np.int64).sum(axis=1) for var in loop.sums})
         return found
+
+
+def _turn_role(role: ir.Role, loop: Loop) -> ir.Role:
+    """The role running one turn: its code, and each array at the counter as the one
+    element a row holds."""
+    variables = dict(role.variables)
+    for column in loop.columns:
+        array = variables.get(column)
+        if isinstance(array, t.Array):
+            variables[column] = array.element
+    return dataclasses.replace(role, code=list(loop.code), variables=variables)
 
 
 def _rows(value: Any, type_: t.Type | None, shot: np.ndarray, batch: int) -> Any:

@@ -483,20 +483,24 @@ class _Look:
 
 
 class _Repeats:
-    """Skips the turns of independent loops that repeat. Their first loop's turns are
-    looked at in pairs (the 4th and 5th, 8th and 9th, ...): when the run's whole state
-    at the second is the state at the first a period T later — every process where it
-    was, the same values (counters one more, sums grown by the same amount), the same
-    messages queued and on their way, as far from arriving — the machine, which is
-    deterministic, repeats that period until a loop's end; so the clock and every
-    pending event move on q periods, the counters by q, sums by q times their growth,
-    and the arrays the turns fill take the value they all took (or UNKNOWN)."""
+    """Skips the turns of independent loops that repeat. A group's first loop's turns
+    are looked at in pairs (the 4th and 5th, 8th and 9th, ...): when the run's whole
+    state at the second is the state at the first a period T later — every process
+    where it was, the same values (arrays by their contents; counters one more, sums
+    grown by the same amount), the same messages queued and on their way, as far from
+    arriving — the machine, which is deterministic, repeats that period until a loop
+    ends, provided nothing it does depends on the counter (ir/loops.py, `Pacing`; the
+    arrays a loop reads at the counter count as the counter unless they hold one value
+    throughout). So the clock and every pending event move on q periods, the counters
+    by q, sums by q times their growth, and the arrays the turns fill take the value
+    they all took. What depends on the counter must be unknown before the run already,
+    or the turns are followed one by one."""
 
     def __init__(self, execution: _Execution) -> None:
         self.execution = execution
         groups = independent_loops(execution.run)
         self.groups = {key: group for key, group in groups.items()
-                       if all(loop.paced for loop in group.loops)}
+                       if all(loop.pacing_if_uniform.paced for loop in group.loops)}
         self.turns: dict[int, int] = {}
         self.looks: dict[int, _Look] = {}
 
@@ -530,9 +534,9 @@ class _Repeats:
                 counters[name] = data.values.get(loop.counter, UNKNOWN)
                 sums.update({(name, total): data.values.get(total, UNKNOWN)
                              for total in loop.sums})
-            values = tuple(sorted((var, id(value) if isinstance(value, list) else value)
-                                  for var, value in data.values.items() if var not in hidden))
-            inbox = tuple(sorted((k, tuple(id(m.send) for m in queue))
+            values = tuple(sorted((var, _frozen(value)) for var, value in data.values.items()
+                                  if var not in hidden))
+            inbox = tuple(sorted((k, tuple(_message(m) for m in queue))
                                  for k, queue in process.inbox.items()))
             processes.append((name, process.done, data.status, id(process.waiting),
                               None if process.deadline is None else process.deadline - now,
@@ -557,10 +561,27 @@ class _Repeats:
         processes = execution.machine.processes
         left = []
         for loop in group.loops:
+            values = _data(processes[loop.role]).values
             limit = execution.value(processes[loop.role], loop.limit)
-            if not isinstance(limit, int):
+            start = execution.value(processes[loop.role], loop.start)
+            if not (isinstance(limit, int) and isinstance(start, int)):
                 return
             left.append(limit - now.counters[loop.role])
+            uniform = all(_one_value(values.get(column, UNKNOWN), start, limit)
+                          for column in loop.columns - loop.written)
+            pacing = loop.pacing_if_uniform if uniform else loop.pacing
+            if not pacing.paced:
+                return
+            # What depends on the turn is skipped only where it is unknown anyway.
+            counter = now.counters[loop.role]
+            for name in pacing.varying & loop.sums:
+                if values.get(name) is not UNKNOWN:
+                    return
+            for name in pacing.varying & loop.written:
+                array = values.get(name)
+                if isinstance(array, list) and \
+                        array[start:counter].count(UNKNOWN) != len(array[start:counter]):
+                    return
         periods = min(left) - 2  # the last turns run as they come: the loops end apart
         if periods < 1:
             return
@@ -575,11 +596,9 @@ class _Repeats:
             start = execution.value(processes[loop.role], loop.start)
             for column in loop.written:
                 array = values.get(column)
-                if not isinstance(array, list) or not isinstance(start, int):
+                if not isinstance(array, list):
                     continue
-                made = set(map(repr, array[start:counter]))
-                fill = array[start] if len(made) == 1 and array[start] is not UNKNOWN \
-                    else UNKNOWN
+                fill = array[start] if _one_value(array, start, counter) else UNKNOWN
                 array[counter:counter + periods + 1] = [fill] * len(
                     array[counter:counter + periods + 1])
         execution.machine.env.advance(periods * period)
@@ -589,15 +608,40 @@ class _Repeats:
         del self.groups[(group.loops[0].role, group.loops[0].head)]
 
 
+def _one_value(array: Any, start: int, end: int) -> bool:
+    """Whether an array holds one value (or is unknown) from `start` to `end`."""
+    if not isinstance(array, list) or end <= start:
+        return True
+    part = array[start:end]
+    return part.count(part[0]) == len(part)
+
+
 def _power_of_two(number: int) -> bool:
     return number & (number - 1) == 0
 
 
 def _who(args: tuple[Any, ...]) -> tuple[Any, ...]:
-    """What an event is about, the same from one turn to the next (never a value)."""
+    """What an event is about: its process, its message (the same from one turn to the
+    next when it repeats)."""
     return tuple(arg.name if isinstance(arg, Process) else
-                 (arg.source, id(arg.send)) if isinstance(arg, Message) else id(arg)
-                 for arg in args)
+                 _message(arg) if isinstance(arg, Message) else id(arg) for arg in args)
+
+
+def _message(message: Message) -> tuple[Any, ...]:
+    """A message by where it was sent and, for a classical one, what it carries (a qubit
+    message carries new qubits every turn)."""
+    payload = _frozen(message.payload) if message.send.kind == "classical" else None
+    return message.source, id(message.send), payload
+
+
+def _frozen(value: Any) -> Any:
+    """A value to compare with one a period earlier: an array (of scalars: the language
+    has no arrays of arrays) by its contents, copied at C speed."""
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, tuple):
+        return tuple(_frozen(item) for item in value)
+    return value
 
 
 def _end_span(process: Process) -> Any:

@@ -18,7 +18,6 @@ array whose size depends on a parameter is one slot for all its elements.
 
 from __future__ import annotations
 
-
 import heapq
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace

@@ -13,6 +13,7 @@ from qnetlang.ir import nodes as ir
 from qnetlang.results import RunResult
 from qnetlang.runtime import folding
 from qnetlang.ir.loops import independent_loops
+from qnetlang.runtime.batch import RuntimeFailure
 from qnetlang.runtime.limits import Limits
 from qnetlang.runtime.runner import run_shots
 from qnetlang.source import SourceFile
@@ -299,3 +300,93 @@ def test_side_by_side_is_the_same_for_any_number_of_jobs() -> None:
     run = load(ROOT / "examples" / "bb84.qnet")._ir.runs[1]
     assert same(run_shots(run, shots=2500, seed=8, jobs=1),
                 run_shots(run, shots=2500, seed=8, jobs=2))
+
+
+ONE = "network one { node x { qubits 1; } }\nrun p on one with a = x;\n"
+
+
+def alone(body: str, n: int = 5) -> str:
+    return f"protocol p(n: int = {n}) {{\n  role a {{\n{body}\n  }}\n}}\n" + ONE
+
+
+# Programs found by review, each once folded wrongly or crashing.
+REVIEWED = {
+    "a loop's length per shot": alone(
+        "int k = random() * 4 + 1; int ones = 0;\nfor i in 0..k { ones += 1; }\n"
+        "report ones = ones;"),
+    "a value set from the counter": alone(
+        "int last = 100; int s = 0;\nfor i in 0..n { s += last; last = i; }\nreport s = s;"),
+    "a value read after the loop on one path": alone(
+        "int x = 100; int y = 100; bit c = random();\nfor i in 0..n { x = i; y = i; }\n"
+        "if (c) { y = 0; } else { x = 0; }\nreport x = x;"),
+    "an array read at another index": alone(
+        "int[n] b; int t = 0;\nfor i in 0..n { b[i] = i * 2; }\n"
+        "for i in 0..n { t += b[1]; }\nreport t = t;"),
+}
+
+
+@pytest.mark.parametrize("name", list(REVIEWED))
+def test_loops_that_share_state_mean_what_their_turns_mean(
+        name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (run,) = runs_of(REVIEWED[name], tmp_path)
+    made = folds(monkeypatch)
+    together = run_shots(run, shots=64, seed=1)
+    assert same(together, run_shots(run, shots=64, seed=1, fold=False)), name
+    assert made in ([], [["a"]], [["a"], ["a"]]), made
+
+
+def test_a_turn_whose_shots_part_ways_runs_as_parts_of_its_frame(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (run,) = runs_of(alone(
+        "bit[n] s;\nfor i in 0..n {\n  qubit q; h q; bit m = measure q;\n"
+        "  if (m) { wait 1 us; s[i] = 1; } else { wait 1 us; }\n}\n"
+        "int ones = 0;\nfor i in 0..n { ones += s[i]; }\nreport ones = ones;", n=8),
+        tmp_path)
+    made = folds(monkeypatch)
+    together = run_shots(run, shots=2000, seed=1)
+    assert ["a"] in made
+    agree(together, run_shots(run, shots=2000, seed=1, fold=False))
+    within_four = 4 * (8 * 0.25 / 2000) ** 0.5
+    assert abs(together.reports["ones"].mean - 4) <= within_four
+
+
+@pytest.mark.parametrize("body, code", [
+    ("bit[n] s;\nfor i in -1..n { s[i] = 1; }", "E0905"),  # an index out of range
+    ("int t = 0;\nfor i in 0..n { int k = 0; while (k < 1) { k = k * 1; } t += k; }\n"
+     "report t = t;", "E0906"),  # a turn that never ends: the step bound
+])
+def test_a_turn_that_fails_fails_as_turn_by_turn(tmp_path: Path, body: str,
+                                                 code: str) -> None:
+    (run,) = runs_of(alone(body), tmp_path)
+    failures = []
+    for fold in (True, False):
+        with pytest.raises(RuntimeFailure) as failure:
+            run_shots(run, shots=4, seed=1, fold=fold, limits=Limits(max_steps=20_000))
+        failures.append((failure.value.diagnostic.code, failure.value.diagnostic.message))
+    assert failures[0] == failures[1] and failures[0][0] == code
+
+
+def test_turns_at_one_instant_keep_the_order_of_their_events(tmp_path: Path) -> None:
+    """B92's source sends every qubit at once; a receiver that waits (even 0 s) before
+    measuring lets them all arrive first, and its one-qubit memory overflows turn by
+    turn: so it must run side by side."""
+    program = """
+protocol p(n: int = 16) {
+  role a { for i in 0..n { qubit q; h q; send q to b; } }
+  role b {
+    int ones = 0;
+    for i in 0..n { qubit q = recv qubit from a; wait 0 s; ones += measure q; }
+    report ones = ones;
+  }
+}
+network two {
+  node x { qubits 1; }
+  node y { qubits 1; }
+  link x -> y { quantum fiber(length = 2 km); }
+}
+run p on two with a = x, b = y;
+"""
+    (run,) = runs_of(program, tmp_path)
+    for fold in (True, False):
+        with pytest.raises(RuntimeFailure, match="already holds its 1 qubit"):
+            run_shots(run, shots=4, seed=1, fold=fold)

@@ -77,3 +77,63 @@ def test_skipping_repeated_turns_finds_what_following_them_finds(
 def test_a_million_turns_are_checked_to_their_end(tmp_path: Path) -> None:
     # Followed turn by turn, the check would stop at its step bound with N0905.
     assert diagnostics(program(1_000_000), tmp_path) == []
+
+
+TWO = """
+network two {
+  node x { qubits 1; }
+  node y { qubits 1; }
+  link x <-> y { classical fiber(length = 1 km); }
+}
+"""
+
+# Programs found by review: each once made the skip report a false error or miss one.
+REVIEWED = {
+    "an array filled from the counter": """
+protocol p(n: int = 64) {
+  role a {
+    bit[n] flags;
+    for i in 0..n { flags[i] = i >= 32; }
+    if (flags[40]) { send 1 to b; }
+  }
+  role b { int v = recv int from a; report v = v; }
+}
+run p on two with a = x, b = y;
+""",
+    "a message made from the counter": """
+protocol p(n: int = 64) {
+  role a { for i in 0..n { send i to b; wait 1 us; } }
+  role b {
+    for i in 0..n {
+      int v = recv int from a;
+      if (v == 40) { send 1 to a; }
+      v = 0;
+    }
+  }
+}
+run p on two with a = x, b = y;
+""",
+    "an array changed in place by another role": """
+protocol p(n: int = 64) {
+  role a {
+    for i in 0..n { wait 1 us; }
+    int v = recv int from c within 10 us else { send 1 to c; return; };
+    report v = v;
+  }
+  role c {
+    int[1] acc;
+    while (acc[0] < 40) { wait 1 us; acc[0] = acc[0] + 1; }
+    send acc[0] to a;
+  }
+}
+run p on two with a = x, c = y;
+""",
+}
+
+
+@pytest.mark.parametrize("name", list(REVIEWED))
+def test_repeats_are_real(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = TWO + REVIEWED[name]
+    fast = diagnostics(text, tmp_path)
+    monkeypatch.setattr(communication._Repeats, "arrive", lambda *args: None)
+    assert fast == diagnostics(text, tmp_path)
