@@ -150,6 +150,7 @@ def test_side_by_side_agrees_with_turn_by_turn(example: str,
         assert together.sim_time_s == alone.sim_time_s  # the same timing, to the picosecond
 
 
+@pytest.mark.slow
 def test_noise_in_memory_and_on_the_way_is_the_same_side_by_side(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     noisy = LINK.replace("node tap { qubits 1; }",
@@ -196,7 +197,8 @@ network two {
 
 
 @pytest.mark.parametrize("arguments, why", [
-    ("window = 3 us", "a lost qubit makes the receiver wait longer than a period"),
+    pytest.param("window = 3 us", "a lost qubit makes the receiver wait longer than a period",
+                 marks=pytest.mark.slow),
     ("n = 4, late = 100 us", "the sender's loop ends before the receiver's starts"),
 ])
 def test_turns_that_do_not_follow_one_period_run_turn_by_turn(
