@@ -63,6 +63,7 @@ class Loop:
     sums: frozenset[str]  # integers the loop only adds to
     reads: frozenset[str]  # the variables its turns read from before the turn
     channels: frozenset[tuple[str, str, str]]  # (source, dest, kind) it uses
+    quantum: bool  # its turns hold qubits
     code: tuple[ir.Instr, ...]  # one turn as a program of its own
 
     @property
@@ -145,6 +146,11 @@ def _loop(role: ir.Role, head: int) -> Loop | None:
         return None
     assigned = _flow(body, first, end, _scalar_writes)
     exposed = _exposed(body, first, end, assigned)
+    # Arrays a turn may read at the counter before it writes there: the value from before
+    # the loop, one per turn.
+    at_counter = ir.Var(counter)
+    early = _exposed(body, first, end, _flow(body, first, end, lambda i: {
+        v.name for v in _writes(i) if v.index == at_counter}), at_counter) & written_columns
     sums = {name for name in written_scalars if access.is_sum(name)}
     settled = set()
     for name in written_scalars - sums:
@@ -171,11 +177,11 @@ def _loop(role: ir.Role, head: int) -> Loop | None:
     return Loop(role.name, head, exit_, counter, init.value, condition.right,
                 bool(settled), _driven(body),
                 any(isinstance(i, ir.Recv) and i.timeout is not None for i in body),
-                _pacing(body, first, counter, access.columns - written_columns),
-                _pacing(body, first, counter, set()),
+                _pacing(body, first, counter, access.columns - written_columns | early),
+                _pacing(body, first, counter, early),
                 frozenset(access.columns),
                 frozenset(written_columns), frozenset(sums),
-                frozenset(reads), frozenset(channels),
+                frozenset(reads), frozenset(channels), bool(units),
                 _turn(body, first, end, counter, access.columns))
 
 
@@ -346,9 +352,10 @@ def _scalar_writes(instr: ir.Instr) -> set[str]:
 
 
 def _exposed(body: list[ir.Instr], first: int, end: int,
-             state: dict[int, set[str] | None]) -> set[str]:
+             state: dict[int, set[str] | None], index: ir.Expr | None = None) -> set[str]:
     """Variables some turn may read before it sets them (a value from an earlier turn),
-    from what is certainly set on entry to each instruction (`_flow`)."""
+    from what is certainly set on entry to each instruction (`_flow`); with `index`,
+    arrays read there (`a[i]`) before the turn writes there."""
     exposed = set()
     for pc in range(first, end):
         known = state[pc]
@@ -356,7 +363,7 @@ def _exposed(body: list[ir.Instr], first: int, end: int,
             continue
         for expr in _read_exprs(body[pc - first]):
             exposed |= {e.name for e in ir.subexpressions(expr)
-                        if isinstance(e, ir.Var) and e.index is None and e.name not in known}
+                        if isinstance(e, ir.Var) and e.index == index and e.name not in known}
     return exposed
 
 
@@ -416,9 +423,10 @@ def _driven(body: list[ir.Instr]) -> bool:
 def _pacing(body: list[ir.Instr], first: int, counter: str, columns: set[str]) -> Pacing:
     """How the turns differ when the counter and `columns` (arrays read at it, maybe
     none) differ from turn to turn: what is computed from them, or under a branch on
-    them, differs too. The turns are paced if that decides at most which gates a turn
-    applies and what it writes (an array written at the counter is read back as what
-    the turn wrote, so reading it at the counter is not reading the counter)."""
+    them, differs too. The turns are paced if that decides at most what a turn writes
+    to variables: not its messages, waits, qubits or gates (an array the turn wrote at
+    the counter is read back as what it wrote, so reading it there is not reading the
+    counter)."""
     at_counter = ir.Var(counter)
 
     def reads(expr: ir.Expr) -> set[str]:
@@ -442,7 +450,12 @@ def _pacing(body: list[ir.Instr], first: int, counter: str, columns: set[str]) -
         changed = False
         for pc, instr in enumerate(body, first):
             if isinstance(instr, ir.Branch) and reads(instr.condition) & tainted:
-                region = set(range(pc + 1, max(instr.join, instr.otherwise)))
+                last = max(instr.join, instr.otherwise)
+                # a jump out of the branch (`continue`) decides the rest of the turn too
+                if any(target > last for i in body[pc + 1 - first:last - first]
+                       for target in _targets(i)):
+                    last = first + len(body)
+                region = set(range(pc + 1, last))
                 if not region <= controlled:
                     controlled |= region
                     changed = True
@@ -457,7 +470,8 @@ def _pacing(body: list[ir.Instr], first: int, counter: str, columns: set[str]) -
                 isinstance(instr, ir.Send) and instr.value is not None and \
                 reads(instr.value) & tainted or \
                 pc in controlled and isinstance(instr, (ir.Alloc, ir.Send, ir.Recv, ir.Wait,
-                                                        ir.Halt)):
+                                                        ir.Halt, ir.Gate, ir.Measure,
+                                                        ir.Reset)):
             return Pacing(False, frozenset())
     return Pacing(True, frozenset(tainted - sources))
 
@@ -526,17 +540,28 @@ def _closure(loop: Loop, candidates: dict[str, list[Loop]]) -> Group | None:
 
 
 def _exclusive(run: ir.Run, group: Group) -> bool:
-    """Whether the group's channels carry nothing else, and its nodes hold no other role."""
+    """Whether the group's channels carry nothing else, its nodes hold no other role (nor
+    two of its own), and no qubit comes to them from outside the loops."""
     loops = {loop.role: loop for loop in group.loops}
     for loop in group.loops:
         for source, dest, kind in loop.channels:
             if source not in loops or dest not in loops:
                 return False
+    nodes = {run.roles[member].node for member in loops}
+    if len(nodes) < len(loops):
+        return False  # two of them on one node: their qubits would share its memory
     for name, role in run.roles.items():
-        if name in loops:
-            continue
-        if role.node in {run.roles[member].node for member in loops}:
+        if name not in loops and role.node in nodes:
             return False
+        # A qubit sent to them from outside the loops would take memory during them (which
+        # matters to loops that hold qubits).
+        if not any(loop.quantum for loop in group.loops):
+            continue
+        loop = loops.get(name)
+        for pc, instr in enumerate(role.code):
+            if isinstance(instr, ir.Send) and instr.kind == "quantum" and \
+                    instr.dest in loops and not (loop and loop.head < pc < loop.exit):
+                return False
     channels = {c for loop in group.loops for c in loop.channels}
     for name, loop in loops.items():
         role = run.roles[name]

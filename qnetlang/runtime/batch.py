@@ -194,11 +194,13 @@ class BatchSimulation(Effects):
             else:
                 self.started = True
                 stuck = self.machine.go()
-        except StepLimit as limit:
-            raise self.stopped(limit) from None
-        except Divergence:
+        except (StepLimit, Divergence, RuntimeFailure) as stop:
+            # While a loop's roles wait at its head, the batch goes back to where the first
+            # stopped and on turn by turn: a split, or an error, comes as it would there.
             if self.folding is not None and self.folding.stops:
-                raise self.folding.refuse() from None  # the loop's roles wait: go back
+                raise self.folding.refuse() from None
+            if isinstance(stop, StepLimit):
+                raise self.stopped(stop) from None
             raise
         if self.folding is not None:
             self.folding.unfinished()

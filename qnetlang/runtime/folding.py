@@ -319,8 +319,11 @@ class _Frame(BatchSimulation):
             arrivals = self.arrivals.get(name, [])
             if loop.driven:
                 got = self.received.get(name)
-                if got is None or got != min(arrivals, default=-1) or \
-                        self.ends[name] - got > period:
+                # done before the next turn's message comes (at the same instant, the
+                # message would be delivered first, to this turn)
+                busy = self.ends[name] - got if got is not None else 0
+                if got is None or got != min(arrivals, default=-1) or busy > period or \
+                        period > 0 and busy == period:
                     return None
             elif not instant and any(time <= self.starts[name] for time in arrivals):
                 return None

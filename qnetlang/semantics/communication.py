@@ -198,6 +198,7 @@ class _Execution(Effects):
             return
         if 0 <= int(index) < len(current):
             current[int(index)] = value
+            self.repeats.wrote(process, var.name, int(index))
 
     def local(self, process: Process, path: Path, instr: ir.Instr) -> None:
         if isinstance(instr, ir.Assign):
@@ -503,6 +504,19 @@ class _Repeats:
                        if all(loop.pacing_if_uniform.paced for loop in group.loops)}
         self.turns: dict[int, int] = {}
         self.looks: dict[int, _Look] = {}
+        # The elements of the arrays the loops fill that some turn wrote, by (role, array).
+        self.columns = {(loop.role, column) for group in self.groups.values()
+                        for loop in group.loops for column in loop.written}
+        self.marks: dict[tuple[str, str], bytearray] = {}
+
+    def wrote(self, process: Process, name: str, index: int) -> None:
+        key = (process.name, name)
+        if key not in self.columns:
+            return
+        marks = self.marks.setdefault(key, bytearray())
+        if index >= len(marks):
+            marks.extend(bytes(index + 1 - len(marks)))
+        marks[index] = 1
 
     def arrive(self, process: Process, pc: int) -> None:
         group = self.groups.get((process.name, pc))
@@ -570,17 +584,17 @@ class _Repeats:
             uniform = all(_one_value(values.get(column, UNKNOWN), start, limit)
                           for column in loop.columns - loop.written)
             pacing = loop.pacing_if_uniform if uniform else loop.pacing
-            if not pacing.paced:
-                return
-            # What depends on the turn is skipped only where it is unknown anyway.
+            if not pacing.paced or pacing.varying:
+                return  # its turns differ: followed one by one
+            # An array the turns fill takes, in the turns skipped, the one value every
+            # turn so far wrote (each of them: one that wrote nothing leaves what was there).
             counter = now.counters[loop.role]
-            for name in pacing.varying & loop.sums:
-                if values.get(name) is not UNKNOWN:
-                    return
-            for name in pacing.varying & loop.written:
-                array = values.get(name)
-                if isinstance(array, list) and \
-                        array[start:counter].count(UNKNOWN) != len(array[start:counter]):
+            for column in loop.written:
+                array = values.get(column)
+                marks = self.marks.get((loop.role, column), bytearray())
+                if isinstance(array, list) and not (
+                        marks[start:counter].count(1) == counter - start and
+                        _one_value(array, start, counter)):
                     return
         periods = min(left) - 2  # the last turns run as they come: the loops end apart
         if periods < 1:
@@ -598,8 +612,7 @@ class _Repeats:
                 array = values.get(column)
                 if not isinstance(array, list):
                     continue
-                fill = array[start] if _one_value(array, start, counter) else UNKNOWN
-                array[counter:counter + periods + 1] = [fill] * len(
+                array[counter:counter + periods + 1] = [array[start]] * len(
                     array[counter:counter + periods + 1])
         execution.machine.env.advance(periods * period)
         for process in processes.values():

@@ -32,6 +32,16 @@ network campus {
 """
 
 
+TWO_NODES = """
+network two {
+  node x { qubits 1; }
+  node y { qubits 1; }
+  link x -> y { quantum fiber(length = 1 km); }
+}
+run p on two with a = x, b = y;
+"""
+
+
 def runs_of(text: str, tmp_path: Path) -> list[ir.Run]:
     path = tmp_path / "test.qnet"
     path.write_text(text)
@@ -254,14 +264,8 @@ protocol p(n: int = 50) {
     report ones = ones;
   }
 }
-network two {
-  node x { qubits 1; }
-  node y { qubits 1; }
-  link x -> y { quantum fiber(length = 1 km); }
-}
-run p on two with a = x, b = y;
 """
-    (run,) = runs_of(program, tmp_path)
+    (run,) = runs_of(program + TWO_NODES, tmp_path)
     monkeypatch.setattr(folding, "FRAME_ROWS", 64)  # 3 shots a frame: 17 frames a loop
     made = folds(monkeypatch)
     result = run_shots(run, shots=5, seed=1)
@@ -381,14 +385,100 @@ protocol p(n: int = 16) {
     report ones = ones;
   }
 }
-network two {
-  node x { qubits 1; }
-  node y { qubits 1; }
-  link x -> y { quantum fiber(length = 2 km); }
-}
-run p on two with a = x, b = y;
 """
-    (run,) = runs_of(program, tmp_path)
+    (run,) = runs_of(program + TWO_NODES, tmp_path)
     for fold in (True, False):
         with pytest.raises(RuntimeFailure, match="already holds its 1 qubit"):
             run_shots(run, shots=4, seed=1, fold=fold)
+
+
+# Found by a second review: each once gave another result side by side.
+WINDOW_AFTER_RECEIPT = """
+protocol p(n: int = 40) {
+  role b { for i in 0..n { qubit q; bit s = random(); if (s) x q; send q to r; send s to r; wait 1 us; } }
+  role r {
+    int wrong = 0; int got = 0;
+    for i in 0..n {
+      bit v = recv bit from b;
+      qubit q = recv qubit from b within 1 us else { continue; };
+      bit m = measure q;
+      got += 1;
+      if (m != v) wrong += 1;
+      wait 1 us;
+    }
+    report wrong = wrong; report got = got;
+  }
+}
+network net {
+  node z { qubits 1; }
+  node y { qubits 2; }
+  link z <-> y { classical fiber(length = 1 km); }
+  link z -> y { quantum fiber(length = 1 km, attenuation = 3 dB/km); }
+}
+run p on net with b = z, r = y;
+"""
+QUBIT_FROM_OUTSIDE = """
+protocol p(n: int = 20) {
+  role a { for i in 0..n { qubit q; h q; send q to b; wait 1 us; } }
+  role b {
+    int ones = 0;
+    for i in 0..n { qubit q = recv qubit from a; wait 0.5 us; ones += measure q; }
+    qubit r = recv qubit from c;
+    ones += measure r;
+    report ones = ones;
+  }
+  role c { wait 3 us; qubit q; send q to b; }
+}
+network net {
+  node x { qubits 1; }
+  node y { qubits 1; }
+  node w { qubits 1; }
+  link x -> y { quantum fiber(length = 1 km); }
+  link w -> y { quantum fiber(length = 1 km); }
+}
+run p on net with a = x, b = y, c = w;
+"""
+ERROR_WHILE_WAITING = """
+protocol p(n: int = 8) {
+  role a { int[1] s; for i in 1..n { s[i] = 1; qubit q; h q; send q to b; wait 1 us; } }
+  role b {
+    int[2] arr;
+    int k = 5;
+    wait 2 us;
+    arr[k] = 1;
+    for i in 1..n { qubit q = recv qubit from a; measure q; }
+  }
+}
+network two {
+  node x { qubits 1; }
+  node y { qubits 4; }
+  link x -> y { quantum fiber(length = 1 km); }
+}
+run p on two with a = x, b = y;
+"""
+
+
+def test_a_turn_that_ends_as_the_next_message_comes_runs_turn_by_turn(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The relay's window closes 1 us after its first receipt, when the next turn's qubit
+    arrives: delivered first, that qubit lands in this turn's window."""
+    (run,) = runs_of(WINDOW_AFTER_RECEIPT, tmp_path)
+    made = folds(monkeypatch)
+    together = run_shots(run, shots=200, seed=1)
+    assert made == []
+    assert same(together, run_shots(run, shots=200, seed=1, fold=False))
+    assert together.reports["wrong"].mean > 1  # turn by turn, qubits meet the wrong bits
+
+
+@pytest.mark.parametrize("program", [QUBIT_FROM_OUTSIDE, ERROR_WHILE_WAITING])
+def test_what_fails_turn_by_turn_fails_alike(tmp_path: Path, program: str) -> None:
+    """A qubit from outside the loops fills the receiver's memory during them; an error
+    of a role while another waits at its loop's head is the error turn by turn."""
+    (run,) = runs_of(program, tmp_path)
+    failures = []
+    for fold in (True, False):
+        with pytest.raises(RuntimeFailure) as failure:
+            run_shots(run, shots=8, seed=1, fold=fold)
+        diagnostic = failure.value.diagnostic
+        failures.append((diagnostic.code, diagnostic.message, diagnostic.span))
+    assert failures[0] == failures[1]
