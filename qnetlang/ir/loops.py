@@ -158,7 +158,7 @@ def _loop(role: ir.Role, head: int) -> Loop | None:
             if not access.settles(name, counter, assigned[end] or set()):
                 return None
             settled.add(name)
-    live = _live_after(role, first - 1, exit_, written_scalars - sums - settled)
+    live = _live_after(role, exit_, written_scalars - sums - settled)
     if live:
         return None
     units = access.units
@@ -182,7 +182,7 @@ def _loop(role: ir.Role, head: int) -> Loop | None:
                 frozenset(access.columns),
                 frozenset(written_columns), frozenset(sums),
                 frozenset(reads), frozenset(channels), bool(units),
-                _turn(body, first, end, counter, access.columns))
+                _turn(body, first, counter, access.columns))
 
 
 def _targets(instr: ir.Instr) -> list[int]:
@@ -387,7 +387,7 @@ def _units_own(body: list[ir.Instr], first: int, end: int) -> bool:
     return True
 
 
-def _live_after(role: ir.Role, before: int, exit_: int, names: set[str]) -> bool:
+def _live_after(role: ir.Role, exit_: int, names: set[str]) -> bool:
     """Whether any of `names` may be read after the loop before being set again."""
     if not names:
         return False
@@ -476,7 +476,7 @@ def _pacing(body: list[ir.Instr], first: int, counter: str, columns: set[str]) -
     return Pacing(True, frozenset(tainted - sources))
 
 
-def _turn(body: list[ir.Instr], first: int, end: int, counter: str,
+def _turn(body: list[ir.Instr], first: int, counter: str,
           columns: set[str]) -> tuple[ir.Instr, ...]:
     """One turn as a program: the body with its jumps moved, `a[counter]` read as the
     turn's own `a`, and a `halt` where the turn ends."""

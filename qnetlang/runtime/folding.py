@@ -72,7 +72,6 @@ class Folding:
         self.group: Group | None = None  # the group whose roles are stopping
         self.stops: dict[str, _Stop] = {}
         self.snapshot: BatchSimulation | None = None
-        self.folded = 0
 
     def arrive(self, process: Process, path: Path) -> bool:
         """Whether the process stops at the head of its loop (it is at one)."""
@@ -106,8 +105,7 @@ class Folding:
         """The run can go no further while roles wait at their loops' heads: the others
         never got to theirs (they waited for the loop's messages first)."""
         if self.stops:
-            assert self.snapshot is not None
-            raise FoldRefused(self.snapshot)
+            raise self.refuse()
 
     def refuse(self) -> FoldRefused:
         assert self.snapshot is not None
@@ -137,7 +135,7 @@ class Folding:
                 except Divergence as divergence:
                     parts += part.fork(divergence)
                     continue
-                except (RuntimeFailure, FoldRefused):
+                except RuntimeFailure:  # turn by turn, it comes where it is
                     raise self.refuse() from None
                 found = part.timing()
                 if found is None or (timing is not None and found != timing):
@@ -205,7 +203,6 @@ class Folding:
             stop.process.paths = [Path(loop.exit)]
             simulation.env.schedule(last[name] - simulation.env.now,
                                     simulation.machine.resume, stop.process)
-        self.folded += 1
         self.group, self.stops, self.snapshot = None, {}, None
 
 
