@@ -34,16 +34,6 @@ from qnetlang.ir import nodes as ir
 
 
 @dataclass(frozen=True)
-class Pacing:
-    """How a loop's turns differ: whether what a turn sends, receives, declares and waits
-    for is the same in every turn (`paced`), and which arrays (at the counter) and sums
-    get values that depend on the turn (`varying`)."""
-
-    paced: bool
-    varying: frozenset[str]
-
-
-@dataclass(frozen=True)
 class Loop:
     """A counted loop of a role whose turns are independent."""
 
@@ -56,8 +46,8 @@ class Loop:
     settles: bool  # a variable settles in the first turn: that turn runs alone
     driven: bool  # a turn starts by waiting for a message, without a window
     windowed: bool  # it has a `recv ... within`
-    pacing: Pacing  # how its turns differ, counting the arrays it reads at the counter
-    pacing_if_uniform: Pacing  # ... when those arrays hold one value throughout
+    steady: bool  # every turn does the same, whatever its counter and the arrays read at it
+    steady_if_uniform: bool  # ... when those arrays hold one value throughout
     columns: frozenset[str]  # arrays used at the counter only
     written: frozenset[str]  # ... of which the loop writes these
     sums: frozenset[str]  # integers the loop only adds to
@@ -129,7 +119,8 @@ def _loop(role: ir.Role, head: int) -> Loop | None:
         return None
     first, end = head + 1, exit_ - 2  # the body; `end` is where `continue` goes
     body = code[first:end]
-    if not all(first <= target <= end for instr in body for target in _targets(instr)):
+    if not all(first <= target <= end for pc, instr in enumerate(body, first)
+               for target in ir.successors(instr, pc)):
         return None
     if any(type(instr) in (ir.Report, ir.Assert, ir.Halt) for instr in body):
         return None
@@ -138,7 +129,7 @@ def _loop(role: ir.Role, head: int) -> Loop | None:
         return None
     access = _Accesses(role, counter, body)
     written_columns = access.columns & access.written_names
-    if not access.valid or (_reads(init.value) | _reads(condition.right)) & \
+    if not access.valid or (ir.variables_read(init.value) | ir.variables_read(condition.right)) & \
             access.written_names:
         return None
     written_scalars = access.scalars - {counter}
@@ -177,38 +168,12 @@ def _loop(role: ir.Role, head: int) -> Loop | None:
     return Loop(role.name, head, exit_, counter, init.value, condition.right,
                 bool(settled), _driven(body),
                 any(isinstance(i, ir.Recv) and i.timeout is not None for i in body),
-                _pacing(body, first, counter, access.columns - written_columns | early),
-                _pacing(body, first, counter, early),
+                _steady(body, first, counter, access.columns - written_columns | early),
+                _steady(body, first, counter, early),
                 frozenset(access.columns),
                 frozenset(written_columns), frozenset(sums),
                 frozenset(reads), frozenset(channels), bool(units),
                 _turn(body, first, counter, access.columns))
-
-
-def _targets(instr: ir.Instr) -> list[int]:
-    if isinstance(instr, ir.Jump):
-        return [instr.target]
-    if isinstance(instr, ir.Branch):
-        return [instr.otherwise, instr.join]
-    if isinstance(instr, ir.Recv) and instr.on_timeout is not None:
-        return [instr.on_timeout]
-    return []
-
-
-def _successors(instr: ir.Instr, pc: int) -> list[int]:
-    if isinstance(instr, ir.Jump):
-        return [instr.target]
-    if isinstance(instr, ir.Halt):
-        return []
-    if isinstance(instr, ir.Branch):
-        return [pc + 1, instr.otherwise]
-    if isinstance(instr, ir.Recv) and instr.on_timeout is not None:
-        return [pc + 1, instr.on_timeout]
-    return [pc + 1]
-
-
-def _reads(expr: ir.Expr) -> set[str]:
-    return {e.name for e in ir.subexpressions(expr) if isinstance(e, ir.Var)}
 
 
 def _writes(instr: ir.Instr) -> list[ir.Var]:
@@ -294,7 +259,7 @@ class _Accesses:
         for instr in assignments:
             if not (isinstance(instr, ir.Assign) and isinstance(instr.value, ir.Binary) and
                     instr.value.op == "+" and instr.value.left == ir.Var(name) and
-                    name not in _reads(instr.value.right)):
+                    name not in ir.variables_read(instr.value.right)):
                 return False
         return self.plain_reads.get(name, 0) == len(assignments)
 
@@ -307,7 +272,7 @@ class _Accesses:
             return False
         value = assignments[0].value  # type: ignore[attr-defined]
         if any(i.value != value for i in assignments) or \
-                _reads(value) & (self.written_names | self.columns | {counter}):  # type: ignore[attr-defined]
+                ir.variables_read(value) & (self.written_names | self.columns | {counter}):  # type: ignore[attr-defined]
             return False
         if any(isinstance(e, ir.Builtin) and e.name not in ("latency",)
                for e in ir.subexpressions(value)):
@@ -338,7 +303,7 @@ def _flow(body: list[ir.Instr], first: int, end: int,
         assert known is not None
         instr = body[pc - first]
         out = known | gen(instr)
-        for succ in _successors(instr, pc):
+        for succ in ir.successors(instr, pc):
             before = state[succ]
             after = set(out) if before is None else before & out
             if before is None or after != before:
@@ -401,11 +366,11 @@ def _live_after(role: ir.Role, exit_: int, names: set[str]) -> bool:
         seen.add((pc, pending))
         instr = code[pc]
         for expr in _read_exprs(instr):
-            if _reads(expr) & pending:
+            if ir.variables_read(expr) & pending:
                 return True
         pending = pending - {v.name for v in _writes(instr) if v.index is None}
         if pending:
-            work += [(succ, pending) for succ in _successors(instr, pc)]
+            work += [(succ, pending) for succ in ir.successors(instr, pc)]
     return False
 
 
@@ -420,60 +385,40 @@ def _driven(body: list[ir.Instr]) -> bool:
     return False
 
 
-def _pacing(body: list[ir.Instr], first: int, counter: str, columns: set[str]) -> Pacing:
-    """How the turns differ when the counter and `columns` (arrays read at it, maybe
-    none) differ from turn to turn: what is computed from them, or under a branch on
-    them, differs too. The turns are paced if that decides at most what a turn writes
-    to variables: not its messages, waits, qubits or gates (an array the turn wrote at
-    the counter is read back as what it wrote, so reading it there is not reading the
-    counter)."""
+def _steady(body: list[ir.Instr], first: int, counter: str, columns: set[str]) -> bool:
+    """Whether every turn does the same (sends, receives, waits, declares, applies and
+    writes the same) whatever its counter and `columns`, arrays read at it: no value is
+    computed from them, and a branch on them has nothing in it but control. An array the
+    turn wrote at the counter reads back what the turn wrote: reading it there is not
+    reading the counter."""
     at_counter = ir.Var(counter)
+    sources = {counter} | columns
 
     def reads(expr: ir.Expr) -> set[str]:
         found = set()
         stack = [expr]
         while stack:
             node = stack.pop()
-            if isinstance(node, ir.Var) and node.index == at_counter:
-                found.add(node.name)
-                continue
             if isinstance(node, ir.Var):
                 found.add(node.name)
+                if node.index == at_counter:
+                    continue
             stack += ir.children(node)
         return found
 
-    sources = {counter} | columns
-    tainted = set(sources)
-    controlled: set[int] = set()  # under a branch on a tainted value
-    changed = True
-    while changed:
-        changed = False
-        for pc, instr in enumerate(body, first):
-            if isinstance(instr, ir.Branch) and reads(instr.condition) & tainted:
-                last = max(instr.join, instr.otherwise)
-                # a jump out of the branch (`continue`) decides the rest of the turn too
-                if any(target > last for i in body[pc + 1 - first:last - first]
-                       for target in _targets(i)):
-                    last = first + len(body)
-                region = set(range(pc + 1, last))
-                if not region <= controlled:
-                    controlled |= region
-                    changed = True
-            if isinstance(instr, ir.Assign) and instr.target.name not in tainted and \
-                    (reads(instr.value) & tainted or pc in controlled):
-                tainted.add(instr.target.name)
-                changed = True
     for pc, instr in enumerate(body, first):
-        if isinstance(instr, ir.Wait) and reads(instr.duration) & tainted or \
-                isinstance(instr, ir.Recv) and instr.timeout is not None and \
-                reads(instr.timeout) & tainted or \
-                isinstance(instr, ir.Send) and instr.value is not None and \
-                reads(instr.value) & tainted or \
-                pc in controlled and isinstance(instr, (ir.Alloc, ir.Send, ir.Recv, ir.Wait,
-                                                        ir.Halt, ir.Gate, ir.Measure,
-                                                        ir.Reset)):
-            return Pacing(False, frozenset())
-    return Pacing(True, frozenset(tainted - sources))
+        places = {id(v.index) for v in _writes(instr) if v.index == at_counter}  # a[i] = ..
+        read = set().union(*(reads(e) for e in _read_exprs(instr) if id(e) not in places))
+        if not read & sources:
+            continue
+        if not isinstance(instr, ir.Branch):
+            return False
+        last = max(instr.join, instr.otherwise)
+        if any(not isinstance(body[at - first], (ir.Branch, ir.Jump)) or
+               any(target > last for target in ir.successors(body[at - first], at))
+               for at in range(pc + 1, last)):
+            return False
+    return True
 
 
 def _turn(body: list[ir.Instr], first: int, counter: str,

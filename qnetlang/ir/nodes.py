@@ -206,6 +206,13 @@ def subexpressions(expr: Expr) -> Iterator[Expr]:
         stack += reversed(children(node))
 
 
+def variables_read(expr: Expr | None) -> set[str]:
+    """The variables an expression reads, indices included."""
+    if expr is None:
+        return set()
+    return {node.name for node in subexpressions(expr) if isinstance(node, Var)}
+
+
 # ---------------------------------------------------------------- instructions
 
 
@@ -334,6 +341,19 @@ class Branch(Instr):
 @dataclass
 class Halt(Instr):
     """The end of the role (a `return` in the role body, or its last line)."""
+
+
+def successors(instr: Instr, pc: int) -> list[int]:
+    """Where control goes after the instruction at `pc`: the role's control flow, once."""
+    if isinstance(instr, Jump):
+        return [instr.target]
+    if isinstance(instr, Halt):
+        return []
+    if isinstance(instr, Branch):
+        return [pc + 1, instr.otherwise]
+    if isinstance(instr, Recv) and instr.on_timeout is not None:
+        return [pc + 1, instr.on_timeout]
+    return [pc + 1]
 
 
 @functools.cache

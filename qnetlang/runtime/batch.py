@@ -271,9 +271,9 @@ class BatchSimulation(Effects):
 
     def restricted(self, rows: np.ndarray, rng: np.random.Generator) -> BatchSimulation:
         """A copy of this batch's state as it is now, for the shots `rows` only."""
-        child = type(self)(self.run, self.engine.restricted(rows, rng), rng,
-                                self.shots[rows], self.tracer, max_steps=self.machine.max_steps,
-                                deadline=self.machine.deadline, keep_values=self.keep_values)
+        child = type(self)(self.run, self.engine.restricted(rows, rng), rng, self.shots[rows],
+                           self.tracer, max_steps=self.machine.max_steps,
+                           deadline=self.machine.deadline, keep_values=self.keep_values)
         child.started = True
         child.constants = self.constants
         for name, node in self.nodes.items():
@@ -285,8 +285,7 @@ class BatchSimulation(Effects):
                                 for values, mask in parts]
                          for name, parts in self.reports.items()}
         if self.folding is not None:
-            child.folding = type(self.folding)(child, self.folding.groups,
-                                               set(self.folding.declined))
+            child.folding = self.folding.for_batch(child)
         machine = child.machine
         machine.steps = self.machine.steps
         for name, process in self.machine.processes.items():

@@ -23,7 +23,8 @@ the loop turn by turn (`FoldRefused`): a run means the same either way.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from copy import deepcopy
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -72,6 +73,10 @@ class Folding:
         self.group: Group | None = None  # the group whose roles are stopping
         self.stops: dict[str, _Stop] = {}
         self.snapshot: BatchSimulation | None = None
+
+    def for_batch(self, simulation: BatchSimulation) -> Folding:
+        """The same loops in a copy of the batch, those declined here declined there."""
+        return Folding(simulation, self.groups, set(self.declined))
 
     def arrive(self, process: Process, path: Path) -> bool:
         """Whether the process stops at the head of its loop (it is at one)."""
@@ -145,8 +150,9 @@ class Folding:
                 # Steps are what the interpreter executes: a frame's once. Events are
                 # counted as the turns one by one would have them.
                 simulation.machine.steps += part.machine.steps
-                simulation.env.processed += part.env.processed * frame.turns
-            simulation.env.processed -= len(frame.loops) * frame.turns  # the frame's starts
+                simulation.env.processed += part.env.processed * frame.plan.turns
+            # less the frame's starting events
+            simulation.env.processed -= len(frame.plan.loops) * frame.plan.turns
             outputs.append(frame.per_shot(made))
         assert timing is not None
         period, ends = timing
@@ -206,6 +212,27 @@ class Folding:
         self.group, self.stops, self.snapshot = None, {}, None
 
 
+@dataclass
+class _Plan:
+    """What every part of a frame shares: its turns, the outer batch's shots, when each
+    role starts (frame time) and its loop."""
+
+    turns: int
+    shots: int
+    starts: dict[str, int]
+    loops: dict[str, Loop]
+
+
+@dataclass
+class _Seen:
+    """What a part of a frame showed of its turn's timing (frame times)."""
+
+    ends: dict[str, int] = field(default_factory=dict)
+    received: dict[str, int] = field(default_factory=dict)  # a driven role's message
+    arrivals: dict[str, list[int]] = field(default_factory=dict)
+    occupied: dict[str, list[int]] = field(default_factory=dict)  # node -> [first, last]
+
+
 class _Frame(BatchSimulation):
     """One turn of a group's loops, a row for each shot and turn (row s·m + k: shot s,
     turn k), with what the checks of one period need recorded."""
@@ -227,10 +254,11 @@ class _Frame(BatchSimulation):
         limit = outer.machine.max_steps
         frame = cls(run, engine, rng, np.arange(rows), deadline=outer.machine.deadline,
                     max_steps=None if limit is None else max(0, limit - outer.machine.steps))
-        frame.turns, frame.outer_batch = turns, batch
         frame.started = True
         origin = min(stop.time for stop in folding.stops.values())
-        frame.starts = {}
+        frame.plan = _Plan(turns, batch, {name: stop.time - origin
+                                          for name, stop in folding.stops.items()},
+                           {loop.role: loop for loop in group.loops})
         for name, stop in folding.stops.items():
             process = frame.machine.processes[name]
             source, target = state_of(stop.process).values, state_of(process).values
@@ -252,54 +280,47 @@ class _Frame(BatchSimulation):
             for total in loop.sums:
                 target[total] = 0
             target[loop.counter] = stop.counter + turn
-            frame.starts[name] = stop.time - origin
-            frame.env.schedule(stop.time - origin, frame.machine.resume, process)
-        frame.loops = {loop.role: loop for loop in group.loops}
+            frame.env.schedule(frame.plan.starts[name], frame.machine.resume, process)
         return frame
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
-        self.turns = self.outer_batch = 0
-        self.starts: dict[str, int] = {}
-        self.loops: dict[str, Loop] = {}
-        self.ends: dict[str, int] = {}
-        self.received: dict[str, int] = {}  # when a driven role got its message
-        self.arrivals: dict[str, list[int]] = {}
-        self.occupied: dict[str, list[int]] = {}  # node -> [first store, last release]
+        self.plan = _Plan(0, 0, {}, {})  # set by `of`, shared by the parts
+        self.seen = _Seen()
 
     def halt(self, process: Process) -> None:
-        self.ends[process.name] = self.env.now
+        self.seen.ends[process.name] = self.env.now
 
     def arrive(self, process: Process, message: Any, channel: ir.Channel | None) -> None:
-        self.arrivals.setdefault(process.name, []).append(self.env.now)
+        self.seen.arrivals.setdefault(process.name, []).append(self.env.now)
         super().arrive(process, message, channel)
 
     def receive(self, process: Process, path: Path, instr: ir.Recv,
                 message: Any) -> bool | tuple[Any, Any]:
         got = super().receive(process, path, instr, message)
         if got:
-            self.received.setdefault(process.name, self.env.now)
+            self.seen.received.setdefault(process.name, self.env.now)
         return got
 
     def store_qubit(self, qubit: int, node: Any, process: Process, span: Span | None,
                     present: np.ndarray | None = None, arriving: bool = False) -> None:
-        self.occupied.setdefault(node.spec.name, [self.env.now, self.env.now])
+        self.seen.occupied.setdefault(node.spec.name, [self.env.now, self.env.now])
         super().store_qubit(qubit, node, process, span, present, arriving)
 
     def release(self, qubit: int, mask: Any = None) -> None:
         node = self.stored[qubit][1].spec.name
         super().release(qubit, mask)
-        self.occupied[node][1] = self.env.now
+        self.seen.occupied[node][1] = self.env.now
 
     def timing(self) -> tuple[int, dict[str, int]] | None:
         """(the period, when each role's turn ends) when the turns follow each other with
         one period; None when they do not."""
-        if self.env.pending or self.stored or set(self.ends) != set(self.loops):
+        if self.env.pending or self.stored or set(self.seen.ends) != set(self.plan.loops):
             return None
         if any(queue for process in self.machine.processes.values()
                for queue in process.inbox.values()):
             return None
-        timed = {self.ends[name] - self.starts[name] for name, loop in self.loops.items()
+        timed = {self.seen.ends[name] - self.plan.starts[name] for name, loop in self.plan.loops.items()
                  if not loop.driven}
         if len(timed) != 1:
             return None
@@ -308,48 +329,43 @@ class _Frame(BatchSimulation):
         # no window may decide which turn a message is for, and no node may hold a turn's
         # qubits across an event.
         instant = period == 0
-        if instant and (any(loop.windowed or any(isinstance(i, ir.Wait) for i in loop.code)
-                             for loop in self.loops.values()) or
-                        len({role.node for role in self.run.roles.values()}) < len(self.loops)):
-            return None  # a `wait 0 s` or a shared node would interleave the turns' events
-        for name, loop in self.loops.items():
-            arrivals = self.arrivals.get(name, [])
+        if instant and any(loop.windowed or any(isinstance(i, ir.Wait) for i in loop.code)
+                           for loop in self.plan.loops.values()):
+            return None  # a `wait 0 s` would interleave the turns' events
+        for name, loop in self.plan.loops.items():
+            arrivals = self.seen.arrivals.get(name, [])
             if loop.driven:
-                got = self.received.get(name)
+                got = self.seen.received.get(name)
                 # done before the next turn's message comes (at the same instant, the
                 # message would be delivered first, to this turn)
-                busy = self.ends[name] - got if got is not None else 0
+                busy = self.seen.ends[name] - got if got is not None else 0
                 if got is None or got != min(arrivals, default=-1) or busy > period or \
                         period > 0 and busy == period:
                     return None
-            elif not instant and any(time <= self.starts[name] for time in arrivals):
+            elif not instant and any(time <= self.plan.starts[name] for time in arrivals):
                 return None
-        for begin, end in self.occupied.values():
+        for begin, end in self.seen.occupied.values():
             if not (end - begin < period or instant and end == begin):
                 return None
-        return period, dict(self.ends)
+        return period, dict(self.seen.ends)
 
     def restricted(self, rows: np.ndarray, rng: np.random.Generator) -> _Frame:
         part = super().restricted(rows, rng)
         assert isinstance(part, _Frame)
-        part.turns, part.outer_batch = self.turns, self.outer_batch
-        part.starts, part.loops = self.starts, self.loops
-        part.ends, part.received = dict(self.ends), dict(self.received)
-        part.arrivals = {name: list(times) for name, times in self.arrivals.items()}
-        part.occupied = {name: list(times) for name, times in self.occupied.items()}
+        part.plan, part.seen = self.plan, deepcopy(self.seen)
         return part
 
     def collect(self, made: dict[str, dict[str, np.ndarray]]) -> None:
         """Puts this part's values of each role's arrays at the counter and sums into
         `made`, at its rows (its `shots` are row numbers of the whole frame)."""
         rows = self.shots
-        for name, loop in self.loops.items():
+        for name, loop in self.plan.loops.items():
             values = state_of(self.machine.processes[name]).values
             mine = made.setdefault(name, {})
-            for var in sorted(loop.written | loop.sums):
+            for var in loop.written | loop.sums:
                 value = np.broadcast_to(np.asarray(values[var]), (self.batch,))
                 if var not in mine:
-                    mine[var] = np.zeros(self.turns * self.outer_batch, value.dtype)
+                    mine[var] = np.zeros(self.plan.turns * self.plan.shots, value.dtype)
                 elif np.result_type(mine[var], value) != mine[var].dtype:
                     mine[var] = mine[var].astype(np.result_type(mine[var], value))
                 mine[var][rows] = value
@@ -357,10 +373,10 @@ class _Frame(BatchSimulation):
     def per_shot(self, made: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, np.ndarray]]:
         """Each role's arrays at the counter as (shots, turns), and its sums per shot."""
         found: dict[str, dict[str, np.ndarray]] = {}
-        for name, loop in self.loops.items():
-            found[name] = {var: made[name][var].reshape(-1, self.turns)
+        for name, loop in self.plan.loops.items():
+            found[name] = {var: made[name][var].reshape(-1, self.plan.turns)
                            for var in loop.written}
-            found[name].update({var: made[name][var].reshape(-1, self.turns)
+            found[name].update({var: made[name][var].reshape(-1, self.plan.turns)
                                 .astype(np.int64).sum(axis=1) for var in loop.sums})
         return found
 

@@ -490,18 +490,17 @@ class _Repeats:
     where it was, the same values (arrays by their contents; counters one more, sums
     grown by the same amount), the same messages queued and on their way, as far from
     arriving — the machine, which is deterministic, repeats that period until a loop
-    ends, provided nothing it does depends on the counter (ir/loops.py, `Pacing`; the
-    arrays a loop reads at the counter count as the counter unless they hold one value
-    throughout). So the clock and every pending event move on q periods, the counters
-    by q, sums by q times their growth, and the arrays the turns fill take the value
-    they all took. What depends on the counter must be unknown before the run already,
-    or the turns are followed one by one."""
+    ends, provided nothing it does depends on the counter (ir/loops.py, `Loop.steady`;
+    the arrays a loop reads at the counter count as the counter unless they hold one
+    value throughout). So the clock and every pending event move on q periods, the
+    counters by q, sums by q times their growth, and the arrays the turns fill take the
+    one value every turn so far wrote there."""
 
     def __init__(self, execution: _Execution) -> None:
         self.execution = execution
         groups = independent_loops(execution.run)
         self.groups = {key: group for key, group in groups.items()
-                       if all(loop.pacing_if_uniform.paced for loop in group.loops)}
+                       if all(loop.steady_if_uniform for loop in group.loops)}
         self.turns: dict[int, int] = {}
         self.looks: dict[int, _Look] = {}
         # The elements of the arrays the loops fill that some turn wrote, by (role, array).
@@ -583,8 +582,7 @@ class _Repeats:
             left.append(limit - now.counters[loop.role])
             uniform = all(_one_value(values.get(column, UNKNOWN), start, limit)
                           for column in loop.columns - loop.written)
-            pacing = loop.pacing_if_uniform if uniform else loop.pacing
-            if not pacing.paced or pacing.varying:
+            if not (loop.steady_if_uniform if uniform else loop.steady):
                 return  # its turns differ: followed one by one
             # An array the turns fill takes, in the turns skipped, the one value every
             # turn so far wrote (each of them: one that wrote nothing leaves what was there).

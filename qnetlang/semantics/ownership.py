@@ -257,14 +257,9 @@ def _leaders(code: list[ir.Instr]) -> set[int]:
     a branch or a timeout, and every instruction after one."""
     leaders = {0}
     for pc, instr in enumerate(code):
-        if isinstance(instr, ir.Jump):
-            leaders |= {instr.target, pc + 1}
-        elif isinstance(instr, ir.Branch):
-            leaders |= {pc + 1, instr.otherwise}
-        elif isinstance(instr, ir.Halt):
-            leaders.add(pc + 1)
-        elif isinstance(instr, ir.Recv) and instr.on_timeout is not None:
-            leaders |= {pc + 1, instr.on_timeout}
+        following = ir.successors(instr, pc)
+        if following != [pc + 1]:
+            leaders |= {pc + 1, *following}
     return leaders
 
 

@@ -215,14 +215,14 @@ def _steered_by_unknowns(roles: list[ir.Role], unknown: dict[str, set[str]]) -> 
         for role in roles:
             names = tainted[role.name]
             for instr in role.code:
-                if isinstance(instr, ir.Send) and _reads(instr.value) & names:
+                if isinstance(instr, ir.Send) and ir.variables_read(instr.value) & names:
                     changed |= (role.name, instr.dest) not in carried
                     carried.add((role.name, instr.dest))
                     continue
                 learnt = _written_from(instr, role.name, names, carried) - names
                 changed |= bool(learnt)
                 names |= learnt
-    return any(isinstance(instr, ir.Branch) and _reads(instr.condition) & tainted[role.name]
+    return any(isinstance(instr, ir.Branch) and ir.variables_read(instr.condition) & tainted[role.name]
                for role in roles for instr in role.code)
 
 
@@ -230,27 +230,10 @@ def _written_from(instr: ir.Instr, role: str, names: set[str],
                   carried: set[tuple[str, str]]) -> set[str]:
     """The variables an instruction writes with a value computed from `names`, or
     received in a message computed from a parameter without a default."""
-    if isinstance(instr, ir.Assign) and (_reads(instr.value) | _reads(instr.target)) & names:
+    if isinstance(instr, ir.Assign) and (ir.variables_read(instr.value) | ir.variables_read(instr.target)) & names:
         return {instr.target.name}
     if isinstance(instr, ir.Recv) and (instr.source, role) in carried:
         return {target.name for target in instr.targets if isinstance(target, ir.Var)}
     return set()
 
 
-def _reads(expr: ir.Expr | None) -> set[str]:
-    """The variables an expression reads, indices included."""
-    if isinstance(expr, ir.Var):
-        return {expr.name} | _reads(expr.index)
-    if isinstance(expr, ir.Unit):
-        return _reads(expr.index)
-    if isinstance(expr, ir.Unary):
-        return _reads(expr.operand)
-    if isinstance(expr, ir.Binary):
-        return _reads(expr.left) | _reads(expr.right)
-    if isinstance(expr, ir.Index):
-        return _reads(expr.target) | _reads(expr.index)
-    if isinstance(expr, (ir.TupleOf, ir.ArrayOf)):
-        return set().union(*map(_reads, expr.items))
-    if isinstance(expr, ir.Builtin):
-        return set().union(*map(_reads, expr.args))
-    return set()

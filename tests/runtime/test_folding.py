@@ -135,14 +135,8 @@ protocol p(n: int = 8) {
     for i in 0..n { qubit q = recv qubit from a; measure q; }
   }
 }
-network two {
-  node x { qubits 1; }
-  node y { qubits 1; }
-  link x -> y { quantum fiber(length = 1 km); }
-}
-run p on two with a = x, b = y;
 """
-    (run,) = runs_of(text, tmp_path)
+    (run,) = runs_of(text + TWO_NODES, tmp_path)
     assert not independent_loops(run)
 
 

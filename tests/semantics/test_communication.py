@@ -131,6 +131,18 @@ run p on two with a = x, c = y;
 }
 
 
+REVIEWED["a value copied from the counter"] = """
+protocol p(n: int = 64) {
+  role a {
+    int[n] w;
+    int x = 0;
+    for i in 0..n { x = i; w[i] = x; wait 1 us; }
+    if (w[40] == 40) { send 1 to b; }
+  }
+  role b { int v = recv int from a; report v = v; }
+}
+run p on two with a = x, b = y;
+"""
 REVIEWED.update({
     "an element no turn writes": """
 protocol p(n: int = 100) {
@@ -143,11 +155,6 @@ protocol p(n: int = 100) {
   }
   role b { int v = recv int from a; report v = v; }
 }
-network two {
-  node x { qubits 1; }
-  node y { qubits 1; }
-  link x <-> y { classical fiber(length = 1 km); }
-}
 run p on two with a = x, b = y;
 """,
     "an element written from a value that settles": """
@@ -159,11 +166,6 @@ protocol p(n: int = 200) {
     if (w[100] == 5) { send 1 to b; }
   }
   role b { int v = recv int from a; report v = v; }
-}
-network two {
-  node x { qubits 1; }
-  node y { qubits 1; }
-  link x <-> y { classical fiber(length = 1 km); }
 }
 run p on two with a = x, b = y;
 """,
@@ -189,11 +191,6 @@ protocol p(n: int = 200) {
     }
     if (got < n) { send got to a; }
   }
-}
-network two {
-  node x { qubits 1; }
-  node y { qubits 1; }
-  link x <-> y { classical fiber(length = 1 km); }
 }
 run p on two with a = x, b = y;
 """,
@@ -252,11 +249,6 @@ protocol p(n: int = 200) {
     for i in 0..n { int v = recv int from a; got += v; }
     if (got > n) { send got to a; }
   }
-}
-network two {
-  node x { qubits 1; }
-  node y { qubits 1; }
-  link x <-> y { classical fiber(length = 1 km); }
 }
 run p on two with a = x, b = y;
 """,
