@@ -19,7 +19,8 @@ from qnetlang.ir.parameters import Place
 from qnetlang.quantum import ENGINE_NAMES
 from qnetlang import types as t
 from qnetlang.semantics.context import Context, Kind, Symbol
-from qnetlang.semantics.lower import MAX_ELABORATED, Lowerer, LoweringError, resolve_labels
+from qnetlang.semantics.families import Family
+from qnetlang.semantics.lower import MAX_ELABORATED, Lowerer, LoweringError, lower_role
 from qnetlang.semantics.sweeps import sweep_of
 from qnetlang.semantics.typecheck import expect
 from qnetlang.syntax import ast
@@ -141,9 +142,13 @@ class _Elaborator:
         result = ir.Run(self.name, protocol.name, network, arguments, settings,
                         sweep=swept.axes, span=run.span)
         for role in roles:
+            family = Family(self.ctx, role, protocol_env, self.peer) if role.family else None
             for member, index in self.expand(role):
-                result.roles[member] = self.lower_role(role, member, index, binding[member],
-                                                       protocol_env)
+                if family is not None and index is not None:
+                    result.roles[member] = family.lower(member, index, binding[member])
+                else:
+                    result.roles[member], _ = lower_role(self.ctx, role, member,
+                                                         binding[member], protocol_env, self.peer)
         return result
 
     def settings(self) -> dict[str, Any]:
@@ -272,23 +277,6 @@ class _Elaborator:
                   "family", expr.span, help="e.g. `alice = lab_a` or `hop = [a, r[0], b]`")
         return None
 
-    def lower_role(self, role: ast.Role, member: str, index: int | None, node: str,
-                   env: dict[Symbol, ir.Expr]) -> ir.Role:
-        role_env = dict(env)
-        if role.family is not None and index is not None:
-            symbol = self.ctx.symbol(role.family)
-            if symbol is not None:
-                role_env[symbol] = ir.Const(index)
-        code: list[ir.Instr] = []
-        lowerer = Lowerer(self.ctx, role_env, code, self.peer)
-        try:
-            lowerer.block(role.body)
-        except LoweringError:
-            code.clear()  # reported; what was lowered so far may jump to labels never placed
-        code.append(ir.Halt(span=role.body.span))
-        resolve_labels(code)
-        return ir.Role(member, node, code, lowerer.units, lowerer.variables, span=role.span)
-
     def is_member(self, role: str, name: str) -> bool:
         if role not in self.member_sets:
             self.member_sets[role] = set(self.members.get(role) or ())
@@ -325,6 +313,14 @@ class _NetworkBuilder:
         self.parallel: dict[str, int] = {}  # channels so far from, to and of a kind
         self.built = 0  # nodes, links and loop turns so far
         self.unbuilt: set[str] = set()  # nodes whose declaration failed (reported)
+        self.folding: tuple[dict[Symbol, ir.Expr], Lowerer] | None = None
+
+    def lowerer(self, env: dict[Symbol, ir.Expr]) -> Lowerer:
+        """A lowerer to fold constants in `env`, the last one made again when the
+        environment is the same (a loop's turn builds its nodes and links in one)."""
+        if self.folding is None or self.folding[0] is not env:
+            self.folding = (env, Lowerer(self.ctx, env))
+        return self.folding[1]
 
     def count(self, item: ast.Node) -> None:
         """Stops a network whose loops (nested, each within bounds) build more than
@@ -339,7 +335,7 @@ class _NetworkBuilder:
             raise _NetworkTooLarge
 
     def value(self, expr: ast.Expr, env: dict[Symbol, ir.Expr], what: str) -> Any:
-        return Lowerer(self.ctx, env).constant(expr, what)
+        return self.lowerer(env).constant(expr, what)
 
     def build(self, decl: ast.Network) -> ir.Network | None:
         network = ir.Network(decl.name, span=decl.span)
@@ -361,7 +357,7 @@ class _NetworkBuilder:
                     self.link(item, env, network)
                 elif isinstance(item, ast.NetworkFor):
                     symbol = self.ctx.symbol(item)
-                    for value in Lowerer(self.ctx, env).indices(item.range, "loop"):
+                    for value in self.lowerer(env).indices(item.range, "loop"):
                         self.count(item)
                         inner = dict(env)
                         if symbol is not None:
@@ -392,7 +388,7 @@ class _NetworkBuilder:
         else:
             symbol = self.ctx.symbol(decl.family)
             members = []
-            for i in Lowerer(self.ctx, env).indices(decl.family.range, "family"):
+            for i in self.lowerer(env).indices(decl.family.range, "family"):
                 inner = dict(env)
                 if symbol is not None:
                     inner[symbol] = ir.Const(i)
@@ -413,7 +409,7 @@ class _NetworkBuilder:
                               **self.given(Place.NODE, node_settings, inner)})
             for part in decl.body:
                 if isinstance(part, ast.Qubits):
-                    node.qubits = Lowerer(self.ctx, inner).integer(part.count, "`qubits`")
+                    node.qubits = self.lowerer(inner).integer(part.count, "`qubits`")
             network.nodes[name] = node
 
     def check_coherence(self, memory: ir.Memory, settings: list[ast.Setting]) -> None:
@@ -431,10 +427,10 @@ class _NetworkBuilder:
     def endpoint(self, ref: ast.Ref, env: dict[Symbol, ir.Expr], network: ir.Network) -> str:
         name = ref.name
         if ref.index is not None:
-            name = f"{ref.name}[{Lowerer(self.ctx, env).integer(ref.index, 'a node index')}]"
+            name = f"{ref.name}[{self.lowerer(env).integer(ref.index, 'a node index')}]"
         if name not in network.nodes:
-            raise Lowerer(self.ctx).fail(Code.INDEX_OUT_OF_RANGE,
-                                         f"network `{network.name}` has no node `{name}`", ref)
+            raise self.lowerer(env).fail(
+                Code.INDEX_OUT_OF_RANGE, f"network `{network.name}` has no node `{name}`", ref)
         return name
 
     def link(self, decl: ast.Link, env: dict[Symbol, ir.Expr], network: ir.Network) -> None:

@@ -100,6 +100,8 @@ class Lowerer:
     loops: list[_Loop] = field(default_factory=list)
     inlines: list[_Inline] = field(default_factory=list)
     slots: dict[Symbol, str] = field(default_factory=dict)
+    # id(send or receive) -> it and the reference naming its peer (see families.py)
+    named: dict[int, tuple[ir.Instr, ast.Ref]] = field(default_factory=dict)
     symbolic: bool = False  # parameters unknown: see the module's docstring
     _names: set[str] = field(default_factory=set)
     _next: dict[str, int] = field(default_factory=dict)  # base -> the count to try next
@@ -438,6 +440,7 @@ class Lowerer:
         timeout = self.expr(expr.timeout) if expr.timeout is not None else None
         instr = ir.Recv(source, "quantum" if quantum else "classical", self.ctx.type_of(expr),
                         targets, timeout=timeout)
+        self.named[id(instr)] = (instr, expr.source)
         if expr.on_timeout is None:
             self.emit(instr, expr)
             return
@@ -622,9 +625,11 @@ class Lowerer:
                 units = [self.unit(ref)]
             else:
                 raise self.fail(Code.TYPE_MISMATCH, "send a qubit by its name", stmt.value)
-            self.emit(ir.Send(dest, "quantum", type_, units=units), stmt)
+            send = ir.Send(dest, "quantum", type_, units=units)
         else:
-            self.emit(ir.Send(dest, "classical", type_, value=self.expr(stmt.value)), stmt)
+            send = ir.Send(dest, "classical", type_, value=self.expr(stmt.value))
+        self.named[id(send)] = (send, stmt.dest)
+        self.emit(send, stmt)
 
     def stmt_Wait(self, stmt: ast.Wait) -> None:
         self.emit(ir.Wait(self.expr(stmt.duration)), stmt)
@@ -800,6 +805,22 @@ _EXPRESSIONS: dict[type, Callable[[Lowerer, Any], ir.Expr]] = {
     ast.Binary: Lowerer.expr_Binary, ast.Index: Lowerer.expr_Index, ast.Call: Lowerer.call,
     ast.Measure: Lowerer.expr_Measure, ast.Recv: Lowerer.expr_Recv, ast.Ket: Lowerer.expr_Ket,
 }
+
+
+def lower_role(ctx: Context, role: ast.Role, member: str, node: str,
+               env: dict[Symbol, ir.Expr],
+               peers: Callable[[Symbol, int | None, ast.Node], str]) -> tuple[ir.Role, Lowerer]:
+    """One role member's code (a family member's index bound in `env`), and the lowerer
+    that made it; a lowering that failed (and reported why) leaves only a halt."""
+    code: list[ir.Instr] = []
+    lowerer = Lowerer(ctx, dict(env), code, peers)
+    try:
+        lowerer.block(role.body)
+    except LoweringError:
+        code.clear()  # what was lowered so far may jump to labels never placed
+    code.append(ir.Halt(span=role.body.span))
+    resolve_labels(code)
+    return ir.Role(member, node, code, lowerer.units, lowerer.variables, span=role.span), lowerer
 
 
 def resolve_labels(code: list[ir.Instr]) -> None:

@@ -19,7 +19,7 @@ array whose size depends on a parameter is one slot for all its elements.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,6 +27,7 @@ from qnetlang.codes import Code
 from qnetlang.diagnostics import Note
 from qnetlang.ir import nodes as ir
 from qnetlang.semantics.context import Context
+from qnetlang.semantics.families import sharing_key
 from qnetlang.source import Span
 
 OWNED, SENT, MAYBE_SENT = "owned", "sent", "maybe sent"
@@ -59,8 +60,9 @@ def check_roles(ctx: Context, roles: Iterable[ir.Role]) -> None:
     their own, so a problem already reported is not reported again."""
     seen = {(_SAME.get(d.code, d.code), d.span) for d in ctx.diagnostics}
     shapes: set[tuple[Any, ...]] = set()
+    texts: dict[Hashable, tuple[str, Span | None]] = {}
     for role in roles:
-        shape = _shape(role)
+        shape = _shape(role, texts)
         if shape in shapes:  # its problems are those of a member already analysed
             continue
         shapes.add(shape)
@@ -75,16 +77,24 @@ def check_roles(ctx: Context, roles: Iterable[ir.Role]) -> None:
                 ctx.error(code, message, span, notes=notes)
 
 
-def _shape(role: ir.Role) -> tuple[Any, ...]:
+def _shape(role: ir.Role, texts: dict[Hashable, tuple[str, Span | None]]) -> tuple[Any, ...]:
     """The role's code up to whom it talks to: members of a family (`hop[k]`) that differ
-    only in their peers have the same problems, at the same places."""
+    only in their peers have the same problems, at the same places. `texts` keeps each
+    instruction's text by identity (members of one shape share their instructions, and
+    their messages' parts: see families.py), while every role is alive."""
     code = []
     for instr in role.code:
-        if isinstance(instr, ir.Send):
-            instr = replace(instr, dest="", channel=None)
-        elif isinstance(instr, ir.Recv):
-            instr = replace(instr, source="", channel=None)
-        code.append((repr(instr), instr.span))
+        key = sharing_key(instr)
+        text = texts.get(key)
+        if text is None:
+            if isinstance(instr, ir.Send):
+                text = (repr(replace(instr, dest="", channel=None)), instr.span)
+            elif isinstance(instr, ir.Recv):
+                text = (repr(replace(instr, source="", channel=None)), instr.span)
+            else:
+                text = (repr(instr), instr.span)
+            texts[key] = text
+        code.append(text)
     return tuple(sorted(role.units.items(), key=repr)), tuple(code)
 
 

@@ -9,15 +9,18 @@ too: the delay it gives is that channel's.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Note
 from qnetlang.ir import nodes as ir
 from qnetlang.semantics.context import Context
+from qnetlang.semantics.families import sharing_key
 
 
 def check_topology(ctx: Context) -> None:
     reported: set[tuple[int, int, str, str]] = set()
+    latencies: dict[Hashable, list[ir.Builtin]] = {}  # by sharing key
     for run in ctx.program.runs:
         for role in run.roles.values():
             for instr in role.code:
@@ -28,9 +31,14 @@ def check_topology(ctx: Context) -> None:
                     if source is not None and source.node != role.node:
                         channel = run.network.channel(source.node, role.node, instr.kind)
                         instr.channel = channel.id if channel is not None else None
-                for expr in ir.expressions_of(instr):
-                    if isinstance(expr, ir.Builtin) and expr.name == "latency":
-                        _latency(ctx, run, role, expr)
+                key = sharing_key(instr)
+                calls = latencies.get(key)
+                if calls is None:
+                    calls = latencies[key] = [
+                        expr for expr in ir.expressions_of(instr)
+                        if isinstance(expr, ir.Builtin) and expr.name == "latency"]
+                for call in calls:
+                    _latency(ctx, run, role, call)
 
 
 def _latency(ctx: Context, run: ir.Run, role: ir.Role, call: ir.Builtin) -> None:
