@@ -1,0 +1,8 @@
+"""The physical layer: photon sources, detectors and trains of pulses between them.
+
+`devices` holds the device models and their parameters; `trains` simulates a
+train of prepare-and-measure pulses (BB84 and its decoy-state variants) from a
+transmitter through a channel of given transmittance to a receiver, at the
+cost of its detections rather than of its pulses. docs/physical.md gives the
+models and the conventions.
+"""
