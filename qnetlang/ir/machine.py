@@ -30,7 +30,7 @@ from typing import Any
 
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import EvaluationError
-from qnetlang.runtime.events import Environment, to_ps
+from qnetlang.runtime.events import Environment, to_ps, to_seconds
 
 # Priorities of events at one instant: a forked process goes on first, then messages
 # arrive and processes resume, and only then do `within` windows close.
@@ -264,18 +264,29 @@ class Machine:
         a, b = self.run.roles[source].node, self.run.roles[dest].node
         return self.run.network.channel(a, b, kind) if a != b else None
 
+    def route(self, source: str, dest: str) -> tuple[ir.Channel, ...] | None:
+        """The classical channels a message from one role member to another is forwarded
+        over where no classical channel joins their nodes (None: there is one, or the
+        roles share a node, or no path leads there)."""
+        a, b = self.run.roles[source].node, self.run.roles[dest].node
+        return self.run.network.route(a, b) if a != b else None
+
     def latency(self, process: Process, builtin: ir.Builtin) -> float:
         """`latency(a, b)`: the seconds a message takes from a's node to b's (b left out:
-        the process's own), over the quantum channel between them, else the classical."""
+        the process's own), over the quantum channel between them, else the classical,
+        else the classical route."""
         source, dest = (arg.value for arg in builtin.args)  # type: ignore[attr-defined]
         a, b = self.run.roles[source].node, self.run.roles[dest or process.name].node
         if a == b:
             return 0.0
         network = self.run.network
         channel = network.channel(a, b, "quantum") or network.channel(a, b, "classical")
-        if channel is None:
+        if channel is not None:
+            return channel.delay
+        route = network.route(a, b)
+        if route is None:
             raise EvaluationError(f"no channel leads from `{source}` to `{dest or process.name}`")
-        return channel.delay
+        return to_seconds(sum(to_ps(hop.delay) for hop in route))
 
     def closes_alone(self, process: Process) -> bool:
         """Whether the window the process waits in closes at this very instant with nothing
@@ -317,7 +328,14 @@ class Machine:
         channel = self.channel(process.name, instr.dest, instr.kind)
         message = Message(process.name, instr, self.effects.send(process, path, instr, channel))
         delay = to_ps(channel.delay) if channel is not None else 0
-        self.trace(process, "send", to=instr.dest, kind=instr.kind)
+        route = self.route(process.name, instr.dest) if channel is None and \
+            instr.kind == "classical" else None
+        if route is not None:  # stored and forwarded: each hop's delay in turn
+            delay = sum(to_ps(hop.delay) for hop in route)
+            self.trace(process, "send", to=instr.dest, kind=instr.kind,
+                       route=[route[0].source] + [hop.target for hop in route])
+        else:
+            self.trace(process, "send", to=instr.dest, kind=instr.kind)
         self.env.schedule_with_priority(ARRIVAL, delay, self.deliver,
                                         self.processes[instr.dest], message, channel)
         path.pc += 1

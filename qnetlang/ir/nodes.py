@@ -12,11 +12,13 @@ point at source lines. The JSON form is documented in docs/ir.md.
 from __future__ import annotations
 
 import functools
+import heapq
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from qnetlang.runtime.events import to_ps
 from qnetlang.types import Type
 from qnetlang.source import Span
 
@@ -95,6 +97,9 @@ class Network(IRNode):
     _index: dict[tuple[str, str, str], Channel] = field(
         default_factory=dict, init=False, repr=False, compare=False)
     _indexed: int = field(default=0, init=False, repr=False, compare=False)
+    # source -> node -> the channel a route from source arrives on (see `route`)
+    _routes: dict[str, dict[str, Channel | None]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def channel(self, source: str, target: str, kind: str) -> Channel | None:
         """The first channel of `kind` from `source` to `target`, if there is one."""
@@ -103,7 +108,50 @@ class Network(IRNode):
             for channel in reversed(self.channels):
                 self._index[(channel.source, channel.target, channel.kind)] = channel
             self._indexed = len(self.channels)
+            self._routes = {}
         return self._index.get((source, target, kind))
+
+    def route(self, source: str, target: str) -> tuple[Channel, ...] | None:
+        """The classical channels a message takes from `source` to `target` where no
+        classical channel joins them: stored and forwarded by the nodes between, along
+        the path of least delay (of fewer hops where delays tie, then through the first
+        node names); None where no path leads there."""
+        self.channel(source, target, "classical")  # the index is up to date
+        if source not in self._routes:
+            self._routes[source] = self._arrivals(source)
+        arrivals = self._routes[source]
+        if target == source or target not in arrivals:
+            return None
+        hops: list[Channel] = []
+        while target != source:
+            channel = arrivals[target]
+            assert channel is not None
+            hops.append(channel)
+            target = channel.source
+        return tuple(reversed(hops))
+
+    def _arrivals(self, source: str) -> dict[str, Channel | None]:
+        """Dijkstra's shortest paths from `source` over the classical channels (the first
+        of each pair of nodes), timed in picoseconds as messages are: the channel each
+        node is reached by."""
+        leaving: dict[str, list[Channel]] = {}
+        for (start, _, kind), channel in self._index.items():
+            if kind == "classical":
+                leaving.setdefault(start, []).append(channel)
+        arrivals: dict[str, Channel | None] = {}
+        pushed = 0  # the last key: entries never compare their channels
+        heap: list[tuple[int, int, str, int, Channel | None]] = [(0, 0, source, 0, None)]
+        while heap:
+            delay, hops, node, _, channel = heapq.heappop(heap)
+            if node in arrivals:
+                continue
+            arrivals[node] = channel
+            for leaving_channel in sorted(leaving.get(node, ()), key=lambda c: c.target):
+                if leaving_channel.target not in arrivals:
+                    pushed += 1
+                    heapq.heappush(heap, (delay + to_ps(leaving_channel.delay), hops + 1,
+                                          leaving_channel.target, pushed, leaving_channel))
+        return arrivals
 
 
 # ---------------------------------------------------------------- expressions

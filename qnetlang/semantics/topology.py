@@ -1,10 +1,12 @@
 """Pass 5: every message has a channel to travel on.
 
-A qubit needs a quantum channel, a classical value a classical one, from the
-sender's node to the receiver's, in that direction. Roles bound to the same
-node exchange messages locally. Each send and receive is given the id of its
-channel in the IR. `latency(a, b)` needs a channel between the two roles' nodes
-too: the delay it gives is that channel's.
+A qubit needs a quantum channel from the sender's node to the receiver's, in that
+direction. A classical value takes the classical channel between them, or, where
+there is none, a route of classical channels: the nodes on the way store and
+forward it (`ir.Network.route`). Roles bound to the same node exchange messages
+locally. Each send and receive is given the id of its channel in the IR (none for
+a route). `latency(a, b)` needs a channel or a route between the two roles' nodes
+too: the delay it gives is theirs.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def _latency(ctx: Context, run: ir.Run, role: ir.Role, call: ir.Builtin) -> None
         return
     network = run.network
     if network.channel(source.node, dest.node, "quantum") is None and \
-            network.channel(source.node, dest.node, "classical") is None:
+            network.channel(source.node, dest.node, "classical") is None and \
+            network.route(source.node, dest.node) is None:
         ctx.error(Code.NO_CHANNEL, f"no channel from `{source.node}` to `{dest.node}` for "
                   f"`latency` to measure", call.span,
                   notes=[Note(f"in run `{run.name}`, role `{source.name}` runs on node "
@@ -67,6 +70,8 @@ def _send(ctx: Context, run: ir.Run, role: ir.Role, send: ir.Send,
     if channel is not None:
         send.channel = channel.id
         return
+    if send.kind == "classical" and run.network.route(role.node, dest.node) is not None:
+        return  # stored and forwarded by the nodes on the way
     key = (send.span.start if send.span else -1, send.span.line if send.span else -1,
            role.node, dest.node)
     if key in reported:
@@ -83,8 +88,9 @@ def _send(ctx: Context, run: ir.Run, role: ir.Role, send: ir.Send,
         notes.append(Note(f"the {send.kind} channel between them goes the other way, "
                           f"from `{dest.node}` to `{role.node}`"))
     model = "fiber(length = ...)"
+    route = " or route" if send.kind == "classical" else ""
     ctx.error(Code.NO_CHANNEL,
-              f"no {send.kind} channel from `{role.node}` to `{dest.node}` for this {what}",
+              f"no {send.kind} channel{route} from `{role.node}` to `{dest.node}` for this {what}",
               send.span, label=f"sent to `{dest.name}` on `{dest.node}`", notes=notes,
               help=f"add `link {role.node} -> {dest.node} {{ {send.kind} {model}; }}` to network "
                    f"`{run.network.name}`")
