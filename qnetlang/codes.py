@@ -82,6 +82,8 @@ class Code(StrEnum):
     DEVICE_NOT_SIMULATED = "E0514"
     UNKNOWN_CHANNEL_MODEL = "E0515"
     BAD_SWEEP = "E0516"
+    BAD_TOPOLOGY = "E0517"
+    NO_NODE_OF_KIND = "E0518"
     # topology
     NO_CHANNEL = "E0601"
     # ownership of qubits

@@ -69,6 +69,8 @@ def _network(network: ir.Network) -> dict[str, Any]:
             "qubits": node.qubits,
             "memory": _parameters(Place.MEMORY, node.memory),
             **_parameters(Place.NODE, node),
+            **({"kind": node.kind} if node.kind is not None else {}),
+            **({"position": list(node.position)} if node.position is not None else {}),
             "span": _span(node),
         } for node in network.nodes.values()],
         "channels": [{

@@ -50,6 +50,8 @@ class Node(IRNode):
     memory: Memory = field(default_factory=Memory)
     gate_error: float = 0.0  # depolarizing probability after each gate
     readout_error: float = 0.0  # probability that a measurement outcome flips
+    kind: str | None = None  # as a topology file names it (`TrustedRepeaterNode`)
+    position: tuple[float, float] | None = None  # (latitude, longitude) in degrees
 
 
 SPEED_OF_LIGHT = 299_792_458.0  # m/s

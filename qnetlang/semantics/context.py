@@ -14,6 +14,7 @@ from typing import Any
 
 from qnetlang.diagnostics import Diagnostic, Note, Severity
 from qnetlang.ir import nodes as ir
+from qnetlang.network.files import Topology
 from qnetlang import types as t
 from qnetlang.source import SourceFile, Span
 from qnetlang.syntax import ast
@@ -115,6 +116,8 @@ class Context:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     symbols: dict[int, Symbol] = field(default_factory=dict)  # id(AST node) -> symbol
     networks: dict[int, Symbol] = field(default_factory=dict)  # id(Run) -> its network
+    # id(TopologyImport) -> the topology read, and its nodes' symbols
+    topologies: dict[int, tuple[Topology, list[Symbol]]] = field(default_factory=dict)
     types: dict[int, t.Type] = field(default_factory=dict)  # id(AST expression) -> type
     program: ir.Program = field(default_factory=ir.Program)
     halted: bool = False
@@ -306,4 +309,13 @@ def role_argument(expr: ast.Expr) -> tuple[ast.Name, ast.Expr | None] | None:
         return expr, None
     if isinstance(expr, ast.Index) and isinstance(expr.target, ast.Name):
         return expr.target, expr.index
+    return None
+
+
+def kind_binding(expr: ast.Expr) -> ast.StringLit | None:
+    """The kind in a run's binding `nodes("Kind")` (every node of a topology file of that
+    kind), or None for any other binding."""
+    if isinstance(expr, ast.Call) and expr.func == "nodes" and len(expr.args) == 1 and \
+            isinstance(expr.args[0], ast.StringLit):
+        return expr.args[0]
     return None

@@ -18,11 +18,12 @@ from qnetlang.ir import parameters
 from qnetlang.ir.parameters import Place
 from qnetlang.quantum import ENGINE_NAMES
 from qnetlang import types as t
-from qnetlang.semantics.context import Context, Kind, Symbol
+from qnetlang.semantics.context import Context, Kind, Symbol, kind_binding
 from qnetlang.semantics.families import Family
 from qnetlang.semantics.lower import MAX_ELABORATED, Lowerer, LoweringError, lower_role
 from qnetlang.semantics.sweeps import sweep_of
 from qnetlang.semantics.typecheck import expect
+from qnetlang.source import Span
 from qnetlang.syntax import ast
 
 _SETTINGS: dict[str, t.Type] = {"shots": t.INT, "seed": t.INT, "engine": t.STRING}
@@ -253,6 +254,9 @@ class _Elaborator:
                 else:
                     found += part
             return found
+        kind = kind_binding(expr)
+        if kind is not None:
+            return self.of_kind(kind, network)
         named = expr.target if isinstance(expr, ast.Index) else expr
         if isinstance(named, ast.Name) and named.id in self.unbuilt:
             return None  # its declaration's error is reported
@@ -275,6 +279,20 @@ class _Elaborator:
                 return [name]
         ctx.error(Code.NOT_A_NODE, "a role is bound to a node, a list of nodes, or a node "
                   "family", expr.span, help="e.g. `alice = lab_a` or `hop = [a, r[0], b]`")
+        return None
+
+    def of_kind(self, kind: ast.StringLit, network: ir.Network) -> tuple[str, ...] | None:
+        """`nodes("Kind")`: the nodes a topology file gives that kind, in its order (a
+        whole family, like a node family's name)."""
+        found = tuple(name for name, node in network.nodes.items() if node.kind == kind.value)
+        if found:
+            return found
+        kinds = sorted({node.kind for node in network.nodes.values() if node.kind})
+        self.ctx.error(Code.NO_NODE_OF_KIND, f"network `{network.name}` has no node of kind "
+                       f"\"{kind.value}\"", kind.span,
+                       help=did_you_mean(kind.value, kinds) or
+                       (f"its kinds: {', '.join(kinds)}" if kinds else
+                        "its nodes have no kind: kinds come from a topology file's `type`"))
         return None
 
     def is_member(self, role: str, name: str) -> bool:
@@ -355,6 +373,8 @@ class _NetworkBuilder:
                     self.unbuilt.discard(item.name)
                 elif isinstance(item, ast.Link):
                     self.link(item, env, network)
+                elif isinstance(item, ast.TopologyImport):
+                    self.topology(item, network)
                 elif isinstance(item, ast.NetworkFor):
                     symbol = self.ctx.symbol(item)
                     for value in self.lowerer(env).indices(item.range, "loop"):
@@ -365,6 +385,30 @@ class _NetworkBuilder:
                         self.items(item.body, inner, network)
             except LoweringError:
                 continue
+
+    def topology(self, item: ast.TopologyImport, network: ir.Network) -> None:
+        """The nodes of a topology file (unlimited qubits, ideal memory and gates) and a
+        fiber each way for each of its links, classical and quantum where it has them."""
+        imported = self.ctx.topologies.get(id(item))
+        if imported is None:
+            return  # reported when it was read
+        topology, _ = imported
+        for site in topology.sites:  # their names are new: the names pass saw to it
+            self.count(item)
+            position = (site.latitude, site.longitude) \
+                if site.latitude is not None and site.longitude is not None else None
+            network.nodes[site.name] = ir.Node(site.name, None, ir.Memory(**parameters.defaults(
+                Place.MEMORY)), span=item.span, kind=site.kind, position=position,
+                **parameters.defaults(Place.NODE))
+        for span in topology.spans:
+            self.count(item)
+            for kind, fiber in (("classical", span.classical), ("quantum", span.quantum)):
+                if fiber is None:
+                    continue
+                fields = {**parameters.defaults(Place.CHANNEL, "fiber"),
+                          "length": fiber.length, "attenuation": fiber.attenuation * 1e-3}
+                for source, target in ((span.a, span.b), (span.b, span.a)):
+                    self.add_channel(network, source, target, kind, "fiber", fields, item.span)
 
     def given(self, place: Place, settings: Iterable[ast.Setting | ast.KeywordArg],
               env: dict[Symbol, ir.Expr]) -> dict[str, float]:
@@ -445,9 +489,13 @@ class _NetworkBuilder:
                       **self.given(Place.CHANNEL, channel.args, env)}
             directions = [(a, b)] if decl.direction == "->" else [(a, b), (b, a)]
             for source, target in directions:
-                base = f"{source}->{target}:{channel.kind}"
-                count = self.parallel[base] = self.parallel.get(base, 0) + 1
-                identifier = base if count == 1 else f"{base}#{count}"
-                network.channels.append(ir.Channel(
-                    identifier, channel.kind, channel.model, source, target, **fields,
-                    span=channel.span))
+                self.add_channel(network, source, target, channel.kind, channel.model, fields,
+                                 channel.span)
+
+    def add_channel(self, network: ir.Network, source: str, target: str, kind: str,
+                    model: str, fields: dict[str, Any], span: Span | None) -> None:
+        base = f"{source}->{target}:{kind}"
+        count = self.parallel[base] = self.parallel.get(base, 0) + 1
+        identifier = base if count == 1 else f"{base}#{count}"
+        network.channels.append(ir.Channel(identifier, kind, model, source, target, **fields,
+                                           span=span))

@@ -9,12 +9,16 @@ body, and names of the wrong kind (a role where a value is expected...).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Note, did_you_mean
 from qnetlang import builtins
-from qnetlang.semantics.context import Context, Kind, Module, Scope, Symbol, role_argument
+from qnetlang.semantics.context import (Context, Kind, Module, Scope, Symbol, kind_binding,
+                                        role_argument)
 from qnetlang.syntax import ast
-from qnetlang.syntax.parser import parse_argument
+from qnetlang.network.files import TopologyError, load_topology
+from qnetlang.syntax.parser import RESERVED, keywords, parse_argument
 
 _VALUE_KINDS = frozenset({Kind.CONST, Kind.PARAM, Kind.VARIABLE, Kind.LOOP_VARIABLE,
                           Kind.FAMILY_INDEX, Kind.BUILTIN_CONST})
@@ -52,6 +56,7 @@ def resolve_names(ctx: Context) -> None:
         module.scope = own[id(module)]
     walker = _Walker(ctx)
     for module in ctx.modules:
+        walker.module = module
         for item in module.program.items:
             if not isinstance(item, ast.Run):
                 walker.item(item, module.scope)
@@ -142,6 +147,9 @@ class _Walker:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.module: Module | None = None  # whose items are resolved
+        self.unread: set[int] = set()  # ids of networks with a topology file not read
+        self.network_decl: ast.Network | None = None  # the network being resolved
 
     # ---------------------------------------------------------------- lookups
 
@@ -199,6 +207,7 @@ class _Walker:
                 self.type(item, scope)
 
     def network(self, network: ast.Network, outer: Scope) -> None:
+        self.network_decl = network
         scope = Scope(parent=outer, barrier=True)
         self.params(network.params, scope, Kind.PARAM)
         self._declare_nodes(network.body, scope)
@@ -213,6 +222,33 @@ class _Walker:
                 _declare(self.ctx, scope, Symbol(Kind.CONST, item.name, item))
             elif isinstance(item, ast.NetworkFor):
                 self._declare_nodes(item.body, scope)
+            elif isinstance(item, ast.TopologyImport):
+                for symbol in self._imported_nodes(item):
+                    _declare(self.ctx, scope, symbol)
+
+    def _imported_nodes(self, item: ast.TopologyImport) -> list[Symbol]:
+        """The nodes a topology file lists, as symbols declared by the import (the file
+        is read once, here, relative to the file that imports it)."""
+        folder = self.module.path.parent if self.module and self.module.path else Path.cwd()
+        try:
+            topology = load_topology(folder / item.path.value)
+        except TopologyError as error:
+            if self.network_decl is not None:
+                self.unread.add(id(self.network_decl))
+            self.ctx.error(Code.BAD_TOPOLOGY, f"cannot import this topology: {error}",
+                           item.path.span, help="docs/language.md, \"Networks from files\", "
+                                                "gives the formats")
+            return []
+        reserved = keywords() | RESERVED
+        symbols = []
+        for site in topology.sites:
+            if site.name in reserved:
+                self.ctx.error(Code.BAD_TOPOLOGY, f"cannot import this topology: node "
+                               f"`{site.name}` is named by a keyword", item.path.span)
+                return []
+            symbols.append(Symbol(Kind.NODE, site.name, ast.Name(site.name, span=item.span)))
+        self.ctx.topologies[id(item)] = (topology, symbols)
+        return symbols
 
     def _network_items(self, items: list[ast.Item], scope: Scope) -> None:
         for item in items:
@@ -307,10 +343,14 @@ class _Walker:
             for axis in sweep.axes:
                 for part in axis.expressions():
                     self.expr(part, scope)
-        if id(run) in self.ctx.networks:  # without the network, bindings mean nothing
+        network_decl = self.ctx.networks[id(run)].decl if id(run) in self.ctx.networks else None
+        if network_decl is not None and id(network_decl) not in self.unread:
+            # without the network (or the nodes of a file it could not read), bindings
+            # mean nothing
             node_scope = self._node_scope(self.ctx.networks[id(run)], scope)
             for binding in run.bindings:
-                self.expr(binding.value, node_scope, nodes=True)
+                if kind_binding(binding.value) is None:
+                    self.expr(binding.value, node_scope, nodes=True)
 
     def give(self, run: ast.Run, given: dict[str, ast.Expr], used: set[str]) -> None:
         """The `--set` values in place of the run's arguments of the same name (or added
@@ -342,6 +382,8 @@ class _Walker:
                 found.append(self.ctx.symbols[id(item)])
             elif isinstance(item, ast.NetworkFor):
                 found += self._nodes_of(item.body)
+            elif isinstance(item, ast.TopologyImport) and id(item) in self.ctx.topologies:
+                found += self.ctx.topologies[id(item)][1]
         return found
 
     # ---------------------------------------------------------------- statements

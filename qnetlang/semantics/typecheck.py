@@ -24,7 +24,7 @@ from qnetlang import types as t
 from qnetlang.ir import parameters
 from qnetlang.ir.nodes import REPORT_KINDS
 from qnetlang.ir.parameters import Place
-from qnetlang.semantics.context import Context, Kind, Symbol, role_argument
+from qnetlang.semantics.context import Context, Kind, Symbol, kind_binding, role_argument
 from qnetlang.source import Span
 from qnetlang.syntax import ast
 from qnetlang.syntax.visitor import iter_children
@@ -170,7 +170,8 @@ class _Checker:
             self.function(item)
         elif isinstance(item, ast.Run):
             for arg in item.args + item.network_args + item.bindings:
-                self.expr(arg.value)
+                if kind_binding(arg.value) is None:  # `nodes("Kind")` names nodes
+                    self.expr(arg.value)
             for setting in item.settings:
                 self.expr(setting.value)
             for sweep in item.sweeps:

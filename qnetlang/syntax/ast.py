@@ -434,6 +434,13 @@ class Link(Item, Container):
 
 
 @dataclass
+class TopologyImport(Item):
+    """`import "file.json";` in a network: the nodes and links a topology file lists."""
+
+    path: StringLit
+
+
+@dataclass
 class NetworkFor(Item, Container):
     ITEMS: ClassVar[str] = "body"
     var: str

@@ -141,6 +141,11 @@ class AstBuilder(Transformer[Token, ast.Program]):
         return ast.NetworkFor(str(c[1]), c[3], self._nodes(c[4:], ast.Item),
                               span=self._span(c[0], c[-1]))
 
+    def topology_import(self, c: list[Any]) -> ast.TopologyImport:
+        keyword, path, semi = c
+        return ast.TopologyImport(ast.StringLit(self._unquote(path), span=self._token_span(path)),
+                                  span=self._span(keyword, semi))
+
     def node_decl(self, c: list[Any]) -> ast.NodeDecl:
         family = c[2] if isinstance(c[2], ast.Family) else None
         return ast.NodeDecl(str(c[1]), family, self._nodes(c, ast.Item),

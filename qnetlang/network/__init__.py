@@ -1,0 +1,1 @@
+"""Networks from files: topologies as QNET's JSON and GraphML describe them."""

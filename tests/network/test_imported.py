@@ -1,0 +1,65 @@
+"""A network imported from a topology file: its nodes and fibers in the IR, role families
+bound by node kind, and messages forwarded along the shortest routes networkx finds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import networkx
+import pytest
+
+from qnetlang.ir import nodes as ir
+from qnetlang.network.files import load_topology
+from qnetlang.pipeline import check
+from qnetlang.runtime.events import to_ps
+from qnetlang.runtime.runner import run_shots
+from qnetlang.source import SourceFile
+from tests.conftest import ROOT
+
+EXAMPLE = ROOT / "examples" / "beijing_routes.qnet"
+BEIJING = ROOT / "examples" / "data" / "beijing_qman_topology.json"
+
+
+def compiled(path: Path) -> ir.Run:
+    result = check(SourceFile(str(path), path.read_text()), path)
+    assert result.ok and result.ir is not None, [d.message for d in result.diagnostics]
+    return result.ir.runs[0]
+
+
+def test_the_nodes_and_fibers_of_the_file() -> None:
+    run = compiled(EXAMPLE)
+    network = run.network
+    assert len(network.nodes) == 35
+    assert len(network.channels) == 37 * 2 * 2  # a classical and a quantum fiber each way
+    tr1 = network.nodes["TR1"]
+    assert tr1.kind == "TrustedRepeaterNode" and tr1.qubits is None
+    assert tr1.position == pytest.approx((39.93055556, 116.2130556))
+    fiber = network.channel("Beijing_Backbone", "TR1", "quantum")
+    assert fiber is not None and fiber.length == 3080.0 and fiber.refractive_index == 1.468
+
+
+def test_a_family_bound_by_kind_takes_its_nodes_in_file_order() -> None:
+    run = compiled(EXAMPLE)
+    ends = [site.name for site in load_topology(BEIJING).sites if site.kind == "EndNode"]
+    assert [run.roles[f"end[{k}]"].node for k in range(18)] == ends
+
+
+def test_messages_take_the_shortest_routes(tmp_path: Path) -> None:
+    run = compiled(EXAMPLE)
+    graph = networkx.Graph()
+    for span in load_topology(BEIJING).spans:
+        assert span.classical is not None
+        graph.add_edge(span.a, span.b, length=span.classical.length)
+    records: list[dict[str, Any]] = []
+    result = run_shots(run, shots=1, seed=0, tracer=records.append)
+    arrivals = []
+    for record in (r for r in records if r["event"] == "send"):
+        route = record.get("route") or [record["node"], run.roles[record["to"]].node]
+        source, target = route[0], route[-1]
+        assert sum(graph.edges[a, b]["length"] for a, b in zip(route, route[1:])) == \
+            pytest.approx(networkx.shortest_path_length(graph, source, target, "length"))
+        hops = [run.network.channel(a, b, "classical") for a, b in zip(route, route[1:])]
+        arrivals.append(sum(to_ps(hop.delay) for hop in hops if hop is not None))
+    assert len(arrivals) == 18
+    assert result.reports["one_way_us"].mean == pytest.approx(sum(arrivals) / 18 / 1e6)
