@@ -19,8 +19,8 @@ from tests.conftest import ROOT
 
 RUNS = [("b92", "b92"), ("bqc", "bqc"), ("bb84", "honest"), ("bb84", "intercepted"),
         ("chsh", "chsh"), ("distill", "bbpssw"), ("distill", "dejmps"), ("e91", "e91"), ("ghz", "ghz"),
-        ("superdense", "superdense"), ("swap_chain", "swap_chain"), ("swap_chain", "single"),
-        ("teleport", "teleport")]
+        ("repeater", "repeater_chain"), ("superdense", "superdense"), ("swap_chain", "swap_chain"),
+        ("swap_chain", "single"), ("teleport", "teleport")]
 
 
 def example_run(example: str, name: str) -> ir.Run:

@@ -262,3 +262,98 @@ def test_compilable_modules_on_aer(tmp_path: Path, form: str) -> None:
     result = run_aer(b92, circuits, shots=400, seed=11)
     within(result, "sifting_ratio", 0.25)
     assert result.reports["qber"].mean == 0.0
+
+
+def repeater_line(n: int, memory: str = "") -> str:
+    """A line of n + 1 hops joined by fibers of no length (so that only the rounds take
+    time); each hop holds a half per link and the photon it sends."""
+    return f"""
+network line {{
+  node hop[i in 0..={n}] {{ qubits 3; {memory} }}
+  for i in 0..{n} {{
+    link hop[i] -> hop[i + 1] {{ quantum fiber(length = 0 m); }}
+    link hop[i] <-> hop[i + 1] {{ classical fiber(length = 0 m); }}
+  }}
+}}
+"""
+
+
+def mean_attempts(n: int, p: float) -> float:
+    """Z_n(p): the mean of the largest of n geometric numbers of attempts,
+    sum over j of (-1)^(j+1) C(n, j) / (1 - (1 - p)^j)."""
+    return sum((-1) ** (j + 1) * math.comb(n, j) / (1 - (1 - p) ** j) for j in range(1, n + 1))
+
+
+def test_the_closed_form_of_the_waiting_time() -> None:
+    assert mean_attempts(1, 0.1) == pytest.approx(10)
+    assert mean_attempts(2, 0.1) == pytest.approx(14.7368, abs=1e-4)
+
+
+@pytest.mark.parametrize(("n", "p", "shots"), [
+    (1, 0.5, 1000), (2, 0.5, 1000), (4, 0.5, 1000), (1, 0.1, 1000),
+    pytest.param(2, 0.1, 1000, marks=pytest.mark.slow),
+    pytest.param(4, 0.1, 600, marks=pytest.mark.slow)])
+def test_links_are_up_after_z_n_attempts_on_average(tmp_path: Path, n: int, p: float,
+                                                     shots: int) -> None:
+    program = module("repeater") + repeater_line(n) + \
+        f"run repeater_chain(n = {n}, p = {p}, round = 10 us) on line with hop = hop;"
+    result = simulate(program, tmp_path, shots=shots, seed=n)
+    within(result, "attempts", mean_attempts(n, p))
+    assert result.reports["waiting"].mean == pytest.approx(result.reports["attempts"].mean - 1)
+    within(result, "fidelity", 1.0)  # ideal memories
+
+
+def dephased_swap_fidelity(p: float, round_: float, t2: float) -> float:
+    """The fidelity of the pair a dephasing chain of two links delivers, from density
+    matrices: for each number of attempts (a, b) of the two links, the four halves
+    dephase for as long as each waits (the earlier link's two halves until the later
+    link is up), the middle hop Bell-measures its two and the last hop corrects; the
+    fidelities are summed with the attempts' geometric weights."""
+    import numpy as np
+
+    phi = np.zeros(4)
+    phi[[0, 3]] = 2 ** -0.5
+    start = np.kron(phi, phi)  # qubits: first, middle left, middle right, last
+    zs = [np.diag([1.0, -1.0]) if k == q else np.eye(2) for q in range(4) for k in range(4)]
+
+    def z_on(qubit: int) -> np.ndarray:
+        operator = np.eye(1)
+        for k in range(4):
+            operator = np.kron(operator, zs[qubit * 4 + k])
+        return operator
+
+    total, weight_left = 0.0, 1.0
+    for a in range(1, 400):
+        for b in range(1, 400):
+            weight = p * (1 - p) ** (a - 1) * p * (1 - p) ** (b - 1)
+            if weight < 1e-15:
+                continue
+            waits = [abs(a - b) * round_ if a < b else 0.0] * 2 + \
+                [abs(a - b) * round_ if b < a else 0.0] * 2
+            rho = np.outer(start, start)
+            for qubit, wait in enumerate(waits):
+                flip = (1 - math.exp(-wait / t2)) / 2
+                z = z_on(qubit)
+                rho = (1 - flip) * rho + flip * z @ rho @ z
+            # Bell-measuring the middle pair and correcting leaves Phi+ between the ends
+            # exactly when the middle pair's projection onto Phi+ is applied: the
+            # fidelity is <Phi+ Phi+| rho |Phi+ Phi+> summed over the four outcomes,
+            # which the corrections make equal, so 4 times the Phi+ outcome's.
+            order = np.transpose(rho.reshape([2] * 8), (0, 3, 1, 2, 4, 7, 5, 6)).reshape(16, 16)
+            both = np.kron(phi, phi)
+            total += weight * 4 * float(both @ order @ both)
+            weight_left -= weight
+    assert weight_left < 1e-9
+    return total
+
+
+@pytest.mark.slow
+def test_the_delivered_fidelity_with_dephasing_memories(tmp_path: Path) -> None:
+    p, round_, t2 = 0.3, 10e-6, 50e-6
+    x = math.exp(-2 * round_ / t2)  # closed form: (1 + E[x^|a - b|]) / 2
+    closed = (1 + p / (2 - p) * (1 + (1 - p) * x) / (1 - (1 - p) * x)) / 2
+    assert dephased_swap_fidelity(p, round_, t2) == pytest.approx(closed, abs=1e-9)
+    program = module("repeater") + repeater_line(2, "memory { t2 = 50 us; }") + \
+        "run repeater_chain(n = 2, p = 0.3, round = 10 us) on line with hop = hop;"
+    result = simulate(program, tmp_path, shots=6000, seed=4)
+    within(result, "fidelity", closed)
