@@ -84,7 +84,7 @@ class Family:
         if len(self.ctx.diagnostics) > reported:
             self.shared = False  # each member reports its own problems, as it has them
         elif key is not None and self.shared:
-            self.shapes[key] = _Shape(role.code, role.units, role.variables,
+            self.shapes[key] = _Shape(list(role.code), dict(role.units), dict(role.variables),
                                       [k for k, instr in enumerate(role.code)
                                        if isinstance(instr, (ir.Send, ir.Recv))],
                                       self._peer_positions(role.code, lowerer))
@@ -211,7 +211,7 @@ _MESSAGE_PARTS = {kind: tuple(f.name for f in fields(kind)
 def sharing_key(instr: ir.Instr) -> Hashable:
     """The instruction up to a message's peer and channel, by identity: the same for the
     members of one shape, whose copies of a message share its parts. A key stands for
-    one instruction only while the roles it was taken from are alive."""
+    one instruction only while that instruction is alive: who keeps keys keeps it."""
     parts = _MESSAGE_PARTS.get(type(instr))
     if parts is None:
         return id(instr)

@@ -60,7 +60,7 @@ def check_roles(ctx: Context, roles: Iterable[ir.Role]) -> None:
     their own, so a problem already reported is not reported again."""
     seen = {(_SAME.get(d.code, d.code), d.span) for d in ctx.diagnostics}
     shapes: set[tuple[Any, ...]] = set()
-    texts: dict[Hashable, tuple[str, Span | None]] = {}
+    texts: dict[Hashable, tuple[ir.Instr, str, Span | None]] = {}
     for role in roles:
         shape = _shape(role, texts)
         if shape in shapes:  # its problems are those of a member already analysed
@@ -77,24 +77,26 @@ def check_roles(ctx: Context, roles: Iterable[ir.Role]) -> None:
                 ctx.error(code, message, span, notes=notes)
 
 
-def _shape(role: ir.Role, texts: dict[Hashable, tuple[str, Span | None]]) -> tuple[Any, ...]:
+def _shape(role: ir.Role,
+           texts: dict[Hashable, tuple[ir.Instr, str, Span | None]]) -> tuple[Any, ...]:
     """The role's code up to whom it talks to: members of a family (`hop[k]`) that differ
     only in their peers have the same problems, at the same places. `texts` keeps each
     instruction's text by identity (members of one shape share their instructions, and
-    their messages' parts: see families.py), while every role is alive."""
+    their messages' parts: see families.py), and the instruction with it, so that no
+    other takes its identity while the texts are kept (roles may come and go)."""
     code = []
     for instr in role.code:
         key = sharing_key(instr)
-        text = texts.get(key)
-        if text is None:
+        known = texts.get(key)
+        if known is None:
             if isinstance(instr, ir.Send):
-                text = (repr(replace(instr, dest="", channel=None)), instr.span)
+                text = repr(replace(instr, dest="", channel=None))
             elif isinstance(instr, ir.Recv):
-                text = (repr(replace(instr, source="", channel=None)), instr.span)
+                text = repr(replace(instr, source="", channel=None))
             else:
-                text = (repr(instr), instr.span)
-            texts[key] = text
-        code.append(text)
+                text = repr(instr)
+            known = texts[key] = (instr, text, instr.span)
+        code.append(known[1:])
     return tuple(sorted(role.units.items(), key=repr)), tuple(code)
 
 

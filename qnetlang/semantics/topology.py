@@ -22,7 +22,8 @@ from qnetlang.semantics.families import sharing_key
 
 def check_topology(ctx: Context) -> None:
     reported: set[tuple[int, int, str, str]] = set()
-    latencies: dict[Hashable, list[ir.Builtin]] = {}  # by sharing key
+    # by sharing key: an instruction's `latency` calls, and the instruction, kept alive
+    latencies: dict[Hashable, tuple[ir.Instr, list[ir.Builtin]]] = {}
     for run in ctx.program.runs:
         for role in run.roles.values():
             for instr in role.code:
@@ -34,12 +35,11 @@ def check_topology(ctx: Context) -> None:
                         channel = run.network.channel(source.node, role.node, instr.kind)
                         instr.channel = channel.id if channel is not None else None
                 key = sharing_key(instr)
-                calls = latencies.get(key)
-                if calls is None:
-                    calls = latencies[key] = [
+                if key not in latencies:
+                    latencies[key] = (instr, [
                         expr for expr in ir.expressions_of(instr)
-                        if isinstance(expr, ir.Builtin) and expr.name == "latency"]
-                for call in calls:
+                        if isinstance(expr, ir.Builtin) and expr.name == "latency"])
+                for call in latencies[key][1]:
                     _latency(ctx, run, role, call)
 
 
