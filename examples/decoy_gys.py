@@ -54,7 +54,7 @@ def simulated_rate(km: float, mean: float, detections: float, seed: int) -> floa
     pulses = int(detections / (PROBABILITIES["signal"] * mean * GYS.transmittance(km)))
     found = simulate_train(pulses, Transmitter(source), receiver, channel,
                            np.random.default_rng(seed))
-    return decoy_estimate(found, "signal", "decoy", "vacuum", means, F).rate
+    return decoy_estimate(found, "signal", "decoy", "vacuum", F).rate
 
 
 def main(argv: list[str] | None = None) -> list[dict[str, float]]:

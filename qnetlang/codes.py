@@ -84,6 +84,7 @@ class Code(StrEnum):
     BAD_SWEEP = "E0516"
     BAD_TOPOLOGY = "E0517"
     NO_NODE_OF_KIND = "E0518"
+    PARALLEL_CHANNEL = "E0519"
     # topology
     NO_CHANNEL = "E0601"
     # ownership of qubits

@@ -7,13 +7,16 @@ them:
 
 - QNET's JSON: `{"nodes": [{"name", "type", "latitude", "longitude"}, ...],
   "links": [{"node1", "node2", "cchannel": {"distance"}, "qchannel": {"distance",
-  "attenuation"}}, ...]}`; a link without `cchannel` (or `qchannel`) has no
-  classical (or quantum) fiber;
+  "attenuation"}}, ...]}`, both ways; a link without `cchannel` (or `qchannel`) has
+  no classical (or quantum) fiber;
 - GraphML: a node's id is its name, its `type` (or `kind`), `latitude` and
   `longitude` attributes the rest; an edge's `length` (or `distance`), in metres, is
-  both fibers' length, `attenuation` the quantum one's.
+  both fibers' length, `attenuation` the quantum one's; an edge of a directed graph
+  goes one way.
 
-What is not a valid topology raises TopologyError with the reason.
+Nothing is left unread: a key or attribute the format does not have, a link listed
+twice, or anything else that is not a valid topology raises TopologyError with the
+reason.
 """
 
 from __future__ import annotations
@@ -50,12 +53,13 @@ class Fiber:
 
 @dataclass(frozen=True)
 class Span:
-    """A link: both ways, with a classical and a quantum fiber where the file has them."""
+    """A link, with a classical and a quantum fiber where the file has them."""
 
     a: str
     b: str
     classical: Fiber | None
     quantum: Fiber | None
+    both_ways: bool = True  # else from a to b only
 
 
 @dataclass
@@ -92,10 +96,14 @@ def _from_qnet_json(text: str) -> Topology:
     if not isinstance(data, dict) or not isinstance(data.get("nodes"), list) or \
             not isinstance(data.get("links", []), list):
         raise TopologyError("QNET's JSON has a list of `nodes` and a list of `links`")
+    _only(data, {"nodes", "links"}, "the file")
     topology = Topology()
     for k, node in enumerate(data["nodes"]):
-        if not isinstance(node, dict) or not isinstance(node.get("name"), str):
+        if not isinstance(node, dict) or "name" not in node:
             raise TopologyError(f"node {k} has no `name`")
+        if not isinstance(node["name"], str):
+            raise TopologyError(f"node {k}'s name is not text: {node['name']!r}")
+        _only(node, {"name", "type", "latitude", "longitude"}, f"node `{node['name']}`")
         topology.sites.append(Site(node["name"], _text(node.get("type"), f"node {k}'s type"),
                                    _number(node.get("latitude"), f"`{node['name']}`'s latitude"),
                                    _number(node.get("longitude"),
@@ -104,6 +112,7 @@ def _from_qnet_json(text: str) -> Topology:
         if not isinstance(link, dict) or not all(isinstance(link.get(end), str)
                                                  for end in ("node1", "node2")):
             raise TopologyError(f"link {k} needs `node1` and `node2`")
+        _only(link, {"node1", "node2", "cchannel", "qchannel"}, f"link {k}")
         fibers = [_fiber(link.get(key), f"link {k}'s {key}") for key in ("cchannel", "qchannel")]
         topology.spans.append(Span(link["node1"], link["node2"], *fibers))
     return topology
@@ -114,6 +123,8 @@ def _fiber(channel: Any, what: str) -> Fiber | None:
         return None
     if not isinstance(channel, dict):
         raise TopologyError(f"{what} is not an object")
+    _only(channel, {"distance", "attenuation"} if what.endswith("qchannel") else {"distance"},
+          what)
     length = _number(channel.get("distance"), f"{what}'s distance")
     if length is None:
         raise TopologyError(f"{what} has no `distance` (metres)")
@@ -127,23 +138,35 @@ def _from_graphml(text: str) -> Topology:
         graph = networkx.parse_graphml(text)
     except Exception as error:  # noqa: BLE001 - the parser raises many kinds
         raise TopologyError(f"not GraphML: {error}") from None
+    if graph.is_multigraph() and graph.number_of_edges() != len(set(graph.edges())):
+        raise TopologyError("two edges join the same nodes: only one fiber each way acts")
     topology = Topology()
     for name, attributes in graph.nodes(data=True):
+        _only(attributes, {"type", "kind", "latitude", "longitude"}, f"node `{name}`")
         kind = attributes.get("type", attributes.get("kind"))
         topology.sites.append(Site(str(name), _text(kind, f"`{name}`'s type"),
                                    _number(attributes.get("latitude"), f"`{name}`'s latitude"),
                                    _number(attributes.get("longitude"),
                                            f"`{name}`'s longitude")))
     for a, b, attributes in graph.edges(data=True):
+        _only(attributes, {"length", "distance", "attenuation"}, f"the edge {a} - {b}")
         length = _number(attributes.get("length", attributes.get("distance")),
                          f"the edge {a} - {b}'s length")
         if length is None:
             raise TopologyError(f"the edge {a} - {b} has no `length` (metres)")
         attenuation = _number(attributes.get("attenuation"), f"the edge {a} - {b}'s "
                               "attenuation") or 0.0
-        topology.spans.append(Span(str(a), str(b), Fiber(length),
-                                   Fiber(length, attenuation)))
+        topology.spans.append(Span(str(a), str(b), Fiber(length), Fiber(length, attenuation),
+                                   both_ways=not graph.is_directed()))
     return topology
+
+
+def _only(found: dict[str, Any], known: set[str], what: str) -> None:
+    """Refuses what a format does not have: a misspelt key would be silently unread."""
+    unknown = sorted(set(found) - known)
+    if unknown:
+        raise TopologyError(f"{what} has {', '.join(f'`{k}`' for k in unknown)}, which "
+                            f"qnetlang does not read (it reads {', '.join(sorted(known))})")
 
 
 def _number(value: Any, what: str) -> float | None:
@@ -171,17 +194,26 @@ def _check(topology: Topology) -> None:
     for site in topology.sites:
         if not _NAME.fullmatch(site.name):
             raise TopologyError(f"node name `{site.name}` is not a name a program can write "
-                                "(letters, digits and `_`, not starting with a digit)")
+                                "(letters, digits and `_`, not starting with a digit): "
+                                "rename the file's nodes (networkx: relabel_nodes)")
         if site.name in names:
             raise TopologyError(f"node `{site.name}` is listed twice")
         names.add(site.name)
+    directions: set[tuple[str, str]] = set()
     for span in topology.spans:
         for end in (span.a, span.b):
             if end not in names:
                 raise TopologyError(f"a link names node `{end}`, which is not listed")
         if span.a == span.b:
             raise TopologyError(f"a link joins `{span.a}` to itself")
+        ways = {(span.a, span.b), (span.b, span.a)} if span.both_ways else {(span.a, span.b)}
+        if ways & directions:
+            raise TopologyError(f"the link {span.a} - {span.b} is listed twice: only one "
+                                "fiber each way acts")
+        directions |= ways
         for fiber in (span.classical, span.quantum):
-            if fiber is not None and (fiber.length < 0 or fiber.attenuation < 0):
-                raise TopologyError(f"the link {span.a} - {span.b} has a negative length or "
+            if fiber is not None and fiber.length < 0:
+                raise TopologyError(f"the link {span.a} - {span.b} has a negative length")
+            if fiber is not None and fiber.attenuation < 0:
+                raise TopologyError(f"the link {span.a} - {span.b} has a negative "
                                     "attenuation")

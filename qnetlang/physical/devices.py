@@ -12,23 +12,30 @@ follows from it (a loss eta turns G(s) into G(1 - eta + eta s)).
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
 
+def _real(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"`{name}` is a number, not {value!r}")
+    return float(value)
+
+
 def _probability(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
+    if not 0.0 <= _real(name, value) <= 1.0:
         raise ValueError(f"`{name}` is a probability: it lies between 0 and 1, not {value}")
 
 
 def _positive(name: str, value: float) -> None:
-    if not 0.0 < value < math.inf:
+    if not 0.0 < _real(name, value) < math.inf:
         raise ValueError(f"`{name}` must be greater than 0 and finite, not {value}")
 
 
 def _not_negative(name: str, value: float) -> None:
-    if not 0.0 <= value < math.inf:
+    if not 0.0 <= _real(name, value) < math.inf:
         raise ValueError(f"`{name}` must be finite and not negative, not {value}")
 
 

@@ -33,6 +33,8 @@ def binary_entropy(x: float) -> float:
 def plob(transmittance: float) -> float:
     """The repeaterless bound (Pirandola, Laurenza, Ottaviani, Banchi 2017): secret bits
     per use of a pure-loss channel of this transmittance, -log2(1 - η)."""
+    if not 0 <= transmittance <= 1:
+        raise ValueError(f"a transmittance lies between 0 and 1, not {transmittance}")
     return -math.log2(1 - transmittance) if transmittance < 1 else math.inf
 
 
@@ -45,6 +47,13 @@ class Link:
     receiver: float  # η_Bob, detectors included
     dark_yield: float  # Y_0: a detection with no photon, per pulse
     misalignment: float  # e_d
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.attenuation < math.inf:
+            raise ValueError(f"`attenuation` is finite and not negative, not {self.attenuation}")
+        for name in ("receiver", "dark_yield", "misalignment"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"`{name}` lies between 0 and 1, not {getattr(self, name)}")
 
     def transmittance(self, km: float) -> float:
         return 10 ** (-self.attenuation * km / 10) * self.receiver
@@ -156,21 +165,31 @@ class DecoyEstimate:
 
 
 def decoy_estimate(found: Detections, signal: str, decoy: str, vacuum: str,
-                   means: dict[str, float], inefficiency: float,
-                   sifting: float = 0.5) -> DecoyEstimate:
+                   inefficiency: float, sifting: float | None = None) -> DecoyEstimate:
     """The vacuum + weak decoy estimate (`vacuum_weak_bounds`, `gllp`) from a train's
-    detections; `means` gives the classes' mean photon numbers, in the train's order."""
-    names = list(means)
+    detections, its classes named as its source names them. `sifting` (q) is by
+    default the fraction of detections in matching bases."""
+    index = {name: k for k, name in enumerate(found.classes)}
+    for name in (signal, decoy, vacuum):
+        if name not in index:
+            raise ValueError(f"the train has no intensity class `{name}`: its classes are "
+                             f"{', '.join(found.classes)}")
+    if found.means[index[vacuum]] != 0:
+        raise ValueError(f"`{vacuum}` is not the vacuum: its mean is {found.means[index[vacuum]]}")
     gains, errors = {}, {}
     matching = found.alice_basis == found.bob_basis
     wrong = found.alice_bit != found.bob_bit
-    for k, name in enumerate(names):
+    for name, k in index.items():
         mine = found.intensity == k
         gains[name] = float(mine.sum() / found.sent[k]) if found.sent[k] else 0.0
         sifted = int((mine & matching).sum())
         errors[name] = float((mine & matching & wrong).sum() / sifted) if sifted else 0.5
+    if sifting is None:
+        sifting = float(matching.mean()) if len(found) else 0.5
+    mean = found.means[index[signal]]
     single_yield, single_error = vacuum_weak_bounds(
-        means[signal], means[decoy], gains[signal], gains[decoy], errors[decoy], gains[vacuum])
-    rate = gllp(means[signal], gains[signal], errors[signal], single_yield, single_error,
-                inefficiency, sifting)
+        mean, found.means[index[decoy]], gains[signal], gains[decoy], errors[decoy],
+        gains[vacuum])
+    rate = gllp(mean, gains[signal], errors[signal], single_yield, single_error, inefficiency,
+                sifting)
     return DecoyEstimate(gains, errors, single_yield, single_error, rate)

@@ -26,6 +26,7 @@ constant over segments of `step` seconds, at its value in each segment's middle.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,6 +52,8 @@ class Detections:
 
     pulses: int
     rate: float
+    classes: tuple[str, ...]  # the intensity classes' names, in the source's order
+    means: tuple[float, ...]  # and their mean photon numbers
     sent: np.ndarray  # pulses sent of each intensity class
     index: np.ndarray  # int64: which pulse of the train
     time: np.ndarray  # float64 seconds: the first click
@@ -90,8 +93,12 @@ def simulate_train(pulses: int, transmitter: Transmitter, receiver: Receiver,
                    step: float = 1e-3, delay: Schedule = 0.0) -> Detections:
     """The detections of a train of `pulses` pulses; `transmittance` is the channel's
     (a number, or a function of the sending time), `delay` the flight time in seconds."""
-    if pulses < 0:
-        raise ValueError(f"a train has 0 pulses or more, not {pulses}")
+    pulses = _count(pulses)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"`rng` is a numpy Generator (np.random.default_rng(seed)), not {rng!r}")
+    for name, value in (("start", start), ("step", step)):
+        if not math.isfinite(value):
+            raise ValueError(f"`{name}` must be finite, not {value}")
     source = transmitter.source
     if not source.poissonian and any(d.photon_resolving for d in receiver.detectors):
         raise ValueError("photon-resolving detectors are modelled with Poisson sources only")
@@ -118,7 +125,10 @@ def simulate_train(pulses: int, transmitter: Transmitter, receiver: Receiver,
         mask |= _find(clicks[j], detected)[1].astype(np.int8) << j
     bob_bit = np.where(mask == 3, rng.integers(0, 2, len(detected)), mask >> 1).astype(np.int8)
     emitted = start + detected / source.rate
-    arrival = emitted + _at(delay, emitted)
+    flight = _at(delay, emitted)
+    if not np.all((flight >= 0) & np.isfinite(flight)):
+        raise ValueError("a delay is a time of flight: finite and not negative")
+    arrival = emitted + flight
     time = np.full(len(detected), np.inf)
     for j, detector in enumerate(receiver.detectors):
         jitter = rng.normal(0.0, detector.jitter, len(detected)) if detector.jitter else 0.0
@@ -127,7 +137,9 @@ def simulate_train(pulses: int, transmitter: Transmitter, receiver: Receiver,
     if any(d.photon_resolving for d in receiver.detectors):
         counts = _counts(model, detected, known, where, pattern, choice, mask,
                          receiver.detectors, rng)
-    return Detections(pulses, source.rate, sent, detected.astype(np.int64), time,
+    return Detections(pulses, source.rate, tuple(c.name for c in source.classes),
+                      tuple(c.mean for c in source.classes), sent,
+                      detected.astype(np.int64), time,
                       model.cls[choices].astype(np.int8),
                       model.alice_basis[choices].astype(np.int8),
                       model.alice_bit[choices].astype(np.int8),
@@ -142,9 +154,25 @@ def _find(sorted_: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return where, sorted_[np.minimum(where, len(sorted_) - 1)] == values
 
 
+def _count(pulses: object) -> int:
+    if isinstance(pulses, float) and pulses.is_integer():
+        pulses = int(pulses)
+    if isinstance(pulses, bool) or not isinstance(pulses, numbers.Integral) or pulses < 0:
+        raise ValueError(f"a train has a whole number of pulses, 0 or more, not {pulses!r}")
+    return int(pulses)
+
+
 def _at(schedule: Schedule, times: np.ndarray) -> np.ndarray:
+    """A schedule's values at `times` (seconds): a number, or a function of a numpy array
+    of times (a number it returns holds at every time)."""
     if callable(schedule):
-        return np.asarray(schedule(times), dtype=float)
+        try:
+            values = np.asarray(schedule(times), dtype=float)
+            return np.broadcast_to(values, np.shape(times)).astype(float)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"a schedule is a function of a numpy array of times that "
+                             f"gives one value for each (numpy's functions, not math's): "
+                             f"{error}") from None
     return np.full(np.shape(times), float(schedule))
 
 
@@ -172,6 +200,8 @@ def _model(pulses: int, transmitter: Transmitter, receiver: Receiver,
     eta = _at(transmittance, middle)
     if np.any(~((eta >= 0) & (eta <= 1))):
         raise ValueError("a transmittance lies between 0 and 1")
+    if callable(transmittance) and not math.isfinite(step):
+        raise ValueError(f"the step of a changing transmittance must be finite, not {step}")
     efficiency = np.array([receiver.efficiency * d.efficiency for d in receiver.detectors])
     reach = eta[:, None, None] * efficiency * shares  # (S, K, 2) q_j
     dark = np.array([d.dark_count for d in receiver.detectors])

@@ -328,7 +328,7 @@ class _NetworkBuilder:
     def __init__(self, ctx: Context, env: dict[Symbol, ir.Expr]) -> None:
         self.ctx = ctx
         self.env = env
-        self.parallel: dict[str, int] = {}  # channels so far from, to and of a kind
+        self.channels: dict[str, ir.Channel] = {}  # so far, by id: from, to and kind
         self.built = 0  # nodes, links and loop turns so far
         self.unbuilt: set[str] = set()  # nodes whose declaration failed (reported)
         self.folding: tuple[dict[Symbol, ir.Expr], Lowerer] | None = None
@@ -407,7 +407,9 @@ class _NetworkBuilder:
                     continue
                 fields = {**parameters.defaults(Place.CHANNEL, "fiber"),
                           "length": fiber.length, "attenuation": fiber.attenuation * 1e-3}
-                for source, target in ((span.a, span.b), (span.b, span.a)):
+                ways = ((span.a, span.b), (span.b, span.a)) if span.both_ways else \
+                    ((span.a, span.b),)
+                for source, target in ways:
                     self.add_channel(network, source, target, kind, "fiber", fields, item.span)
 
     def given(self, place: Place, settings: Iterable[ast.Setting | ast.KeywordArg],
@@ -494,8 +496,18 @@ class _NetworkBuilder:
 
     def add_channel(self, network: ir.Network, source: str, target: str, kind: str,
                     model: str, fields: dict[str, Any], span: Span | None) -> None:
-        base = f"{source}->{target}:{kind}"
-        count = self.parallel[base] = self.parallel.get(base, 0) + 1
-        identifier = base if count == 1 else f"{base}#{count}"
-        network.channels.append(ir.Channel(identifier, kind, model, source, target, **fields,
-                                           span=span))
+        """A channel, unless one of its kind already goes from `source` to `target`:
+        a message takes one channel, so a second would never act (an error)."""
+        identifier = f"{source}->{target}:{kind}"
+        first = self.channels.get(identifier)
+        if first is not None:
+            self.ctx.error(Code.PARALLEL_CHANNEL, f"a second {kind} channel from `{source}` to "
+                           f"`{target}`: a message takes one, so this one would never act",
+                           span, notes=[Note(f"the first {kind} channel from `{source}` to "
+                                             f"`{target}`", first.span)],
+                           help="keep one link between two nodes, with the settings that "
+                                "should act")
+            return
+        channel = ir.Channel(identifier, kind, model, source, target, **fields, span=span)
+        self.channels[identifier] = channel
+        network.channels.append(channel)

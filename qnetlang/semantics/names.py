@@ -18,7 +18,7 @@ from qnetlang.semantics.context import (Context, Kind, Module, Scope, Symbol, ki
                                         role_argument)
 from qnetlang.syntax import ast
 from qnetlang.network.files import TopologyError, load_topology
-from qnetlang.syntax.parser import RESERVED, keywords, parse_argument
+from qnetlang.syntax.parser import RESERVED, SOFT_KEYWORDS, keywords, parse_argument
 
 _VALUE_KINDS = frozenset({Kind.CONST, Kind.PARAM, Kind.VARIABLE, Kind.LOOP_VARIABLE,
                           Kind.FAMILY_INDEX, Kind.BUILTIN_CONST})
@@ -149,6 +149,7 @@ class _Walker:
         self.ctx = ctx
         self.module: Module | None = None  # whose items are resolved
         self.unread: set[int] = set()  # ids of networks with a topology file not read
+        self.imported: dict[int, set[Path]] = {}  # id of a network -> the files it imports
         self.network_decl: ast.Network | None = None  # the network being resolved
 
     # ---------------------------------------------------------------- lookups
@@ -230,25 +231,36 @@ class _Walker:
         """The nodes a topology file lists, as symbols declared by the import (the file
         is read once, here, relative to the file that imports it)."""
         folder = self.module.path.parent if self.module and self.module.path else Path.cwd()
+        path = (folder / item.path.value).resolve()
+        imported = self.imported.setdefault(id(self.network_decl), set())
+        if path in imported:
+            self.ctx.error(Code.BAD_TOPOLOGY, "this network imports this topology already",
+                           item.path.span, help="import each file once")
+            return []
+        imported.add(path)
         try:
             topology = load_topology(folder / item.path.value)
         except TopologyError as error:
-            if self.network_decl is not None:
-                self.unread.add(id(self.network_decl))
-            self.ctx.error(Code.BAD_TOPOLOGY, f"cannot import this topology: {error}",
-                           item.path.span, help="docs/language.md, \"Networks from files\", "
-                                                "gives the formats")
-            return []
-        reserved = keywords() | RESERVED
+            return self._unread(item, str(error), "docs/language.md, \"Networks from files\", "
+                                                  "gives the formats")
+        reserved = (keywords() - SOFT_KEYWORDS) | RESERVED
         symbols = []
         for site in topology.sites:
             if site.name in reserved:
-                self.ctx.error(Code.BAD_TOPOLOGY, f"cannot import this topology: node "
-                               f"`{site.name}` is named by a keyword", item.path.span)
-                return []
+                return self._unread(item, f"node `{site.name}` has the name of a keyword",
+                                    "rename the node in the file")
             symbols.append(Symbol(Kind.NODE, site.name, ast.Name(site.name, span=item.span)))
         self.ctx.topologies[id(item)] = (topology, symbols)
         return symbols
+
+    def _unread(self, item: ast.TopologyImport, why: str, help: str) -> list[Symbol]:
+        """Reports a topology not read; its network's links and bindings are not
+        resolved, since they would name nodes it would have declared."""
+        if self.network_decl is not None:
+            self.unread.add(id(self.network_decl))
+        self.ctx.error(Code.BAD_TOPOLOGY, f"cannot import this topology: {why}",
+                       item.path.span, help=help)
+        return []
 
     def _network_items(self, items: list[ast.Item], scope: Scope) -> None:
         for item in items:
@@ -266,7 +278,8 @@ class _Walker:
                         self.expr(part.value, inner)
             elif isinstance(item, ast.Link):
                 for end in (item.a, item.b):
-                    self.ref(end, scope, kinds=frozenset({Kind.NODE}), what="a node")
+                    if id(self.network_decl) not in self.unread:  # else they may be its nodes
+                        self.ref(end, scope, kinds=frozenset({Kind.NODE}), what="a node")
                 for part in item.body:
                     if isinstance(part, ast.Setting):
                         self.expr(part.value, scope)
@@ -349,8 +362,14 @@ class _Walker:
             # mean nothing
             node_scope = self._node_scope(self.ctx.networks[id(run)], scope)
             for binding in run.bindings:
-                if kind_binding(binding.value) is None:
-                    self.expr(binding.value, node_scope, nodes=True)
+                value = binding.value
+                if isinstance(value, ast.Call) and value.func == "nodes" and \
+                        kind_binding(value) is None:
+                    self.ctx.error(Code.NOT_A_NODE, "`nodes` takes one kind, in quotes",
+                                   value.span, help='e.g. `nodes("EndNode")`: every node of '
+                                                    "that kind in a topology file")
+                elif kind_binding(value) is None:
+                    self.expr(value, node_scope, nodes=True)
 
     def give(self, run: ast.Run, given: dict[str, ast.Expr], used: set[str]) -> None:
         """The `--set` values in place of the run's arguments of the same name (or added

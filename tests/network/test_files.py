@@ -53,6 +53,15 @@ def test_graphml_reads_like_json(tmp_path: Path) -> None:
     ('{"nodes": [{"name": "a"}, {"name": "b"}], "links": [{"node1": "a", "node2": "b", '
      '"qchannel": {}}]}', "no `distance`"),
     ('{"nodes": [{"name": "a", "latitude": "north"}]}', "not a number"),
+    ('{"nodes": [{"name": 5}]}', "name is not text"),
+    ('{"nodes": [{"name": "a"}, {"name": "b"}], "links": [{"node1": "a", "node2": "b", '
+     '"qchannel": {"distance": 5, "attenuaton": 0.2}}]}', "`attenuaton`, which qnetlang"),
+    ('{"nodes": [{"name": "a", "key_pool_volume": 20}]}', "`key_pool_volume`"),
+    ('{"nodes": [{"name": "a"}, {"name": "b"}], "links": [{"node1": "a", "node2": "b", '
+     '"qchannel": {"distance": 5}}, {"node1": "b", "node2": "a", "qchannel": '
+     '{"distance": 1}}]}', "listed twice"),
+    ('{"nodes": [{"name": "a"}, {"name": "b"}], "links": [{"node1": "a", "node2": "b", '
+     '"qchannel": {"distance": 5, "attenuation": -1}}]}', "negative attenuation"),
 ])
 def test_what_is_not_a_topology_is_refused(tmp_path: Path, content: str, reason: str) -> None:
     path = tmp_path / "bad.json"
@@ -71,3 +80,23 @@ def test_files_that_are_not_there_or_of_no_known_format(tmp_path: Path) -> None:
     with pytest.raises(TopologyError, match="not GraphML"):
         load_topology(tmp_path / "bad.graphml")
     assert json.loads(BEIJING.read_text())["nodes"][0]["name"] == "Beijing_Backbone"
+
+
+def test_a_directed_graph_has_one_way_links_and_parallel_edges_are_refused(
+        tmp_path: Path) -> None:
+    graph = networkx.DiGraph()
+    graph.add_edge("a", "b", length=100.0)
+    networkx.write_graphml(graph, tmp_path / "one_way.graphml")
+    (span,) = load_topology(tmp_path / "one_way.graphml").spans
+    assert not span.both_ways
+    multi = networkx.MultiGraph()
+    multi.add_edge("a", "b", length=100.0)
+    multi.add_edge("a", "b", length=5.0)
+    networkx.write_graphml(multi, tmp_path / "twice.graphml")
+    with pytest.raises(TopologyError, match="two edges join the same nodes"):
+        load_topology(tmp_path / "twice.graphml")
+    integers = networkx.path_graph(3)
+    networkx.set_edge_attributes(integers, 10.0, "length")
+    networkx.write_graphml(integers, tmp_path / "numbered.graphml")
+    with pytest.raises(TopologyError, match="relabel_nodes"):
+        load_topology(tmp_path / "numbered.graphml")

@@ -63,3 +63,37 @@ def test_messages_take_the_shortest_routes(tmp_path: Path) -> None:
         arrivals.append(sum(to_ps(hop.delay) for hop in hops if hop is not None))
     assert len(arrivals) == 18
     assert result.reports["one_way_us"].mean == pytest.approx(sum(arrivals) / 18 / 1e6)
+
+
+def diagnosed(tmp_path: Path, network: str, binding: str = "end = nodes(\"EndNode\")") -> list[str]:
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "beijing.json").write_text(BEIJING.read_text())
+    text = network + """
+protocol ring(n: int = 2) {
+  role end[i in 0..n] {
+    send i to end[(i + 1) % n];
+    int from_before = recv int from end[(i + n - 1) % n];
+  }
+}
+run ring(n = 18) on beijing with """ + binding + ";\n"
+    path = tmp_path / "net.qnet"
+    path.write_text(text)
+    return [f"{d.code}: {d.message}" for d in check(SourceFile(str(path), text), path).diagnostics]
+
+
+def test_mistakes_with_imported_networks_are_each_reported_once(tmp_path: Path) -> None:
+    twice = 'network beijing { import "data/beijing.json"; import "data/beijing.json"; }'
+    assert diagnosed(tmp_path, twice) == \
+        ["E0517: this network imports this topology already"]
+    over = 'network beijing { import "data/beijing.json";\n' \
+           '  link EN2 <-> EN3 { classical fiber(length = 1 km); } }'
+    found = diagnosed(tmp_path, over)
+    assert len(found) == 2 and all(d.startswith("E0519: a second classical channel")
+                                   for d in found)
+    missing = 'network beijing { import "data/nowhere.json";\n' \
+              '  link EN2 <-> EN3 { classical fiber(length = 1 km); } }'
+    (only,) = diagnosed(tmp_path, missing)  # no consequences: the links' nodes are unknown
+    assert only.startswith("E0517: cannot import this topology: no file")
+    plain = 'network beijing { import "data/beijing.json"; }'
+    assert diagnosed(tmp_path, plain, "end = nodes(EndNode)") == \
+        ["E0506: `nodes` takes one kind, in quotes"]

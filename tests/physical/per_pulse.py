@@ -50,7 +50,8 @@ def per_pulse(pulses: int, transmitter: Transmitter, receiver: Receiver, transmi
     mask = mask[index]
     bob_bit = np.where(mask == 3, rng.integers(0, 2, len(index)), mask >> 1).astype(np.int8)
     sent = np.bincount(cls, minlength=len(probabilities))
-    return Detections(pulses, source.rate, sent, index, index / source.rate,
+    return Detections(pulses, source.rate, tuple(c.name for c in source.classes),
+                      tuple(c.mean for c in source.classes), sent, index, index / source.rate,
                       cls[index].astype(np.int8), alice_basis[index].astype(np.int8),
                       alice_bit[index].astype(np.int8), bob_basis[index].astype(np.int8),
                       mask, bob_bit)

@@ -43,6 +43,32 @@ def test_the_vacuum_and_weak_decoy_bound_the_single_photons(km: float) -> None:
 def test_plob_is_minus_log2_of_one_minus_eta() -> None:
     assert plob(0.5) == 1.0
     assert plob(1e-3) == pytest.approx(1e-3 / math.log(2), rel=1e-3)
+    with pytest.raises(ValueError):
+        plob(1.5)
+    with pytest.raises(ValueError):
+        Link(attenuation=-0.2, receiver=0.045, dark_yield=1.7e-6, misalignment=0.033)
+
+
+def test_the_estimate_names_the_classes_as_the_source_does() -> None:
+    import numpy as np
+
+    from qnetlang.physical.devices import (IntensityClass, Receiver, ThresholdDetector,
+                                           Transmitter, WeakCoherentSource)
+    from qnetlang.physical.keyrate import decoy_estimate
+    from qnetlang.physical.trains import simulate_train
+    source = WeakCoherentSource(1e9, (IntensityClass("vacuum", 0.0, 0.25),
+                                      IntensityClass("signal", 0.5, 0.5),
+                                      IntensityClass("decoy", 0.1, 0.25)))
+    found = simulate_train(2_000_000, Transmitter(source),
+                           Receiver((ThresholdDetector(dark_count=1e-4),) * 2), 0.05,
+                           np.random.default_rng(1))
+    estimate = decoy_estimate(found, "signal", "decoy", "vacuum", 1.16)
+    assert estimate.gains["vacuum"] < 1e-3 < estimate.gains["decoy"] < estimate.gains["signal"]
+    assert estimate.rate > 0
+    with pytest.raises(ValueError, match="no intensity class `weak`"):
+        decoy_estimate(found, "signal", "weak", "vacuum", 1.16)
+    with pytest.raises(ValueError, match="not the vacuum"):
+        decoy_estimate(found, "signal", "vacuum", "decoy", 1.16)
 
 
 @pytest.mark.slow

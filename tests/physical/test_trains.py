@@ -216,6 +216,23 @@ def test_the_fast_path_agrees_with_the_pulse_by_pulse_reference(name: str) -> No
     assert chi2_contingency(counts).pvalue > 1e-4
 
 
+def test_inputs_that_are_not_a_train_are_refused_with_the_reason() -> None:
+    rng = np.random.default_rng(0)
+    assert len(simulate_train(1e4, laser(), receiver(), 0.5, rng).sent) == 3  # 1e4 is whole
+    with pytest.raises(ValueError, match="whole number of pulses"):
+        simulate_train(10.5, laser(), receiver(), 0.5, rng)
+    with pytest.raises(TypeError, match="numpy Generator"):
+        simulate_train(10, laser(), receiver(), 0.5, 1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="time of flight"):
+        simulate_train(10_000, laser(), receiver(), 1.0, rng, delay=-5.0)
+    with pytest.raises(ValueError, match="numpy's functions"):
+        simulate_train(10, laser(), receiver(), lambda t: math.exp(-t), rng)
+    constant = simulate_train(100_000, laser(), receiver(), lambda t: 0.1, rng)
+    assert len(constant) > 0  # a function may give one number for every time
+    with pytest.raises(ValueError, match="is a number"):
+        ThresholdDetector(efficiency="high")  # type: ignore[arg-type]
+
+
 def test_impossible_devices_are_refused() -> None:
     with pytest.raises(ValueError, match="probability"):
         ThresholdDetector(efficiency=1.2)
