@@ -100,7 +100,9 @@ def test_an_unset_parameter_has_its_default(tmp_path: Path) -> None:
     network = build("""
 network net {
   node a { qubits 1; }
-  link a -> a { quantum fiber; quantum free_space; }
+  node b { qubits 1; }
+  link a -> b { quantum fiber; }
+  link b -> a { quantum free_space; }
 }
 """ + IDLE, tmp_path).runs[0].network
     node = network.nodes["a"]
