@@ -374,7 +374,7 @@ class _NetworkBuilder:
                 elif isinstance(item, ast.Link):
                     self.link(item, env, network)
                 elif isinstance(item, ast.TopologyImport):
-                    self.topology(item, network)
+                    self.topology(item, env, network)
                 elif isinstance(item, ast.NetworkFor):
                     symbol = self.ctx.symbol(item)
                     for value in self.lowerer(env).indices(item.range, "loop"):
@@ -386,31 +386,90 @@ class _NetworkBuilder:
             except LoweringError:
                 continue
 
-    def topology(self, item: ast.TopologyImport, network: ir.Network) -> None:
-        """The nodes of a topology file (unlimited qubits, ideal memory and gates) and a
-        fiber each way for each of its links, classical and quantum where it has them."""
+    def topology(self, item: ast.TopologyImport, env: dict[Symbol, ir.Expr],
+                 network: ir.Network) -> None:
+        """The nodes of a topology file, each set up as its kind's `node KIND { ... }`
+        says (none: no qubit limit, ideal memory and gates), and a fiber each way for
+        each of its links, classical and quantum where it has them, with the settings
+        of the block's `classical` and `quantum` channels."""
         imported = self.ctx.topologies.get(id(item))
         if imported is None:
             return  # reported when it was read
         topology, _ = imported
+        kinds = self.kind_blocks(item, {site.kind for site in topology.sites if site.kind})
+        channels = self.channel_blocks(item, env)
         for site in topology.sites:  # their names are new: the names pass saw to it
             self.count(item)
             position = (site.latitude, site.longitude) \
                 if site.latitude is not None and site.longitude is not None else None
-            network.nodes[site.name] = ir.Node(site.name, None, ir.Memory(**parameters.defaults(
-                Place.MEMORY)), span=item.span, kind=site.kind, position=position,
-                **parameters.defaults(Place.NODE))
+            network.nodes[site.name] = self.built_node(
+                site.name, kinds.get(site.kind or ""), env, item.span, kind=site.kind,
+                position=position)
         for span in topology.spans:
             self.count(item)
             for kind, fiber in (("classical", span.classical), ("quantum", span.quantum)):
                 if fiber is None:
                     continue
-                fields = {**parameters.defaults(Place.CHANNEL, "fiber"),
-                          "length": fiber.length, "attenuation": fiber.attenuation * 1e-3}
+                model, given = channels.get(kind, ("fiber", {}))
+                if fiber.attenuation and "attenuation" in given:
+                    self.ctx.error(Code.DUPLICATE_NAME, f"`attenuation` is set twice: the "
+                                   f"file gives the link {span.a} - {span.b} its own",
+                                   item.path.span, help="leave it to the file, or remove it "
+                                                        "from the file")
+                    return
+                fields = {**parameters.defaults(Place.CHANNEL, model), **given,
+                          "length": fiber.length}
+                if fiber.attenuation:
+                    fields["attenuation"] = fiber.attenuation * 1e-3
                 ways = ((span.a, span.b), (span.b, span.a)) if span.both_ways else \
                     ((span.a, span.b),)
                 for source, target in ways:
-                    self.add_channel(network, source, target, kind, "fiber", fields, item.span)
+                    self.add_channel(network, source, target, kind, model, fields, item.span)
+
+    def kind_blocks(self, item: ast.TopologyImport, kinds: set[str]) -> dict[str, ast.NodeDecl]:
+        """The import's `node KIND { ... }` blocks, each for a kind the file has, once."""
+        blocks: dict[str, ast.NodeDecl] = {}
+        for decl in item.body:
+            if not isinstance(decl, ast.NodeDecl):
+                continue
+            if decl.family is not None:
+                self.ctx.error(Code.BAD_TOPOLOGY, "a kind's nodes are set up once, not as a "
+                               "family", decl.family.span, help=f"write `node {decl.name} "
+                                                                "{ ... }`")
+            elif decl.name not in kinds:
+                self.ctx.error(Code.NO_NODE_OF_KIND, f"the file has no node of kind "
+                               f"\"{decl.name}\"", decl.span,
+                               help=did_you_mean(decl.name, kinds) or
+                               (f"its kinds: {', '.join(sorted(kinds))}" if kinds else
+                                "its nodes have no kind"))
+            elif decl.name in blocks:
+                self.ctx.error(Code.DUPLICATE_NAME, f"the nodes of kind `{decl.name}` are set "
+                               "up twice", decl.span,
+                               notes=[Note("first here", blocks[decl.name].span)])
+            else:
+                blocks[decl.name] = decl
+        return blocks
+
+    def channel_blocks(self, item: ast.TopologyImport, env: dict[Symbol, ir.Expr]
+                       ) -> dict[str, tuple[str, dict[str, Any]]]:
+        """The import's `classical` and `quantum` channels: the model and settings of
+        every channel of that kind; the length is each link's, from the file."""
+        blocks: dict[str, tuple[str, dict[str, Any]]] = {}
+        for channel in item.body:
+            if not isinstance(channel, ast.Channel):
+                continue
+            if channel.kind in blocks:
+                self.ctx.error(Code.DUPLICATE_NAME, f"the {channel.kind} channels are set up "
+                               "twice", channel.span)
+                continue
+            length = next((arg for arg in channel.args if arg.name == "length"), None)
+            if length is not None:
+                self.ctx.error(Code.DUPLICATE_NAME, "`length` is set twice: the file gives "
+                               "each link its length", length.span,
+                               help="leave the length to the file")
+                continue
+            blocks[channel.kind] = (channel.model, self.given(Place.CHANNEL, channel.args, env))
+        return blocks
 
     def given(self, place: Place, settings: Iterable[ast.Setting | ast.KeywordArg],
               env: dict[Symbol, ir.Expr]) -> dict[str, float]:
@@ -439,24 +498,30 @@ class _NetworkBuilder:
                 if symbol is not None:
                     inner[symbol] = ir.Const(i)
                 members.append((f"{decl.name}[{i}]", inner))
-        node_settings = [part for part in decl.body if isinstance(part, ast.Setting)]
-        memory_settings = [setting for part in decl.body if isinstance(part, ast.Memory)
-                           for setting in part.settings]
         for name, inner in members:
             self.count(decl)
             if name in network.nodes:
                 self.ctx.error(Code.DUPLICATE_NAME, f"node `{name}` is declared twice", decl.span)
                 continue
-            memory = ir.Memory(**{**parameters.defaults(Place.MEMORY),
-                                  **self.given(Place.MEMORY, memory_settings, inner)})
-            self.check_coherence(memory, memory_settings)
-            node = ir.Node(name, None, memory, span=decl.span,
-                           **{**parameters.defaults(Place.NODE),
-                              **self.given(Place.NODE, node_settings, inner)})
-            for part in decl.body:
-                if isinstance(part, ast.Qubits):
-                    node.qubits = self.lowerer(inner).integer(part.count, "`qubits`")
-            network.nodes[name] = node
+            network.nodes[name] = self.built_node(name, decl, inner, decl.span)
+
+    def built_node(self, name: str, decl: ast.NodeDecl | None, env: dict[Symbol, ir.Expr],
+                   span: Span | None, **extra: Any) -> ir.Node:
+        """A node with the qubits and settings of `decl` (none: no qubit limit, ideal)."""
+        body = decl.body if decl is not None else []
+        node_settings = [part for part in body if isinstance(part, ast.Setting)]
+        memory_settings = [setting for part in body if isinstance(part, ast.Memory)
+                           for setting in part.settings]
+        memory = ir.Memory(**{**parameters.defaults(Place.MEMORY),
+                              **self.given(Place.MEMORY, memory_settings, env)})
+        self.check_coherence(memory, memory_settings)
+        node = ir.Node(name, None, memory, span=span, **extra,
+                       **{**parameters.defaults(Place.NODE),
+                          **self.given(Place.NODE, node_settings, env)})
+        for part in body:
+            if isinstance(part, ast.Qubits):
+                node.qubits = self.lowerer(env).integer(part.count, "`qubits`")
+        return node
 
     def check_coherence(self, memory: ir.Memory, settings: list[ast.Setting]) -> None:
         """T2 <= 2 T1 (only when both are set)."""

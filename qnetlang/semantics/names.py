@@ -276,6 +276,11 @@ class _Walker:
                             self.expr(setting.value, inner)
                     elif isinstance(part, ast.Setting):
                         self.expr(part.value, inner)
+            elif isinstance(item, ast.TopologyImport):
+                self._network_items(item.body, scope)  # a kind's nodes, the links' channels
+            elif isinstance(item, ast.Channel):
+                for arg in item.args:
+                    self.expr(arg.value, scope)
             elif isinstance(item, ast.Link):
                 for end in (item.a, item.b):
                     if id(self.network_decl) not in self.unread:  # else they may be its nodes

@@ -196,6 +196,10 @@ class _Checker:
                 self.settings(Place.MEMORY, [setting for part in item.body
                                              if isinstance(part, ast.Memory)
                                              for setting in part.settings])
+            elif isinstance(item, ast.TopologyImport):
+                self.network_items(item.body)  # a kind's nodes, the links' channels
+            elif isinstance(item, ast.Channel):
+                self.channel(item)
             elif isinstance(item, ast.Link):
                 for end in (item.a, item.b):
                     if end.index is not None:

@@ -434,10 +434,14 @@ class Link(Item, Container):
 
 
 @dataclass
-class TopologyImport(Item):
-    """`import "file.json";` in a network: the nodes and links a topology file lists."""
+class TopologyImport(Item, Container):
+    """`import "file.json";` in a network: the nodes and links a topology file lists;
+    in its braces, `node KIND { ... }` sets up the nodes of a kind and `quantum
+    MODEL(...);` (or `classical`) the channels of its links."""
 
+    ITEMS: ClassVar[str] = "body"
     path: StringLit
+    body: list[Item] = field(default_factory=list)
 
 
 @dataclass

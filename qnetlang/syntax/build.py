@@ -142,9 +142,9 @@ class AstBuilder(Transformer[Token, ast.Program]):
                               span=self._span(c[0], c[-1]))
 
     def topology_import(self, c: list[Any]) -> ast.TopologyImport:
-        keyword, path, semi = c
+        keyword, path = c[0], c[1]
         return ast.TopologyImport(ast.StringLit(self._unquote(path), span=self._token_span(path)),
-                                  span=self._span(keyword, semi))
+                                  self._nodes(c, ast.Item), span=self._span(keyword, c[-1]))
 
     def node_decl(self, c: list[Any]) -> ast.NodeDecl:
         family = c[2] if isinstance(c[2], ast.Family) else None

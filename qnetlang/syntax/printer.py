@@ -226,7 +226,9 @@ class Printer(Visitor):
         return self._join(node, f"{node.kind} {node.model}", *self._kwargs(node.args), ";")
 
     def visit_TopologyImport(self, node: ast.TopologyImport) -> str:
-        return self._join(node, "import ", self._child(node.path), ";")
+        if not node.body and not node.dangling:
+            return self._join(node, "import ", self._child(node.path), ";")
+        return self._braced(self._join(node, "import ", self._child(node.path), " {"), node)
 
     def visit_NetworkFor(self, node: ast.NetworkFor) -> str:
         return self._braced(self._join(node, f"for {node.var} in ", self._child(node.range),

@@ -3,6 +3,7 @@ bound by node kind, and messages forwarded along the shortest routes networkx fi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,46 @@ def test_mistakes_with_imported_networks_are_each_reported_once(tmp_path: Path) 
     plain = 'network beijing { import "data/beijing.json"; }'
     assert diagnosed(tmp_path, plain, "end = nodes(EndNode)") == \
         ["E0506: `nodes` takes one kind, in quotes"]
+
+
+SET_UP = """network beijing {
+  import "data/beijing.json" {
+    node TrustedRepeaterNode { qubits 4; memory { t2 = 1 ms; } }
+    node EndNode { qubits 2; gate_error = 0.01; }
+    quantum fiber(attenuation = 0.2 dB/km);
+    classical free_space;
+  }
+}"""
+
+
+def test_the_import_block_sets_up_each_kind_and_each_kind_of_channel(tmp_path: Path) -> None:
+    assert diagnosed(tmp_path, SET_UP) == []
+    path = tmp_path / "net.qnet"
+    run = compiled(path)
+    nodes = run.network.nodes
+    assert (nodes["TR1"].qubits, nodes["TR1"].memory.t2, nodes["TR1"].gate_error) == \
+        (4, 1e-3, 0.0)
+    assert (nodes["EN1"].qubits, nodes["EN1"].memory.t2, nodes["EN1"].gate_error) == \
+        (2, None, 0.01)
+    assert nodes["Beijing_Backbone"].qubits is None  # a kind with no block: as the file has it
+    quantum = run.network.channel("Beijing_Backbone", "TR1", "quantum")
+    classical = run.network.channel("Beijing_Backbone", "TR1", "classical")
+    assert quantum is not None and classical is not None
+    assert (quantum.model, quantum.length, quantum.attenuation) == ("fiber", 3080.0, 0.2e-3)
+    assert (classical.model, classical.refractive_index) == ("free_space", 1.0)
+
+
+def test_what_the_import_block_cannot_set_up(tmp_path: Path) -> None:
+    wrong = SET_UP.replace("node EndNode {", "node EndNodes {") \
+        .replace("quantum fiber(attenuation = 0.2 dB/km);", "quantum fiber(length = 2 km);")
+    assert diagnosed(tmp_path, wrong) == [
+        'E0518: the file has no node of kind "EndNodes"',
+        "E0302: `length` is set twice: the file gives each link its length"]
+    data = json.loads(BEIJING.read_text())
+    data["links"][0]["qchannel"]["attenuation"] = 0.2
+    own = json.dumps(data)
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "own.json").write_text(own)
+    found = diagnosed(tmp_path, SET_UP.replace("data/beijing.json", "data/own.json"))
+    assert found == ["E0302: `attenuation` is set twice: the file gives the link "
+                     "Beijing_Backbone - TR1 its own"]
