@@ -24,23 +24,17 @@ from pathlib import Path
 
 import numpy as np
 
+from qnetlang.physical.channels import FreeSpaceLink, read_loss_table, read_track
 from qnetlang.physical.devices import (IntensityClass, Receiver, ThresholdDetector,
                                        Transmitter, WeakCoherentSource)
 from qnetlang.physical.trains import simulate_train
 
 DATA = Path(__file__).resolve().parent.parent / "examples" / "data"
-LIGHT = 299_792_458.0
 
 
 def micius(seconds: float) -> None:
-    track = np.loadtxt(DATA / "micius2017_track.csv", delimiter=",", skiprows=1)
-    table = np.loadtxt(DATA / "micius2017_link_efficiency.csv", delimiter=",", skiprows=1)
-
-    def distance(t: np.ndarray) -> np.ndarray:
-        return np.interp(t, track[:, 0], track[:, 1])
-
-    def transmittance(t: np.ndarray) -> np.ndarray:
-        return 10 ** (-np.interp(distance(t), table[:, 0], table[:, 1]) / 10)
+    link = FreeSpaceLink(read_track(DATA / "micius2017_track.csv"),
+                         read_loss_table(DATA / "micius2017_link_efficiency.csv"))
 
     source = WeakCoherentSource(1e8, (IntensityClass("signal", 0.8, 0.5),
                                       IntensityClass("decoy", 0.1, 0.25),
@@ -48,9 +42,8 @@ def micius(seconds: float) -> None:
     detector = ThresholdDetector(efficiency=0.5)
     start = time.perf_counter()
     found = simulate_train(round(seconds * 1e8), Transmitter(source),
-                           Receiver((detector, detector)), transmittance,
-                           np.random.default_rng(2017), step=0.01,
-                           delay=lambda t: distance(t) * 1e3 / LIGHT)
+                           Receiver((detector, detector)), link.transmittance,
+                           np.random.default_rng(2017), step=0.01, delay=link.delay)
     wall = time.perf_counter() - start
     sifted = (found.intensity == 0) & (found.alice_basis == found.bob_basis)
     print(f"Micius pass, {seconds:g} s of it ({found.pulses:.3g} pulses): {wall:.1f} s wall, "
@@ -60,9 +53,9 @@ def micius(seconds: float) -> None:
     for at in (0.0, seconds / 2, seconds - 1):
         window = sifted & (found.time >= at) & (found.time < at + 1)
         times = at + (np.arange(1000) + 0.5) / 1000  # the closed form, averaged over 1 s
-        eta = transmittance(times) * 0.5
+        eta = link.transmittance(times) * 0.5
         model = float(np.mean(1e8 * 0.5 * 0.5 * -np.expm1(-eta * 0.8) * 0.9))
-        print(f"  {at:6.1f}  {float(distance(np.array([at + 0.5]))[0]):13.1f}  "
+        print(f"  {at:6.1f}  {float(link.distance(at + 0.5)) / 1e3:13.1f}  "
               f"{0.9 * window.sum():14.0f}  {model:19.0f}")
 
 
