@@ -116,8 +116,9 @@ class Network(IRNode):
     def route(self, source: str, target: str) -> tuple[Channel, ...] | None:
         """The classical channels a message takes from `source` to `target` where no
         classical channel joins them: stored and forwarded by the nodes between, along
-        the path of least delay (of fewer hops where delays tie, then through the first
-        node names); None where no path leads there."""
+        the path of least delay (of fewer hops where delays tie, and then through the
+        node Dijkstra reached first, nearer the source or first by name); None where
+        no path leads there. A route and its way back may differ where they tie."""
         self.channel(source, target, "classical")  # the index is up to date
         if source not in self._routes:
             self._routes[source] = self._arrivals(source)

@@ -48,7 +48,7 @@ class Site:
 @dataclass(frozen=True)
 class Fiber:
     length: float  # metres
-    attenuation: float = 0.0  # dB/km
+    attenuation: float | None = None  # dB/km; None where the file gives none
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def _fiber(channel: Any, what: str) -> Fiber | None:
     length = _number(channel.get("distance"), f"{what}'s distance")
     if length is None:
         raise TopologyError(f"{what} has no `distance` (metres)")
-    return Fiber(length, _number(channel.get("attenuation"), f"{what}'s attenuation") or 0.0)
+    return Fiber(length, _number(channel.get("attenuation"), f"{what}'s attenuation"))
 
 
 def _from_graphml(text: str) -> Topology:
@@ -149,13 +149,14 @@ def _from_graphml(text: str) -> Topology:
                                    _number(attributes.get("longitude"),
                                            f"`{name}`'s longitude")))
     for a, b, attributes in graph.edges(data=True):
-        _only(attributes, {"length", "distance", "attenuation"}, f"the edge {a} - {b}")
+        # `id` is the edge's own XML id (yEd writes one), not a setting
+        _only(attributes, {"id", "length", "distance", "attenuation"}, f"the edge {a} - {b}")
         length = _number(attributes.get("length", attributes.get("distance")),
                          f"the edge {a} - {b}'s length")
         if length is None:
             raise TopologyError(f"the edge {a} - {b} has no `length` (metres)")
         attenuation = _number(attributes.get("attenuation"), f"the edge {a} - {b}'s "
-                              "attenuation") or 0.0
+                              "attenuation")
         topology.spans.append(Span(str(a), str(b), Fiber(length), Fiber(length, attenuation),
                                    both_ways=not graph.is_directed()))
     return topology
@@ -214,6 +215,6 @@ def _check(topology: Topology) -> None:
         for fiber in (span.classical, span.quantum):
             if fiber is not None and fiber.length < 0:
                 raise TopologyError(f"the link {span.a} - {span.b} has a negative length")
-            if fiber is not None and fiber.attenuation < 0:
+            if fiber is not None and fiber.attenuation is not None and fiber.attenuation < 0:
                 raise TopologyError(f"the link {span.a} - {span.b} has a negative "
                                     "attenuation")

@@ -370,17 +370,28 @@ def _counts(model: _Model, detected: np.ndarray, known: np.ndarray, where: np.nd
 
 
 def _positive_poisson(mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Poisson(mean) given that it is at least 1, by inverting its distribution."""
-    draws = rng.random(len(mean))
+    """Poisson(mean) given that it is at least 1: by inverting its distribution for a
+    mean up to 1, and by drawing again where a draw was 0 above (at least 63 % of draws
+    are kept there, and no term underflows)."""
     k = np.ones(len(mean), dtype=np.int64)
-    safe = np.maximum(mean, 1e-300)
-    term = safe * np.exp(-safe) / -np.expm1(-safe)  # P(1)
-    cumulative = term.copy()
-    for _ in range(10_000):
-        going = draws > cumulative
-        if not going.any():
-            break
-        k[going] += 1
-        term = np.where(going, term * safe / k, term)
-        cumulative = np.where(going, cumulative + term, cumulative)
+    small = mean <= 1
+    if small.any():
+        lam = np.maximum(mean[small], 1e-300)
+        draws = rng.random(len(lam))
+        found = np.ones(len(lam), dtype=np.int64)
+        term = lam * np.exp(-lam) / -np.expm1(-lam)  # P(1)
+        cumulative = term.copy()
+        for _ in range(200):  # P(k) falls faster than 1/k! with a mean of at most 1
+            going = draws > cumulative
+            if not going.any():
+                break
+            found[going] += 1
+            term = np.where(going, term * lam / found, term)
+            cumulative = np.where(going, cumulative + term, cumulative)
+        k[small] = found
+    large = np.flatnonzero(~small)
+    while len(large):
+        drawn = rng.poisson(mean[large])
+        k[large] = drawn
+        large = large[drawn == 0]
     return k

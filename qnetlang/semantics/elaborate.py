@@ -411,7 +411,7 @@ class _NetworkBuilder:
                 if fiber is None:
                     continue
                 model, given = channels.get(kind, ("fiber", {}))
-                if fiber.attenuation and "attenuation" in given:
+                if fiber.attenuation is not None and "attenuation" in given:
                     self.ctx.error(Code.DUPLICATE_NAME, f"`attenuation` is set twice: the "
                                    f"file gives the link {span.a} - {span.b} its own",
                                    item.path.span, help="leave it to the file, or remove it "
@@ -419,7 +419,7 @@ class _NetworkBuilder:
                     return
                 fields = {**parameters.defaults(Place.CHANNEL, model), **given,
                           "length": fiber.length}
-                if fiber.attenuation:
+                if fiber.attenuation is not None:
                     fields["attenuation"] = fiber.attenuation * 1e-3
                 ways = ((span.a, span.b), (span.b, span.a)) if span.both_ways else \
                     ((span.a, span.b),)

@@ -214,7 +214,7 @@ class _Walker:
         self._declare_nodes(network.body, scope)
         self._network_items(network.body, scope)
 
-    def _declare_nodes(self, items: list[ast.Item], scope: Scope) -> None:
+    def _declare_nodes(self, items: list[ast.Item], scope: Scope, looped: bool = False) -> None:
         for item in items:
             if isinstance(item, ast.NodeDecl):
                 _declare(self.ctx, scope, Symbol(Kind.NODE, item.name, item,
@@ -222,7 +222,10 @@ class _Walker:
             elif isinstance(item, ast.Const):
                 _declare(self.ctx, scope, Symbol(Kind.CONST, item.name, item))
             elif isinstance(item, ast.NetworkFor):
-                self._declare_nodes(item.body, scope)
+                self._declare_nodes(item.body, scope, looped=True)
+            elif isinstance(item, ast.TopologyImport) and looped:
+                self._unread(item, "a file is imported once, not in a loop",
+                             "move the import out of the `for`")
             elif isinstance(item, ast.TopologyImport):
                 for symbol in self._imported_nodes(item):
                     _declare(self.ctx, scope, symbol)

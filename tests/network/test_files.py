@@ -24,6 +24,7 @@ def test_the_beijing_network_reads_as_qnet_wrote_it() -> None:
     first = topology.spans[0]
     assert (first.a, first.b) == ("Beijing_Backbone", "TR1")
     assert first.classical == Fiber(3080.0) and first.quantum == Fiber(3080.0)
+    assert first.quantum.attenuation is None  # the file gives none
     assert topology.sites[1].latitude == pytest.approx(39.93055556)
 
 
@@ -95,6 +96,12 @@ def test_a_directed_graph_has_one_way_links_and_parallel_edges_are_refused(
     networkx.write_graphml(multi, tmp_path / "twice.graphml")
     with pytest.raises(TopologyError, match="two edges join the same nodes"):
         load_topology(tmp_path / "twice.graphml")
+    single = networkx.MultiGraph()  # written with edge ids, as yEd writes them too
+    single.add_edge("a", "b", length=100.0)
+    networkx.write_graphml(single, tmp_path / "ids.graphml")
+    assert " id=\"0\"" in (tmp_path / "ids.graphml").read_text()
+    (span,) = load_topology(tmp_path / "ids.graphml").spans
+    assert span.quantum == Fiber(100.0)
     integers = networkx.path_graph(3)
     networkx.set_edge_attributes(integers, 10.0, "length")
     networkx.write_graphml(integers, tmp_path / "numbered.graphml")

@@ -134,10 +134,16 @@ def test_what_the_import_block_cannot_set_up(tmp_path: Path) -> None:
         'E0518: the file has no node of kind "EndNodes"',
         "E0302: `length` is set twice: the file gives each link its length"]
     data = json.loads(BEIJING.read_text())
-    data["links"][0]["qchannel"]["attenuation"] = 0.2
+    data["links"][0]["qchannel"]["attenuation"] = 0  # given, even if 0: the file's
     own = json.dumps(data)
     (tmp_path / "data").mkdir(exist_ok=True)
     (tmp_path / "data" / "own.json").write_text(own)
     found = diagnosed(tmp_path, SET_UP.replace("data/beijing.json", "data/own.json"))
     assert found == ["E0302: `attenuation` is set twice: the file gives the link "
                      "Beijing_Backbone - TR1 its own"]
+
+
+def test_a_topology_is_not_imported_in_a_loop(tmp_path: Path) -> None:
+    looped = 'network beijing { for i in 0..2 { import "data/beijing.json"; } }'
+    assert diagnosed(tmp_path, looped) == \
+        ["E0517: cannot import this topology: a file is imported once, not in a loop"]

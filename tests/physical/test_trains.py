@@ -154,6 +154,16 @@ def test_photon_resolving_detectors_count_the_photons() -> None:
     assert within(len(found) / 200_000, -math.expm1(-mean) / 2, 200_000)
 
 
+def test_photon_counts_of_bright_pulses() -> None:
+    from qnetlang.physical.trains import _positive_poisson
+    rng = np.random.default_rng(16)
+    for mean in (0.2, 3.0, 760.0):  # exp(-760) underflows: no term of it may be needed
+        seen = _positive_poisson(np.full(100_000, mean), rng)
+        expected = mean / -math.expm1(-mean)
+        assert seen.min() >= 1
+        assert abs(seen.mean() - expected) < 4 * seen.std() / math.sqrt(len(seen)) + 1e-12
+
+
 def test_a_single_photon_source_with_multi_photon_emission() -> None:
     source = SinglePhotonSource(1e9, efficiency=0.6, multi_photon=0.1)
     eta = 0.3

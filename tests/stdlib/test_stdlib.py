@@ -357,3 +357,20 @@ def test_the_delivered_fidelity_with_dephasing_memories(tmp_path: Path) -> None:
         "run repeater_chain(n = 2, p = 0.3, round = 10 us) on line with hop = hop;"
     result = simulate(program, tmp_path, shots=6000, seed=4)
     within(result, "fidelity", closed)
+
+
+def test_the_fidelity_is_the_pair_s_as_the_ends_can_use_it(tmp_path: Path) -> None:
+    """One 10 km link that always succeeds: hop[1]'s half is measured as it arrives,
+    hop[0]'s when the news comes back, a flight time tau later each way: both halves
+    dephase for tau in all, so F = (1 + exp(-2 tau / T2)) / 2."""
+    program = module("repeater") + """
+network line {
+  node hop[i in 0..=1] { qubits 3; memory { t2 = 100 us; } }
+  link hop[0] -> hop[1] { quantum fiber(length = 10 km); }
+  link hop[0] <-> hop[1] { classical fiber(length = 10 km); }
+}
+run repeater_chain(n = 1, p = 1.0, round = 10 us) on line with hop = hop;
+"""
+    result = simulate(program, tmp_path, shots=4000, seed=6)
+    flight = 10e3 * 1.468 / 299_792_458
+    within(result, "fidelity", (1 + math.exp(-2 * flight / 100e-6)) / 2)
