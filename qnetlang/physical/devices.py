@@ -58,11 +58,9 @@ class WeakCoherentSource:
 
     rate: float  # pulses per second
     classes: tuple[IntensityClass, ...]
-    wavelength: float = 1550e-9
 
     def __post_init__(self) -> None:
         _positive("rate", self.rate)
-        _positive("wavelength", self.wavelength)
         _classes(self.classes)
 
     poissonian = True
@@ -81,12 +79,10 @@ class SinglePhotonSource:
     rate: float
     efficiency: float
     multi_photon: float = 0.0
-    wavelength: float = 930e-9
     classes: tuple[IntensityClass, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         _positive("rate", self.rate)
-        _positive("wavelength", self.wavelength)
         _probability("efficiency", self.efficiency)
         _probability("multi_photon", self.multi_photon)
         mean = self.efficiency * (1.0 + self.multi_photon)
