@@ -388,23 +388,24 @@ class _NetworkBuilder:
 
     def topology(self, item: ast.TopologyImport, env: dict[Symbol, ir.Expr],
                  network: ir.Network) -> None:
-        """The nodes of a topology file, each set up as its kind's `node KIND { ... }`
-        says (none: no qubit limit, ideal memory and gates), and a fiber each way for
-        each of its links, classical and quantum where it has them, with the settings
-        of the block's `classical` and `quantum` channels."""
+        """The nodes of a topology file, each set up as its own `node NAME { ... }` says,
+        else its kind's (none: no qubit limit, ideal memory and gates), and a fiber each
+        way for each of its links, classical and quantum where it has them, with the
+        settings of the block's `classical` and `quantum` channels."""
         imported = self.ctx.topologies.get(id(item))
         if imported is None:
             return  # reported when it was read
         topology, _ = imported
-        kinds = self.kind_blocks(item, {site.kind for site in topology.sites if site.kind})
+        blocks = self.node_blocks(item, {site.kind for site in topology.sites if site.kind},
+                                  {site.name for site in topology.sites})
         channels = self.channel_blocks(item, env)
         for site in topology.sites:  # their names are new: the names pass saw to it
             self.count(item)
             position = (site.latitude, site.longitude) \
                 if site.latitude is not None and site.longitude is not None else None
             network.nodes[site.name] = self.built_node(
-                site.name, kinds.get(site.kind or ""), env, item.span, kind=site.kind,
-                position=position)
+                site.name, blocks.get(site.name) or blocks.get(site.kind or ""), env, item.span,
+                kind=site.kind, position=position)
         for span in topology.spans:
             self.count(item)
             for kind, fiber in (("classical", span.classical), ("quantum", span.quantum)):
@@ -426,8 +427,10 @@ class _NetworkBuilder:
                 for source, target in ways:
                     self.add_channel(network, source, target, kind, model, fields, item.span)
 
-    def kind_blocks(self, item: ast.TopologyImport, kinds: set[str]) -> dict[str, ast.NodeDecl]:
-        """The import's `node KIND { ... }` blocks, each for a kind the file has, once."""
+    def node_blocks(self, item: ast.TopologyImport, kinds: set[str],
+                    names: set[str]) -> dict[str, ast.NodeDecl]:
+        """The import's `node NAME { ... }` blocks, each for a kind the file has, or for
+        one of its nodes (which then takes its own, not its kind's), once."""
         blocks: dict[str, ast.NodeDecl] = {}
         for decl in item.body:
             if not isinstance(decl, ast.NodeDecl):
@@ -436,15 +439,18 @@ class _NetworkBuilder:
                 self.ctx.error(Code.BAD_TOPOLOGY, "a kind's nodes are set up once, not as a "
                                "family", decl.family.span, help=f"write `node {decl.name} "
                                                                 "{ ... }`")
-            elif decl.name not in kinds:
-                self.ctx.error(Code.NO_NODE_OF_KIND, f"the file has no node of kind "
+            elif decl.name in kinds and decl.name in names:
+                self.ctx.error(Code.BAD_TOPOLOGY, f"`{decl.name}` is both a node and a kind "
+                               "of the file: which one this sets up is not clear", decl.span,
+                               help="rename the node or the kind in the file")
+            elif decl.name not in kinds and decl.name not in names:
+                self.ctx.error(Code.NO_NODE_OF_KIND, f"the file has no node or kind "
                                f"\"{decl.name}\"", decl.span,
-                               help=did_you_mean(decl.name, kinds) or
+                               help=did_you_mean(decl.name, kinds | names) or
                                (f"its kinds: {', '.join(sorted(kinds))}" if kinds else
                                 "its nodes have no kind"))
             elif decl.name in blocks:
-                self.ctx.error(Code.DUPLICATE_NAME, f"the nodes of kind `{decl.name}` are set "
-                               "up twice", decl.span,
+                self.ctx.error(Code.DUPLICATE_NAME, f"`{decl.name}` is set up twice", decl.span,
                                notes=[Note("first here", blocks[decl.name].span)])
             else:
                 blocks[decl.name] = decl

@@ -127,11 +127,24 @@ def test_the_import_block_sets_up_each_kind_and_each_kind_of_channel(tmp_path: P
     assert (classical.model, classical.refractive_index) == ("free_space", 1.0)
 
 
+def test_a_node_of_the_file_set_up_on_its_own(tmp_path: Path) -> None:
+    own = SET_UP.replace("node EndNode { qubits 2; gate_error = 0.01; }",
+                         "node EndNode { qubits 2; gate_error = 0.01; }\n"
+                         "    node EN8 { qubits 6; memory { t1 = 5 ms; } }")
+    assert diagnosed(tmp_path, own) == []
+    nodes = compiled(tmp_path / "net.qnet").network.nodes
+    assert (nodes["EN8"].qubits, nodes["EN8"].memory.t1, nodes["EN8"].gate_error) == \
+        (6, 5e-3, 0.0)  # its own block, not its kind's
+    assert (nodes["EN7"].qubits, nodes["EN7"].gate_error) == (2, 0.01)
+    twice = own.replace("node EN8 {", "node EN8 { }\n    node EN8 {")
+    assert diagnosed(tmp_path, twice) == ["E0302: `EN8` is set up twice"]
+
+
 def test_what_the_import_block_cannot_set_up(tmp_path: Path) -> None:
     wrong = SET_UP.replace("node EndNode {", "node EndNodes {") \
         .replace("quantum fiber(attenuation = 0.2 dB/km);", "quantum fiber(length = 2 km);")
     assert diagnosed(tmp_path, wrong) == [
-        'E0518: the file has no node of kind "EndNodes"',
+        'E0518: the file has no node or kind "EndNodes"',
         "E0302: `length` is set twice: the file gives each link its length"]
     data = json.loads(BEIJING.read_text())
     data["links"][0]["qchannel"]["attenuation"] = 0  # given, even if 0: the file's
