@@ -286,7 +286,7 @@ class Machine:
         route = network.route(a, b)
         if route is None:
             raise EvaluationError(f"no channel leads from `{source}` to `{dest or process.name}`")
-        return to_seconds(sum(to_ps(hop.delay) for hop in route))
+        return to_seconds(_route_ps(route))
 
     def closes_alone(self, process: Process) -> bool:
         """Whether the window the process waits in closes at this very instant with nothing
@@ -330,12 +330,11 @@ class Machine:
         delay = to_ps(channel.delay) if channel is not None else 0
         route = self.route(process.name, instr.dest) if channel is None and \
             instr.kind == "classical" else None
+        forwarded: dict[str, Any] = {}
         if route is not None:  # stored and forwarded: each hop's delay in turn
-            delay = sum(to_ps(hop.delay) for hop in route)
-            self.trace(process, "send", to=instr.dest, kind=instr.kind,
-                       route=[route[0].source] + [hop.target for hop in route])
-        else:
-            self.trace(process, "send", to=instr.dest, kind=instr.kind)
+            delay = _route_ps(route)
+            forwarded["route"] = [route[0].source] + [hop.target for hop in route]
+        self.trace(process, "send", to=instr.dest, kind=instr.kind, **forwarded)
         self.env.schedule_with_priority(ARRIVAL, delay, self.deliver,
                                         self.processes[instr.dest], message, channel)
         path.pc += 1
@@ -411,3 +410,9 @@ _WHY = {
     ir.Alloc: "declaring a qubit", ir.Send: "sending", ir.Recv: "receiving",
     ir.Wait: "waiting", ir.Halt: "ending the role",
 }
+
+
+def _route_ps(route: tuple[ir.Channel, ...]) -> int:
+    """A forwarded message's flight: each hop's delay, timed in picoseconds in turn (as
+    `ir.Network.route` chooses routes)."""
+    return sum(to_ps(hop.delay) for hop in route)

@@ -113,18 +113,19 @@ def _from_qnet_json(text: str) -> Topology:
                                                  for end in ("node1", "node2")):
             raise TopologyError(f"link {k} needs `node1` and `node2`")
         _only(link, {"node1", "node2", "cchannel", "qchannel"}, f"link {k}")
-        fibers = [_fiber(link.get(key), f"link {k}'s {key}") for key in ("cchannel", "qchannel")]
+        fibers = [_fiber(link.get(key), f"link {k}'s {key}", keys)
+                  for key, keys in (("cchannel", {"distance"}),
+                                    ("qchannel", {"distance", "attenuation"}))]
         topology.spans.append(Span(link["node1"], link["node2"], *fibers))
     return topology
 
 
-def _fiber(channel: Any, what: str) -> Fiber | None:
+def _fiber(channel: Any, what: str, keys: set[str]) -> Fiber | None:
     if channel is None:
         return None
     if not isinstance(channel, dict):
         raise TopologyError(f"{what} is not an object")
-    _only(channel, {"distance", "attenuation"} if what.endswith("qchannel") else {"distance"},
-          what)
+    _only(channel, keys, what)
     length = _number(channel.get("distance"), f"{what}'s distance")
     if length is None:
         raise TopologyError(f"{what} has no `distance` (metres)")

@@ -200,8 +200,6 @@ def _model(pulses: int, transmitter: Transmitter, receiver: Receiver,
     eta = _at(transmittance, middle)
     if np.any(~((eta >= 0) & (eta <= 1))):
         raise ValueError("a transmittance lies between 0 and 1")
-    if callable(transmittance) and not math.isfinite(step):
-        raise ValueError(f"the step of a changing transmittance must be finite, not {step}")
     efficiency = np.array([receiver.efficiency * d.efficiency for d in receiver.detectors])
     reach = eta[:, None, None] * efficiency * shares  # (S, K, 2) q_j
     dark = np.array([d.dark_count for d in receiver.detectors])
