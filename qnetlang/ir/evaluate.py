@@ -58,7 +58,13 @@ def evaluate(expr: ir.Expr, read: Callable[[ir.Var], Any] | None = None,
     `call` the built-ins that depend on the run (`now`, `fidelity`). With `memo`, a
     subexpression shared by several parents (the compiler builds such DAGs) is
     evaluated once."""
-    if memo is not None and id(expr) in memo:
+    kind = type(expr)
+    if memo is None:  # the commonest leaves first: an analysis evaluates many
+        if kind is ir.Const:
+            return expr.value
+        if kind is ir.Var:
+            return UNKNOWN if read is None else read(expr)
+    elif id(expr) in memo:
         return memo[id(expr)]
     ops = ops or SCALAR
     if isinstance(expr, ir.Const):

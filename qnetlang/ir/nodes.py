@@ -438,6 +438,10 @@ class Role(IRNode):
     code: list[Instr] = field(default_factory=list)
     units: dict[str, int | None] = field(default_factory=dict)  # qubit slots: name -> size
     variables: dict[str, Type] = field(default_factory=dict)
+    # Members of a role family whose code is the same but for their peers share a number
+    # (semantics/families.py), so a check whose findings do not depend on the peers makes
+    # them once; None: a role lowered on its own.
+    shape: int | None = field(default=None, compare=False)
 
 
 @dataclass

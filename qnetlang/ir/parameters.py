@@ -13,11 +13,12 @@ either acts on the simulation or is refused: none is silently ignored.
 
 from __future__ import annotations
 
+import functools
 import math
-
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from types import MappingProxyType
 
 from qnetlang import units
 from qnetlang.ir.nodes import FIBER_REFRACTIVE_INDEX
@@ -165,12 +166,14 @@ def place_of(name: str) -> Place | None:
     return next((place for place, table in TABLES.items() if name in table), None)
 
 
-def defaults(place: Place, model: str | None = None) -> dict[str, float | None]:
-    """The value of every parameter of a place when none is set (of a channel of `model`)."""
+@functools.cache
+def defaults(place: Place, model: str | None = None) -> Mapping[str, float | None]:
+    """The value of every parameter of a place when none is set (of a channel of `model`),
+    made once: a network builds a node or channel for each of thousands of members."""
     values = {name: parameter.default for name, parameter in TABLES[place].items()}
     if model is not None:
         values.update(CHANNEL_MODELS[model])
-    return values
+    return MappingProxyType(values)
 
 
 def t2_exceeds_bound(t1: float | None, t2: float | None) -> bool:

@@ -84,11 +84,11 @@ class _Entanglement:
 
     def __init__(self, largest: ir.Footprint) -> None:
         self.parent: list[int] = []
-        self.labels: list[str] = []
+        self.labels: list[tuple[str, Key]] = []  # (role member, slot), named when shown
         self.members: dict[int, set[int]] = {}  # group (its root) -> its qubits
         self.largest = largest  # the footprint it keeps up to date
 
-    def new(self, label: str) -> int:
+    def new(self, label: tuple[str, Key]) -> int:
         qubit = len(self.parent)
         self.parent.append(qubit)
         self.labels.append(label)
@@ -115,7 +115,8 @@ class _Entanglement:
         group = self.members[root]
         if len(group) > self.largest.entangled:
             self.largest.entangled = len(group)
-            self.largest.qubits = [self.labels[q] for q in sorted(group)]
+            self.largest.qubits = [f"{name}: {slot_label(key)}"
+                                   for name, key in (self.labels[q] for q in sorted(group))]
             self.largest.span = span
 
     def leave(self, qubit: int) -> None:
@@ -174,6 +175,8 @@ class _Execution(Effects):
             return UNKNOWN
 
     def value(self, process: Process, expr: ir.Expr) -> Any:
+        if type(expr) is ir.Const:
+            return expr.value
         try:
             return evaluate(expr, lambda var: self.read(process, var),
                             lambda builtin: self.call(process, builtin))
@@ -229,7 +232,7 @@ class _Execution(Effects):
         qubits = _data(process).qubits
         if key in qubits:
             self.entanglement.leave(qubits[key])
-        qubits[key] = self.entanglement.new(f"{process.name}: {slot_label(key)}")
+        qubits[key] = self.entanglement.new((process.name, key))
 
     def entangle(self, process: Process, gate: ir.Gate) -> None:
         qubits = _data(process).qubits
@@ -260,21 +263,23 @@ class _Execution(Effects):
     def slot(self, process: Process, unit: ir.Unit) -> Key | None:
         """The slot a unit names, its index worked out where the values are known; None
         when they are not (such a slot is not counted, so that no error is false)."""
-        key = key_of(unit)
-        if key[1] != "*":
-            return key
-        index = self.value(process, unit.index) if unit.index is not None else UNKNOWN
+        index = unit.index
+        if index is None or type(index) is ir.Const:
+            return key_of(unit)
+        index = self.value(process, index)
         if index is UNKNOWN or isinstance(index, (list, tuple)):
             return None
         return (unit.name, int(index))
 
     def hold(self, process: Process, units: list[ir.Unit], instr: ir.Instr) -> None:
-        live = _data(process).live
+        live, before = _data(process).live, len(_data(process).live)
         for unit in units:
             key = self.slot(process, unit)
             if key is not None and key not in live:
                 live.add(key)
                 self.held[process.role.node] = self.held.get(process.role.node, 0) + 1
+        if len(live) == before:
+            return  # none taken: no more held than before
         node = self.run.network.nodes.get(process.role.node)
         if node is None or node.qubits is None or node.name in self.full_nodes:
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -122,6 +123,7 @@ class Context:
     program: ir.Program = field(default_factory=ir.Program)
     halted: bool = False
     given: list[SourceFile] = field(default_factory=list)  # the `--set` values' sources
+    shapes: Iterator[int] = field(default_factory=itertools.count)  # numbers for ir.Role.shape
 
     @property
     def sources(self) -> dict[str, SourceFile]:

@@ -25,6 +25,7 @@ from qnetlang.semantics.sweeps import sweep_of
 from qnetlang.semantics.typecheck import expect
 from qnetlang.source import Span
 from qnetlang.syntax import ast
+from qnetlang.syntax.visitor import walk
 
 _SETTINGS: dict[str, t.Type] = {"shots": t.INT, "seed": t.INT, "engine": t.STRING}
 
@@ -332,6 +333,9 @@ class _NetworkBuilder:
         self.built = 0  # nodes, links and loop turns so far
         self.unbuilt: set[str] = set()  # nodes whose declaration failed (reported)
         self.folding: tuple[dict[Symbol, ir.Expr], Lowerer] | None = None
+        # by id: the value of a setting that names no counter nor index, the same in
+        # every turn of a loop and for every member of a family, so worked out once
+        self.steady: dict[int, Any] = {}
 
     def lowerer(self, env: dict[Symbol, ir.Expr]) -> Lowerer:
         """A lowerer to fold constants in `env`, the last one made again when the
@@ -353,7 +357,13 @@ class _NetworkBuilder:
             raise _NetworkTooLarge
 
     def value(self, expr: ast.Expr, env: dict[Symbol, ir.Expr], what: str) -> Any:
-        return self.lowerer(env).constant(expr, what)
+        if id(expr) in self.steady:
+            return self.steady[id(expr)]
+        value = self.lowerer(env).constant(expr, what)
+        if not any(isinstance(node, ast.Name) and getattr(self.ctx.symbol(node), "kind", None)
+                   in (Kind.LOOP_VARIABLE, Kind.FAMILY_INDEX) for node in walk(expr)):
+            self.steady[id(expr)] = value
+        return value
 
     def build(self, decl: ast.Network) -> ir.Network | None:
         network = ir.Network(decl.name, span=decl.span)

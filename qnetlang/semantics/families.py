@@ -8,6 +8,8 @@ such values agree lower to the same code, up to the peers their messages name.
 (a few small folds), and lowers in full only a member whose values are new; the
 others take its instructions (shared: nothing changes an instruction after
 lowering but a message's channel, and messages are copied) with their own peers.
+The members of a shape share a number (`ir.Role.shape`), so that the checks
+whose findings do not depend on peers (ownership) make them once per shape.
 
 A chain of 10,000 repeaters is three shapes: the first hop, the inner hops and
 the last. Whatever cannot be shared this way is lowered member by member, as
@@ -17,8 +19,8 @@ the expressions is not a constant (its own lowering then reports why).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from qnetlang import builtins
@@ -47,6 +49,7 @@ class _Shape:
     variables: dict[str, object]
     messages: list[int]  # positions of its sends and receives
     peers: dict[int, ast.Ref]  # of those, the ones whose peer depends on the index
+    number: int  # its members' ir.Role.shape
 
 
 class Family:
@@ -84,10 +87,11 @@ class Family:
         if len(self.ctx.diagnostics) > reported:
             self.shared = False  # each member reports its own problems, as it has them
         elif key is not None and self.shared:
+            role.shape = next(self.ctx.shapes)
             self.shapes[key] = _Shape(list(role.code), dict(role.units), dict(role.variables),
                                       [k for k, instr in enumerate(role.code)
                                        if isinstance(instr, (ir.Send, ir.Recv))],
-                                      self._peer_positions(role.code, lowerer))
+                                      self._peer_positions(role.code, lowerer), role.shape)
         return role
 
     # ------------------------------------------------------------ the expressions of the index
@@ -186,7 +190,7 @@ class Family:
                     return None
                 setattr(copied, "dest" if isinstance(copied, ir.Send) else "source", peer)
         return ir.Role(member, node, code, dict(shape.units), dict(shape.variables),
-                       span=self.role.span)
+                       shape=shape.number, span=self.role.span)
 
     def _peer(self, ref: ast.Ref, value: Any) -> str | None:
         symbol = self.ctx.symbol(ref)
@@ -201,18 +205,3 @@ class Family:
 
 
 _INDEX = ir.Var("#index", type=t.INT)  # the member's index, in the formulas
-
-# What a message instruction is, but for its peer and channel.
-_MESSAGE_PARTS = {kind: tuple(f.name for f in fields(kind)
-                              if f.name not in ("dest", "source", "channel"))
-                  for kind in (ir.Send, ir.Recv)}
-
-
-def sharing_key(instr: ir.Instr) -> Hashable:
-    """The instruction up to a message's peer and channel, by identity: the same for the
-    members of one shape, whose copies of a message share its parts. A key stands for
-    one instruction only while that instruction is alive: who keeps keys keeps it."""
-    parts = _MESSAGE_PARTS.get(type(instr))
-    if parts is None:
-        return id(instr)
-    return (type(instr),) + tuple(id(getattr(instr, name)) for name in parts)

@@ -147,6 +147,10 @@ class Lowerer:
         return ir.Var(name, type=type_)
 
     def constant(self, expr: ast.Expr, what: str) -> Any:
+        if type(expr) is ast.Name:  # the commonest (a counter, a parameter): known already
+            found = self.env.get(self.ctx.symbols.get(id(expr)))  # type: ignore[arg-type]
+            if type(found) is ir.Const:
+                return found.value
         return self.known(self.expr(expr), expr, what)
 
     def known(self, lowered: ir.Expr, expr: ast.Expr, what: str) -> Any:

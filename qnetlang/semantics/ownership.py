@@ -27,7 +27,6 @@ from qnetlang.codes import Code
 from qnetlang.diagnostics import Note
 from qnetlang.ir import nodes as ir
 from qnetlang.semantics.context import Context
-from qnetlang.semantics.families import sharing_key
 from qnetlang.source import Span
 
 OWNED, SENT, MAYBE_SENT = "owned", "sent", "maybe sent"
@@ -59,10 +58,9 @@ def check_roles(ctx: Context, roles: Iterable[ir.Role]) -> None:
     members share the code, and once between the runs and the protocols checked on
     their own, so a problem already reported is not reported again."""
     seen = {(_SAME.get(d.code, d.code), d.span) for d in ctx.diagnostics}
-    shapes: set[tuple[Any, ...]] = set()
-    texts: dict[Hashable, tuple[ir.Instr, str, Span | None]] = {}
+    shapes: set[Hashable] = set()
     for role in roles:
-        shape = _shape(role, texts)
+        shape = role.shape if role.shape is not None else _shape(role)
         if shape in shapes:  # its problems are those of a member already analysed
             continue
         shapes.add(shape)
@@ -77,26 +75,19 @@ def check_roles(ctx: Context, roles: Iterable[ir.Role]) -> None:
                 ctx.error(code, message, span, notes=notes)
 
 
-def _shape(role: ir.Role,
-           texts: dict[Hashable, tuple[ir.Instr, str, Span | None]]) -> tuple[Any, ...]:
-    """The role's code up to whom it talks to: members of a family (`hop[k]`) that differ
-    only in their peers have the same problems, at the same places. `texts` keeps each
-    instruction's text by identity (members of one shape share their instructions, and
-    their messages' parts: see families.py), and the instruction with it, so that no
-    other takes its identity while the texts are kept (roles may come and go)."""
+def _shape(role: ir.Role) -> tuple[Any, ...]:
+    """The code of a role lowered on its own, up to whom it talks to: roles that differ
+    only in their peers have the same problems, at the same places. (The members of a
+    family's shape say so with their number, `ir.Role.shape`, without this text.)"""
     code = []
     for instr in role.code:
-        key = sharing_key(instr)
-        known = texts.get(key)
-        if known is None:
-            if isinstance(instr, ir.Send):
-                text = repr(replace(instr, dest="", channel=None))
-            elif isinstance(instr, ir.Recv):
-                text = repr(replace(instr, source="", channel=None))
-            else:
-                text = repr(instr)
-            known = texts[key] = (instr, text, instr.span)
-        code.append(known[1:])
+        if isinstance(instr, ir.Send):
+            text = repr(replace(instr, dest="", channel=None))
+        elif isinstance(instr, ir.Recv):
+            text = repr(replace(instr, source="", channel=None))
+        else:
+            text = repr(instr)
+        code.append((text, instr.span))
     return tuple(sorted(role.units.items(), key=repr)), tuple(code)
 
 

@@ -11,20 +11,16 @@ too: the delay it gives is theirs.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Note
 from qnetlang.ir import nodes as ir
 from qnetlang.semantics.context import Context
-from qnetlang.semantics.families import sharing_key
 
 
 def check_topology(ctx: Context) -> None:
     reported: set[tuple[int, int, str, str]] = set()
-    # by sharing key: an instruction's `latency` calls, and the instruction, kept alive
-    latencies: dict[Hashable, tuple[ir.Instr, list[ir.Builtin]]] = {}
     for run in ctx.program.runs:
+        latencies: dict[int, list[ir.Builtin]] = {}  # the calls of a shape's code (once)
         for role in run.roles.values():
             for instr in role.code:
                 if isinstance(instr, ir.Send):
@@ -34,13 +30,14 @@ def check_topology(ctx: Context) -> None:
                     if source is not None and source.node != role.node:
                         channel = run.network.channel(source.node, role.node, instr.kind)
                         instr.channel = channel.id if channel is not None else None
-                key = sharing_key(instr)
-                if key not in latencies:
-                    latencies[key] = (instr, [
-                        expr for expr in ir.expressions_of(instr)
-                        if isinstance(expr, ir.Builtin) and expr.name == "latency"])
-                for call in latencies[key][1]:
-                    _latency(ctx, run, role, call)
+            calls = latencies.get(role.shape) if role.shape is not None else None
+            if calls is None:
+                calls = [expr for instr in role.code for expr in ir.expressions_of(instr)
+                         if isinstance(expr, ir.Builtin) and expr.name == "latency"]
+                if role.shape is not None:
+                    latencies[role.shape] = calls
+            for call in calls:
+                _latency(ctx, run, role, call)
 
 
 def _latency(ctx: Context, run: ir.Run, role: ir.Role, call: ir.Builtin) -> None:
