@@ -93,7 +93,7 @@ def main() -> None:
         print(f"  {k:>7,}  {cold_check(text):9.2f}  {shots:>5}  {seconds:8.2f}  "
               f"{result.engine:>10}  {passed}")
 
-    print("\nBB84, one shot of n qubits (20 km of fiber: about 40% detected)")
+    print("\nBB84, one shot of n qubits (20 km of fiber and the detector: about 34% detected)")
     print(f"  {'n':>9}  {'check (s)':>9}  {'run (s)':>8}  {'sifted bits/s':>13}  "
           f"{'turn by turn (s)':>16}")
     for n in [1024, 4096] if args.quick else [4096, 16384, 65536, 1_000_000]:

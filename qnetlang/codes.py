@@ -85,6 +85,7 @@ class Code(StrEnum):
     BAD_TOPOLOGY = "E0517"
     NO_NODE_OF_KIND = "E0518"
     PARALLEL_CHANNEL = "E0519"
+    DEVICE_SETTINGS = "E0520"
     # topology
     NO_CHANNEL = "E0601"
     # ownership of qubits
@@ -113,3 +114,4 @@ class Code(StrEnum):
     NOT_COMPILABLE = "E1001"
     LOSS_LEFT_OUT = "W1002"
     NOISE_LEFT_OUT = "W1003"
+    DETECTOR_LEFT_OUT = "W1004"

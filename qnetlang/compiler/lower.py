@@ -34,7 +34,7 @@ from typing import Any
 from qnetlang.codes import Code
 from qnetlang.compiler.circuit import Assertion, Circuit, Op, Report, bit, without_dead_ops
 from qnetlang.compiler.logic import Logic, NotALogicFunction, is_boolean
-from qnetlang.diagnostics import Diagnostic
+from qnetlang.diagnostics import Diagnostic, Note
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import (EvaluationError, Operations, apply_binary, apply_builtin,
                                   apply_unary, evaluate)
@@ -53,9 +53,11 @@ _BASIS = {"x": [("h", ())], "y": [("sdg", ()), ("h", ())], "z": []}
 class CompileError(Exception):
     """A construct outside the compilable subset; carries its diagnostic."""
 
-    def __init__(self, message: str, span: Span | None, help: str | None = None) -> None:
+    def __init__(self, message: str, span: Span | None, help: str | None = None,
+                 notes: list[Note] | None = None) -> None:
         super().__init__(message)
-        self.diagnostic = Diagnostic.error(Code.NOT_COMPILABLE, message, span, help=help)
+        self.diagnostic = Diagnostic.error(Code.NOT_COMPILABLE, message, span, help=help,
+                                           notes=notes or [])
 
 
 class _NeedChoice(Exception):
@@ -477,6 +479,15 @@ class _Lowering(Effects):
                                    "represent", instr.span,
                                    help="run it in the simulator (`qnetc run`), or compile it "
                                         "on a lossless channel")
+            detector = self.run.network.nodes[process.role.node].detector
+            if channel is not None and detector is not None and not detector.ideal and \
+                    instr.on_timeout is not None:
+                raise CompileError(f"whether this qubit comes in time depends on detector "
+                                   f"`{detector.name}` of node `{process.role.node}`, whose "
+                                   "misses and dark counts a circuit cannot represent",
+                                   instr.span, notes=[Note("the detector", detector.span)],
+                                   help="run it in the simulator (`qnetc run`), or compile it "
+                                        "with an ideal detector")
             for unit, qubit in zip(instr.targets, qubits, strict=True):
                 assert isinstance(unit, ir.Unit)
                 process.data[self.unit(process, path.guard, unit)] = qubit

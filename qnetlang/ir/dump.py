@@ -69,6 +69,9 @@ def _network(network: ir.Network) -> dict[str, Any]:
             "qubits": node.qubits,
             "memory": _parameters(Place.MEMORY, node.memory),
             **_parameters(Place.NODE, node),
+            **({"detector": {"name": node.detector.name,
+                             **_parameters(Place.DETECTOR, node.detector)}}
+               if node.detector is not None else {}),
             **({"kind": node.kind} if node.kind is not None else {}),
             **({"position": list(node.position)} if node.position is not None else {}),
             "span": _span(node),
@@ -83,7 +86,7 @@ def _network(network: ir.Network) -> dict[str, Any]:
 
 # The suffix that names a parameter's SI unit in the JSON form.
 _UNIT_SUFFIXES = {units.DIMENSIONLESS: "", units.LENGTH: "_m", units.TIME: "_s",
-                  units.LOSS: "_db", units.ATTENUATION: "_db_per_m"}
+                  units.LOSS: "_db", units.ATTENUATION: "_db_per_m", units.FREQUENCY: "_hz"}
 
 
 def _parameters(place: Place, holder: object) -> dict[str, Any]:

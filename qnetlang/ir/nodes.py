@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
@@ -41,6 +42,39 @@ class Memory:
     depolarizing_time: float | None = None
 
 
+def dark_count_per_gate(rate: float, gate: float) -> float:
+    """The probability of a dark count in a gate of `gate` seconds at `rate` per second
+    (dark counts are a Poisson process)."""
+    return -math.expm1(-rate * gate)
+
+
+@dataclass
+class Detector(IRNode):
+    """A node's threshold detector (`device NAME: threshold_detector { ... }`), its fields
+    the detector parameters of qnetlang.ir.parameters. Each qubit sent to the node over
+    a quantum channel opens one gate of it, at the instant the qubit would arrive: the
+    qubit is detected with probability `efficiency` if it arrived; in a gate with no
+    detection a dark count clicks (`dark_count_probability`), and the `recv` gets a
+    qubit in the maximally mixed state."""
+
+    name: str
+    efficiency: float = 1.0
+    dark_count: float = 0.0  # per gate
+    dark_count_rate: float | None = None  # per second, in gates of `gate_width` seconds
+    gate_width: float | None = None
+
+    @property
+    def dark_count_probability(self) -> float:
+        """The probability of a dark count in one gate, however it was given."""
+        if self.dark_count_rate is not None and self.gate_width is not None:
+            return dark_count_per_gate(self.dark_count_rate, self.gate_width)
+        return self.dark_count
+
+    @property
+    def ideal(self) -> bool:
+        return self.efficiency == 1.0 and self.dark_count_probability == 0.0
+
+
 @dataclass
 class Node(IRNode):
     """A node; its noise fields are the node parameters of qnetlang.ir.parameters."""
@@ -51,6 +85,7 @@ class Node(IRNode):
     gate_error: float = 0.0  # depolarizing probability after each gate
     readout_error: float = 0.0  # probability that a measurement outcome flips
     kind: str | None = None  # as a topology file names it (`TrustedRepeaterNode`)
+    detector: Detector | None = None  # None: every qubit that arrives is detected, alone
     position: tuple[float, float] | None = None  # (latitude, longitude) in degrees
 
 

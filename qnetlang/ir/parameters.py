@@ -31,13 +31,16 @@ class Place(Enum):
     NODE = "node"
     MEMORY = "memory"
     CHANNEL = "channel"
+    DETECTOR = "detector"
 
     def how_to_set(self, name: str) -> str:
         """How to write the setting `name` here: the help for one written elsewhere."""
         example = {Place.NODE: f"`node a {{ {name} = ...; }}`",
                    Place.MEMORY: f"`memory {{ {name} = ...; }}` in a node",
                    Place.CHANNEL: f"`quantum fiber({name} = ...)`, or in a link's body for all "
-                                  "its channels"}[self]
+                                  "its channels",
+                   Place.DETECTOR: f"`device NAME: threshold_detector {{ {name} = ...; }}` in a "
+                                   "node"}[self]
         return f"`{name}` is a {self.value} setting: {example}"
 
 
@@ -64,7 +67,8 @@ DECAY_TIME = Rule(lambda t: t > 0.0, "`{name}` is a time greater than 0; leave t
 # The unit a value is shown in, and its size in SI units.
 _SHOWN_UNITS: dict[Dimension, tuple[str, float]] = {
     units.DIMENSIONLESS: ("", 1.0), units.LENGTH: ("m", 1.0), units.TIME: ("s", 1.0),
-    units.LOSS: ("dB", 1.0), units.ATTENUATION: ("dB/km", 1e-3)}
+    units.LOSS: ("dB", 1.0), units.ATTENUATION: ("dB/km", 1e-3),
+    units.FREQUENCY: ("Hz", 1.0)}
 
 
 @dataclass(frozen=True)
@@ -141,8 +145,38 @@ CHANNEL = _table(
               effect="applies Z to a qubit in transit with this probability"),
 )
 
+# A node's detector: it acts on every qubit the node receives over a quantum channel,
+# once per qubit sent (its gate: the instant the qubit would arrive, lost or not).
+DETECTOR = _table(
+    Parameter("efficiency", Place.DETECTOR, units.DIMENSIONLESS, default=1.0, rule=PROBABILITY,
+              unset="1: every photon that arrives is detected",
+              effect="a qubit that arrives is detected with this probability, else lost as in "
+                     "transit"),
+    Parameter("dark_count", Place.DETECTOR, units.DIMENSIONLESS, default=0.0,
+              rule=PROBABILITY, unset="0: no dark counts",
+              effect="in a gate where no photon is detected, a click with this probability: "
+                     "the `recv` gets a qubit in the maximally mixed state"),
+    Parameter("dark_count_rate", Place.DETECTOR, units.FREQUENCY, default=None,
+              rule=NOT_NEGATIVE, unset="no dark counts (or `dark_count`, per gate)",
+              effect="dark counts at this rate: 1 - exp(-rate × gate_width) per gate"),
+    Parameter("gate_width", Place.DETECTOR, units.TIME, default=None, rule=DECAY_TIME,
+              unset="no gate (needed by `dark_count_rate`)",
+              effect="how long the detector is open for each qubit: with `dark_count_rate`, "
+                     "the dark-count probability per gate"),
+)
+
 TABLES: dict[Place, dict[str, Parameter]] = {Place.NODE: NODE, Place.MEMORY: MEMORY,
-                                             Place.CHANNEL: CHANNEL}
+                                             Place.CHANNEL: CHANNEL, Place.DETECTOR: DETECTOR}
+
+# The kinds of `device` block the simulation models, and the place of their settings.
+DEVICE_KINDS: dict[str, Place] = {"threshold_detector": Place.DETECTOR}
+
+# Detector settings of the physical layer's pulse trains that a qubit-level protocol has
+# no use for (each qubit has its own gate, so no click is near another), and why.
+TRAIN_ONLY: dict[str, str] = {
+    name: "a qubit-level protocol opens one gate per qubit and counts no clicks between "
+          f"them, so `{name}` would not act here; pulse trains model it (docs/physical.md)"
+    for name in ("dead_time", "afterpulse", "jitter", "photon_resolving")}
 
 # The channel models, and the defaults by which they differ from the table's.
 CHANNEL_MODELS: dict[str, dict[str, float]] = {

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qnetlang.ir.nodes import dark_count_per_gate
+
 
 def _real(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -141,7 +143,7 @@ class ThresholdDetector:
         """The probability of a dark count in a gate of `gate` seconds at `rate` per second."""
         _not_negative("dark count rate", rate)
         _not_negative("gate width", gate)
-        return -math.expm1(-rate * gate)
+        return dark_count_per_gate(rate, gate)
 
     def dead_gates(self, pulse_rate: float) -> int:
         """Gates from a click to the first gate whose start is `dead_time` or more later."""

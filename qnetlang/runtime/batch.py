@@ -636,9 +636,15 @@ class BatchSimulation(Effects):
         return _Payload(qubits, lost)
 
     def arrive(self, process: Process, message: Message, channel: ir.Channel | None) -> None:
-        """A qubit that was not lost takes a place in the receiver's memory."""
+        """A qubit that was not lost (and that the node's detector saw) takes a place in
+        the receiver's memory."""
         payload: _Payload = message.payload
-        if message.send.kind != "quantum" or (payload.lost is not None and payload.lost.all()):
+        if message.send.kind != "quantum":
+            return
+        detector = state_of(process).node.spec.detector
+        if channel is not None and detector is not None and not detector.ideal:
+            self.detect(detector, payload)
+        if payload.lost is not None and payload.lost.all():
             return
         present = None if payload.lost is None else ~payload.lost
         for qubit in payload.values:
@@ -646,6 +652,22 @@ class BatchSimulation(Effects):
                 self.channel_noise(qubit, channel)
             self.store_qubit(qubit, state_of(process).node, process, message.send.span, present,
                              arriving=True)
+
+    def detect(self, detector: ir.Detector, payload: _Payload) -> None:
+        """The gate the message opens on the receiver's detector: a qubit that arrived is
+        detected with its efficiency; where none is, a dark count clicks, and what the
+        node gets is a fresh qubit in the maximally mixed state (whatever the message
+        held there is traced out, by a reset)."""
+        arrived = np.ones(self.batch, dtype=bool) if payload.lost is None else ~payload.lost
+        detected = arrived & (self.rng.random(self.batch) < detector.efficiency) \
+            if detector.efficiency < 1 else arrived
+        dark = ~detected & (self.rng.random(self.batch) < detector.dark_count_probability) \
+            if detector.dark_count_probability > 0 else np.zeros(self.batch, dtype=bool)
+        payload.lost = ~(detected | dark)
+        if dark.any():
+            for qubit in payload.values:
+                self.engine.reset(qubit, dark)
+                self.engine.channel(qubit, noise.depolarizing(1.0), dark)
 
     def channel_noise(self, qubit: int, channel: ir.Channel) -> None:
         if channel.depolarizing:
@@ -668,8 +690,11 @@ class BatchSimulation(Effects):
         lost = payload.lost
         if lost is not None and lost.any():
             if instr.on_timeout is None:
+                detector = state_of(process).node.spec.detector
+                missed = f", or missed by detector `{detector.name}`" \
+                    if detector is not None and not detector.ideal else ""
                 raise self.failure(process, Code.QUBIT_LOST, f"the qubit from `{instr.source}` "
-                                   "was lost on the way", instr.span,
+                                   f"was lost on the way{missed}", instr.span,
                                    notes=[Note(f"channel `{instr.channel}`")] if instr.channel
                                    else [], help="handle the loss: `recv qubit from ... within "
                                                  "T else { ... }`")

@@ -537,7 +537,15 @@ class _NetworkBuilder:
         for part in body:
             if isinstance(part, ast.Qubits):
                 node.qubits = self.lowerer(env).integer(part.count, "`qubits`")
+            elif isinstance(part, ast.Device) and node.detector is None:
+                node.detector = self.detector(part, env)  # the checker allows one per node
         return node
+
+    def detector(self, device: ast.Device, env: dict[Symbol, ir.Expr]) -> ir.Detector:
+        """A threshold detector with its settings (the checker saw that they go together)."""
+        return ir.Detector(device.name, **{**parameters.defaults(Place.DETECTOR),
+                                           **self.given(Place.DETECTOR, device.settings, env)},
+                           span=device.span)
 
     def check_coherence(self, memory: ir.Memory, settings: list[ast.Setting]) -> None:
         """T2 <= 2 T1 (only when both are set)."""

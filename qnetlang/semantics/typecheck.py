@@ -186,11 +186,12 @@ class _Checker:
             elif isinstance(item, ast.NodeDecl):
                 if item.family is not None:
                     self.range(item.family.range)
+                devices: dict[Place, ast.Device] = {}
                 for part in item.body:
                     if isinstance(part, ast.Qubits):
                         self.expect(t.INT, self.expr(part.count), part.count, "`qubits`")
                     elif isinstance(part, ast.Device):
-                        self.device(part)
+                        self.device(part, devices)
                 self.settings(Place.NODE, [part for part in item.body
                                            if isinstance(part, ast.Setting)])
                 self.settings(Place.MEMORY, [setting for part in item.body
@@ -236,7 +237,9 @@ class _Checker:
     def unknown_parameter(self, place: Place, setting: ast.Setting | ast.KeywordArg) -> None:
         known = parameters.TABLES[place]
         elsewhere = parameters.place_of(setting.name)
-        if elsewhere is not None:
+        if place is Place.DETECTOR and setting.name in parameters.TRAIN_ONLY:
+            hint = parameters.TRAIN_ONLY[setting.name]
+        elif elsewhere is not None:
             hint = elsewhere.how_to_set(setting.name)
         else:
             hint = did_you_mean(setting.name, known) or \
@@ -244,12 +247,44 @@ class _Checker:
         self.error(Code.UNKNOWN_PARAMETER, f"unknown {place.value} setting `{setting.name}`",
                    setting, label="not a parameter the simulation knows", help=hint)
 
-    def device(self, device: ast.Device) -> None:
-        for setting in device.settings:
-            self.expr(setting.value)
-        self.error(Code.DEVICE_NOT_SIMULATED, f"device `{device.name}` is not simulated: no "
-                   "device kind is modelled yet", device,
-                   help="remove the block; sources and detectors come with the physical layer")
+    def device(self, device: ast.Device, devices: dict[Place, ast.Device]) -> None:
+        """A device of a kind the simulation models, once per node, with its settings."""
+        place = parameters.DEVICE_KINDS.get(device.kind or "")
+        kinds = ", ".join(f"`{kind}`" for kind in parameters.DEVICE_KINDS)
+        if place is None:
+            for setting in device.settings:
+                self.expr(setting.value)
+            if device.kind is None:
+                self.error(Code.DEVICE_NOT_SIMULATED, f"device `{device.name}` has no kind",
+                           device, help=f"write `device {device.name}: KIND {{ ... }}`; the "
+                                        f"kinds are {kinds}")
+            else:
+                self.error(Code.DEVICE_NOT_SIMULATED, f"qnetc does not simulate devices of "
+                           f"kind `{device.kind}`", device,
+                           help=did_you_mean(device.kind, parameters.DEVICE_KINDS) or
+                           f"the kinds are {kinds}; photon sources act on the physical "
+                           "layer's pulse trains (docs/physical.md), not yet in a .qnet file")
+            return
+        if place in devices:
+            self.error(Code.DEVICE_SETTINGS, f"a second {place.value} on this node", device,
+                       notes=[Note(f"the first {place.value}", devices[place].span)],
+                       help=f"a node has one {place.value}: it acts on every qubit the node "
+                            "receives")
+        devices.setdefault(place, device)
+        self.settings(place, device.settings)
+        given = {setting.name: setting for setting in device.settings}
+        rate, gate = given.get("dark_count_rate"), given.get("gate_width")
+        if rate is not None and "dark_count" in given:
+            self.error(Code.DEVICE_SETTINGS, "dark counts are set twice: per gate "
+                       "(`dark_count`) and per second (`dark_count_rate`)", rate,
+                       notes=[Note("per gate here", given["dark_count"].span)],
+                       help="keep one of them")
+        elif (rate is None) != (gate is None):
+            missing, present = ("gate_width", rate) if gate is None else \
+                ("dark_count_rate", gate)
+            self.error(Code.DEVICE_SETTINGS, f"`{present.name}` needs `{missing}`", present,
+                       help="a rate of dark counts gives a probability per gate of "
+                            "1 - exp(-rate × gate_width): set both, or `dark_count` per gate")
 
     def channel(self, channel: ast.Channel) -> None:
         if channel.model not in parameters.CHANNEL_MODELS:

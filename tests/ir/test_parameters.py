@@ -13,7 +13,8 @@ from qnetlang.ir.parameters import CHANNEL, MEMORY, NODE, Place
 from tests.conftest import ROOT
 from tests.ir.test_ir import build
 
-HOLDERS = {Place.NODE: ir.Node, Place.MEMORY: ir.Memory, Place.CHANNEL: ir.Channel}
+HOLDERS = {Place.NODE: ir.Node, Place.MEMORY: ir.Memory, Place.CHANNEL: ir.Channel,
+           Place.DETECTOR: ir.Detector}
 EVERY = [parameter for table in parameters.TABLES.values() for parameter in table.values()]
 
 # A setting of every parameter as a program writes it, and its value in SI units.
@@ -23,6 +24,8 @@ SETTINGS = {
     "length": ("3 km", 3e3), "refractive_index": ("1.5", 1.5),
     "attenuation": ("0.2 dB/km", 2e-4), "loss": ("3 dB", 3.0),
     "depolarizing": ("0.03", 0.03), "dephasing": ("0.04", 0.04),
+    "efficiency": ("0.8", 0.8), "dark_count_rate": ("2 kHz", 2e3), "gate_width": ("1 ns", 1e-9),
+    "dark_count": ("1e-6", 1e-6),  # per gate, so on the other node's detector
 }
 
 IDLE = """
@@ -36,10 +39,12 @@ def full_program(tmp_path: Path) -> ir.Program:
     node = " ".join(f"{name} = {SETTINGS[name][0]};" for name in NODE)
     memory = " ".join(f"{name} = {SETTINGS[name][0]};" for name in MEMORY)
     channel = ", ".join(f"{name} = {SETTINGS[name][0]}" for name in CHANNEL)
+    detector = " ".join(f"{name} = {SETTINGS[name][0]};"
+                        for name in ("efficiency", "dark_count_rate", "gate_width"))
     return build(f"""
 network net {{
-  node a {{ qubits 1; memory {{ {memory} }} {node} }}
-  node b {{ qubits 1; }}
+  node a {{ qubits 1; memory {{ {memory} }} {node} device d: threshold_detector {{ {detector} }} }}
+  node b {{ qubits 1; device d: threshold_detector {{ dark_count = 1e-6; }} }}
   link a -> b {{ quantum fiber({channel}); }}
 }}
 """ + IDLE, tmp_path)
@@ -121,9 +126,11 @@ def test_every_setting_fills_its_field_in_si_units(tmp_path: Path) -> None:
     assert set(SETTINGS) == {parameter.name for parameter in EVERY}
     network = full_program(tmp_path).runs[0].network
     holders = {Place.NODE: network.nodes["a"], Place.MEMORY: network.nodes["a"].memory,
-               Place.CHANNEL: network.channels[0]}
+               Place.CHANNEL: network.channels[0], Place.DETECTOR: network.nodes["a"].detector}
     for parameter in EVERY:
-        value = getattr(holders[parameter.place], parameter.name)
+        holder = network.nodes["b"].detector if parameter.name == "dark_count" else \
+            holders[parameter.place]
+        value = getattr(holder, parameter.name)
         assert value == pytest.approx(SETTINGS[parameter.name][1]), parameter.name
 
 
@@ -151,6 +158,8 @@ def test_the_json_form_holds_every_parameter(tmp_path: Path) -> None:
                              "refractive_index", "attenuation_db_per_m", "loss_db",
                              "depolarizing", "dephasing", "delay_s", "total_loss_db", "span"]
     assert channel["attenuation_db_per_m"] == pytest.approx(2e-4)
+    assert node["detector"] == {"name": "d", "efficiency": 0.8, "dark_count": 0.0,
+                                "dark_count_rate_hz": 2e3, "gate_width_s": 1e-9}
 
 
 def test_the_language_reference_lists_every_parameter() -> None:
@@ -158,7 +167,8 @@ def test_the_language_reference_lists_every_parameter() -> None:
     section = text.split("\n## Physical parameters\n")[1].split("\n## ")[0]
     rows = [[cell.strip() for cell in row.split("|")[1:-1]]
             for row in section.splitlines() if row.startswith("| `")]
-    where = {Place.NODE: "node", Place.MEMORY: "`memory { }`", Place.CHANNEL: "channel, link"}
+    where = {Place.NODE: "node", Place.MEMORY: "`memory { }`", Place.CHANNEL: "channel, link",
+             Place.DETECTOR: "`threshold_detector`"}
     assert {row[0]: (row[1], row[3], row[5]) for row in rows} == {
         f"`{parameter.name}`": (where[parameter.place], parameter.unset, parameter.effect)
         for parameter in EVERY}

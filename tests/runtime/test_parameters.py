@@ -146,11 +146,47 @@ def dephasing(tmp_path: Path) -> None:
     acts(tmp_path, Probe(state="+", basis="x"), "m", 0.0, 0.25, {"channel": "dephasing = 0.25"})
 
 
+def detector(settings: str) -> str:
+    return f"device spad: threshold_detector {{ {settings} }}"
+
+
+def efficiency(tmp_path: Path) -> None:
+    acts(tmp_path, Probe(), "arrived", 1.0, 0.6, {"node_b": detector("efficiency = 0.6;")})
+
+
+# A channel that lets one photon in ten through, for the dark counts to show.
+TENTH = {"channel": "loss = 10 dB"}
+
+
+def dark_count(tmp_path: Path) -> None:
+    # the gates without a photon (0.9) click with the dark-count probability
+    acts(tmp_path, Probe(), "arrived", 0.1, 0.1 + 0.9 * 0.2,
+         {**TENTH, "node_b": detector("dark_count = 0.2;")}, base=TENTH)
+
+
+def dark_count_rate(tmp_path: Path) -> None:
+    # 10^8 dark counts per second in gates of 2 ns: 1 - exp(-0.2) per gate
+    acts(tmp_path, Probe(), "arrived", 0.1, 0.1 + 0.9 * -math.expm1(-0.2),
+         {**TENTH, "node_b": detector("dark_count_rate = 100 MHz; gate_width = 2 ns;")},
+         base=TENTH)
+
+
+def gate_width(tmp_path: Path) -> None:
+    # the same rate in gates twice as wide
+    one_ns = {**TENTH, "node_b": detector("dark_count_rate = 100 MHz; gate_width = 1 ns;")}
+    acts(tmp_path, Probe(), "arrived", 0.1 + 0.9 * -math.expm1(-0.1),
+         0.1 + 0.9 * -math.expm1(-0.2),
+         {**TENTH, "node_b": detector("dark_count_rate = 100 MHz; gate_width = 2 ns;")},
+         base=one_ns)
+
+
 EFFECTS: dict[str, Callable[[Path], None]] = {
     "gate_error": gate_error, "readout_error": readout_error,
     "t1": t1, "t2": t2, "depolarizing_time": depolarizing_time,
     "length": length, "refractive_index": refractive_index, "attenuation": attenuation,
     "loss": loss, "depolarizing": depolarizing, "dephasing": dephasing,
+    "efficiency": efficiency, "dark_count": dark_count, "dark_count_rate": dark_count_rate,
+    "gate_width": gate_width,
 }
 
 PARAMETERS = [name for table in parameters.TABLES.values() for name in table]
