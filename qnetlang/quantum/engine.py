@@ -64,6 +64,16 @@ def _apply(tensor: np.ndarray, operator: np.ndarray, axes: list[int]) -> np.ndar
         view = tensor.reshape(batch, math.prod(tensor.shape[1:1 + axes[0]]), 2, -1)
         matrix = operator if operator.ndim == 2 else operator[:, None]
         return np.matmul(matrix, view).reshape(tensor.shape)
+    if k == 2:  # (B, before, 2, between, 2, after), the operator as (2, 2, 2, 2)
+        first, second = sorted(axes)
+        sizes = tensor.shape[1:]
+        view = tensor.reshape(batch, math.prod(sizes[:first]), 2,
+                              math.prod(sizes[first + 1:second]), 2, -1)
+        matrix = operator.reshape(operator.shape[:-2] + (2, 2, 2, 2))
+        if axes[0] > axes[1]:  # the operator's first qubit is the later axis
+            matrix = np.swapaxes(np.swapaxes(matrix, -4, -3), -2, -1)
+        rule = "ijkl,bxkylz->bxiyjz" if operator.ndim == 2 else "bijkl,bxkylz->bxiyjz"
+        return np.einsum(rule, matrix, view).reshape(tensor.shape)
     targets = [1 + a for a in axes]
     moved = np.moveaxis(tensor, targets, list(range(tensor.ndim - k, tensor.ndim)))
     shape = moved.shape

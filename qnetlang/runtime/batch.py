@@ -402,10 +402,11 @@ class BatchSimulation(Effects):
         """Brings a qubit up to date with its memory's noise; a measured qubit that is
         used again (re-prepared) takes a place in memory again."""
         stored = self.stored.get(qubit)
-        using = np.ones(self.batch, bool) if mask is None else mask
-        if stored is not None and not (using & ~stored[2]).any():
+        if stored is not None and \
+                (stored[2].all() if mask is None else not (mask & ~stored[2]).any()):
             self.decohere(qubit)
         else:
+            using = np.ones(self.batch, bool) if mask is None else mask
             self.store_qubit(qubit, state_of(process).node, process, span, using)
 
     # ---------------------------------------------------------------- values

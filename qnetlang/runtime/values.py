@@ -158,6 +158,9 @@ def batch_operations(mask: Mask) -> Operations:
     return _operations(mask)
 
 
+_BITWISE = {"&": np.bitwise_and, "|": np.bitwise_or, "^": np.bitwise_xor}
+
+
 def _operations(mask: Mask) -> Operations:
 
     def binary(op: str, left: Any, right: Any) -> Any:
@@ -169,6 +172,12 @@ def _operations(mask: Mask) -> Operations:
             if op == "!=":
                 return left != right
             raise EvaluationError(f"`{op}` cannot combine these values")
+        if op in _BITWISE:  # no floating-point error to silence: the commonest, kept cheap
+            return _BITWISE[op](_as_int(left), _as_int(right))
+        if op == "&&":
+            return np.logical_and(left, right)
+        if op == "||":
+            return np.logical_or(left, right)
         with np.errstate(all="ignore"):
             if op in ("+", "-", "*", "/", "%", "**"):
                 left, right = _number(left), _number(right)
@@ -178,13 +187,6 @@ def _operations(mask: Mask) -> Operations:
                 return np.true_divide(left, divisor) if op == "/" else np.mod(left, divisor)
             if op in _ARITHMETIC:
                 return _ARITHMETIC[op](left, right, mask)
-            if op in ("&", "|", "^"):
-                function = {"&": np.bitwise_and, "|": np.bitwise_or, "^": np.bitwise_xor}[op]
-                return function(_as_int(left), _as_int(right))
-            if op == "&&":
-                return np.logical_and(left, right)
-            if op == "||":
-                return np.logical_or(left, right)
             return {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
                     ">": np.greater, ">=": np.greater_equal}[op](left, right)
 

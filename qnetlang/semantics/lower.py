@@ -22,8 +22,8 @@ from typing import Any, Literal
 
 from qnetlang.codes import Code
 from qnetlang.ir import nodes as ir
-from qnetlang.ir.evaluate import (EvaluationError, apply_binary, apply_builtin, apply_unary,
-                                  checked_int, element, is_whole)
+from qnetlang.ir.evaluate import (INT_MAX, INT_MIN, UNKNOWN, EvaluationError, apply_binary,
+                                  apply_builtin, apply_unary, checked_int, element, is_whole)
 from qnetlang import builtins
 from qnetlang import types as t
 from qnetlang.semantics.context import Context, Kind, Symbol, role_argument
@@ -39,6 +39,7 @@ _KET_STATES = {"0", "1", "+", "-", "+i", "-i"}
 MAX_ARRAY_SIZE = 10_000_000  # elements of one array: 80 MB a row of a batch already
 MAX_ELABORATED = 1_000_000  # members of a family, and nodes, links and loop turns of a
 # network: a million nodes take about 15 s and 600 MB to check
+_SLOW: Any = object()  # Lowerer.quick cannot tell the value: lower the expression in full
 
 
 class LoweringError(Exception):
@@ -147,11 +148,31 @@ class Lowerer:
         return ir.Var(name, type=type_)
 
     def constant(self, expr: ast.Expr, what: str) -> Any:
-        if type(expr) is ast.Name:  # the commonest (a counter, a parameter): known already
+        value = self.quick(expr)
+        return value if value is not _SLOW else self.known(self.expr(expr), expr, what)
+
+    def quick(self, expr: ast.Expr) -> Any:
+        """The value of the commonest constant expressions, which a network builds
+        thousands of times (`hop[i + 1]`): names of known values, whole numbers and the
+        operators between them, folded as lowering folds them; _SLOW for anything else,
+        and for an error (lowering them in full reports it)."""
+        kind = type(expr)
+        if kind is ast.Name:
             found = self.env.get(self.ctx.symbols.get(id(expr)))  # type: ignore[arg-type]
-            if type(found) is ir.Const:
-                return found.value
-        return self.known(self.expr(expr), expr, what)
+            return found.value if type(found) is ir.Const else _SLOW
+        if kind is ast.IntLit:
+            return expr.value if INT_MIN <= expr.value <= INT_MAX else _SLOW  # type: ignore
+        if kind is ast.Paren:
+            return self.quick(expr.expr)  # type: ignore[attr-defined]
+        if kind is ast.Binary:
+            left, right = self.quick(expr.left), self.quick(expr.right)  # type: ignore
+            if left is _SLOW or right is _SLOW or left is UNKNOWN or right is UNKNOWN:
+                return _SLOW
+            try:
+                return apply_binary(expr.op, left, right)  # type: ignore[attr-defined]
+            except (EvaluationError, ArithmeticError, ValueError):
+                return _SLOW
+        return _SLOW
 
     def known(self, lowered: ir.Expr, expr: ast.Expr, what: str) -> Any:
         self.fixed(lowered)
