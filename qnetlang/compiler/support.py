@@ -3,7 +3,8 @@
 A compiled circuit carries the protocol's gates, measurements, classical
 control and, as noise channels, channel noise, memory decoherence and the
 nodes' gate errors (readout errors are coins, which every back end runs).
-Photon loss has no circuit form: a circuit delivers every qubit. Only Aer
+Photon loss and a detector's misses and dark counts have no circuit form: a
+circuit delivers every qubit. Only Aer
 runs noise channels; OpenQASM text, drawings, measurement patterns and device
 models leave them out. Whatever a back end leaves out is one coded warning
 here, located at the setting that asked for it; a loss that would decide the

@@ -50,12 +50,13 @@ def dark_count_per_gate(rate: float, gate: float) -> float:
 
 @dataclass
 class Detector(IRNode):
-    """A node's threshold detector (`device NAME: threshold_detector { ... }`), its fields
-    the detector parameters of qnetlang.ir.parameters. Each qubit sent to the node over
-    a quantum channel opens one gate of it, at the instant the qubit would arrive: the
-    qubit is detected with probability `efficiency` if it arrived; in a gate with no
-    detection a dark count clicks (`dark_count_probability`), and the `recv` gets a
-    qubit in the maximally mixed state."""
+    """A node's pair of threshold detectors, one per outcome (`device NAME:
+    threshold_detector { ... }`), its fields the detector parameters of
+    qnetlang.ir.parameters. Each message of qubits sent to the node over a quantum
+    channel opens one gate, at the instant it would arrive: it is detected with
+    probability `efficiency` if it arrived, and each detector clicks in the dark with
+    probability `dark_count_probability`. A click without the photon, or a second
+    click with it (squashed to a random bit), gives a maximally mixed qubit."""
 
     name: str
     efficiency: float = 1.0
@@ -72,6 +73,8 @@ class Detector(IRNode):
 
     @property
     def ideal(self) -> bool:
+        """Whether it passes every message on as it arrived: it misses none (a dark count
+        acts even with the photon there, by a second click)."""
         return self.efficiency == 1.0 and self.dark_count_probability == 0.0
 
 

@@ -60,6 +60,7 @@ PROBABILITY = Rule(lambda p: 0.0 <= p <= 1.0, "`{name}` is a probability: it lie
 NOT_NEGATIVE = Rule(lambda x: 0.0 <= x < math.inf, "`{name}` is a finite number, not negative")
 REFRACTIVE_INDEX = Rule(lambda n: n >= 1.0, "a refractive index is at least 1: light is not "
                                             "faster in a medium than in vacuum")
+WIDTH = Rule(lambda t: 0.0 < t < math.inf, "`{name}` is a finite time greater than 0")
 DECAY_TIME = Rule(lambda t: t > 0.0, "`{name}` is a time greater than 0; leave the setting out "
                                      "for {unset}")
 
@@ -145,21 +146,24 @@ CHANNEL = _table(
               effect="applies Z to a qubit in transit with this probability"),
 )
 
-# A node's detector: it acts on every qubit the node receives over a quantum channel,
-# once per qubit sent (its gate: the instant the qubit would arrive, lost or not).
+# A node's detector: the receiver's pair of threshold detectors, one per outcome. It acts
+# on every message of qubits the node receives over a quantum channel, once per message
+# (its gate: the instant the message would arrive, lost or not).
 DETECTOR = _table(
     Parameter("efficiency", Place.DETECTOR, units.DIMENSIONLESS, default=1.0, rule=PROBABILITY,
               unset="1: every photon that arrives is detected",
-              effect="a qubit that arrives is detected with this probability, else lost as in "
-                     "transit"),
+              effect="a message of qubits that arrives is detected with this probability, else "
+                     "lost as in transit"),
     Parameter("dark_count", Place.DETECTOR, units.DIMENSIONLESS, default=0.0,
               rule=PROBABILITY, unset="0: no dark counts",
-              effect="in a gate where no photon is detected, a click with this probability: "
-                     "the `recv` gets a qubit in the maximally mixed state"),
+              effect="each of the two detectors clicks in the dark with this probability per "
+                     "gate: a click without the photon, or two clicks with it, gives the "
+                     "`recv` a maximally mixed qubit (a random bit)"),
     Parameter("dark_count_rate", Place.DETECTOR, units.FREQUENCY, default=None,
               rule=NOT_NEGATIVE, unset="no dark counts (or `dark_count`, per gate)",
-              effect="dark counts at this rate: 1 - exp(-rate × gate_width) per gate"),
-    Parameter("gate_width", Place.DETECTOR, units.TIME, default=None, rule=DECAY_TIME,
+              effect="dark counts of each detector at this rate: 1 - exp(-rate × gate_width) "
+                     "per gate"),
+    Parameter("gate_width", Place.DETECTOR, units.TIME, default=None, rule=WIDTH,
               unset="no gate (needed by `dark_count_rate`)",
               effect="how long the detector is open for each qubit: with `dark_count_rate`, "
                      "the dark-count probability per gate"),

@@ -655,20 +655,26 @@ class BatchSimulation(Effects):
                              arriving=True)
 
     def detect(self, detector: ir.Detector, payload: _Payload) -> None:
-        """The gate the message opens on the receiver's detector: a qubit that arrived is
-        detected with its efficiency; where none is, a dark count clicks, and what the
-        node gets is a fresh qubit in the maximally mixed state (whatever the message
-        held there is traced out, by a reset)."""
+        """The gate the message opens on the receiver's pair of detectors: what arrived is
+        detected with their efficiency, and each detector clicks in the dark with its
+        probability. A click with no photon, or the other detector's click beside the
+        photon's (squashed to a random bit), gives a fresh qubit in the maximally mixed
+        state: whatever the message held there is traced out (a reset) and depolarized."""
         arrived = np.ones(self.batch, dtype=bool) if payload.lost is None else ~payload.lost
         detected = arrived & (self.rng.random(self.batch) < detector.efficiency) \
             if detector.efficiency < 1 else arrived
-        dark = ~detected & (self.rng.random(self.batch) < detector.dark_count_probability) \
-            if detector.dark_count_probability > 0 else np.zeros(self.batch, dtype=bool)
-        payload.lost = ~(detected | dark)
-        if dark.any():
+        dark = detector.dark_count_probability
+        mixed = np.zeros(self.batch, dtype=bool)
+        if dark > 0:
+            draw = self.rng.random(self.batch)
+            # no photon: either detector; a photon: the other detector (which one is the
+            # "other" needs no draw: a click of the photon's own adds nothing)
+            mixed = np.where(detected, draw < dark, draw < dark * (2 - dark))
+        payload.lost = ~(detected | mixed)
+        if mixed.any():
             for qubit in payload.values:
-                self.engine.reset(qubit, dark)
-                self.engine.channel(qubit, noise.depolarizing(1.0), dark)
+                self.engine.reset(qubit, mixed)
+                self.engine.channel(qubit, noise.depolarizing(1.0), mixed)
 
     def channel_noise(self, qubit: int, channel: ir.Channel) -> None:
         if channel.depolarizing:
