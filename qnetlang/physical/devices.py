@@ -105,6 +105,27 @@ class SinglePhotonSource:
 Source = WeakCoherentSource | SinglePhotonSource
 
 
+@dataclass(frozen=True)
+class PairSource:
+    """Spontaneous parametric down-conversion into polarisation-entangled pairs: each
+    pulse holds the two-mode squeezed state of a singlet, exp(t (a_H† b_V† - a_V† b_H†))
+    on the vacuum, whose pairs in each of the two polarisation modes are thermal with
+    mean λ = `mean_pairs` / 2. So a pulse holds n pairs with probability
+    (n + 1) λ^n / (1 + λ)^(n + 2) (multi-pair emission grows as λ²), and its pairs,
+    however many, are anti-correlated in every linear polarisation basis."""
+
+    rate: float  # pulses per second
+    mean_pairs: float  # μ = 2λ: pairs per pulse, on average
+
+    def __post_init__(self) -> None:
+        _positive("rate", self.rate)
+        _not_negative("mean_pairs", self.mean_pairs)
+
+    @property
+    def per_mode(self) -> float:
+        return self.mean_pairs / 2
+
+
 def _classes(classes: tuple[IntensityClass, ...]) -> None:
     if not classes:
         raise ValueError("a source needs at least one intensity class")

@@ -26,18 +26,13 @@ constant over segments of `step` seconds, at its value in each segment's middle.
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from qnetlang.physical.devices import Receiver, ThresholdDetector, Transmitter
-
-CANDIDATES = 1 << 18  # candidate pulses drawn at once: memory stays bounded
-EVENTS = 1 << 16  # events whose choices are drawn at once (a row of priors each)
-
-Schedule = float | Callable[[np.ndarray], np.ndarray]  # a value, or one of time (s)
+from qnetlang.physical.sampling import (Choices, Schedule, count_pulses, detector_clicks,
+                                        draw_choices, draw_events, find_sorted, schedule_at)
 
 
 @dataclass
@@ -70,22 +65,16 @@ class Detections:
 
 
 @dataclass
-class _Model:
-    """Per segment (rows) and choice (c, a, b, β) (columns): the probabilities a pulse
-    needs; and each segment's pulses."""
+class _Model(Choices):
+    """The choices (c, a, b, β) of a BB84 pulse, and per segment and choice what its
+    detectors see."""
 
-    prior: np.ndarray  # (K,) probability of each choice
     cls: np.ndarray  # (K,) the class of each choice
     alice_basis: np.ndarray
     alice_bit: np.ndarray
     bob_basis: np.ndarray
-    mean_photons: np.ndarray  # (S, K) mean photons reaching each detector: (S, K, 2)
-    none: np.ndarray  # (S, K) P00: no event at either detector
+    mean_photons: np.ndarray  # (S, K, 2) mean photons reaching each detector
     quiet: np.ndarray  # (S, K, 2) no event at detector j
-    event: np.ndarray  # (S,) P(k) in each segment
-    per_segment: int  # pulses of a segment (the last may have fewer)
-    segments: int
-    pulses: int
 
 
 def simulate_train(pulses: int, transmitter: Transmitter, receiver: Receiver,
@@ -93,7 +82,7 @@ def simulate_train(pulses: int, transmitter: Transmitter, receiver: Receiver,
                    step: float = 1e-3, delay: Schedule = 0.0) -> Detections:
     """The detections of a train of `pulses` pulses; `transmittance` is the channel's
     (a number, or a function of the sending time), `delay` the flight time in seconds."""
-    pulses = _count(pulses)
+    pulses = count_pulses(pulses)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"`rng` is a numpy Generator (np.random.default_rng(seed)), not {rng!r}")
     for name, value in (("start", start), ("step", step)):
@@ -103,29 +92,29 @@ def simulate_train(pulses: int, transmitter: Transmitter, receiver: Receiver,
     if not source.poissonian and any(d.photon_resolving for d in receiver.detectors):
         raise ValueError("photon-resolving detectors are modelled with Poisson sources only")
     model = _model(pulses, transmitter, receiver, transmittance, start, step)
-    index = _events(pulses, model, rng)
+    index = draw_events(pulses, model, rng)
     segment = index // model.per_segment
-    choice = _choices(model, segment, rng)
+    choice = draw_choices(model, segment, rng)
     pattern = _patterns(model, segment, choice, rng)
     clicks: list[np.ndarray] = []
     for j, detector in enumerate(receiver.detectors):
         fired = index[(pattern >> j) & 1 == 1]
-        clicks.append(_clicks(fired, detector, source.rate, pulses, rng))
+        clicks.append(detector_clicks(fired, detector, source.rate, pulses, rng))
     detected = np.concatenate(clicks)
     detected.sort(kind="stable")  # two sorted runs: merged
     detected = detected[np.r_[True, np.diff(detected) > 0]] if len(detected) else detected
-    where, known = _find(index, detected)
+    where, known = find_sorted(index, detected)
     choices = np.empty(len(detected), dtype=np.int64)
     choices[known] = choice[where[known]]
     quiet_pulses = detected[~known]  # clicks of after-pulses alone
-    choices[~known] = _choices(model, quiet_pulses // model.per_segment, rng, quiet=True)
+    choices[~known] = draw_choices(model, quiet_pulses // model.per_segment, rng, quiet=True)
     sent = _sent(model, segment, choice, quiet_pulses, choices[~known], rng)
     mask = np.zeros(len(detected), dtype=np.int8)
     for j in (0, 1):
-        mask |= _find(clicks[j], detected)[1].astype(np.int8) << j
+        mask |= find_sorted(clicks[j], detected)[1].astype(np.int8) << j
     bob_bit = np.where(mask == 3, rng.integers(0, 2, len(detected)), mask >> 1).astype(np.int8)
     emitted = start + detected / source.rate
-    flight = _at(delay, emitted)
+    flight = schedule_at(delay, emitted)
     if not np.all((flight >= 0) & np.isfinite(flight)):
         raise ValueError("a delay is a time of flight: finite and not negative")
     arrival = emitted + flight
@@ -144,36 +133,6 @@ def simulate_train(pulses: int, transmitter: Transmitter, receiver: Receiver,
                       model.alice_basis[choices].astype(np.int8),
                       model.alice_bit[choices].astype(np.int8),
                       model.bob_basis[choices].astype(np.int8), mask, bob_bit, counts)
-
-
-def _find(sorted_: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each value is in a sorted array of distinct values, and whether it is there."""
-    where = np.searchsorted(sorted_, values)
-    if len(sorted_) == 0:
-        return where, np.zeros(len(values), dtype=bool)
-    return where, sorted_[np.minimum(where, len(sorted_) - 1)] == values
-
-
-def _count(pulses: object) -> int:
-    if isinstance(pulses, float) and pulses.is_integer():
-        pulses = int(pulses)
-    if isinstance(pulses, bool) or not isinstance(pulses, numbers.Integral) or pulses < 0:
-        raise ValueError(f"a train has a whole number of pulses, 0 or more, not {pulses!r}")
-    return int(pulses)
-
-
-def _at(schedule: Schedule, times: np.ndarray) -> np.ndarray:
-    """A schedule's values at `times` (seconds): a number, or a function of a numpy array
-    of times (a number it returns holds at every time)."""
-    if callable(schedule):
-        try:
-            values = np.asarray(schedule(times), dtype=float)
-            return np.broadcast_to(values, np.shape(times)).astype(float)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"a schedule is a function of a numpy array of times that "
-                             f"gives one value for each (numpy's functions, not math's): "
-                             f"{error}") from None
-    return np.full(np.shape(times), float(schedule))
 
 
 def _model(pulses: int, transmitter: Transmitter, receiver: Receiver,
@@ -197,7 +156,7 @@ def _model(pulses: int, transmitter: Transmitter, receiver: Receiver,
     segments = max(1, math.ceil(pulses / per_segment))
     first = np.arange(segments) * per_segment
     middle = start + (first + np.minimum(per_segment, pulses - first) / 2) / source.rate
-    eta = _at(transmittance, middle)
+    eta = schedule_at(transmittance, middle)
     if np.any(~((eta >= 0) & (eta <= 1))):
         raise ValueError("a transmittance lies between 0 and 1")
     efficiency = np.array([receiver.efficiency * d.efficiency for d in receiver.detectors])
@@ -208,49 +167,9 @@ def _model(pulses: int, transmitter: Transmitter, receiver: Receiver,
     none = np.prod(1 - dark) * source.generating(1 - reach.sum(-1), cls)
     event = (prior * (1 - none)).sum(-1)
     mean = np.array([c.mean for c in source.classes])[cls][None, :, None] * reach
-    return _Model(prior, cls, a, b, beta, mean, none, quiet, event, per_segment, segments,
-                  pulses)
-
-
-def _events(pulses: int, model: _Model, rng: np.random.Generator) -> np.ndarray:
-    """The pulses with an event, in order: geometric gaps at the largest probability
-    of a block of segments, thinned to each segment's."""
-    found: list[np.ndarray] = []
-    per = model.per_segment
-    block = max(1, (1 << 26) // per)  # segments of one block
-    for first in range(0, model.segments, block):
-        rates = model.event[first:first + block]
-        highest = float(rates.max())
-        if highest <= 0:
-            continue
-        begin, end = first * per, min(pulses, (first + len(rates)) * per)
-        position = begin - 1
-        while position < end - 1:
-            expected = (end - 1 - position) * highest
-            gaps = rng.geometric(highest, size=int(min(CANDIDATES, expected * 1.05 + 64)))
-            candidates = position + np.cumsum(gaps, dtype=np.int64)
-            position = int(candidates[-1])
-            candidates = candidates[candidates < end]
-            if not np.all(rates == highest):
-                keep = rng.random(len(candidates)) * highest < model.event[candidates // per]
-                candidates = candidates[keep]
-            found.append(candidates)
-    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
-
-
-def _choices(model: _Model, segment: np.ndarray, rng: np.random.Generator,
-             quiet: bool = False) -> np.ndarray:
-    """Each pulse's (c, a, b, β), given that it has an event (or, `quiet`, none)."""
-    chosen = np.empty(len(segment), dtype=np.int64)
-    draws = rng.random(len(segment))
-    for at in range(0, len(segment), EVENTS):
-        rows = segment[at:at + EVENTS]
-        weights = model.prior * (model.none[rows] if quiet else 1 - model.none[rows])
-        cumulative = np.cumsum(weights, axis=1)
-        target = draws[at:at + EVENTS] * cumulative[:, -1]
-        picked = (cumulative <= target[:, None]).sum(axis=1)
-        chosen[at:at + EVENTS] = np.minimum(picked, len(model.prior) - 1)
-    return chosen
+    return _Model(prior=prior, none=none, event=event, per_segment=per_segment,
+                  segments=segments, pulses=pulses, cls=cls, alice_basis=a, alice_bit=b,
+                  bob_basis=beta, mean_photons=mean, quiet=quiet)
 
 
 def _patterns(model: _Model, segment: np.ndarray, choice: np.ndarray,
@@ -261,66 +180,6 @@ def _patterns(model: _Model, segment: np.ndarray, choice: np.ndarray,
     only0, only1 = quiet1 - none, quiet0 - none  # an event at one detector, not the other
     target = rng.random(len(segment)) * (1 - none)
     return np.where(target < only0, 1, np.where(target < only0 + only1, 2, 3)).astype(np.int8)
-
-
-def _clicks(fired: np.ndarray, detector: ThresholdDetector, rate: float, pulses: int,
-            rng: np.random.Generator) -> np.ndarray:
-    """The gates in which a detector clicks, from those with an event: after a click it
-    sees nothing until `dead_gates` later, when it may click by an after-pulse."""
-    dead = detector.dead_gates(rate)
-    if detector.afterpulse == 0:
-        return fired if dead == 1 else _first_of_each_dead_time(fired, dead)
-    clicks: list[int] = []
-    events = fired.tolist()
-    draws = rng.random(len(events) + 16).tolist()
-    drawn = 0
-    live = -1  # the first gate the detector sees
-    pending = -1  # the gate of an after-pulse to come
-    k = 0
-    while True:
-        while k < len(events) and events[k] < live:
-            k += 1
-        following = events[k] if k < len(events) else None
-        if pending >= 0 and (following is None or pending <= following):
-            gate = pending
-            if following == pending:
-                k += 1
-        elif following is not None:
-            gate = following
-            k += 1
-        else:
-            break
-        clicks.append(gate)
-        live = gate + dead
-        if drawn == len(draws):
-            draws = rng.random(len(draws)).tolist()
-            drawn = 0
-        pending = live if draws[drawn] < detector.afterpulse and live < pulses else -1
-        drawn += 1
-    return np.array(clicks, dtype=np.int64)
-
-
-def _first_of_each_dead_time(fired: np.ndarray, dead: int) -> np.ndarray:
-    """The clicks of a detector blind for `dead` - 1 gates after each: from the first
-    event, each click's successor is the first event `dead` gates or more later. That
-    chain is walked by doubling (the successor of the successor...), so the cost is
-    n log n in numpy rather than a step of Python per event."""
-    if len(fired) == 0 or np.all(np.diff(fired) >= dead):
-        return fired
-    after = np.append(np.searchsorted(fired, fired + dead), len(fired))  # len: past the end
-    on_chain = np.zeros(len(fired) + 1, dtype=bool)
-    on_chain[0] = True
-    frontier = np.zeros(1, dtype=np.int64)  # the chain's members found in the last round
-    jump = after
-    while True:
-        reached = jump[frontier]
-        reached = reached[~on_chain[reached]]
-        if len(reached) == 0:
-            break
-        on_chain[reached] = True
-        frontier = np.flatnonzero(on_chain[:-1])
-        jump = jump[jump]
-    return fired[on_chain[:-1]]
 
 
 def _sent(model: _Model, segment: np.ndarray, choice: np.ndarray, quiet: np.ndarray,
