@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qnetlang.physical.channels import FreeSpaceLink, read_loss_table, read_track
+from qnetlang.network.curves import read_loss_table, read_track
+from qnetlang.physical.channels import FreeSpaceLink
 from qnetlang.physical.devices import (IntensityClass, Receiver, ThresholdDetector,
                                        Transmitter, WeakCoherentSource)
 from qnetlang.physical.trains import simulate_train

@@ -86,6 +86,7 @@ class Code(StrEnum):
     NO_NODE_OF_KIND = "E0518"
     PARALLEL_CHANNEL = "E0519"
     DEVICE_SETTINGS = "E0520"
+    BAD_CURVE = "E0521"
     # topology
     NO_CHANNEL = "E0601"
     # ownership of qubits
@@ -101,6 +102,7 @@ class Code(StrEnum):
     UNDECIDED = "N0806"
     ANALYSIS_LIMIT = "N0807"
     BAD_TIME = "E0808"
+    OFF_TRACK = "E0809"
     # while a protocol runs
     NODE_FULL = "E0901"
     QUBIT_LOST = "E0902"

@@ -242,6 +242,11 @@ class _Lowering(Effects):
                            help="only gates, measurements and classical computation may "
                                 "depend on measured values in a compiled protocol")
 
+    def off_track(self, process: Process, instr: ir.Send, channel: ir.Channel,
+                  why: str) -> None:
+        raise CompileError(f"the message cannot leave on channel `{channel.id}` then: {why}",
+                           instr.span, notes=[Note("the channel is declared here", channel.span)])
+
     def branch(self, process: Process, path: Path, instr: ir.Branch) -> list[tuple[int, Any]]:
         guard = path.guard
         condition = self.value(process, guard, instr.condition)
@@ -473,7 +478,7 @@ class _Lowering(Effects):
     def receive(self, process: Process, path: Path, instr: ir.Recv, message: Message) -> bool:
         if instr.kind == "quantum":
             qubits, channel = message.payload
-            if channel is not None and channel.transmittance < 1 and instr.on_timeout is not None:
+            if channel is not None and channel.may_lose and instr.on_timeout is not None:
                 raise CompileError(f"whether this qubit comes in time depends on the photon "
                                    f"loss of channel `{channel.id}`, which a circuit cannot "
                                    "represent", instr.span,

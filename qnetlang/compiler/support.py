@@ -30,12 +30,13 @@ def left_out(run: ir.Run, circuits: list[Circuit], destination: str) -> list[Dia
         for instr in role.code:
             if isinstance(instr, ir.Send) and instr.kind == "quantum" and instr.channel:
                 channel = next((c for c in run.network.channels if c.id == instr.channel), None)
-                if channel is not None and channel.transmittance < 1:
+                if channel is not None and channel.may_lose:
                     lossy.setdefault(channel.id, channel)
     for channel in lossy.values():
+        amount = "it moves" if channel.moving else f"{channel.total_loss:.3g} dB"
         warnings.append(Diagnostic.warning(
             Code.LOSS_LEFT_OUT, f"the photon loss of channel `{channel.id}` "
-            f"({channel.total_loss:.3g} dB) is not in the circuit: it delivers every qubit",
+            f"({amount}) is not in the circuit: it delivers every qubit",
             channel.span, help="the simulator (`qnetc run`) loses qubits; a shot that loses "
                                "one there fails, or takes the `else` of its `within`"))
     for name, node in run.network.nodes.items():

@@ -79,14 +79,17 @@ def _network(network: ir.Network) -> dict[str, Any]:
         "channels": [{
             "id": c.id, "kind": c.kind, "model": c.model, "source": c.source,
             "target": c.target, **_parameters(Place.CHANNEL, c),
-            "delay_s": c.delay, "total_loss_db": c.total_loss, "span": _span(c),
+            # a moving channel's depend on the time: its track and loss table give them
+            "delay_s": None if c.moving else c.delay,
+            "total_loss_db": None if c.moving else c.total_loss, "span": _span(c),
         } for c in network.channels],
     }
 
 
 # The suffix that names a parameter's SI unit in the JSON form.
 _UNIT_SUFFIXES = {units.DIMENSIONLESS: "", units.LENGTH: "_m", units.TIME: "_s",
-                  units.LOSS: "_db", units.ATTENUATION: "_db_per_m", units.FREQUENCY: "_hz"}
+                  units.LOSS: "_db", units.ATTENUATION: "_db_per_m", units.FREQUENCY: "_hz",
+                  None: ""}  # a file: its name, as the program gives it
 
 
 def _parameters(place: Place, holder: object) -> dict[str, Any]:

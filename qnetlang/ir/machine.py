@@ -153,6 +153,12 @@ class Effects(ABC):
     def timed_out(self, process: Process, instr: ir.Recv) -> None:
         """A `within` window closed before its message came."""
 
+    @abstractmethod
+    def off_track(self, process: Process, instr: ir.Send, channel: ir.Channel,
+                  why: str) -> None:
+        """A message would leave on a moving channel at a time its track does not cover.
+        Raises, or ends the process (an analysis that reports it)."""
+
     def halt(self, process: Process) -> None:
         """The process ended."""
 
@@ -282,7 +288,10 @@ class Machine:
         network = self.run.network
         channel = network.channel(a, b, "quantum") or network.channel(a, b, "classical")
         if channel is not None:
-            return channel.delay
+            try:
+                return channel.delay_at(to_seconds(self.env.now))
+            except ValueError as error:  # past the end of its track
+                raise EvaluationError(str(error)) from None
         route = network.route(a, b)
         if route is None:
             raise EvaluationError(f"no channel leads from `{source}` to `{dest or process.name}`")
@@ -326,8 +335,14 @@ class Machine:
 
     def step_send(self, process: Process, path: Path, instr: ir.Send) -> bool:
         channel = self.channel(process.name, instr.dest, instr.kind)
+        delay = 0
+        if channel is not None:
+            try:
+                delay = to_ps(channel.delay_at(to_seconds(self.env.now)))
+            except ValueError as error:  # a moving channel, past the end of its track
+                self.effects.off_track(process, instr, channel, str(error))
+                return False
         message = Message(process.name, instr, self.effects.send(process, path, instr, channel))
-        delay = to_ps(channel.delay) if channel is not None else 0
         route = self.route(process.name, instr.dest) if channel is None and \
             instr.kind == "classical" else None
         forwarded: dict[str, Any] = {}

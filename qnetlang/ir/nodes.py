@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from qnetlang.network.curves import Curve
 from qnetlang.runtime.events import to_ps
 from qnetlang.types import Type
 from qnetlang.source import Span
@@ -112,20 +113,60 @@ class Channel(IRNode):
     loss: float = 0.0  # dB, fixed (connectors, coupling, ...)
     depolarizing: float = 0.0  # probability, for a qubit in transit
     dephasing: float = 0.0  # probability of a Z error, for a qubit in transit
+    track: str | None = None  # the files, as the program names them
+    loss_table: str | None = None
+    # what they hold: the length against time, and the loss against length
+    track_curve: Curve | None = field(default=None, compare=False, repr=False)
+    loss_curve: Curve | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def moving(self) -> bool:
+        """Whether its length follows a track: then its delay and loss depend on when a
+        message leaves (`delay_at`, `transmittance_at`), and its properties of no time
+        are refused."""
+        return self.track_curve is not None
 
     @property
     def delay(self) -> float:
         """Seconds from send to arrival: length / (c / n)."""
-        return self.length * self.refractive_index / SPEED_OF_LIGHT
+        return self.delay_at(None)
 
     @property
     def total_loss(self) -> float:
-        """dB lost on the way: attenuation times length plus fixed losses."""
-        return self.attenuation * self.length + self.loss
+        """dB lost on the way: attenuation times length (or the loss table at the
+        length) plus fixed losses."""
+        return self.loss_at(None)
 
     @property
     def transmittance(self) -> float:
-        return 10 ** (-self.total_loss / 10)
+        return self.transmittance_at(None)
+
+    @property
+    def may_lose(self) -> bool:
+        """Whether some message may be lost on it, at some time."""
+        if self.loss_curve is not None:
+            return self.loss > 0 or max(self.loss_curve.y) > 0
+        return self.loss > 0 or self.attenuation > 0
+
+    def length_at(self, seconds: float | None) -> float:
+        """The length (m) at a time of the run (s); None: a fixed channel's."""
+        if self.track_curve is None:
+            return self.length
+        if seconds is None:
+            raise ValueError(f"channel `{self.id}` moves: its length depends on the time")
+        return self.track_curve.at(seconds)
+
+    def delay_at(self, seconds: float | None) -> float:
+        return self.length_at(seconds) * self.refractive_index / SPEED_OF_LIGHT
+
+    def loss_at(self, seconds: float | None) -> float:
+        length = self.length_at(seconds)
+        if self.loss_curve is not None:
+            return self.loss_curve.at(length) + self.loss
+        return self.attenuation * length + self.loss
+
+    def transmittance_at(self, seconds: float | None) -> float:
+        return 10 ** (-self.loss_at(seconds) / 10)
 
 
 @dataclass
@@ -188,7 +229,7 @@ class Network(IRNode):
                 continue
             arrivals[node] = channel
             for leaving_channel in sorted(leaving.get(node, ()), key=lambda c: c.target):
-                if leaving_channel.target not in arrivals:
+                if leaving_channel.target not in arrivals and not leaving_channel.moving:
                     pushed += 1
                     heapq.heappush(heap, (delay + to_ps(leaving_channel.delay), hops + 1,
                                           leaving_channel.target, pushed, leaving_channel))

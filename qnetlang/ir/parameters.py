@@ -61,6 +61,7 @@ NOT_NEGATIVE = Rule(lambda x: 0.0 <= x < math.inf, "`{name}` is a finite number,
 REFRACTIVE_INDEX = Rule(lambda n: n >= 1.0, "a refractive index is at least 1: light is not "
                                             "faster in a medium than in vacuum")
 WIDTH = Rule(lambda t: 0.0 < t < math.inf, "`{name}` is a finite time greater than 0")
+ANY_FILE = Rule(lambda _: True, "")  # a file is checked as it is read
 DECAY_TIME = Rule(lambda t: t > 0.0, "`{name}` is a time greater than 0; leave the setting out "
                                      "for {unset}")
 
@@ -78,7 +79,7 @@ class Parameter:
 
     name: str
     place: Place
-    dimension: Dimension
+    dimension: Dimension | None  # None: a file, named by a string (relative to the .qnet)
     default: float | None  # SI units; None: the process it describes is absent
     rule: Rule
     unset: str  # what leaving the setting out means
@@ -144,7 +145,18 @@ CHANNEL = _table(
     Parameter("dephasing", Place.CHANNEL, units.DIMENSIONLESS, default=0.0, rule=PROBABILITY,
               unset="0: no dephasing",
               effect="applies Z to a qubit in transit with this probability"),
+    Parameter("track", Place.CHANNEL, None, default=None, rule=ANY_FILE,
+              unset="a fixed `length`",
+              effect="a `free_space` channel's length follows this CSV of distance against "
+                     "time: its delay, and its loss, at the moment a message leaves"),
+    Parameter("loss_table", Place.CHANNEL, None, default=None, rule=ANY_FILE,
+              unset="`attenuation` × length",
+              effect="a `free_space` channel's loss at its length, from this CSV of loss "
+                     "against distance, in place of `attenuation` × length"),
 )
+
+# The channel parameters that name files, and the model they belong to.
+MOVING = ("track", "loss_table")
 
 # A node's detector: the receiver's pair of threshold detectors, one per outcome. It acts
 # on every message of qubits the node receives over a quantum channel, once per message
@@ -194,7 +206,7 @@ def unit_dimension(name: str) -> Dimension | None:
     wherever it stands; None for a number or a name that is not a parameter."""
     for table in TABLES.values():
         parameter = table.get(name)
-        if parameter is not None and parameter.dimension != units.DIMENSIONLESS:
+        if parameter is not None and parameter.dimension not in (units.DIMENSIONLESS, None):
             return parameter.dimension
     return None
 

@@ -1,11 +1,8 @@
 """Channels that move: a free-space link whose length follows a track over time, and
 whose loss comes from a table of loss against distance or from a model of the beam.
 
-A track and a loss table are CSV files of two columns whose header names each
-column's unit in parentheses, `time (s),distance (km)` and `distance (km),loss (dB)`:
-a number without its unit would be read in some unit by guess. Between two rows a
-value is interpolated linearly; outside the rows it is refused (ValueError), since
-nothing says what the link does there.
+A track and a loss table are curves read from CSV files with their units
+(qnetlang.network.curves, which `.qnet` channels read too).
 
 The beam model (`Beam`) is a Gaussian beam's diffraction into a receiving telescope,
 an atmosphere whose loss at the zenith grows with the air mass (1 / cos of the
@@ -15,80 +12,15 @@ and a fixed loss (pointing, optics).
 
 from __future__ import annotations
 
-import csv
 import math
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from qnetlang import units
-from qnetlang.units import Dimension, parse_unit
+from qnetlang.network.curves import Curve
 
 LIGHT = 299_792_458.0  # m/s, in vacuum: the delay of free space
 EARTH_RADIUS = 6_371_000.0  # m, the mean radius
-_HEADER = re.compile(r"\s*([^()]*?)\s*\(\s*([^()]+?)\s*\)\s*")
-
-
-@dataclass(frozen=True)
-class Curve:
-    """y against x, piecewise linear between rows given in SI units (x increasing)."""
-
-    x: np.ndarray
-    y: np.ndarray
-    what: str  # `distance against time`, for messages
-
-    def __post_init__(self) -> None:
-        if len(self.x) < 2 or len(self.x) != len(self.y) or np.any(np.diff(self.x) <= 0) \
-                or not np.all(np.isfinite(self.x)) or not np.all(np.isfinite(self.y)):
-            raise ValueError(f"a {self.what} needs two rows or more, finite, the first "
-                             "column increasing")
-
-    def __call__(self, at: np.ndarray | float) -> np.ndarray:
-        values = np.asarray(at, dtype=float)
-        if np.any((values < self.x[0]) | (values > self.x[-1])):
-            raise ValueError(f"the {self.what} covers {self.x[0]:g} to {self.x[-1]:g} "
-                             f"(SI units), not {values.min():g} to {values.max():g}")
-        return np.interp(values, self.x, self.y)
-
-
-def read_curve(path: Path, x: Dimension, y: Dimension, what: str) -> Curve:
-    """A CSV of two columns whose header gives their units: `time (s),distance (km)`."""
-    with path.open(newline="", encoding="utf-8") as file:
-        rows = list(csv.reader(file))
-    if not rows or len(rows[0]) != 2:
-        raise ValueError(f"{path.name}: a {what} has two columns under a header")
-    scales = []
-    for cell, dimension in zip(rows[0], (x, y), strict=True):
-        match = _HEADER.fullmatch(cell)
-        if match is None:
-            raise ValueError(f"{path.name}: the header `{cell}` names no unit: write it in "
-                             "parentheses, e.g. `time (s)`")
-        try:
-            unit = parse_unit(match.group(2))
-        except KeyError:
-            raise ValueError(f"{path.name}: unknown unit `{match.group(2)}`") from None
-        if unit.dimension != dimension:
-            raise ValueError(f"{path.name}: `{cell}` is a {unit.dimension}, not a {dimension}")
-        scales.append(unit.scale)
-    try:
-        table = np.array([[float(cell) for cell in row] for row in rows[1:] if row], dtype=float)
-    except ValueError as error:
-        raise ValueError(f"{path.name}: {error}") from None
-    if table.ndim != 2 or table.shape[1:] != (2,):
-        raise ValueError(f"{path.name}: every row has two numbers")
-    return Curve(table[:, 0] * scales[0], table[:, 1] * scales[1], what)
-
-
-def read_track(path: Path) -> Curve:
-    """Distance (m) against time (s)."""
-    return read_curve(path, units.TIME, units.LENGTH, "track")
-
-
-def read_loss_table(path: Path) -> Curve:
-    """Loss (dB) against distance (m)."""
-    return read_curve(path, units.LENGTH, units.LOSS, "loss table")
 
 
 @dataclass(frozen=True)

@@ -169,9 +169,10 @@ class BatchSimulation(Effects):
                                tracer=self.trace_record, deadline=deadline)
         self.started = False
         # The loops whose turns run side by side, as rows (runtime/folding.py); not while
-        # tracing, whose records follow the turns one by one.
+        # tracing, whose records follow the turns one by one, nor over a moving channel,
+        # whose turns differ in their delay and loss.
         self.folding: Folding | None = None
-        if fold and tracer is None:
+        if fold and tracer is None and not any(c.moving for c in run.network.channels):
             from qnetlang.runtime import folding  # it builds on this module
             groups = independent_loops(run)
             if groups:
@@ -518,6 +519,12 @@ class BatchSimulation(Effects):
                   for p in process.paths]
         raise Divergence(groups, process)
 
+    def off_track(self, process: Process, instr: ir.Send, channel: ir.Channel,
+                  why: str) -> None:
+        raise self.failure(process, Code.RUNTIME_VALUE, f"the message cannot leave on channel "
+                           f"`{channel.id}` now: {why}", instr.span,
+                           notes=[Note("the channel is declared here", channel.span)])
+
     def seconds(self, process: Process, path: Path, expr: ir.Expr,
                 instr: ir.Instr) -> float | None:
         length = self.value(process, expr, None)
@@ -632,8 +639,10 @@ class BatchSimulation(Effects):
             if qubit in self.stored:
                 self.release(qubit)
         lost = None
-        if channel is not None and channel.transmittance < 1:
-            lost = self.rng.random(self.batch) >= channel.transmittance
+        transmittance = 1.0 if channel is None else \
+            channel.transmittance_at(to_seconds(self.env.now))
+        if transmittance < 1:
+            lost = self.rng.random(self.batch) >= transmittance
         return _Payload(qubits, lost)
 
     def arrive(self, process: Process, message: Message, channel: ir.Channel | None) -> None:

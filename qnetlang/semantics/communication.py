@@ -39,7 +39,7 @@ from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import UNKNOWN, EvaluationError, evaluate
 from qnetlang.ir.loops import Group, independent_loops
 from qnetlang.ir.machine import Effects, Machine, Message, Path, Process, StepLimit
-from qnetlang.runtime.events import MAX_SECONDS, valid_duration
+from qnetlang.runtime.events import MAX_SECONDS, to_seconds, valid_duration
 from qnetlang import types as t
 from qnetlang.semantics.context import Context
 from qnetlang.semantics.ownership import Key, key_of, slot_label
@@ -72,6 +72,10 @@ def check_communication(ctx: Context) -> None:
 def check_run(ctx: Context, run: ir.Run) -> None:
     """Checks the communication of one run (a `run` block, or a protocol on its own)."""
     _Execution(ctx, run).go()
+
+
+def _seconds(machine: Machine) -> str:
+    return f"{to_seconds(machine.env.now):g} s"
 
 
 def _data(process: Process) -> _State:
@@ -367,6 +371,16 @@ class _Execution(Effects):
         self.report(Code.UNDECIDED, f"what role `{process.name}` sends and receives after "
                     "this depends on a value known only while the protocol runs; it is not "
                     "checked further", instr.span)
+
+    def off_track(self, process: Process, instr: ir.Send, channel: ir.Channel,
+                  why: str) -> None:
+        process.done = True  # what it does next is not followed
+        _data(process).status = UNDECIDED
+        self.report(Code.OFF_TRACK, f"this message would leave at {_seconds(self.machine)} "
+                    f"on channel `{channel.id}`, but {why}", instr.span,
+                    notes=[Note("the channel is declared here", channel.span)],
+                    help="send while the track covers the time, or give a track that covers "
+                         "the whole run")
 
     def timed_out(self, process: Process, instr: ir.Recv) -> None:
         """The messages from that source still on their way came too late for the window."""

@@ -9,6 +9,7 @@ node; each bound role member is lowered to its instruction stream.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from qnetlang.codes import Code
@@ -24,6 +25,7 @@ from qnetlang.semantics.lower import MAX_ELABORATED, Lowerer, LoweringError, low
 from qnetlang.semantics.sweeps import sweep_of
 from qnetlang.semantics.typecheck import expect
 from qnetlang.source import Span
+from qnetlang.network.curves import Curve, read_loss_table, read_track
 from qnetlang.syntax import ast
 from qnetlang.syntax.visitor import walk
 
@@ -336,6 +338,8 @@ class _NetworkBuilder:
         # by id: the value of a setting that names no counter nor index, the same in
         # every turn of a loop and for every member of a family, so worked out once
         self.steady: dict[int, Any] = {}
+        self.curves: dict[tuple[str, str], Curve | None] = {}  # (setting, file) -> read
+        self.folder = Path.cwd()  # where the network's files are: its .qnet file's folder
 
     def lowerer(self, env: dict[Symbol, ir.Expr]) -> Lowerer:
         """A lowerer to fold constants in `env`, the last one made again when the
@@ -367,6 +371,10 @@ class _NetworkBuilder:
 
     def build(self, decl: ast.Network) -> ir.Network | None:
         network = ir.Network(decl.name, span=decl.span)
+        module = next((m for m in self.ctx.modules
+                       if decl.span is not None and m.source.name == decl.span.file), None)
+        if module is not None and module.path is not None:
+            self.folder = module.path.parent
         try:
             self.items(decl.body, dict(self.env), network)
         except _NetworkTooLarge:
@@ -478,21 +486,27 @@ class _NetworkBuilder:
                 self.ctx.error(Code.DUPLICATE_NAME, f"the {channel.kind} channels are set up "
                                "twice", channel.span)
                 continue
-            length = next((arg for arg in channel.args if arg.name == "length"), None)
+            length = next((arg for arg in channel.args
+                           if arg.name in ("length", *parameters.MOVING)), None)
             if length is not None:
-                self.ctx.error(Code.DUPLICATE_NAME, "`length` is set twice: the file gives "
-                               "each link its length", length.span,
+                self.ctx.error(Code.DUPLICATE_NAME, f"`{length.name}` sets the length again: "
+                               "the file gives each link its length", length.span,
                                help="leave the length to the file")
                 continue
             blocks[channel.kind] = (channel.model, self.given(Place.CHANNEL, channel.args, env))
         return blocks
 
     def given(self, place: Place, settings: Iterable[ast.Setting | ast.KeywordArg],
-              env: dict[Symbol, ir.Expr]) -> dict[str, float]:
-        """The settings' values in SI units, leaving out (and reporting) impossible ones."""
-        values: dict[str, float] = {}
+              env: dict[Symbol, ir.Expr]) -> dict[str, Any]:
+        """The settings' values in SI units (a file's, its name, the file read), leaving
+        out (and reporting) impossible ones."""
+        values: dict[str, Any] = {}
         for setting in settings:
             parameter = parameters.TABLES[place][setting.name]
+            if parameter.dimension is None:
+                values[setting.name] = str(self.value(setting.value, env, f"`{setting.name}`"))
+                self.curve(setting.name, values[setting.name], setting.value)
+                continue
             value = float(self.value(setting.value, env, f"`{setting.name}`"))
             problem = parameter.problem(value)
             if problem is None:
@@ -502,6 +516,34 @@ class _NetworkBuilder:
                                f"{parameter.shown(value)}", setting.value.span,
                                label="physically impossible", help=problem)
         return values
+
+    def curve(self, setting: str, name: str, at: ast.Node) -> Curve | None:
+        """The track or loss table a channel names, read once per network, relative to
+        the file that declares it; None (reported) where it cannot be read."""
+        key = (setting, name)
+        if key not in self.curves:
+            read = read_track if setting == "track" else read_loss_table
+            try:
+                curve: Curve | None = read(self.folder / name)
+                assert curve is not None
+                if setting == "loss_table" and min(curve.y) < 0:
+                    raise ValueError(f"{name}: a loss is not negative ({min(curve.y):g} dB)")
+            except OSError as error:
+                curve = None
+                self.unreadable(setting, name, error.strerror or str(error), at)
+            except ValueError as error:
+                curve = None
+                self.unreadable(setting, name, str(error), at)
+            self.curves[key] = curve
+        return self.curves[key]
+
+    def unreadable(self, setting: str, name: str, why: str, at: ast.Node) -> None:
+        what = "track" if setting == "track" else "loss table"
+        self.ctx.error(Code.BAD_CURVE, f"cannot read the {what} \"{name}\": {why}", at.span,
+                       help="a CSV file, relative to this .qnet file, with a header that gives "
+                            "each column's unit: " + ("`time (s),distance (km)`"
+                                                      if setting == "track" else
+                                                      "`distance (km),loss (dB)`"))
 
     def node(self, decl: ast.NodeDecl, env: dict[Symbol, ir.Expr], network: ir.Network) -> None:
         if decl.family is None:
@@ -598,5 +640,19 @@ class _NetworkBuilder:
                                 "should act")
             return
         channel = ir.Channel(identifier, kind, model, source, target, **fields, span=span)
+        channel.track_curve = self.curves.get(("track", channel.track or ""))
+        channel.loss_curve = self.curves.get(("loss_table", channel.loss_table or ""))
+        unknown = channel.track is not None and channel.track_curve is None  # not read
+        if channel.loss_curve is not None and not unknown:
+            track = channel.track_curve
+            low, high = (min(track.y), max(track.y)) if track is not None else \
+                (channel.length, channel.length)
+            if not (channel.loss_curve.covers(low) and channel.loss_curve.covers(high)):
+                table = channel.loss_curve
+                self.ctx.error(Code.BAD_CURVE, f"the loss table \"{channel.loss_table}\" covers "
+                               f"{table.x[0] / 1e3:g} to {table.x[-1] / 1e3:g} km, not the "
+                               f"channel's {low / 1e3:g} to {high / 1e3:g} km", span,
+                               help="give a loss table that covers every length of the channel")
+                return
         self.channels[identifier] = channel
         network.channels.append(channel)

@@ -205,11 +205,11 @@ class _Checker:
                 for end in (item.a, item.b):
                     if end.index is not None:
                         self.expect(t.INT, self.expr(end.index), end.index, "a node index")
-                self.settings(Place.CHANNEL, [part for part in item.body
-                                              if isinstance(part, ast.Setting)])
+                shared = [part for part in item.body if isinstance(part, ast.Setting)]
+                self.settings(Place.CHANNEL, shared)
                 for part in item.body:
                     if isinstance(part, ast.Channel):
-                        self.channel(part)
+                        self.channel(part, shared)
             elif isinstance(item, ast.NetworkFor):
                 self.range(item.range)
                 symbol = self.ctx.symbol(item)
@@ -231,8 +231,9 @@ class _Checker:
                            help="remove one of them: only one value can act")
             else:
                 first[setting.name] = setting
-                self.expect(t.Quantity(parameter.dimension), found, setting.value,
-                            f"`{setting.name}`")
+                expected = t.STRING if parameter.dimension is None else \
+                    t.Quantity(parameter.dimension)
+                self.expect(expected, found, setting.value, f"`{setting.name}`")
 
     def unknown_parameter(self, place: Place, setting: ast.Setting | ast.KeywordArg) -> None:
         known = parameters.TABLES[place]
@@ -286,13 +287,35 @@ class _Checker:
                        help="a rate of dark counts gives a probability per gate of "
                             "1 - exp(-rate × gate_width): set both, or `dark_count` per gate")
 
-    def channel(self, channel: ast.Channel) -> None:
+    def channel(self, channel: ast.Channel, shared: Sequence[ast.Setting] = ()) -> None:
         if channel.model not in parameters.CHANNEL_MODELS:
             models = parameters.CHANNEL_MODELS
             self.error(Code.UNKNOWN_CHANNEL_MODEL, f"unknown channel model `{channel.model}`",
                        channel, help=did_you_mean(channel.model, models) or
                        f"the models are {', '.join(f'`{model}`' for model in models)}")
         self.settings(Place.CHANNEL, channel.args)
+        self.moving(channel, [*shared, *channel.args])
+
+    def moving(self, channel: ast.Channel,
+               settings: Sequence[ast.Setting | ast.KeywordArg]) -> None:
+        """A track or a loss table: on a free-space channel, in place of the length or the
+        attenuation it gives."""
+        given = {setting.name: setting for setting in settings}
+        for name in parameters.MOVING:
+            if name in given and channel.model != "free_space" and \
+                    channel.model in parameters.CHANNEL_MODELS:
+                self.error(Code.UNKNOWN_PARAMETER, f"`{name}` is a setting of `free_space` "
+                           f"channels, not of `{channel.model}`", given[name],
+                           help="a fiber's length does not change: give its `length` and "
+                                "`attenuation`")
+        for name, replaced, why in (("track", "length", "the track gives the length"),
+                                    ("loss_table", "attenuation",
+                                     "the loss table gives the loss over the length")):
+            if name in given and replaced in given:
+                self.error(Code.DUPLICATE_NAME, f"`{replaced}` is set beside `{name}`: {why}",
+                           given[replaced], notes=[Note(f"`{name}` is set here",
+                                                        given[name].span)],
+                           help=f"leave out `{replaced}`")
 
     def range(self, range_: ast.Range) -> None:
         for bound in (range_.start, range_.stop):

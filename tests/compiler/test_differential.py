@@ -58,6 +58,7 @@ REFUSED: dict[str, str] = {
     "examples/e91:e91": "`uniform()` has no circuit form",
     "examples/ghz:ghz": "`uniform()` has no circuit form",
     "examples/repeat_until_success:until_heralded": "`uniform()` has no circuit form",
+    "examples/satellite:downlink": "depends on the photon loss of channel",
     "examples/repeat_until_success:fixed_attempts": "`uniform()` has no circuit form",
     "examples/repeat_until_success:enough_attempts": "`uniform()` has no circuit form",
     "examples/repeater:repeater_chain": "`uniform()` has no circuit form",

@@ -26,6 +26,8 @@ SETTINGS = {
     "depolarizing": ("0.03", 0.03), "dephasing": ("0.04", 0.04),
     "efficiency": ("0.8", 0.8), "dark_count_rate": ("2 kHz", 2e3), "gate_width": ("1 ns", 1e-9),
     "dark_count": ("1e-6", 1e-6),  # per gate, so on the other node's detector
+    # files, on a free-space channel of their own (in place of length and attenuation)
+    "track": ('"track.csv"', "track.csv"), "loss_table": ('"loss.csv"', "loss.csv"),
 }
 
 IDLE = """
@@ -38,7 +40,11 @@ def full_program(tmp_path: Path) -> ir.Program:
     """A run on a network that sets every parameter once, to its value in SETTINGS."""
     node = " ".join(f"{name} = {SETTINGS[name][0]};" for name in NODE)
     memory = " ".join(f"{name} = {SETTINGS[name][0]};" for name in MEMORY)
-    channel = ", ".join(f"{name} = {SETTINGS[name][0]}" for name in CHANNEL)
+    channel = ", ".join(f"{name} = {SETTINGS[name][0]}" for name in CHANNEL
+                        if name not in parameters.MOVING)
+    moving = ", ".join(f"{name} = {SETTINGS[name][0]}" for name in parameters.MOVING)
+    (tmp_path / "track.csv").write_text("time (s),distance (km)\n0,500\n10,600\n")
+    (tmp_path / "loss.csv").write_text("distance (km),loss (dB)\n400,20\n700,30\n")
     detector = " ".join(f"{name} = {SETTINGS[name][0]};"
                         for name in ("efficiency", "dark_count_rate", "gate_width"))
     return build(f"""
@@ -46,6 +52,7 @@ network net {{
   node a {{ qubits 1; memory {{ {memory} }} {node} device d: threshold_detector {{ {detector} }} }}
   node b {{ qubits 1; device d: threshold_detector {{ dark_count = 1e-6; }} }}
   link a -> b {{ quantum fiber({channel}); }}
+  link b -> a {{ quantum free_space({moving}); }}
 }}
 """ + IDLE, tmp_path)
 
@@ -56,7 +63,8 @@ def test_each_parameter_is_a_typed_field_of_the_ir() -> None:
         fields = {field.name: field.type for field in dataclasses.fields(HOLDERS[place])}
         for parameter in table.values():
             assert parameter.place is place
-            expected = "float" if parameter.default is not None else "float | None"
+            expected = "str | None" if parameter.dimension is None else \
+                "float" if parameter.default is not None else "float | None"
             assert fields.get(parameter.name) == expected, parameter.name
 
 
@@ -129,6 +137,7 @@ def test_every_setting_fills_its_field_in_si_units(tmp_path: Path) -> None:
                Place.CHANNEL: network.channels[0], Place.DETECTOR: network.nodes["a"].detector}
     for parameter in EVERY:
         holder = network.nodes["b"].detector if parameter.name == "dark_count" else \
+            network.channels[1] if parameter.name in parameters.MOVING else \
             holders[parameter.place]
         value = getattr(holder, parameter.name)
         assert value == pytest.approx(SETTINGS[parameter.name][1]), parameter.name
@@ -156,7 +165,11 @@ def test_the_json_form_holds_every_parameter(tmp_path: Path) -> None:
     channel = network["channels"][0]
     assert list(channel) == ["id", "kind", "model", "source", "target", "length_m",
                              "refractive_index", "attenuation_db_per_m", "loss_db",
-                             "depolarizing", "dephasing", "delay_s", "total_loss_db", "span"]
+                             "depolarizing", "dephasing", "track", "loss_table", "delay_s",
+                             "total_loss_db", "span"]
+    moving = network["channels"][1]
+    assert (moving["track"], moving["loss_table"], moving["delay_s"]) == \
+        ("track.csv", "loss.csv", None)
     assert channel["attenuation_db_per_m"] == pytest.approx(2e-4)
     assert node["detector"] == {"name": "d", "efficiency": 0.8, "dark_count": 0.0,
                                 "dark_count_rate_hz": 2e3, "gate_width_s": 1e-9}

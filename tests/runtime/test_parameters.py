@@ -185,13 +185,35 @@ def gate_width(tmp_path: Path) -> None:
          base=one_ns)
 
 
+def free_space(tmp_path: Path, settings: str) -> str:
+    (tmp_path / "track.csv").write_text("time (s),distance (km)\n0,2000\n10,2000\n")
+    (tmp_path / "loss.csv").write_text("distance (km),loss (dB)\n0,3\n3000,3\n")
+    return Probe().program().replace("quantum fiber()", f"quantum free_space({settings})")
+
+
+def track(tmp_path: Path) -> None:
+    # the length the track gives at the time of sending: 2,000 km, not the 1,000 km set
+    light_us = 1e6 / SPEED_OF_LIGHT
+    for settings, expected in (("length = 1000 km", 1000e3 * light_us),
+                               ('track = "track.csv"', 2000e3 * light_us)):
+        result = simulate(free_space(tmp_path, settings), tmp_path, shots=SHOTS, seed=11)
+        within(result, "arrival_us", expected, floor=1e-5)
+
+
+def loss_table(tmp_path: Path) -> None:
+    for settings, expected in (("length = 1000 km", 1.0),
+                               ('length = 1000 km, loss_table = "loss.csv"', 10 ** -0.3)):
+        result = simulate(free_space(tmp_path, settings), tmp_path, shots=SHOTS, seed=11)
+        within(result, "arrived", expected)
+
+
 EFFECTS: dict[str, Callable[[Path], None]] = {
     "gate_error": gate_error, "readout_error": readout_error,
     "t1": t1, "t2": t2, "depolarizing_time": depolarizing_time,
     "length": length, "refractive_index": refractive_index, "attenuation": attenuation,
     "loss": loss, "depolarizing": depolarizing, "dephasing": dephasing,
     "efficiency": efficiency, "dark_count": dark_count, "dark_count_rate": dark_count_rate,
-    "gate_width": gate_width,
+    "gate_width": gate_width, "track": track, "loss_table": loss_table,
 }
 
 PARAMETERS = [name for table in parameters.TABLES.values() for name in table]
