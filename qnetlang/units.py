@@ -111,3 +111,6 @@ def format_seconds(seconds: float) -> str:
         if seconds >= scale:
             return f"{seconds / scale:.6g} {unit}"
     return "0 s"
+
+
+SPEED_OF_LIGHT = 299_792_458.0  # m/s, in vacuum

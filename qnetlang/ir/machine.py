@@ -97,6 +97,14 @@ class StepLimit(Exception):
         self.limit, self.process, self.instr, self.seconds = limit, process, instr, seconds
 
 
+class OffTrack(EvaluationError):
+    """A moving channel asked for its delay at a time its track does not cover."""
+
+    def __init__(self, channel: ir.Channel, message: str) -> None:
+        super().__init__(message)
+        self.channel = channel
+
+
 class Effects(ABC):
     """What a back end does; the machine decides when, in which order, on which path."""
 
@@ -291,7 +299,8 @@ class Machine:
             try:
                 return channel.delay_at(to_seconds(self.env.now))
             except ValueError as error:  # past the end of its track
-                raise EvaluationError(str(error)) from None
+                raise OffTrack(channel, f"channel `{channel.id}` has no length now: "
+                                        f"{error}") from None
         route = network.route(a, b)
         if route is None:
             raise EvaluationError(f"no channel leads from `{source}` to `{dest or process.name}`")

@@ -22,6 +22,7 @@ from typing import Any
 from qnetlang.network.curves import Curve
 from qnetlang.runtime.events import to_ps
 from qnetlang.types import Type
+from qnetlang.units import SPEED_OF_LIGHT
 from qnetlang.source import Span
 
 
@@ -93,7 +94,6 @@ class Node(IRNode):
     position: tuple[float, float] | None = None  # (latitude, longitude) in degrees
 
 
-SPEED_OF_LIGHT = 299_792_458.0  # m/s
 FIBER_REFRACTIVE_INDEX = 1.468
 
 

@@ -79,14 +79,25 @@ class Curve:
         return max(self.y)
 
 
+MAX_BYTES = 64 * 2 ** 20  # a curve's file: a row per millisecond of a day is 30 MB
+
+
 def read_curve(path: Path, x: Dimension, y: Dimension, what: str, shown: str = "") -> Curve:
     """A CSV of two columns whose header gives their units: `time (s),distance (km)`;
     `shown` is the SI unit of the first, for messages."""
+    if not path.is_file():  # a folder, or a pipe that would never end
+        raise ValueError(f"{path.name}: not a file" if path.exists() else
+                         f"{path.name}: no such file")
+    if path.stat().st_size > MAX_BYTES:
+        raise ValueError(f"{path.name}: larger than {MAX_BYTES // 2 ** 20} MB, the most a "
+                         f"{what} may be")
     try:
         with path.open(newline="", encoding="utf-8") as file:
             rows = list(csv.reader(file))
     except UnicodeDecodeError:
         raise ValueError(f"{path.name}: a {what} is text (UTF-8)") from None
+    except csv.Error as error:
+        raise ValueError(f"{path.name}: {error}") from None
     if not rows or len(rows[0]) != 2:
         raise ValueError(f"{path.name}: a {what} has two columns under a header")
     scales = []
@@ -112,11 +123,21 @@ def read_curve(path: Path, x: Dimension, y: Dimension, what: str, shown: str = "
     return Curve(tuple(a for a, _ in numbers), tuple(b for _, b in numbers), what, shown)
 
 
+FARTHEST = 1e9 * units.SPEED_OF_LIGHT  # m: light takes a billion s, the most a run keeps
+
+
 def read_track(path: Path) -> Curve:
-    """Distance (m) against time (s)."""
-    return read_curve(path, units.TIME, units.LENGTH, "track", "s")
+    """Distance (m) against time (s): not negative, and short of FARTHEST."""
+    track = read_curve(path, units.TIME, units.LENGTH, "track", "s")
+    if not all(0 <= distance <= FARTHEST for distance in track.y):
+        raise ValueError(f"{path.name}: every distance must be 0 or more, and short enough "
+                         "for light to cross in 10^9 s")
+    return track
 
 
 def read_loss_table(path: Path) -> Curve:
-    """Loss (dB) against distance (m)."""
-    return read_curve(path, units.LENGTH, units.LOSS, "loss table", "m")
+    """Loss (dB, not negative) against distance (m)."""
+    table = read_curve(path, units.LENGTH, units.LOSS, "loss table", "m")
+    if min(table.y) < 0:
+        raise ValueError(f"{path.name}: a loss is not negative ({min(table.y):g} dB)")
+    return table

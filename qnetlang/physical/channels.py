@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from qnetlang.network.curves import Curve
+from qnetlang.units import SPEED_OF_LIGHT
 
-LIGHT = 299_792_458.0  # m/s, in vacuum: the delay of free space
+LIGHT = SPEED_OF_LIGHT  # free space delays light as vacuum does
 EARTH_RADIUS = 6_371_000.0  # m, the mean radius
 
 

@@ -141,18 +141,20 @@ def _model(pulses: int, source: PairSource, alice: Receiver, bob: Receiver,
     etas = [schedule_at(transmittance_a, middle), schedule_at(transmittance_b, middle)]
     if any(np.any(~((eta >= 0) & (eta <= 1))) for eta in etas):
         raise ValueError("a transmittance lies between 0 and 1")
-    silent = _silent(source, alice, bob, etas[0], etas[1], a, beta)  # (S, K, 16)
-    patterns = _inclusion_exclusion(silent)
-    none = silent[..., 15]
-    event = (prior * (1 - none)).sum(-1)
+    quiet = _log_silent(source, alice, bob, etas[0], etas[1], a, beta)  # (S, K, 16)
+    patterns = _inclusion_exclusion(quiet)
+    none = np.exp(quiet[..., 15])
+    event = (prior * -np.expm1(quiet[..., 15])).sum(-1)  # exact where events are rare
     return _PairModel(prior=prior, none=none, event=event, per_segment=per_segment,
                       segments=segments, pulses=pulses, alice_basis=a, bob_basis=beta,
                       patterns=patterns)
 
 
-def _silent(source: PairSource, alice: Receiver, bob: Receiver, eta_a: np.ndarray,
-            eta_b: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    """P(no event at any detector of subset m), per segment, choice and subset."""
+def _log_silent(source: PairSource, alice: Receiver, bob: Receiver, eta_a: np.ndarray,
+                eta_b: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """log P(no event at any detector of subset m), per segment, choice and subset. With
+    V_S + I = 2 (I + X), it is the sum of log(1 - d_j) less half the sum of log1p of X's
+    eigenvalues: accurate however close to 1 the probability is (a lossy link)."""
     lam = source.per_mode
     c, s = 2 * lam + 1, 2 * math.sqrt(lam * (lam + 1))
     # Covariance of Alice's H, V and Bob's H, V, quadratures x then p; vacuum = identity.
@@ -181,24 +183,28 @@ def _silent(source: PairSource, alice: Receiver, bob: Receiver, eta_a: np.ndarra
         root = np.sqrt(np.concatenate([eta, eta], axis=1))  # (S, 8)
         lossy = root[:, :, None] * rotated * root[:, None, :] + \
             np.eye(8) * (1 - np.concatenate([eta, eta], axis=1))[:, :, None]
-        result[:, k, 0] = 1.0
+        excess = (lossy - np.eye(8)) / 2
+        result[:, k, 0] = 0.0
         for mask in range(1, 16):
             chosen = [j for j in range(4) if mask >> j & 1]
             rows = chosen + [4 + j for j in chosen]
-            block = lossy[:, rows][:, :, rows] + np.eye(len(rows))
-            vacuum = 2.0 ** len(chosen) / np.sqrt(np.linalg.det(block))
-            result[:, k, mask] = vacuum * np.prod(1 - dark[chosen])
+            spectrum = np.linalg.eigvalsh(excess[:, rows][:, :, rows])
+            result[:, k, mask] = np.log1p(-dark[chosen]).sum() - \
+                0.5 * np.log1p(spectrum).sum(-1)
     return result
 
 
-def _inclusion_exclusion(silent: np.ndarray) -> np.ndarray:
-    """P(events at exactly the detectors of mask m) from P(no event at subset m):
-    the sum over U within m of (-1)^|U| P(no event outside m, nor at U)."""
-    patterns = np.zeros_like(silent)
-    for clicked in range(16):
+def _inclusion_exclusion(quiet: np.ndarray) -> np.ndarray:
+    """P(events at exactly the detectors of mask m) from log P(no event at subset m):
+    the sum over U within m of (-1)^|U| P(no event outside m, nor at U). For m not
+    empty the ones in those probabilities cancel, so the sum is taken of expm1 of their
+    logarithms: the small terms keep their precision however rare the events are."""
+    patterns = np.zeros_like(quiet)
+    patterns[..., 0] = np.exp(quiet[..., 15])
+    for clicked in range(1, 16):
         outside = 15 & ~clicked
         for part in _SUBSETS[(_SUBSETS & ~clicked) == 0]:
-            patterns[..., clicked] += (-1) ** _SIZES[part] * silent[..., outside | part]
+            patterns[..., clicked] += (-1) ** _SIZES[part] * np.expm1(quiet[..., outside | part])
     return np.clip(patterns, 0.0, None)
 
 

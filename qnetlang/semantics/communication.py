@@ -38,7 +38,7 @@ from qnetlang.diagnostics import Note
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import UNKNOWN, EvaluationError, evaluate
 from qnetlang.ir.loops import Group, independent_loops
-from qnetlang.ir.machine import Effects, Machine, Message, Path, Process, StepLimit
+from qnetlang.ir.machine import Effects, Machine, Message, OffTrack, Path, Process, StepLimit
 from qnetlang.runtime.events import MAX_SECONDS, to_seconds, valid_duration
 from qnetlang import types as t
 from qnetlang.semantics.context import Context
@@ -188,7 +188,17 @@ class _Execution(Effects):
             return UNKNOWN
 
     def call(self, process: Process, builtin: ir.Builtin) -> Any:
-        return self.machine.latency(process, builtin) if builtin.name == "latency" else UNKNOWN
+        if builtin.name != "latency":
+            return UNKNOWN
+        try:
+            return self.machine.latency(process, builtin)
+        except OffTrack as error:
+            self.report(Code.OFF_TRACK, f"`latency` at {_seconds(self.machine)}: {error}",
+                        builtin.span, notes=[Note("the channel is declared here",
+                                                  error.channel.span)],
+                        help="ask while the track covers the time, or give a track that "
+                             "covers the whole run")
+            return UNKNOWN
 
     def store(self, process: Process, var: ir.Var, value: Any) -> None:
         """An element is stored in place, so that a loop filling an array stays linear:
@@ -517,7 +527,9 @@ class _Repeats:
 
     def __init__(self, execution: _Execution) -> None:
         self.execution = execution
-        groups = independent_loops(execution.run)
+        # over a moving channel no two turns are alike: each is followed
+        moving = any(channel.moving for channel in execution.run.network.channels)
+        groups = {} if moving else independent_loops(execution.run)
         self.groups = {key: group for key, group in groups.items()
                        if all(loop.steady_if_uniform for loop in group.loops)}
         self.turns: dict[int, int] = {}

@@ -15,6 +15,7 @@ from typing import Any
 
 from qnetlang.diagnostics import Diagnostic, Note, Severity
 from qnetlang.ir import nodes as ir
+from qnetlang.network.curves import Curve
 from qnetlang.network.files import Topology
 from qnetlang import types as t
 from qnetlang.source import SourceFile, Span
@@ -124,6 +125,8 @@ class Context:
     halted: bool = False
     given: list[SourceFile] = field(default_factory=list)  # the `--set` values' sources
     shapes: Iterator[int] = field(default_factory=itertools.count)  # numbers for ir.Role.shape
+    # (setting, file) -> the track or loss table read there, or why it could not be
+    curves: dict[tuple[str, Path], Curve | str] = field(default_factory=dict)
 
     @property
     def sources(self) -> dict[str, SourceFile]:

@@ -489,8 +489,10 @@ class _NetworkBuilder:
             length = next((arg for arg in channel.args
                            if arg.name in ("length", *parameters.MOVING)), None)
             if length is not None:
-                self.ctx.error(Code.DUPLICATE_NAME, f"`{length.name}` sets the length again: "
-                               "the file gives each link its length", length.span,
+                what = "its length" if length.name != "loss_table" else \
+                    "its length, and so its loss"
+                self.ctx.error(Code.DUPLICATE_NAME, f"`{length.name}` is set beside the file, "
+                               f"which gives each link {what}", length.span,
                                help="leave the length to the file")
                 continue
             blocks[channel.kind] = (channel.model, self.given(Place.CHANNEL, channel.args, env))
@@ -522,19 +524,19 @@ class _NetworkBuilder:
         the file that declares it; None (reported) where it cannot be read."""
         key = (setting, name)
         if key not in self.curves:
-            read = read_track if setting == "track" else read_loss_table
-            try:
-                curve: Curve | None = read(self.folder / name)
-                assert curve is not None
-                if setting == "loss_table" and min(curve.y) < 0:
-                    raise ValueError(f"{name}: a loss is not negative ({min(curve.y):g} dB)")
-            except OSError as error:
-                curve = None
-                self.unreadable(setting, name, error.strerror or str(error), at)
-            except ValueError as error:
-                curve = None
-                self.unreadable(setting, name, str(error), at)
-            self.curves[key] = curve
+            path = (self.folder / name).resolve()
+            read = self.ctx.curves.get((setting, path))  # read already, for another run
+            if read is None:
+                try:
+                    read = (read_track if setting == "track" else read_loss_table)(path)
+                except OSError as error:
+                    read = error.strerror or str(error)
+                except ValueError as error:
+                    read = str(error)
+                self.ctx.curves[(setting, path)] = read
+            if isinstance(read, str):
+                self.unreadable(setting, name, read, at)
+            self.curves[key] = read if isinstance(read, Curve) else None
         return self.curves[key]
 
     def unreadable(self, setting: str, name: str, why: str, at: ast.Node) -> None:

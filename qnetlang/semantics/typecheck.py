@@ -301,13 +301,18 @@ class _Checker:
         """A track or a loss table: on a free-space channel, in place of the length or the
         attenuation it gives."""
         given = {setting.name: setting for setting in settings}
-        for name in parameters.MOVING:
-            if name in given and channel.model != "free_space" and \
-                    channel.model in parameters.CHANNEL_MODELS:
-                self.error(Code.UNKNOWN_PARAMETER, f"`{name}` is a setting of `free_space` "
-                           f"channels, not of `{channel.model}`", given[name],
-                           help="a fiber's length does not change: give its `length` and "
-                                "`attenuation`")
+        if channel.model != "free_space":
+            for name in parameters.MOVING:
+                if name in given and channel.model in parameters.CHANNEL_MODELS:
+                    self.error(Code.UNKNOWN_PARAMETER, f"`{name}` is a setting of "
+                               f"`free_space` channels, not of `{channel.model}`", given[name],
+                               help="a fiber's length does not change: give its `length` and "
+                                    "`attenuation`")
+            return
+        if channel.kind == "classical" and "loss_table" in given:
+            self.error(Code.UNKNOWN_PARAMETER, "`loss_table` acts on qubits: a classical "
+                       "message is never lost", given["loss_table"],
+                       help="set it on the link's `quantum` channel")
         for name, replaced, why in (("track", "length", "the track gives the length"),
                                     ("loss_table", "attenuation",
                                      "the loss table gives the loss over the length")):

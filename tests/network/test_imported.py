@@ -145,7 +145,7 @@ def test_what_the_import_block_cannot_set_up(tmp_path: Path) -> None:
         .replace("quantum fiber(attenuation = 0.2 dB/km);", "quantum fiber(length = 2 km);")
     assert diagnosed(tmp_path, wrong) == [
         'E0518: the file has no node or kind "EndNodes"',
-        "E0302: `length` sets the length again: the file gives each link its length"]
+        "E0302: `length` is set beside the file, which gives each link its length"]
     data = json.loads(BEIJING.read_text())
     data["links"][0]["qchannel"]["attenuation"] = 0  # given, even if 0: the file's
     own = json.dumps(data)

@@ -133,3 +133,55 @@ def built(text: str, tmp_path: Path) -> ir.Program:
     result = check(SourceFile(str(path), text), path)
     assert result.ok and result.ir is not None, result.diagnostics
     return result.ir
+
+
+def codes(text: str, tmp_path: Path) -> list[str]:
+    path = tmp_path / "program.qnet"
+    path.write_text(text)
+    return [d.code for d in check(SourceFile(str(path), text), path).diagnostics]
+
+
+def test_impossible_tracks_and_tables_are_refused(tmp_path: Path) -> None:
+    base = sky(tmp_path)
+    for name, rows in (("negative", "0,-100\n10,200\n"), ("light years", "0,1\n10,1e20\n")):
+        (tmp_path / "bad.csv").write_text(f"time (s),distance (km)\n{rows}")
+        assert codes(base.replace('"track.csv"', '"bad.csv"'), tmp_path) == [Code.BAD_CURVE], name
+    (tmp_path / "bad.csv").write_text("time (s),distance (km)\n0," + "1" * 200_000 + "\n")
+    assert codes(base.replace('"track.csv"', '"bad.csv"'), tmp_path) == [Code.BAD_CURVE]
+    classical = base.replace('link a -> b {{', 'link a -> b {').replace(
+        'quantum free_space(track = "track.csv", loss_table = "loss.csv"); }',
+        'quantum free_space(track = "track.csv"); '
+        'classical free_space(track = "track.csv", loss_table = "loss.csv"); }')
+    assert codes(classical, tmp_path) == [Code.UNKNOWN_PARAMETER]
+
+
+def test_the_check_follows_every_turn_of_a_loop_over_a_moving_channel(tmp_path: Path) -> None:
+    # the last message would leave past the track's 40 s: the check may not skip turns
+    # that look alike, since the channel's delay differs in each
+    (tmp_path / "hump.csv").write_text("time (s),distance (km)\n0,500\n10,500\n20,1000\n"
+                                       "30,500\n40,500\n")
+    text = """
+network net {
+  node a { qubits 2; }
+  node b { qubits 2; }
+  link a <-> b { classical free_space(track = "hump.csv"); }
+}
+protocol p(n: int = 158) {
+  role s {
+    wait 150 ms;
+    for i in 0..n {
+      send 1 to r;
+      int a = recv int from r;
+      wait 250 ms;
+    }
+  }
+  role r {
+    for i in 0..n {
+      int x = recv int from s;
+      send 2 to s;
+    }
+  }
+}
+run p on net with s = a, r = b;
+"""
+    assert Code.OFF_TRACK in codes(text, tmp_path)

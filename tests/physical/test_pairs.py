@@ -24,7 +24,7 @@ import pytest
 from scipy.stats import chi2_contingency
 
 from qnetlang.physical.devices import PairSource, Receiver, ThresholdDetector
-from qnetlang.physical.pairs import PairDetections, simulate_pairs
+from qnetlang.physical.pairs import PairDetections, _model, simulate_pairs
 
 
 def closed_form(lam: float, eta_a: float, eta_b: float) -> tuple[float, float]:
@@ -145,6 +145,27 @@ def test_the_fast_path_agrees_with_the_photon_by_photon_reference() -> None:
     counts = counts[:, counts.sum(axis=0) >= 10]
     assert counts.shape[1] >= 12
     assert chi2_contingency(counts).pvalue > 1e-4
+
+
+@pytest.mark.parametrize("mean_pairs, eta", [(0.1, 1e-5), (0.01, 1e-6), (0.4, 0.3)])
+def test_the_probabilities_keep_their_precision_over_lossy_links(mean_pairs: float,
+                                                                 eta: float) -> None:
+    # 60 dB a side: a coincidence in 10^14 pulses, its probability still to 1e-6
+    lam = mean_pairs / 2
+
+    def seen(x: float) -> float:  # 1 - 1/(1 + xλ)², without losing its digits
+        return -math.expm1(-2 * math.log1p(x * lam))
+
+    gain = seen(eta) + seen(eta) - seen(2 * eta - eta * eta)
+    both = 1 + 2 * eta * lam - eta * eta * lam
+    error = (gain / 2 - eta * eta * lam * (1 + lam) / ((1 + eta * lam) ** 2 * both)) / gain
+    model = _model(10, PairSource(1e8, mean_pairs), receiver(), receiver(), eta, eta, 0.0, 1e-3)
+    p = model.patterns[0, 0]  # Z and Z
+    coincident = [m for m in range(16) if m & 3 and m >> 2]
+    wrong = sum(p[m] * (0.5 if 3 in (m & 3, m >> 2) else float((m & 3) != (m >> 2)))
+                for m in coincident)
+    assert sum(p[m] for m in coincident) == pytest.approx(gain, rel=1e-6)
+    assert wrong / gain == pytest.approx(error, rel=1e-6)
 
 
 def test_impossible_sources_are_refused() -> None:
