@@ -89,6 +89,7 @@ class Code(StrEnum):
     BAD_CURVE = "E0521"
     # topology
     NO_CHANNEL = "E0601"
+    IDLE_DETECTOR = "W0602"
     # ownership of qubits
     USE_AFTER_SEND = "E0701"
     SENT_TWICE = "E0702"

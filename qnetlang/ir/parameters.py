@@ -177,8 +177,8 @@ DETECTOR = _table(
                      "per gate"),
     Parameter("gate_width", Place.DETECTOR, units.TIME, default=None, rule=WIDTH,
               unset="no gate (needed by `dark_count_rate`)",
-              effect="how long the detector is open for each qubit: with `dark_count_rate`, "
-                     "the dark-count probability per gate"),
+              effect="how long the detectors are open for each message: with "
+                     "`dark_count_rate`, the dark-count probability per gate"),
 )
 
 TABLES: dict[Place, dict[str, Parameter]] = {Place.NODE: NODE, Place.MEMORY: MEMORY,
@@ -190,7 +190,7 @@ DEVICE_KINDS: dict[str, Place] = {"threshold_detector": Place.DETECTOR}
 # Detector settings of the physical layer's pulse trains that a qubit-level protocol has
 # no use for (each qubit has its own gate, so no click is near another), and why.
 TRAIN_ONLY: dict[str, str] = {
-    name: "a qubit-level protocol opens one gate per qubit and counts no clicks between "
+    name: "a qubit-level protocol opens one gate per message and counts no clicks between "
           f"them, so `{name}` would not act here; pulse trains model it (docs/physical.md)"
     for name in ("dead_time", "afterpulse", "jitter", "photon_resolving")}
 

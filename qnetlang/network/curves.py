@@ -24,6 +24,7 @@ from qnetlang import units
 from qnetlang.units import Dimension, parse_unit
 
 _HEADER = re.compile(r"\s*([^()]*?)\s*\(\s*([^()]+?)\s*\)\s*")
+_EXAMPLES = {units.TIME: "time (s)", units.LENGTH: "distance (km)", units.LOSS: "loss (dB)"}
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def read_curve(path: Path, x: Dimension, y: Dimension, what: str, shown: str = "
         match = _HEADER.fullmatch(cell)
         if match is None:
             raise ValueError(f"{path.name}: the header `{cell}` names no unit: write it in "
-                             "parentheses, e.g. `time (s)`")
+                             f"parentheses, e.g. `{_EXAMPLES.get(dimension, 'time (s)')}`")
         try:
             unit = parse_unit(match.group(2))
         except KeyError:
@@ -113,13 +114,24 @@ def read_curve(path: Path, x: Dimension, y: Dimension, what: str, shown: str = "
         if unit.dimension != dimension:
             raise ValueError(f"{path.name}: `{cell}` is a {unit.dimension}, not a {dimension}")
         scales.append(unit.scale)
-    table = [row for row in rows[1:] if row]
-    if any(len(row) != 2 for row in table):
-        raise ValueError(f"{path.name}: every row has two numbers")
-    try:
-        numbers = [(float(a) * scales[0], float(b) * scales[1]) for a, b in table]
-    except ValueError as error:
-        raise ValueError(f"{path.name}: {error}") from None
+    numbers = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        if len(row) != 2:
+            raise ValueError(f"{path.name}, row {line}: every row has two numbers")
+        try:
+            numbers.append((float(row[0]) * scales[0], float(row[1]) * scales[1]))
+        except ValueError:
+            raise ValueError(f"{path.name}, row {line}: `{','.join(row)}` is not two "
+                             "numbers") from None
+    if len(numbers) < 2:
+        raise ValueError(f"{path.name}: a {what} needs two rows or more")
+    for line, (before, after) in enumerate(zip(numbers, numbers[1:]), start=3):
+        if not after[0] > before[0]:
+            raise ValueError(f"{path.name}, row {line}: the first column must increase")
+    if not all(math.isfinite(v) for pair in numbers for v in pair):
+        raise ValueError(f"{path.name}: every number is finite")
     return Curve(tuple(a for a, _ in numbers), tuple(b for _, b in numbers), what, shown)
 
 

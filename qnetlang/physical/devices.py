@@ -164,7 +164,7 @@ class ThresholdDetector:
         """The probability of a dark count in a gate of `gate` seconds at `rate` per second."""
         _not_negative("dark count rate", rate)
         _not_negative("gate width", gate)
-        return dark_count_per_gate(rate, gate)
+        return dark_count_per_gate(rate, gate) + 0.0  # not -0.0
 
     def dead_gates(self, pulse_rate: float) -> int:
         """Gates from a click to the first gate whose start is `dead_time` or more later."""
@@ -197,8 +197,10 @@ class Receiver:
     efficiency: float = 1.0
 
     def __post_init__(self) -> None:
-        if len(self.detectors) != 2:
-            raise ValueError("a BB84 receiver has two detectors, one per bit value")
+        if not isinstance(self.detectors, tuple) or len(self.detectors) != 2 or \
+                not all(isinstance(d, ThresholdDetector) for d in self.detectors):
+            raise ValueError("a BB84 receiver has two detectors, one per bit value: a tuple "
+                             "of two ThresholdDetector")
         _probability("z_probability", self.z_probability)
         _probability("misalignment", self.misalignment)
         _probability("efficiency", self.efficiency)

@@ -87,6 +87,11 @@ def simulate_pairs(pulses: int, source: PairSource, alice: Receiver, bob: Receiv
     transmittance `transmittance_a` and Bob's through `transmittance_b` (numbers, or
     functions of the time, held over segments of `step` seconds)."""
     pulses = count_pulses(pulses)
+    if not isinstance(source, PairSource):
+        raise ValueError(f"the source of pairs is a PairSource, not {source!r}")
+    if not (isinstance(alice, Receiver) and isinstance(bob, Receiver)):
+        raise ValueError("each side of the pairs is a Receiver (its basis choice and its "
+                         "two detectors)")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"`rng` is a numpy Generator (np.random.default_rng(seed)), not {rng!r}")
     if any(d.photon_resolving for d in alice.detectors + bob.detectors):
@@ -139,8 +144,11 @@ def _model(pulses: int, source: PairSource, alice: Receiver, bob: Receiver,
     first = np.arange(segments) * per_segment
     middle = start + (first + np.minimum(per_segment, pulses - first) / 2) / source.rate
     etas = [schedule_at(transmittance_a, middle), schedule_at(transmittance_b, middle)]
-    if any(np.any(~((eta >= 0) & (eta <= 1))) for eta in etas):
-        raise ValueError("a transmittance lies between 0 and 1")
+    for side, eta in zip(("Alice's", "Bob's"), etas, strict=True):
+        wrong = np.flatnonzero(~((eta >= 0) & (eta <= 1)))
+        if len(wrong):
+            raise ValueError(f"{side} transmittance is {eta[wrong[0]]:g} at "
+                             f"{middle[wrong[0]]:g} s: a transmittance lies between 0 and 1")
     quiet = _log_silent(source, alice, bob, etas[0], etas[1], a, beta)  # (S, K, 16)
     patterns = _inclusion_exclusion(quiet)
     none = np.exp(quiet[..., 15])

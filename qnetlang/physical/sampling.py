@@ -48,11 +48,15 @@ def find_sorted(sorted_: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np
     return where, sorted_[np.minimum(where, len(sorted_) - 1)] == values
 
 
+MAX_PULSES = 2 ** 62  # pulse indices are 64-bit integers
+
+
 def count_pulses(pulses: object) -> int:
     if isinstance(pulses, float) and pulses.is_integer():
         pulses = int(pulses)
-    if isinstance(pulses, bool) or not isinstance(pulses, numbers.Integral) or pulses < 0:
-        raise ValueError(f"a train has a whole number of pulses, 0 or more, not {pulses!r}")
+    if isinstance(pulses, bool) or not isinstance(pulses, numbers.Integral) or \
+            not 0 <= pulses <= MAX_PULSES:
+        raise ValueError(f"a train has a whole number of pulses, 0 to 2^62, not {pulses!r}")
     return int(pulses)
 
 
@@ -67,6 +71,8 @@ def schedule_at(schedule: Schedule, times: np.ndarray) -> np.ndarray:
             raise ValueError(f"a schedule is a function of a numpy array of times that "
                              f"gives one value for each (numpy's functions, not math's): "
                              f"{error}") from None
+    if isinstance(schedule, bool) or not isinstance(schedule, numbers.Real):
+        raise ValueError(f"a schedule is a number or a function of the time, not {schedule!r}")
     return np.full(np.shape(times), float(schedule))
 
 

@@ -15,10 +15,12 @@ from qnetlang.codes import Code
 from qnetlang.diagnostics import Note
 from qnetlang.ir import nodes as ir
 from qnetlang.semantics.context import Context
+from qnetlang.source import Span
 
 
 def check_topology(ctx: Context) -> None:
     reported: set[tuple[int, int, str, str]] = set()
+    reported_idle: set[tuple[str, Span | None]] = set()
     for run in ctx.program.runs:
         latencies: dict[int, list[ir.Builtin]] = {}  # the calls of a shape's code (once)
         for role in run.roles.values():
@@ -38,6 +40,30 @@ def check_topology(ctx: Context) -> None:
                     latencies[role.shape] = calls
             for call in calls:
                 _latency(ctx, run, role, call)
+        _idle_detectors(ctx, run, reported_idle)
+
+
+def _idle_detectors(ctx: Context, run: ir.Run, reported: set[tuple[str, Span | None]]) -> None:
+    """A detector declared where no role receives a qubit over a quantum channel acts on
+    nothing in this run: a warning, at the declaration, once (a family's detector acts
+    if any member's does)."""
+    receiving = {role.node for role in run.roles.values()
+                 if any(isinstance(instr, ir.Recv) and instr.kind == "quantum" and instr.channel
+                        for instr in role.code)}
+    hosting = {role.node for role in run.roles.values()}
+    declared: dict[tuple[str, Span | None], list[str]] = {}
+    for name, node in run.network.nodes.items():
+        if node.detector is not None and name in hosting:
+            declared.setdefault((node.detector.name, node.detector.span), []).append(name)
+    for key, nodes in declared.items():
+        if key in reported or any(name in receiving for name in nodes):
+            continue
+        reported.add(key)
+        where = f"node `{nodes[0]}`" if len(nodes) == 1 else f"nodes {', '.join(nodes[:3])}"
+        ctx.warning(Code.IDLE_DETECTOR, f"detector `{key[0]}` of {where} acts on nothing in "
+                    f"run `{run.name}`: no role there receives a qubit over a quantum channel",
+                    key[1], help="a detector acts where qubits arrive: declare it on the "
+                                 "receiving node")
 
 
 def _latency(ctx: Context, run: ir.Run, role: ir.Role, call: ir.Builtin) -> None:

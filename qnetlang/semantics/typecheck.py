@@ -256,9 +256,11 @@ class _Checker:
             for setting in device.settings:
                 self.expr(setting.value)
             if device.kind is None:
+                example = f"`device NAME: {device.name} {{ ... }}`" \
+                    if device.name in parameters.DEVICE_KINDS else \
+                    f"`device {device.name}: KIND {{ ... }}`; the kinds are {kinds}"
                 self.error(Code.DEVICE_NOT_SIMULATED, f"device `{device.name}` has no kind",
-                           device, help=f"write `device {device.name}: KIND {{ ... }}`; the "
-                                        f"kinds are {kinds}")
+                           device, help=f"write {example}")
             else:
                 self.error(Code.DEVICE_NOT_SIMULATED, f"qnetc does not simulate devices of "
                            f"kind `{device.kind}`", device,
@@ -280,6 +282,9 @@ class _Checker:
                        "(`dark_count`) and per second (`dark_count_rate`)", rate,
                        notes=[Note("per gate here", given["dark_count"].span)],
                        help="keep one of them")
+        elif gate is not None and rate is None and "dark_count" in given:
+            self.error(Code.DEVICE_SETTINGS, "`gate_width` acts only with `dark_count_rate`",
+                       gate, help="`dark_count` is per gate already: remove `gate_width`")
         elif (rate is None) != (gate is None):
             missing, present = ("gate_width", rate) if gate is None else \
                 ("dark_count_rate", gate)
@@ -309,9 +314,10 @@ class _Checker:
                                help="a fiber's length does not change: give its `length` and "
                                     "`attenuation`")
             return
-        if channel.kind == "classical" and "loss_table" in given:
+        own = {arg.name: arg for arg in channel.args}  # a link's shared ones go to both
+        if channel.kind == "classical" and "loss_table" in own:
             self.error(Code.UNKNOWN_PARAMETER, "`loss_table` acts on qubits: a classical "
-                       "message is never lost", given["loss_table"],
+                       "message is never lost", own["loss_table"],
                        help="set it on the link's `quantum` channel")
         for name, replaced, why in (("track", "length", "the track gives the length"),
                                     ("loss_table", "attenuation",

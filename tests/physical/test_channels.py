@@ -43,7 +43,7 @@ def test_a_track_says_its_units(tmp_path: Path, header: str, reason: str) -> Non
     with pytest.raises(ValueError, match=reason):
         read_track(path)
     path.write_text("time (s),distance (km)\n0,500\n0,501\n")
-    with pytest.raises(ValueError, match="increasing"):
+    with pytest.raises(ValueError, match="row 3: the first column must increase"):
         read_track(path)
 
 

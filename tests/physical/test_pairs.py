@@ -18,6 +18,7 @@ so the visibility V = 1 - 2E falls as multi-pair emission grows.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -172,3 +173,21 @@ def test_impossible_sources_are_refused() -> None:
     for rate, mean in ((0.0, 0.1), (1e8, -0.1), (1e8, math.inf)):
         with pytest.raises(ValueError):
             PairSource(rate, mean)
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"pulses": 10 ** 20}, "0 to 2^62"),
+    ({"source": ThresholdDetector()}, "a PairSource"),
+    ({"alice": ThresholdDetector()}, "a Receiver"),
+    ({"transmittance_a": "0.5"}, "a number or a function"),
+    ({"transmittance_b": 1.5}, "Bob's transmittance is 1.5"),
+])
+def test_inputs_that_are_not_pairs_are_refused_with_the_reason(change: dict[str, object],
+                                                                 reason: str) -> None:
+    arguments: dict[str, object] = {"pulses": 10, "source": PairSource(1e8, 0.1),
+                                    "alice": receiver(), "bob": receiver(),
+                                    "rng": np.random.default_rng(0), **change}
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        simulate_pairs(**arguments)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="two ThresholdDetector"):
+        Receiver((0.5, 0.5))  # type: ignore[arg-type]
