@@ -140,7 +140,7 @@ protocol p(n: int = 8) {
     assert not independent_loops(run)
 
 
-@pytest.mark.parametrize("example", ["bb84", "b92", "e91"])
+@pytest.mark.parametrize("example", [pytest.param("bb84", marks=pytest.mark.slow), "b92", "e91"])
 def test_side_by_side_agrees_with_turn_by_turn(example: str,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from qnetlang import load
@@ -295,6 +295,7 @@ def test_a_traced_run_follows_every_turn(tmp_path: Path) -> None:
     assert len(sends) == 16 + 2  # each qubit, then the bases and the disclosure
 
 
+@pytest.mark.slow
 def test_side_by_side_is_the_same_for_any_number_of_jobs() -> None:
     from qnetlang import load
     run = load(ROOT / "examples" / "bb84.qnet")._ir.runs[1]
@@ -452,6 +453,7 @@ run p on two with a = x, b = y;
 """
 
 
+@pytest.mark.slow
 def test_a_turn_that_ends_as_the_next_message_comes_runs_turn_by_turn(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The relay's window closes 1 us after its first receipt, when the next turn's qubit

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import tracemalloc
 
+import pytest
+
 from qnetlang.pipeline import check
 from qnetlang.semantics.ownership import _Analysis
 from qnetlang.source import SourceFile
@@ -42,6 +44,7 @@ def analysed(n: int) -> tuple[int, int]:
     return len(states), peak
 
 
+@pytest.mark.slow
 def test_states_are_kept_per_block_and_memory_grows_linearly() -> None:
     states, peak = analysed(10_000)
     assert states < 20  # the blocks, not the 20,000 instructions
