@@ -485,8 +485,8 @@ class _Lowering(Effects):
                                    help="run it in the simulator (`qnetc run`), or compile it "
                                         "on a lossless channel")
             detector = self.run.network.nodes[process.role.node].detector
-            if channel is not None and detector is not None and not detector.ideal and \
-                    instr.on_timeout is not None:
+            if channel is not None and detector is not None and detector.efficiency < 1 and \
+                    instr.on_timeout is not None:  # dark counts alone make no qubit late
                 raise CompileError(f"whether this qubit comes in time depends on detector "
                                    f"`{detector.name}` of node `{process.role.node}`, whose "
                                    "misses and dark counts a circuit cannot represent",

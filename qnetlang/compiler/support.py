@@ -39,16 +39,16 @@ def left_out(run: ir.Run, circuits: list[Circuit], destination: str) -> list[Dia
             f"({amount}) is not in the circuit: it delivers every qubit",
             channel.span, help="the simulator (`qnetc run`) loses qubits; a shot that loses "
                                "one there fails, or takes the `else` of its `within`"))
+    receiving = run.receiving_qubits()
     for name, node in run.network.nodes.items():
         detector = node.detector
-        if detector is None or detector.ideal or not any(
-                isinstance(instr, ir.Recv) and instr.kind == "quantum" and instr.channel
-                for role in run.roles.values() if role.node == name for instr in role.code):
+        if detector is None or detector.ideal or name not in receiving:
             continue
         warnings.append(Diagnostic.warning(
             Code.DETECTOR_LEFT_OUT, f"detector `{detector.name}` of node `{name}` (efficiency "
-            f"{detector.efficiency:g}, dark counts {detector.dark_count_probability:g} per gate) is not in "
-            "the circuit: it detects every qubit, and nothing else", detector.span,
+            f"{detector.efficiency:g}, dark counts {detector.dark_count_probability:g} per "
+            "gate) is not in the circuit: it detects every qubit, and nothing else",
+            detector.span,
             help="the simulator (`qnetc run`) misses qubits and clicks in the dark; a shot "
                  "that misses one there fails, or takes the `else` of its `within`"))
     noisy = [op for circuit in circuits for op in circuit.ops if op.name in NOISE]

@@ -536,6 +536,13 @@ class Run(IRNode):
     # What the check foresaw; None: not checked.
     footprint: Footprint | None = field(default=None, compare=False)
 
+    def receiving_qubits(self) -> set[str]:
+        """The nodes where a role receives qubits over a quantum channel: where a node's
+        detector acts."""
+        return {role.node for role in self.roles.values()
+                if any(isinstance(instr, Recv) and instr.kind == "quantum" and instr.channel
+                       for instr in role.code)}
+
 
 # The columns of a sweep's tables beside its parameters (results.py: the statistics, and
 # the per-shot values): a swept parameter cannot have one of these names.

@@ -155,7 +155,7 @@ CHANNEL = _table(
                      "against distance, in place of `attenuation` × length"),
 )
 
-# The channel parameters that name files, and the model they belong to.
+# The channel parameters that name files: a `free_space` channel's only.
 MOVING = ("track", "loss_table")
 
 # A node's detector: the receiver's pair of threshold detectors, one per outcome. It acts

@@ -75,10 +75,6 @@ class Curve:
 
         return np.array(self.x), np.array(self.y)
 
-    @property
-    def highest(self) -> float:
-        return max(self.y)
-
 
 MAX_BYTES = 64 * 2 ** 20  # a curve's file: a row per millisecond of a day is 30 MB
 

@@ -708,7 +708,7 @@ class BatchSimulation(Effects):
             if instr.on_timeout is None:
                 detector = state_of(process).node.spec.detector
                 missed = f", or missed by detector `{detector.name}`" \
-                    if detector is not None and not detector.ideal else ""
+                    if detector is not None and detector.efficiency < 1 else ""
                 raise self.failure(process, Code.QUBIT_LOST, f"the qubit from `{instr.source}` "
                                    f"was lost on the way{missed}", instr.span,
                                    notes=[Note(f"channel `{instr.channel}`")] if instr.channel

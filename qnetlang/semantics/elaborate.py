@@ -336,8 +336,10 @@ class _NetworkBuilder:
         self.unbuilt: set[str] = set()  # nodes whose declaration failed (reported)
         self.folding: tuple[dict[Symbol, ir.Expr], Lowerer] | None = None
         # by id: the value of a setting that names no counter nor index, the same in
-        # every turn of a loop and for every member of a family, so worked out once
+        # every turn of a loop and for every member of a family, so worked out once;
+        # and the settings that do name one
         self.steady: dict[int, Any] = {}
+        self.varying: set[int] = set()
         self.curves: dict[tuple[str, str], Curve | None] = {}  # (setting, file) -> read
         self.folder = Path.cwd()  # where the network's files are: its .qnet file's folder
 
@@ -364,9 +366,12 @@ class _NetworkBuilder:
         if id(expr) in self.steady:
             return self.steady[id(expr)]
         value = self.lowerer(env).constant(expr, what)
-        if not any(isinstance(node, ast.Name) and getattr(self.ctx.symbol(node), "kind", None)
+        if id(expr) not in self.varying:
+            if any(isinstance(node, ast.Name) and getattr(self.ctx.symbol(node), "kind", None)
                    in (Kind.LOOP_VARIABLE, Kind.FAMILY_INDEX) for node in walk(expr)):
-            self.steady[id(expr)] = value
+                self.varying.add(id(expr))
+            else:
+                self.steady[id(expr)] = value
         return value
 
     def build(self, decl: ast.Network) -> ir.Network | None:

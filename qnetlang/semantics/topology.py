@@ -47,9 +47,7 @@ def _idle_detectors(ctx: Context, run: ir.Run, reported: set[tuple[str, Span | N
     """A detector declared where no role receives a qubit over a quantum channel acts on
     nothing in this run: a warning, at the declaration, once (a family's detector acts
     if any member's does)."""
-    receiving = {role.node for role in run.roles.values()
-                 if any(isinstance(instr, ir.Recv) and instr.kind == "quantum" and instr.channel
-                        for instr in role.code)}
+    receiving = run.receiving_qubits()
     hosting = {role.node for role in run.roles.values()}
     declared: dict[tuple[str, Span | None], list[str]] = {}
     for name, node in run.network.nodes.items():

@@ -10,7 +10,8 @@ efficiencies, no dark counts and no misalignment, a pulse gives a coincidence wi
 
 and, in matching bases, a wrong bit among them with
 
-    E Q = Q/2 - η_A η_B λ (1 + λ) / [(1 + η_A λ)(1 + η_B λ)(1 + η_A λ + η_B λ - η_A η_B λ)],
+    E Q = Q/2 - η_A η_B λ (1 + λ) / [(1 + η_A λ)(1 + η_B λ) D],
+    D = 1 + η_A λ + η_B λ - η_A η_B λ,
 
 so the visibility V = 1 - 2E falls as multi-pair emission grows.
 """
