@@ -14,8 +14,8 @@ experiment saw about 1 kbit/s at 1,200 km and 12-14 kbit/s near 645 km; QNET's
 model of it gives 9.52 kbit/s at 645 km, 0.83 kbit/s at 1,200 km and about 1.59
 Mbit in the whole pass.
 
-This is the physical layer used from Python: `.qnet` programs reach it once trains
-of pulses are statements of the language (docs/physical.md).
+This is the physical layer used from Python; examples/micius.qnet is the same pass
+as a `.qnet` program (`send pulses(n) to r`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Built-in constants and functions: their types, and how to fold them.
 
-`random`, `uniform`, `now`, `fidelity` and `latency` depend on the run and
+`random`, `uniform`, `coins`, `now`, `fidelity` and `latency` depend on the run and
 are never folded; the others are pure and fold when their arguments are
 constants. The arguments of `latency` are roles, not values.
 """
@@ -63,8 +63,8 @@ def _same_number(arguments: list[t.Type]) -> t.Type | str:
 
 
 def _array_length(arguments: list[t.Type]) -> t.Type | str:
-    if not isinstance(arguments[0], t.Array) and not t.is_error(arguments[0]):
-        return f"expected an array, found {t.describe(arguments[0])}"
+    if not isinstance(arguments[0], (t.Array, t.List)) and not t.is_error(arguments[0]):
+        return f"expected an array or a list, found {t.describe(arguments[0])}"
     return t.INT
 
 
@@ -72,9 +72,174 @@ def _array_sum(arguments: list[t.Type]) -> t.Type | str:
     array = arguments[0]
     if t.is_error(array):
         return t.ERROR
-    if not isinstance(array, t.Array) or not t.is_numeric(array.element):
-        return f"expected an array of numbers, found {t.describe(array)}"
+    if not isinstance(array, (t.Array, t.List)) or not t.is_numeric(array.element):
+        return f"expected an array or a list of numbers, found {t.describe(array)}"
     return t.INT if t.is_integral(array.element) else array.element
+
+
+# ---------------------------------------------------------------- lists and pulse trains
+
+INDICES = t.List(t.INT)
+PULSES = t.Scalar("pulses")  # `pulses(n)`: only the value of a `send`
+
+
+def _list_of(argument: t.Type, elements: str = "") -> str | None:
+    """Why `argument` is not a list (of bits, with `elements`), or None."""
+    if t.is_error(argument):
+        return None
+    if isinstance(argument, t.Array):
+        return f"expected a list, found {t.describe(argument)}: make one with `list(...)`"
+    if not isinstance(argument, t.List):
+        return f"expected a list, found {t.describe(argument)}"
+    if elements == "bits" and not t.is_bitlike(argument.element) and \
+            not t.is_error(argument.element):
+        return f"expected a list of bits, found {t.describe(argument)}"
+    return None
+
+
+def _whole_numbers(argument: t.Type) -> bool:
+    """Whether a list (if it is one) holds whole numbers: ints, not the bits or booleans
+    of a mask (`where(mask)` gives the positions of its 1s)."""
+    return not isinstance(argument, t.List) or argument.element in (t.INT, t.ERROR)
+
+
+def _where(arguments: list[t.Type]) -> t.Type | str:
+    return _list_of(arguments[0], "bits") or INDICES
+
+
+def _pick(arguments: list[t.Type]) -> t.Type | str:
+    values, at = arguments
+    problem = _list_of(values) or _list_of(at)
+    if problem:
+        return problem
+    if not _whole_numbers(at):
+        return "the positions are an int[] (a mask's are `where(mask)`)"
+    return values if isinstance(values, t.List) else t.ERROR
+
+
+def _parity(arguments: list[t.Type]) -> t.Type | str:
+    return _list_of(arguments[0], "bits") or t.BIT
+
+
+def _coins(arguments: list[t.Type]) -> t.Type | str:
+    count, probability = arguments
+    problem = _count(count, "the number of coins") or _dimensionless([probability])
+    return problem if isinstance(problem, str) else t.List(t.BOOL)
+
+
+def _count(argument: t.Type, what: str) -> str | None:
+    if t.is_integral(argument) or t.is_error(argument):
+        return None
+    return f"{what} is a whole number, not {t.describe(argument)}"
+
+
+def _list(arguments: list[t.Type]) -> t.Type | str:
+    array = arguments[0]
+    if t.is_error(array):
+        return t.ERROR
+    if not isinstance(array, t.Array) or t.contains_qubit(array) or \
+            not isinstance(array.element, t.Scalar | t.Quantity):
+        return f"expected an array of numbers or bits, found {t.describe(array)}"
+    return t.List(array.element) if not t.is_error(array.element) else t.List(t.INT)
+
+
+def _indices(arguments: list[t.Type]) -> t.Type | str:
+    return _count(arguments[0], "the length") or INDICES
+
+
+def _permutation(arguments: list[t.Type]) -> t.Type | str:
+    return _count(arguments[0], "the length") or _count(arguments[1], "the seed") or INDICES
+
+
+def _concat(arguments: list[t.Type]) -> t.Type | str:
+    first, second = arguments
+    problem = _list_of(first) or _list_of(second)
+    if problem:
+        return problem
+    if isinstance(first, t.List) and isinstance(second, t.List) and \
+            not t.assignable(first, second):
+        return f"the lists hold different types: {first} and {second}"
+    return first if isinstance(first, t.List) else t.ERROR
+
+
+def _parities(arguments: list[t.Type]) -> t.Type | str:
+    bits, order, starts, ends = arguments
+    problem = _list_of(bits, "bits") or _list_of(order) or _list_of(starts) or _list_of(ends)
+    if problem:
+        return problem
+    if not all(_whole_numbers(argument) for argument in (order, starts, ends)):
+        return "the order and the ranges are lists of whole numbers"
+    return t.List(t.BIT)
+
+
+def _flip(arguments: list[t.Type]) -> t.Type | str:
+    bits, at = arguments
+    problem = _list_of(bits, "bits") or _list_of(at)
+    if problem:
+        return problem
+    if not _whole_numbers(at):
+        return "the positions are a list of whole numbers"
+    return bits
+
+
+def _toeplitz(arguments: list[t.Type]) -> t.Type | str:
+    bits, seed, length = arguments
+    return _list_of(bits, "bits") or _list_of(seed, "bits") or \
+        _count(length, "the output's length") or t.List(t.BIT)
+
+
+# The functions that apply to each element of a list given in their place.
+ELEMENTWISE = frozenset({"sqrt", "exp", "log", "log2", "log10", "sin", "cos", "tan", "abs",
+                         "min", "max", "floor", "ceil", "round"})
+
+
+def _pulses(arguments: list[t.Type]) -> t.Type | str:
+    return _count(arguments[0], "the number of pulses") or PULSES
+
+
+def _clicks_record(result: t.Type) -> Callable[[list[t.Type]], t.Type | str]:
+    def check(arguments: list[t.Type]) -> t.Type | str:
+        if arguments[0] not in (t.CLICKS, t.ERROR):
+            return f"expected the clicks of a train (`recv clicks from ...`), found " \
+                   f"{t.describe(arguments[0])}"
+        return result
+    return check
+
+
+def _train_record(result: t.Type) -> Callable[[list[t.Type]], t.Type | str]:
+    """A built-in on the sender's record, and the pulses numbered in a list, if it takes
+    them."""
+    def check(arguments: list[t.Type]) -> t.Type | str:
+        if arguments[0] not in (t.TRAIN, t.ERROR):
+            return f"expected a train sent (`let sent = send pulses(n) to ...`), found " \
+                   f"{t.describe(arguments[0])}"
+        if len(arguments) == 1:
+            return result
+        problem = _list_of(arguments[1])
+        if problem:
+            return problem
+        if not _whole_numbers(arguments[1]):
+            return "the pulses are named by their numbers: a list of whole numbers"
+        return result
+    return check
+
+
+def _of_class(result: t.Type) -> Callable[[list[t.Type]], t.Type | str]:
+    """A built-in on the sender's record and an intensity class."""
+    def check(arguments: list[t.Type]) -> t.Type | str:
+        if not t.is_integral(arguments[1]) and not t.is_error(arguments[1]):
+            return "the class is a whole number: 0 signal, 1 decoy, 2 vacuum"
+        return _train_record(result)(arguments[:1])
+    return check
+
+
+def _either_record(result: t.Type) -> Callable[[list[t.Type]], t.Type | str]:
+    """`bases` and `bits`: the receiver's of each click, or the sender's at given pulses."""
+    def check(arguments: list[t.Type]) -> t.Type | str:
+        if len(arguments) == 1:
+            return _clicks_record(result)(arguments)
+        return _train_record(result)(arguments)
+    return check
 
 
 def _fidelity(arguments: list[t.Type]) -> t.Type | str:
@@ -133,7 +298,44 @@ FUNCTIONS: dict[str, Builtin] = {
                 lambda a: _numbers(a) or t.INT, round),
         Builtin("int", (1, 1), "int(x) -> int", lambda a: _numbers(a) or t.INT, int),
         Builtin("float", (1, 1), "float(x) -> float", _dimensionless, float),
-        Builtin("len", (1, 1), "len(array) -> int", _array_length, len),
-        Builtin("sum", (1, 1), "sum(array) -> number", _array_sum, sum),
+        Builtin("len", (1, 1), "len(array or list) -> int", _array_length, len),
+        Builtin("sum", (1, 1), "sum(array or list) -> number", _array_sum, sum),
+        Builtin("where", (1, 1), "where(x: bit[]) -> int[] (the positions of the 1s)", _where),
+        Builtin("pick", (2, 2), "pick(x: T[], at: int[]) -> T[] (x[at[0]], x[at[1]], ...)",
+                _pick),
+        Builtin("parity", (1, 1), "parity(x: bit[]) -> bit", _parity),
+        Builtin("list", (1, 1), "list(a: T[n]) -> T[] (the array's elements as a list)",
+                _list),
+        Builtin("indices", (1, 1), "indices(n: int) -> int[] (0, 1, ..., n - 1)", _indices),
+        Builtin("permutation", (2, 2), "permutation(n: int, seed: int) -> int[] (a shuffle "
+                "of 0..n that the seed decides)", _permutation),
+        Builtin("concat", (2, 2), "concat(a: T[], b: T[]) -> T[]", _concat),
+        Builtin("parities", (4, 4), "parities(x: bit[], order: int[], starts: int[], ends: "
+                "int[]) -> bit[] (of x[order[s]] ... x[order[e - 1]], each range)", _parities),
+        Builtin("flip", (2, 2), "flip(x: bit[], at: int[]) -> bit[] (x, its bits at `at` "
+                "flipped)", _flip),
+        Builtin("toeplitz", (3, 3), "toeplitz(x: bit[], seed: bit[], m: int) -> bit[] (m "
+                "bits: x times the m × len(x) Toeplitz matrix of len(x) + m - 1 seed bits)",
+                _toeplitz),
+        Builtin("pulses", (1, 1), "send pulses(n: int) to r", _pulses),
+        Builtin("coins", (2, 2), "coins(n: int, p: float) -> bool[] (each true with "
+                "probability p)", _coins),
+        Builtin("detected", (1, 1), "detected(c: clicks) -> int[] (the pulses detected)",
+                _clicks_record(INDICES)),
+        Builtin("double_clicks", (1, 1), "double_clicks(c: clicks) -> bool[]",
+                _clicks_record(t.List(t.BOOL))),
+        Builtin("click_times", (1, 1), "click_times(c: clicks) -> time[]",
+                _clicks_record(t.List(t.Quantity(units.TIME)))),
+        Builtin("bases", (1, 2), "bases(c: clicks) -> bit[], or bases(s: train, at: int[]) "
+                "-> bit[] (0: Z, 1: X)", _either_record(t.List(t.BIT))),
+        Builtin("bits", (1, 2), "bits(c: clicks) -> bit[], or bits(s: train, at: int[]) -> "
+                "bit[]", _either_record(t.List(t.BIT))),
+        Builtin("intensities", (2, 2), "intensities(s: train, at: int[]) -> int[] (0: signal, "
+                "1: decoy, 2: vacuum)", _train_record(INDICES)),
+        Builtin("pulses_of", (2, 2),
+                "pulses_of(s: train, class: int) -> int (pulses sent of the class)",
+                _of_class(t.INT)),
+        Builtin("mean_photons", (2, 2), "mean_photons(s: train, class: int) -> float",
+                _of_class(t.FLOAT)),
     ]
 }

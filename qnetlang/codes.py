@@ -89,7 +89,9 @@ class Code(StrEnum):
     BAD_CURVE = "E0521"
     # topology
     NO_CHANNEL = "E0601"
-    IDLE_DETECTOR = "W0602"
+    IDLE_DEVICE = "W0602"
+    NO_SOURCE = "E0603"
+    TRAINS_ONLY = "E0604"
     # ownership of qubits
     USE_AFTER_SEND = "E0701"
     SENT_TWICE = "E0702"

@@ -32,7 +32,7 @@ from qnetlang.units import BASE_UNITS, DENOMINATOR_UNITS
 
 DECLARATION_KEYWORDS = ("module", "import", "const", "network", "node", "link", "protocol",
                         "role", "def", "run", "let", "device", "memory", "qubits")
-TYPE_KEYWORDS = ("qubit", "bit", "bool", "int", "float", "angle")
+TYPE_KEYWORDS = ("qubit", "bit", "bool", "int", "float", "angle", "train", "clicks")
 CONSTANT_KEYWORDS = ("true", "false")
 CONTROL_KEYWORDS = ("if", "else", "for", "in", "while", "break", "continue", "return")
 OTHER_KEYWORDS = ("measure", "reset", "send", "recv", "from", "to", "within", "wait",

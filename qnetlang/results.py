@@ -30,6 +30,14 @@ def shots_and_seed(run: ir.Run, shots: int | None, seed: int | None) -> tuple[in
             seed if seed is not None else int(run.settings.get("seed", DEFAULT_SEED)))
 
 
+def shown(value: float) -> str:
+    """A number for a table: four decimals, or four significant digits where decimals
+    would hide it (a key rate of 2.2e-4 per pulse, a dark yield of 1.7e-6)."""
+    if value != 0 and math.isfinite(value) and abs(value) < 1e-3:
+        return f"{value:.3e}"
+    return f"{value:.4f}"
+
+
 @dataclass
 class Summary:
     """One report over all shots: its value — the mean of its values, their total, or
@@ -248,8 +256,8 @@ class RunResult:
             for name, summary in self.reports.items():
                 counts = ", ".join(f"{k}: {v}" for k, v in summary.counts.items()) \
                     if 0 < len(summary.counts) <= 8 else ""
-                lines.append(f"  {names[name]:<{width}}  {summary.mean:>10.4f}  "
-                             f"{summary.stderr:>9.4f}  {summary.n:>7}  {counts}")
+                lines.append(f"  {names[name]:<{width}}  {shown(summary.mean):>10}  "
+                             f"{shown(summary.stderr):>9}  {summary.n:>7}  {counts}")
         else:
             lines.append("  (no reports)")
         if self.backend == "sim":
@@ -324,8 +332,8 @@ class Sweep:
         frame.to_parquet(path, index=False)
 
     def table(self) -> str:
-        """The rows for a terminal: aligned columns, numbers to four decimals."""
-        rows = [[str(row[name]) if name not in ("mean", "stderr") else f"{row[name]:.4f}"
+        """The rows for a terminal: aligned columns, numbers as `shown` writes them."""
+        rows = [[str(row[name]) if name not in ("mean", "stderr") else shown(row[name])
                  for name in self.columns] for row in self.rows()]
         widths = [max(len(name), *(len(row[i]) for row in rows)) if rows else len(name)
                   for i, name in enumerate(self.columns)]

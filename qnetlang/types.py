@@ -47,6 +47,17 @@ class Array(Type):
 
 
 @dataclass(frozen=True)
+class List(Type):
+    """`bit[]`: an array whose length is known only as the protocol runs, and may differ
+    between shots (the pulses a detector saw, a sifted key)."""
+
+    element: Type
+
+    def __str__(self) -> str:
+        return f"{self.element}[]"
+
+
+@dataclass(frozen=True)
 class Tuple(Type):
     items: tuple[Type, ...]
 
@@ -62,9 +73,13 @@ STRING = Scalar("string")
 STATE = Scalar("state")
 ERROR = Scalar("<error>")  # the type of an expression that already has a diagnostic
 FLOAT = Quantity(units.DIMENSIONLESS)
+# A pulse train: the records of its pulses that the sender keeps (`send pulses(n) to b`),
+# and those of the pulses the receiver detected (`recv clicks from a`).
+TRAIN = Scalar("train")
+CLICKS = Scalar("clicks")
 
 BASE_TYPES: dict[str, Type] = {"qubit": QUBIT, "bit": BIT, "bool": BOOL, "int": INT,
-                               "float": FLOAT, "angle": FLOAT}
+                               "float": FLOAT, "angle": FLOAT, "train": TRAIN, "clicks": CLICKS}
 NAMED_TYPES: dict[str, Type] = {
     "length": Quantity(units.LENGTH),
     "time": Quantity(units.TIME),
@@ -105,6 +120,16 @@ def dimension_of(type_: Type) -> Dimension | None:
     return None
 
 
+def per_shot_part(type_: Type) -> bool:
+    """Whether a value of this type holds a list or a train's record: an object of each
+    shot's own, which `==` does not compare."""
+    if isinstance(type_, List) or type_ in (TRAIN, CLICKS):
+        return True
+    if isinstance(type_, Tuple):
+        return any(per_shot_part(item) for item in type_.items)
+    return False
+
+
 def contains_qubit(type_: Type) -> bool:
     if type_ == QUBIT:
         return True
@@ -127,6 +152,13 @@ def assignable(target: Type, value: Type) -> bool:
         if target.dimension == units.DIMENSIONLESS:
             return is_integral(value) or value == FLOAT
         return isinstance(value, Quantity) and value.dimension == target.dimension
+    if isinstance(target, List) and isinstance(value, Array) and value.size == 0:
+        return True  # `[]`: the empty list
+    if isinstance(target, List) and isinstance(value, List):
+        # lists are stored as they are: only widening keeps every element's meaning
+        return target.element == value.element or (
+            target.element in (BIT, BOOL, INT) and value.element in (BIT, BOOL)) or (
+            target.element == FLOAT and is_integral(value.element))
     if isinstance(target, Array) and isinstance(value, Array):
         sizes_agree = target.size is None or value.size is None or target.size == value.size
         return sizes_agree and assignable(target.element, value.element)
@@ -153,17 +185,25 @@ def describe(type_: Type) -> str:
             return f"a tuple of {len(type_.items)} values"
         if isinstance(type_, Array) and type_.size == 0:
             return "an empty array"
+        if isinstance(type_, List):
+            return "a list"
         if isinstance(type_, Array):
             return "an array" if type_.size is None else f"an array of {type_.size} values"
         return "a value of unknown type"
+    if type_ in _RECORDS:
+        return _RECORDS[type_]
     text = str(type_)
     article = "an" if text[0] in "aeiou" else "a"
     return f"{article} {text}" if not text.startswith("(") else f"a tuple {text}"
 
 
+_RECORDS = {TRAIN: "a train's record (its sender's)",
+            CLICKS: "the clicks of a train (its receiver's record)"}
+
+
 def _has_unknown_part(type_: Type) -> bool:
     if isinstance(type_, Tuple):
         return any(_has_unknown_part(item) for item in type_.items)
-    if isinstance(type_, Array):
+    if isinstance(type_, (Array, List)):
         return _has_unknown_part(type_.element)
     return is_error(type_)

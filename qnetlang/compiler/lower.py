@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from qnetlang import types as t
 from qnetlang.codes import Code
 from qnetlang.compiler.circuit import Assertion, Circuit, Op, Report, bit, without_dead_ops
 from qnetlang.compiler.logic import Logic, NotALogicFunction, is_boolean
@@ -215,6 +216,19 @@ class _Lowering(Effects):
 
     def start(self, process: Process) -> None:
         process.data = {}  # the role's units: (slot, index) -> wire
+        for instr in process.role.code:  # what has no circuit form, where it first appears
+            if isinstance(instr, ir.Send) and instr.pulses is not None:
+                raise CompileError("a pulse train has no circuit form: its photons are "
+                                   "simulated at the cost of their detections", instr.span,
+                                   help="run it in the simulator (`qnetc run`)")
+            listed = [expr.name for expr in ir.expressions_of(instr) if isinstance(expr, ir.Var)
+                      and isinstance(process.role.variables.get(expr.name), t.List)]
+            if listed:
+                raise CompileError(f"`{listed[0]}` is a list, whose length is known only as "
+                                   "the protocol runs: a circuit's registers have a size",
+                                   instr.span, help="use an array of a size known before the "
+                                                    "run (`bit[n] x;`), or run it in the "
+                                                    "simulator (`qnetc run`)")
 
     def full(self) -> Any:
         return _PathState()

@@ -72,6 +72,13 @@ def _network(network: ir.Network) -> dict[str, Any]:
             **({"detector": {"name": node.detector.name,
                              **_parameters(Place.DETECTOR, node.detector)}}
                if node.detector is not None else {}),
+            **({"source": {"name": node.source.name, "kind": node.source.kind,
+                           **_parameters(parameters.DEVICE_KINDS[node.source.kind],
+                                         node.source)}}
+               if node.source is not None else {}),
+            **({"analyser": {"name": node.analyser.name,
+                             **_parameters(Place.ANALYSER, node.analyser)}}
+               if node.analyser is not None else {}),
             **({"kind": node.kind} if node.kind is not None else {}),
             **({"position": list(node.position)} if node.position is not None else {}),
             "span": _span(node),

@@ -18,7 +18,7 @@ from typing import Any
 from qnetlang.builtins import FUNCTIONS
 from qnetlang.ir import nodes as ir
 
-RUN_DEPENDENT = frozenset({"now", "fidelity", "latency"})
+RUN_DEPENDENT = frozenset({"now", "fidelity", "latency", "coins"})
 
 
 class _Unknown:

@@ -199,6 +199,10 @@ def _read_exprs(instr: ir.Instr) -> Iterator[ir.Expr]:
             yield item
 
 
+def _per_shot_type(type_: t.Type | None) -> bool:
+    return isinstance(type_, t.List) or type_ in (t.TRAIN, t.CLICKS)
+
+
 class _Accesses:
     """How a loop's body uses variables and qubit slots."""
 
@@ -244,6 +248,13 @@ class _Accesses:
                         self.other_indexed.add(node.name)
             for unit in _units_of(instr):
                 self.units.add(unit.name)
+        # Lists and trains' records have a length of their own in each shot: no row of a
+        # frame holds a turn of them.
+        if any(_per_shot_type(role.variables.get(name))
+               for name in self.read_names | self.written_names):
+            self.valid = False
+        if any(isinstance(instr, ir.Send) and instr.pulses is not None for instr in body):
+            self.valid = False
         # An array used at the counter is a value per turn only if it is used nowhere else.
         if self.columns & (self.other_indexed | self.whole_arrays | self.scalars):
             self.valid = False

@@ -21,6 +21,7 @@ construction: only the effects differ.
 
 from __future__ import annotations
 
+import math
 import time
 from abc import ABC, abstractmethod
 from collections import deque
@@ -185,6 +186,7 @@ class Machine:
         # (seconds allowed, the time.monotonic() by which they are up), checked now and then
         self.deadline = deadline
         self.steps = 0
+        self.lengths: dict[int, ir.Expr] = {}  # of trains: see train_length
         self.tracer = tracer
         self.processes = {name: Process(role, effects.full()) for name, role in run.roles.items()}
         for process in self.processes.values():
@@ -344,10 +346,16 @@ class Machine:
 
     def step_send(self, process: Process, path: Path, instr: ir.Send) -> bool:
         channel = self.channel(process.name, instr.dest, instr.kind)
+        lasting = last = 0.0  # a train's: how long it takes to leave, when its last pulse does
+        if instr.pulses is not None:  # first, since working it out may split a batch
+            lasting = self.effects.seconds(process, path, self.train_length(process, instr),
+                                           instr) or 0.0
+            last = max(lasting - 1 / self.pulse_rate(process), 0.0)
         delay = 0
         if channel is not None:
-            try:
-                delay = to_ps(channel.delay_at(to_seconds(self.env.now)))
+            try:  # a train's arrives with its last pulse, at that pulse's delay
+                channel.delay_at(to_seconds(self.env.now))
+                delay = to_ps(last) + to_ps(channel.delay_at(to_seconds(self.env.now) + last))
             except ValueError as error:  # a moving channel, past the end of its track
                 self.effects.off_track(process, instr, channel, str(error))
                 return False
@@ -362,7 +370,26 @@ class Machine:
         self.env.schedule_with_priority(ARRIVAL, delay, self.deliver,
                                         self.processes[instr.dest], message, channel)
         path.pc += 1
+        if lasting:  # the sender is busy until its train has left
+            self.env.schedule(to_ps(lasting), self.resume, process)
+            return False
         return True
+
+    def train_length(self, process: Process, instr: ir.Send) -> ir.Expr:
+        """How long the pulses of a train take to leave, their number over the rate of
+        the sender's source, as an expression the back end works out (made once)."""
+        known = self.lengths.get(id(instr))
+        if known is None:
+            assert instr.pulses is not None
+            known = self.lengths[id(instr)] = ir.Binary(
+                "/", instr.pulses, ir.Const(self.pulse_rate(process)), span=instr.pulses.span)
+        return known
+
+    def pulse_rate(self, process: Process) -> float:
+        """The rate of the source on the process's node; where it has none (an error the
+        check reports, E0603, while it goes on to the other passes), pulses take no time."""
+        source = self.run.network.nodes[process.role.node].source
+        return source.rate if source is not None and source.rate else math.inf
 
     def step_recv(self, process: Process, path: Path, instr: ir.Recv) -> bool:
         queue = process.inbox.get((instr.source, instr.kind))

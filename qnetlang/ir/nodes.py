@@ -21,7 +21,7 @@ from typing import Any
 
 from qnetlang.network.curves import Curve
 from qnetlang.runtime.events import to_ps
-from qnetlang.types import Type
+from qnetlang.types import CLICKS, Type
 from qnetlang.units import SPEED_OF_LIGHT
 from qnetlang.source import Span
 
@@ -65,6 +65,9 @@ class Detector(IRNode):
     dark_count: float = 0.0  # per gate
     dark_count_rate: float | None = None  # per second, in gates of `gate_width` seconds
     gate_width: float | None = None
+    dead_time: float = 0.0  # these three act on pulse trains only
+    afterpulse: float = 0.0
+    jitter: float = 0.0
 
     @property
     def dark_count_probability(self) -> float:
@@ -81,6 +84,34 @@ class Detector(IRNode):
 
 
 @dataclass
+class Source(IRNode):
+    """A node's light source for pulse trains (`send pulses(n) to r`): a weak coherent
+    one (`weak_coherent_source`: signal, decoy and vacuum pulses) or a single-photon one;
+    its fields the source parameters of qnetlang.ir.parameters."""
+
+    name: str
+    kind: str  # "weak_coherent_source" or "single_photon_source"
+    rate: float | None = None  # required: the checker saw it given
+    mean_photons: float | None = None  # a weak coherent source's (required there)
+    decoy: float = 0.0
+    decoy_probability: float = 0.0
+    vacuum_probability: float = 0.0
+    efficiency: float = 1.0
+    multi_photon: float = 0.0
+    z_probability: float = 0.5
+
+
+@dataclass
+class Analyser(IRNode):
+    """The optics of a node that receives pulse trains, before its detectors."""
+
+    name: str
+    misalignment: float = 0.0
+    z_probability: float = 0.5
+    efficiency: float = 1.0
+
+
+@dataclass
 class Node(IRNode):
     """A node; its noise fields are the node parameters of qnetlang.ir.parameters."""
 
@@ -91,6 +122,8 @@ class Node(IRNode):
     readout_error: float = 0.0  # probability that a measurement outcome flips
     kind: str | None = None  # as a topology file names it (`TrustedRepeaterNode`)
     detector: Detector | None = None  # None: every qubit that arrives is detected, alone
+    source: Source | None = None  # of pulse trains
+    analyser: Analyser | None = None  # None: ideal optics, both bases alike
     position: tuple[float, float] | None = None  # (latitude, longitude) in degrees
 
 
@@ -148,25 +181,33 @@ class Channel(IRNode):
             return self.loss > 0 or max(self.loss_curve.y) > 0
         return self.loss > 0 or self.attenuation > 0
 
-    def length_at(self, seconds: float | None) -> float:
+    # Each property of a time is also one of a numpy array of times (a pulse train's),
+    # element by element: a curve is read at each (`Curve.__call__`).
+
+    def length_at(self, seconds: Any) -> Any:
         """The length (m) at a time of the run (s); None: a fixed channel's."""
         if self.track_curve is None:
             return self.length
         if seconds is None:
             raise ValueError(f"channel `{self.id}` moves: its length depends on the time")
-        return self.track_curve.at(seconds)
+        return _read(self.track_curve, seconds)
 
-    def delay_at(self, seconds: float | None) -> float:
+    def delay_at(self, seconds: Any) -> Any:
         return self.length_at(seconds) * self.refractive_index / SPEED_OF_LIGHT
 
-    def loss_at(self, seconds: float | None) -> float:
+    def loss_at(self, seconds: Any) -> Any:
         length = self.length_at(seconds)
         if self.loss_curve is not None:
-            return self.loss_curve.at(length) + self.loss
+            return _read(self.loss_curve, length) + self.loss
         return self.attenuation * length + self.loss
 
-    def transmittance_at(self, seconds: float | None) -> float:
+    def transmittance_at(self, seconds: Any) -> Any:
         return 10 ** (-self.loss_at(seconds) / 10)
+
+
+def _read(curve: Curve, at: Any) -> Any:
+    """A curve at a number, or at each of an array."""
+    return curve.at(at) if isinstance(at, (int, float)) else curve(at)
 
 
 @dataclass
@@ -397,7 +438,9 @@ class Random(Instr):
 
 @dataclass
 class Send(Instr):
-    """Sends `value` (classical) or `units` (qubits, which leave the role) to `dest`."""
+    """Sends `value` (classical), `units` (qubits, which leave the role) or a train of
+    `pulses` pulses from the node's source to `dest`. A train's send lasts as long as
+    its pulses take to leave; `record` keeps what the sender knows of them."""
 
     dest: str
     kind: str  # "classical" or "quantum"
@@ -405,6 +448,8 @@ class Send(Instr):
     value: Expr | None = None
     units: list[Unit] = field(default_factory=list)
     channel: str | None = None
+    pulses: Expr | None = None
+    record: Var | None = None
 
 
 @dataclass
@@ -541,6 +586,18 @@ class Run(IRNode):
         detector acts."""
         return {role.node for role in self.roles.values()
                 if any(isinstance(instr, Recv) and instr.kind == "quantum" and instr.channel
+                       for instr in role.code)}
+
+    def receiving_trains(self) -> set[str]:
+        """The nodes where a role receives a pulse train: where train settings act."""
+        return {role.node for role in self.roles.values()
+                if any(isinstance(instr, Recv) and instr.message_type == CLICKS
+                       for instr in role.code)}
+
+    def sending_trains(self) -> set[str]:
+        """The nodes whose source sends a pulse train."""
+        return {role.node for role in self.roles.values()
+                if any(isinstance(instr, Send) and instr.pulses is not None
                        for instr in role.code)}
 
 

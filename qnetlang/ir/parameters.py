@@ -32,6 +32,9 @@ class Place(Enum):
     MEMORY = "memory"
     CHANNEL = "channel"
     DETECTOR = "detector"
+    LASER = "weak coherent source"
+    PHOTON_SOURCE = "single-photon source"
+    ANALYSER = "analyser"
 
     def how_to_set(self, name: str) -> str:
         """How to write the setting `name` here: the help for one written elsewhere."""
@@ -40,7 +43,13 @@ class Place(Enum):
                    Place.CHANNEL: f"`quantum fiber({name} = ...)`, or in a link's body for all "
                                   "its channels",
                    Place.DETECTOR: f"`device NAME: threshold_detector {{ {name} = ...; }}` in a "
-                                   "node"}[self]
+                                   "node",
+                   Place.LASER: f"`device NAME: weak_coherent_source {{ {name} = ...; }}` in a "
+                                "node",
+                   Place.PHOTON_SOURCE: f"`device NAME: single_photon_source {{ {name} = ...; "
+                                        "}}` in a node",
+                   Place.ANALYSER: f"`device NAME: analyser {{ {name} = ...; }}` in a node"
+                   }[self]
         return f"`{name}` is a {self.value} setting: {example}"
 
 
@@ -61,6 +70,8 @@ NOT_NEGATIVE = Rule(lambda x: 0.0 <= x < math.inf, "`{name}` is a finite number,
 REFRACTIVE_INDEX = Rule(lambda n: n >= 1.0, "a refractive index is at least 1: light is not "
                                             "faster in a medium than in vacuum")
 WIDTH = Rule(lambda t: 0.0 < t < math.inf, "`{name}` is a finite time greater than 0")
+RATE = Rule(lambda f: 0.0 < f <= 1e12, "`{name}` is a frequency greater than 0 and at most "
+                                        "1 THz: the simulation's clock counts picoseconds")
 ANY_FILE = Rule(lambda _: True, "")  # a file is checked as it is read
 DECAY_TIME = Rule(lambda t: t > 0.0, "`{name}` is a time greater than 0; leave the setting out "
                                      "for {unset}")
@@ -181,18 +192,94 @@ DETECTOR = _table(
                      "`dark_count_rate`, the dark-count probability per gate"),
 )
 
-TABLES: dict[Place, dict[str, Parameter]] = {Place.NODE: NODE, Place.MEMORY: MEMORY,
-                                             Place.CHANNEL: CHANNEL, Place.DETECTOR: DETECTOR}
+# Settings of the detector that act only on pulse trains (`send pulses(n) to r`): a
+# qubit-level protocol opens one gate per message and counts no clicks between them.
+TRAINS_ONLY = _table(
+    Parameter("dead_time", Place.DETECTOR, units.TIME, default=0.0, rule=NOT_NEGATIVE,
+              unset="0 s: no dead time",
+              effect="after a click, the detector sees no gate that starts less than this "
+                     "later (non-paralysable, counted in the source's pulses)"),
+    Parameter("afterpulse", Place.DETECTOR, units.DIMENSIONLESS, default=0.0,
+              rule=PROBABILITY, unset="0: no after-pulses",
+              effect="each click causes one more with this probability, in the first gate "
+                     "the detector sees again"),
+    Parameter("jitter", Place.DETECTOR, units.TIME, default=0.0, rule=NOT_NEGATIVE,
+              unset="0 s: exact click times",
+              effect="the standard deviation of a click's time (Gaussian): `click_times`"),
+)
+DETECTOR.update(TRAINS_ONLY)
+
+# The light sources of pulse trains. Each pulse has an intensity class (0 signal, 1 decoy,
+# 2 vacuum) and a basis and a bit, drawn per pulse.
+_ALICE_BASIS = Parameter(
+    "z_probability", Place.LASER, units.DIMENSIONLESS, default=0.5, rule=PROBABILITY,
+    unset="0.5: both bases alike",
+    effect="each pulse is prepared in the Z basis with this probability, else in X")
+LASER = _table(
+    Parameter("rate", Place.LASER, units.FREQUENCY, default=None, rule=RATE,
+              unset="(required)", effect="pulses per second: pulse k leaves at k / rate "
+                                         "after the `send`, which lasts n / rate"),
+    Parameter("mean_photons", Place.LASER, units.DIMENSIONLESS, default=None, rule=NOT_NEGATIVE,
+              unset="(required)",
+              effect="μ: a signal pulse holds Poisson(μ) photons"),
+    Parameter("decoy", Place.LASER, units.DIMENSIONLESS, default=0.0, rule=NOT_NEGATIVE,
+              unset="0", effect="ν: a decoy pulse holds Poisson(ν) photons"),
+    Parameter("decoy_probability", Place.LASER, units.DIMENSIONLESS, default=0.0,
+              rule=PROBABILITY, unset="0: no decoy pulses",
+              effect="a pulse is a decoy with this probability"),
+    Parameter("vacuum_probability", Place.LASER, units.DIMENSIONLESS, default=0.0,
+              rule=PROBABILITY, unset="0: no vacuum pulses",
+              effect="a pulse is empty (the vacuum decoy) with this probability; the rest "
+                     "are signal pulses"),
+    _ALICE_BASIS,
+)
+PHOTON_SOURCE = _table(
+    Parameter("rate", Place.PHOTON_SOURCE, units.FREQUENCY, default=None, rule=RATE,
+              unset="(required)", effect="pulses per second, as for a laser"),
+    Parameter("efficiency", Place.PHOTON_SOURCE, units.DIMENSIONLESS, default=1.0,
+              rule=PROBABILITY, unset="1: every pulse holds a photon",
+              effect="a pulse holds a photon with this probability"),
+    Parameter("multi_photon", Place.PHOTON_SOURCE, units.DIMENSIONLESS, default=0.0,
+              rule=PROBABILITY, unset="0: never two photons",
+              effect="a pulse that holds a photon holds a second one with this probability"),
+    Parameter("z_probability", Place.PHOTON_SOURCE, units.DIMENSIONLESS, default=0.5,
+              rule=PROBABILITY, unset="0.5: both bases alike", effect=_ALICE_BASIS.effect),
+)
+# The receiver's optics before its detectors, for pulse trains.
+ANALYSER = _table(
+    Parameter("misalignment", Place.ANALYSER, units.DIMENSIONLESS, default=0.0,
+              rule=PROBABILITY, unset="0: perfect alignment",
+              effect="e_d: a photon in the matching basis reaches the wrong detector with this "
+                     "probability"),
+    Parameter("z_probability", Place.ANALYSER, units.DIMENSIONLESS, default=0.5,
+              rule=PROBABILITY, unset="0.5: both bases alike",
+              effect="each pulse is analysed in the Z basis with this probability, else in X"),
+    Parameter("efficiency", Place.ANALYSER, units.DIMENSIONLESS, default=1.0,
+              rule=PROBABILITY, unset="1: lossless optics",
+              effect="the optics pass each photon to the detectors with this probability"),
+)
+
+TABLES: dict[Place, dict[str, Parameter]] = {
+    Place.NODE: NODE, Place.MEMORY: MEMORY, Place.CHANNEL: CHANNEL, Place.DETECTOR: DETECTOR,
+    Place.LASER: LASER, Place.PHOTON_SOURCE: PHOTON_SOURCE, Place.ANALYSER: ANALYSER}
 
 # The kinds of `device` block the simulation models, and the place of their settings.
-DEVICE_KINDS: dict[str, Place] = {"threshold_detector": Place.DETECTOR}
+DEVICE_KINDS: dict[str, Place] = {"threshold_detector": Place.DETECTOR,
+                                  "weak_coherent_source": Place.LASER,
+                                  "single_photon_source": Place.PHOTON_SOURCE,
+                                  "analyser": Place.ANALYSER}
+# Models of the physical layer that a .qnet file does not reach yet, and why.
+NOT_IN_QNET: dict[str, str] = {
+    "photon_resolving": "photon-number-resolving detectors are modelled by the physical "
+                        "layer's trains in Python (docs/physical.md), not yet in a .qnet file",
+    "wavelength": "the wavelength acts in the physical layer's beam model (docs/physical.md); "
+                  "a .qnet channel's loss is its `attenuation` or `loss_table`"}
 
-# Detector settings of the physical layer's pulse trains that a qubit-level protocol has
-# no use for (each qubit has its own gate, so no click is near another), and why.
-TRAIN_ONLY: dict[str, str] = {
-    name: "a qubit-level protocol opens one gate per message and counts no clicks between "
-          f"them, so `{name}` would not act here; pulse trains model it (docs/physical.md)"
-    for name in ("dead_time", "afterpulse", "jitter", "photon_resolving")}
+SOURCES = (Place.LASER, Place.PHOTON_SOURCE)  # a node has one source, of either kind
+
+# What is required of a device, by its place.
+REQUIRED: dict[Place, tuple[str, ...]] = {Place.LASER: ("rate", "mean_photons"),
+                                          Place.PHOTON_SOURCE: ("rate",)}
 
 # The channel models, and the defaults by which they differ from the table's.
 CHANNEL_MODELS: dict[str, dict[str, float]] = {

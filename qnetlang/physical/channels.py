@@ -85,3 +85,4 @@ class FreeSpaceLink:
 
     def transmittance(self, time: np.ndarray | float) -> np.ndarray:
         return 10 ** (-self.loss_db(time) / 10)
+

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qnetlang.ir import nodes as ir
 from qnetlang.ir.nodes import dark_count_per_gate
 
 
@@ -204,3 +205,34 @@ class Receiver:
         _probability("z_probability", self.z_probability)
         _probability("misalignment", self.misalignment)
         _probability("efficiency", self.efficiency)
+
+
+# ---------------------------------------------------------------- from a .qnet network
+
+# A weak coherent source's intensity classes, in the order `intensities` numbers them.
+CLASS_NAMES = ("signal", "decoy", "vacuum")
+
+
+def transmitter_of(source: ir.Source) -> Transmitter:
+    """The transmitter a node's `device` source declares."""
+    assert source.rate is not None
+    if source.kind == "single_photon_source":
+        photons: Source = SinglePhotonSource(source.rate, source.efficiency, source.multi_photon)
+    else:
+        signal = max(0.0, 1.0 - source.decoy_probability - source.vacuum_probability)
+        photons = WeakCoherentSource(source.rate, (
+            IntensityClass("signal", source.mean_photons or 0.0, signal),
+            IntensityClass("decoy", source.decoy, source.decoy_probability),
+            IntensityClass("vacuum", 0.0, source.vacuum_probability)))
+    return Transmitter(photons, source.z_probability)
+
+
+def receiver_of(analyser: ir.Analyser | None, detector: ir.Detector | None) -> Receiver:
+    """The receiver a node's analyser and detector declare (ideal where it has none)."""
+    each = ThresholdDetector() if detector is None else ThresholdDetector(
+        detector.efficiency, detector.dark_count_probability, detector.dead_time,
+        detector.afterpulse, detector.jitter)
+    if analyser is None:
+        return Receiver((each, each))
+    return Receiver((each, each), analyser.z_probability, analyser.misalignment,
+                    analyser.efficiency)

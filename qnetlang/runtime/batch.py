@@ -18,6 +18,7 @@ follows exactly the path it would alone.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from qnetlang import types as t
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Diagnostic, Note
 from qnetlang.ir import nodes as ir
-from qnetlang.ir.evaluate import EvaluationError, evaluate
+from qnetlang.ir.evaluate import EvaluationError, Operations, evaluate
 from qnetlang.ir.loops import independent_loops
 from qnetlang.ir.machine import CONTINUE, Effects, Machine, Message, Path, Process, StepLimit
 from qnetlang.quantum import noise
@@ -40,7 +41,11 @@ from qnetlang.units import format_seconds
 from qnetlang.runtime.events import (MAX_SECONDS, Environment, to_seconds,
                                      valid_duration)
 from qnetlang.runtime.limits import format_size
-from qnetlang.runtime.values import Mask, batch_operations, first, merge, positions, put, uniform
+from qnetlang.physical.devices import receiver_of, transmitter_of
+from qnetlang.physical.sampling import count_pulses
+from qnetlang.physical.trains import BYTES_PER_DETECTION, expected_events, simulate_train
+from qnetlang.runtime.values import (ListTooLarge, Mask, PerShot, batch_operations, first,
+                                     list_length, merge, per_shot, positions, put, uniform)
 from qnetlang.source import Span
 
 if TYPE_CHECKING:
@@ -144,6 +149,13 @@ def state_of(process: Process) -> _RoleState:
     return process.data  # type: ignore[no-any-return]
 
 
+MOVING_STEP = 0.01  # seconds a moving channel is held constant over, in a pulse train
+SECONDS_PER_DETECTION = 1e-6  # wall time a train's simulation takes per detection, about
+
+# How a list of each element type is held.
+_DTYPES: dict[t.Type, Any] = {t.BIT: np.int8, t.BOOL: bool, t.INT: np.int64}
+
+
 class BatchSimulation(Effects):
     """The simulation of a batch of shots of one run."""
 
@@ -165,6 +177,7 @@ class BatchSimulation(Effects):
         self.reports: dict[str, list[tuple[np.ndarray, Mask]]] = {}
         self.tracer = tracer
         self.constants: dict[int, tuple[ir.Const, np.ndarray | None]] = {}  # id -> array
+        self.unmasked = batch_operations(None, engine.max_state_bytes)
         self.machine = Machine(run, self, Environment(rng), max_steps=max_steps,
                                tracer=self.trace_record, deadline=deadline)
         self.started = False
@@ -417,7 +430,11 @@ class BatchSimulation(Effects):
             return self.constant(expr) if type(expr.value) is list else expr.value
         try:
             return evaluate(expr, lambda var: self.read(process, var, mask),
-                            lambda b: self.call(process, b, mask), batch_operations(mask))
+                            lambda b: self.call(process, b, mask), self.operations(mask))
+        except ListTooLarge as error:
+            raise self.failure(process, Code.MEMORY_LIMIT, str(error), expr.span,
+                               help="run fewer shots at once, or allow more with "
+                                    "`--max-memory`") from None
         except EvaluationError as error:
             raise self.failure(process, Code.RUNTIME_VALUE, f"cannot compute this: {error}",
                                expr.span) from None
@@ -441,13 +458,23 @@ class BatchSimulation(Effects):
         if var.index is None:
             state.private.discard(var.name)  # the whole array may now be shared
             return value
-        return batch_operations(mask).element(value, self.value(process, var.index, mask))
+        return self.operations(mask).element(value, self.value(process, var.index, mask))
+
+    def operations(self, mask: Mask) -> Operations:
+        """The operators on the values of the shots of `mask`, its lists bounded by the
+        batch's memory."""
+        if mask is None:
+            return self.unmasked
+        return batch_operations(mask, self.engine.max_state_bytes)
 
     def call(self, process: Process, builtin: ir.Builtin, mask: Mask) -> Any:
         if builtin.name == "now":
             return to_seconds(self.env.now)
         if builtin.name == "latency":
             return self.machine.latency(process, builtin)
+        if builtin.name == "coins":
+            count, probability = (self.value(process, arg, mask) for arg in builtin.args)
+            return self.coins(count, probability, mask)
         qubits = [self.qubit(process, arg, mask)  # type: ignore[arg-type]
                   for arg in builtin.args[:2]]
         for qubit in qubits:
@@ -457,9 +484,22 @@ class BatchSimulation(Effects):
             else "phi_plus"
         return self.engine.fidelity(qubits, BELL[target])
 
+    def coins(self, count: Any, probability: Any, mask: Mask) -> PerShot:
+        """`coins(n, p)`: in each shot of `mask`, n coins that each show true with p."""
+        def toss(_: None, n: Any, p: Any) -> np.ndarray:
+            if not 0 <= p <= 1:
+                raise EvaluationError(f"coins: p is a probability, between 0 and 1, not {p}")
+            return self.rng.random(list_length(n)) < p
+        return per_shot(toss, (PerShot((None,) * self.batch), count, probability), mask,
+                        budget=self.engine.max_state_bytes, size=lambda _, n, p: list_length(n))
+
     def store(self, process: Process, var: ir.Var, value: Any, mask: Mask) -> None:
         state = state_of(process)
         old = state.values.get(var.name)
+        if isinstance(var.type, t.List) and var.index is None and \
+                not isinstance(value, PerShot):  # a constant: `[]`
+            value = PerShot.constant(np.asarray(value, dtype=_DTYPES.get(var.type.element,
+                                                                         float)))
         if var.index is None:
             state.values[var.name] = merge(mask, value, old, self.batch)
             state.private.discard(var.name)
@@ -521,7 +561,9 @@ class BatchSimulation(Effects):
 
     def off_track(self, process: Process, instr: ir.Send, channel: ir.Channel,
                   why: str) -> None:
-        raise self.failure(process, Code.RUNTIME_VALUE, f"the message cannot leave on channel "
+        what = "train cannot run to its end" if instr.pulses is not None else \
+            "message cannot leave"
+        raise self.failure(process, Code.RUNTIME_VALUE, f"the {what} on channel "
                            f"`{channel.id}` now: {why}", instr.span,
                            notes=[Note("the channel is declared here", channel.span)])
 
@@ -531,6 +573,12 @@ class BatchSimulation(Effects):
         if not uniform(length):
             raise self.split_by(process, length)
         length = float(first(length))
+        if isinstance(instr, ir.Send) and not valid_duration(length):  # a train's
+            assert instr.pulses is not None
+            count = first(self.value(process, instr.pulses, None))
+            raise self.failure(process, Code.RUNTIME_VALUE, f"a train of {count} pulses "
+                               f"would last {length:g} s: it has 0 pulses or more, and lasts "
+                               f"at most {MAX_SECONDS:g} s", instr.pulses.span)
         if not valid_duration(length):
             raise self.failure(process, Code.RUNTIME_VALUE, f"a time must be between 0 and "
                                f"{MAX_SECONDS:g} s, not {length} s", expr.span)
@@ -632,6 +680,8 @@ class BatchSimulation(Effects):
         if instr.kind == "classical":
             value = self.value(process, instr.value, None)  # type: ignore[arg-type]
             return _Payload(np.array(value) if isinstance(value, np.ndarray) else value)
+        if instr.pulses is not None:
+            return self.send_train(process, instr, channel)
         state = state_of(process)
         keys = [self.key(process, u, None) for u in instr.units]  # first: they may split
         qubits = [state.qubits.pop(key) for key in keys]
@@ -645,12 +695,66 @@ class BatchSimulation(Effects):
             lost = self.rng.random(self.batch) >= transmittance
         return _Payload(qubits, lost)
 
+    def send_train(self, process: Process, instr: ir.Send, channel: ir.Channel | None
+                   ) -> _Payload:
+        """Each shot's train, simulated at the cost of its detections
+        (qnetlang.physical.trains): the receiver's records, and the sender's if kept."""
+        assert instr.pulses is not None
+        count = first(self.value(process, instr.pulses, None))  # one in all shots: see seconds
+        try:
+            pulses = count_pulses(count)
+        except ValueError:
+            raise self.failure(process, Code.RUNTIME_VALUE, f"a train has a whole number of "
+                               f"pulses, 0 to 2^62, not {count}", instr.pulses.span) from None
+        network = self.run.network
+        source = network.nodes[process.role.node].source
+        assert source is not None  # the check saw it
+        receiver_node = network.nodes[self.run.roles[instr.dest].node]
+        transmitter = transmitter_of(source)
+        receiver = receiver_of(receiver_node.analyser, receiver_node.detector)
+        start = to_seconds(self.env.now)
+        transmittance: Any = 1.0
+        delay: Any = 0.0
+        if channel is not None and channel.moving:  # its track covers the train (machine)
+            transmittance, delay = channel.transmittance_at, channel.delay_at
+        elif channel is not None:
+            transmittance, delay = channel.transmittance, channel.delay
+        # a moving channel is held over 10 ms: a low orbit moves ~70 m, < 0.01 dB of loss
+        try:
+            events = expected_events(pulses, transmitter, receiver, transmittance,
+                                     start=start, step=MOVING_STEP)
+        except ValueError as error:  # a moving channel's track, read between pulses
+            raise self.failure(process, Code.RUNTIME_VALUE, f"the train cannot run on channel "
+                               f"`{getattr(channel, 'id', '')}`: {error}", instr.span) from None
+        needed = events * BYTES_PER_DETECTION * self.batch
+        if needed > self.engine.max_state_bytes:
+            raise self.failure(
+                process, Code.MEMORY_LIMIT, f"a train of {pulses:,} pulses is detected about "
+                f"{events:,.0f} times a shot: its records would take "
+                f"{format_size(needed)} for {self.batch:,} shot{'s' * (self.batch > 1)}, more "
+                f"than the {format_size(self.engine.max_state_bytes)} allowed", instr.span,
+                help="send fewer pulses (several trains), run fewer shots at once, or allow "
+                     "more with `--max-memory`")
+        # a train cannot be stopped halfway: each starts only if it can end in time
+        deadline = self.machine.deadline
+        rows = []
+        for _ in range(self.batch):
+            if deadline is not None and \
+                    time.monotonic() + events * SECONDS_PER_DETECTION > deadline[1]:
+                raise self.stopped(StepLimit(self.machine.steps, process, instr, deadline[0]))
+            rows.append(simulate_train(pulses, transmitter, receiver, transmittance, self.rng,
+                                       start=start, step=MOVING_STEP, delay=delay))
+        records = PerShot(tuple(rows))
+        if instr.record is not None:
+            self.store(process, instr.record, records, None)
+        return _Payload(records)
+
     def arrive(self, process: Process, message: Message, channel: ir.Channel | None) -> None:
         """A qubit that was not lost (and that the node's detector saw) takes a place in
         the receiver's memory."""
         payload: _Payload = message.payload
-        if message.send.kind != "quantum":
-            return
+        if message.send.kind != "quantum" or message.send.pulses is not None:
+            return  # a train's detectors acted as it was simulated
         detector = state_of(process).node.spec.detector
         if channel is not None and detector is not None and not detector.ideal:
             self.detect(detector, payload)
@@ -737,7 +841,7 @@ class BatchSimulation(Effects):
 
     def take(self, process: Process, instr: ir.Recv, payload: _Payload, mask: Mask) -> None:
         """Stores what came into the targets of `instr` (in the shots of `mask`)."""
-        if instr.kind == "quantum":
+        if instr.kind == "quantum" and instr.message_type != t.CLICKS:
             for unit, qubit in zip(instr.targets, payload.values, strict=True):
                 assert isinstance(unit, ir.Unit)
                 self.hold(process, self.key(process, unit, None), qubit, instr.span,
@@ -766,6 +870,9 @@ def restricted_value(value: Any, type_: t.Type | None, rows: np.ndarray,
         items = type_.items if isinstance(type_, t.Tuple) else (None,) * len(value)
         return tuple(restricted_value(v, i, rows, squeeze)
                      for v, i in zip(value, items, strict=True))
+    if isinstance(value, PerShot):
+        return value if len(value.rows) == 1 else \
+            PerShot(tuple(value.rows[int(row)] for row in rows))
     if isinstance(value, (str, list)) or np.ndim(value) == 0:
         return value
     per_shot = 2 if isinstance(type_, t.Array) else 1

@@ -263,6 +263,16 @@ class _Execution(Effects):
         if isinstance(length, (int, float)) and not isinstance(length, bool):
             if valid_duration(length):
                 return float(length)
+            if isinstance(instr, ir.Send):  # a train: its number of pulses over the rate
+                assert instr.pulses is not None
+                self.report(Code.BAD_TIME, f"a train of {self.value(process, instr.pulses)} "
+                            f"pulses would last {length:g} s: it has 0 pulses or more, and "
+                            f"lasts at most {MAX_SECONDS:g} s", instr.pulses.span,
+                            help="send a whole number of pulses, 0 or more (several trains "
+                                 "for a longer run)")
+                process.done = True
+                _data(process).status = UNDECIDED
+                return None
             self.report(Code.BAD_TIME, f"a time of {length} s: it must be between 0 and "
                         f"{MAX_SECONDS:g} s", expr.span,
                         help="leave out `within` to wait for the message with no limit"
@@ -386,7 +396,8 @@ class _Execution(Effects):
                   why: str) -> None:
         process.done = True  # what it does next is not followed
         _data(process).status = UNDECIDED
-        self.report(Code.OFF_TRACK, f"this message would leave at {_seconds(self.machine)} "
+        what = "train would start" if instr.pulses is not None else "message would leave"
+        self.report(Code.OFF_TRACK, f"this {what} at {_seconds(self.machine)} "
                     f"on channel `{channel.id}`, but {why}", instr.span,
                     notes=[Note("the channel is declared here", channel.span)],
                     help="send while the track covers the time, or give a track that covers "

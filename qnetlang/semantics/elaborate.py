@@ -528,6 +528,10 @@ class _NetworkBuilder:
         """The track or loss table a channel names, read once per network, relative to
         the file that declares it; None (reported) where it cannot be read."""
         key = (setting, name)
+        if key not in self.curves and "\0" in name:  # no file system takes it
+            self.unreadable(setting, name.replace("\0", "\\0"), "a file's name has no "
+                            "null character", at)
+            self.curves[key] = None
         if key not in self.curves:
             path = (self.folder / name).resolve()
             read = self.ctx.curves.get((setting, path))  # read already, for another run
@@ -586,9 +590,30 @@ class _NetworkBuilder:
         for part in body:
             if isinstance(part, ast.Qubits):
                 node.qubits = self.lowerer(env).integer(part.count, "`qubits`")
-            elif isinstance(part, ast.Device) and node.detector is None:
-                node.detector = self.detector(part, env)  # the checker allows one per node
+            elif isinstance(part, ast.Device):  # the checker allows one of each per node
+                self.device(node, part, env)
         return node
+
+    def device(self, node: ir.Node, device: ast.Device, env: dict[Symbol, ir.Expr]) -> None:
+        place = parameters.DEVICE_KINDS.get(device.kind or "")
+        if place is Place.DETECTOR and node.detector is None:
+            node.detector = self.detector(device, env)
+        elif place is Place.ANALYSER and node.analyser is None:
+            node.analyser = ir.Analyser(device.name, **{**parameters.defaults(place),
+                                                         **self.given(place, device.settings, env)},
+                                        span=device.span)
+        elif place in parameters.SOURCES and node.source is None:
+            given = self.given(place, device.settings, env)
+            node.source = ir.Source(device.name, device.kind or "",
+                                    **{**parameters.defaults(place), **given}, span=device.span)
+            signal = 1 - node.source.decoy_probability - node.source.vacuum_probability
+            if signal < -1e-12:
+                at = next((s for s in device.settings if s.name == "vacuum_probability"), device)
+                self.ctx.error(Code.IMPOSSIBLE_VALUE, "the decoy and vacuum probabilities add "
+                               f"up to {1 - signal:g}, more than 1", at.span,
+                               label="physically impossible",
+                               help="the signal pulses take what they leave: keep their sum "
+                                    "at most 1")
 
     def detector(self, device: ast.Device, env: dict[Symbol, ir.Expr]) -> ir.Detector:
         """A threshold detector with its settings (the checker saw that they go together)."""

@@ -461,10 +461,12 @@ class Lowerer:
     def recv(self, expr: ast.Recv, targets: list[ir.Var | ir.Unit]) -> None:
         assert self.peers is not None
         source = self.peer(expr.source)
-        quantum = bool(targets) and isinstance(targets[0], ir.Unit)
+        type_ = self.ctx.type_of(expr)
+        # qubits, and a train's clicks, come over the quantum channel
+        quantum = (bool(targets) and isinstance(targets[0], ir.Unit)) or type_ == t.CLICKS
         timeout = self.expr(expr.timeout) if expr.timeout is not None else None
-        instr = ir.Recv(source, "quantum" if quantum else "classical", self.ctx.type_of(expr),
-                        targets, timeout=timeout)
+        instr = ir.Recv(source, "quantum" if quantum else "classical", type_, targets,
+                        timeout=timeout)
         self.named[id(instr)] = (instr, expr.source)
         if expr.on_timeout is None:
             self.emit(instr, expr)
@@ -541,7 +543,8 @@ class Lowerer:
         for declarator in stmt.names:
             symbol = self.symbol(declarator)
             type_ = symbol.type or t.ERROR
-            slot = self.declare(declarator, type_, stmt.type.size)
+            size = stmt.type.size if isinstance(stmt.type, ast.ScalarType) else None
+            slot = self.declare(declarator, type_, size)
             self.initialise(slot, declarator.init, declarator)
 
     def initialise(self, slot: ir.Expr, init: ast.Expr | None, node: ast.Node) -> None:
@@ -651,6 +654,15 @@ class Lowerer:
             else:
                 raise self.fail(Code.TYPE_MISMATCH, "send a qubit by its name", stmt.value)
             send = ir.Send(dest, "quantum", type_, units=units)
+        elif type_ == builtins.PULSES:
+            value = stmt.value
+            while isinstance(value, ast.Paren):
+                value = value.expr
+            assert isinstance(value, ast.Call)
+            record = self.declare(stmt, t.TRAIN, None) if stmt.record is not None else None
+            assert record is None or isinstance(record, ir.Var)
+            send = ir.Send(dest, "quantum", t.CLICKS, pulses=self.expr(value.args[0]),
+                           record=record)
         else:
             send = ir.Send(dest, "classical", type_, value=self.expr(stmt.value))
         self.named[id(send)] = (send, stmt.dest)
@@ -859,6 +871,8 @@ def resolve_labels(code: list[ir.Instr]) -> None:
 
 
 def _zero(type_: t.Type | None) -> Any:
+    if isinstance(type_, t.List):
+        return []  # empty, in every shot
     if isinstance(type_, t.Array):
         return [_zero(type_.element)] * (type_.size or 0)
     if isinstance(type_, t.Tuple):

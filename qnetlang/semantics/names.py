@@ -462,6 +462,8 @@ class _Walker:
         elif isinstance(stmt, ast.Send):
             self.expr(stmt.value, scope)
             self.ref(stmt.dest, scope, kinds=frozenset({Kind.ROLE}), what="a role")
+            if stmt.record is not None:
+                self.declare_local(stmt, stmt.record, scope)
         elif isinstance(stmt, ast.Wait):
             self.expr(stmt.duration, scope)
         elif isinstance(stmt, ast.Report):
@@ -488,6 +490,12 @@ class _Walker:
             self.block(stmt.block, scope)
 
     def assignable(self, node: ast.Node, name: str, scope: Scope) -> None:
+        if scope.lookup(name) is None and did_you_mean(name, scope.visible()) is None:
+            self.ctx.error(Code.UNKNOWN_NAME, f"cannot find `{name}` here", node.span,
+                           label="not declared", help=f"declare it where it is first given a "
+                                                      f"value: `let {name} = ...;`, or with "
+                                                      f"its type, `int {name} = ...;`")
+            return
         symbol = self.lookup(name, node, scope)
         if symbol is not None and symbol.kind not in (Kind.VARIABLE,):
             self.ctx.error(Code.WRONG_KIND, f"cannot assign to `{name}`: it is a {symbol.kind}",

@@ -41,6 +41,7 @@ def check_topology(ctx: Context) -> None:
             for call in calls:
                 _latency(ctx, run, role, call)
         _idle_detectors(ctx, run, reported_idle)
+        _train_devices(ctx, run, reported_idle)
 
 
 def _idle_detectors(ctx: Context, run: ir.Run, reported: set[tuple[str, Span | None]]) -> None:
@@ -58,10 +59,92 @@ def _idle_detectors(ctx: Context, run: ir.Run, reported: set[tuple[str, Span | N
             continue
         reported.add(key)
         where = f"node `{nodes[0]}`" if len(nodes) == 1 else f"nodes {', '.join(nodes[:3])}"
-        ctx.warning(Code.IDLE_DETECTOR, f"detector `{key[0]}` of {where} acts on nothing in "
+        ctx.warning(Code.IDLE_DEVICE, f"detector `{key[0]}` of {where} acts on nothing in "
                     f"run `{run.name}`: no role there receives a qubit over a quantum channel",
                     key[1], help="a detector acts where qubits arrive: declare it on the "
                                  "receiving node")
+
+
+def _train_devices(ctx: Context, run: ir.Run, reported: set[tuple[str, Span | None]]) -> None:
+    """A train needs a source where it leaves; an analyser, and a detector's settings for
+    trains, act only where one arrives: elsewhere they are refused (E0604), and a source
+    that sends nothing is a warning (W0602). Each is reported once per declaration."""
+    hosting = {role.node for role in run.roles.values()}
+    receiving, sending = run.receiving_trains(), run.sending_trains()
+    for role in run.roles.values():
+        node = run.network.nodes.get(role.node)
+        if node is None or node.source is not None:
+            continue
+        for instr in role.code:
+            if isinstance(instr, ir.Send) and instr.pulses is not None and \
+                    ("source", instr.span) not in reported:
+                reported.add(("source", instr.span))
+                ctx.error(Code.NO_SOURCE, f"node `{role.node}` has no light source to send "
+                          "pulses", instr.span, notes=[Note(f"in run `{run.name}`, role "
+                                                            f"`{role.name}` runs on node "
+                                                            f"`{role.node}`", run.span)],
+                          help="declare one on the node: `device laser: weak_coherent_source "
+                               "{ rate = 100 MHz; mean_photons = 0.5; }`")
+    for role in run.roles.values():
+        for instr in role.code:
+            if isinstance(instr, ir.Send) and instr.pulses is not None:
+                _train_channel(ctx, run, role, instr, reported)
+    for name, node in run.network.nodes.items():
+        if name not in hosting:
+            continue
+        if node.source is not None and name not in sending and \
+                (node.source.name, node.source.span) not in reported:
+            reported.add((node.source.name, node.source.span))
+            ctx.warning(Code.IDLE_DEVICE, f"source `{node.source.name}` of node `{name}` acts "
+                        f"on nothing in run `{run.name}`: no role there sends pulses",
+                        node.source.span, help="a source acts where `send pulses(n) to r;` is")
+        if name in receiving:
+            continue
+        idle = [(f"analyser `{node.analyser.name}`", node.analyser.span)] \
+            if node.analyser is not None else []
+        detector = node.detector
+        if detector is not None:
+            idle += [(f"`{setting}` of detector `{detector.name}`", detector.span)
+                     for setting in ("dead_time", "afterpulse", "jitter")
+                     if getattr(detector, setting)]
+        for what, span in idle:
+            if (what, span) in reported:
+                continue
+            reported.add((what, span))
+            ctx.error(Code.TRAINS_ONLY, f"{what} acts only on pulse trains, and no role on node "
+                      f"`{name}` receives one in run `{run.name}`", span,
+                      help="qubits sent one by one each open their own gate, with no clicks "
+                           "between them: remove it, or receive a train (`recv clicks from "
+                           "...`)")
+
+
+def _train_channel(ctx: Context, run: ir.Run, role: ir.Role, send: ir.Send,
+                   reported: set[tuple[str, Span | None]]) -> None:
+    """A train's channel and receiver: channel noise acts on qubits, not on a train's
+    photons (whose errors are the analyser's misalignment), and a detector's gate that
+    outlasts the pulses' period would hold two pulses at once: both are refused."""
+    source = run.network.nodes[role.node].source
+    dest = run.roles.get(send.dest)
+    channel = next((c for c in run.network.channels if c.id == send.channel), None)
+    if channel is not None and (channel.depolarizing or channel.dephasing) and \
+            ("noise", channel.span) not in reported:
+        reported.add(("noise", channel.span))
+        ctx.error(Code.TRAINS_ONLY, f"channel `{channel.id}` carries a pulse train, on which "
+                  "its `depolarizing` and `dephasing` do not act", channel.span,
+                  notes=[Note("the train is sent here", send.span)],
+                  help="a train's errors are its receiver's misalignment: `device NAME: "
+                       "analyser { misalignment = ...; }`; keep channel noise for qubits")
+    detector = run.network.nodes[dest.node].detector if dest is not None else None
+    if source is None or not source.rate or detector is None or detector.gate_width is None:
+        return
+    if detector.gate_width > 1 / source.rate and ("gate", detector.span) not in reported:
+        reported.add(("gate", detector.span))
+        ctx.error(Code.IMPOSSIBLE_VALUE, f"detector `{detector.name}` opens gates of "
+                  f"{detector.gate_width:g} s, longer than the {1 / source.rate:g} s between "
+                  f"the pulses of source `{source.name}`", detector.span,
+                  label="physically impossible", notes=[Note("the train is sent here",
+                                                             send.span)],
+                  help="a gate holds one pulse: make `gate_width` at most the pulses' period")
 
 
 def _latency(ctx: Context, run: ir.Run, role: ir.Role, call: ir.Builtin) -> None:
@@ -98,7 +181,8 @@ def _send(ctx: Context, run: ir.Run, role: ir.Role, send: ir.Send,
     if key in reported:
         return
     reported.add(key)
-    what = "qubit" if send.kind == "quantum" else "classical message"
+    what = "pulse train" if send.pulses is not None else \
+        "qubit" if send.kind == "quantum" else "classical message"
     other = "classical" if send.kind == "quantum" else "quantum"
     notes = [Note(f"in run `{run.name}`, role `{role.name}` runs on node `{role.node}` and "
                   f"role `{dest.name}` on node `{dest.node}`", run.span)]

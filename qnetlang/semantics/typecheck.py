@@ -75,6 +75,7 @@ class _Checker:
         self.in_progress: set[int] = set()
         self.body = _Body()  # the body of the statement being checked
         self.report_kinds: dict[str, ast.Report] = {}  # of the protocol: name -> first
+        self.sending: ast.Expr | None = None  # the value of the `send` being checked
 
     # ---------------------------------------------------------------- helpers
 
@@ -89,10 +90,24 @@ class _Checker:
             base = t.BASE_TYPES[node.name]
             if node.size is None:
                 return base
+            if base in (t.TRAIN, t.CLICKS):
+                self.error(Code.TYPE_MISMATCH, f"`{node.name}` is one train's record: there "
+                           "are no arrays of them", node, help="keep one variable per train")
+                return t.ERROR
             self.expect(t.INT, self.expr(node.size), node.size, "an array size")
             return t.Array(base, _literal_size(node.size))
         if isinstance(node, ast.TupleType):
             return t.Tuple(tuple(self.resolve_type(item) for item in node.items))
+        if isinstance(node, ast.ListType):
+            if node.name == "qubit":
+                self.error(Code.TYPE_MISMATCH, "qubits are not kept in lists", node,
+                           help="a qubit array has a size known before the run: `qubit[n] q;`")
+                return t.ERROR
+            if node.name in ("train", "clicks"):
+                self.error(Code.TYPE_MISMATCH, f"`{node.name}` is one train's record: there "
+                           "are no lists of them", node, help="keep one variable per train")
+                return t.ERROR
+            return t.List(t.BASE_TYPES[node.name])
         assert isinstance(node, ast.NamedType)
         found = t.NAMED_TYPES.get(node.name)
         if found is None:
@@ -186,7 +201,7 @@ class _Checker:
             elif isinstance(item, ast.NodeDecl):
                 if item.family is not None:
                     self.range(item.family.range)
-                devices: dict[Place, ast.Device] = {}
+                devices: dict[str, ast.Device] = {}  # by what it is: one of each
                 for part in item.body:
                     if isinstance(part, ast.Qubits):
                         self.expect(t.INT, self.expr(part.count), part.count, "`qubits`")
@@ -238,8 +253,8 @@ class _Checker:
     def unknown_parameter(self, place: Place, setting: ast.Setting | ast.KeywordArg) -> None:
         known = parameters.TABLES[place]
         elsewhere = parameters.place_of(setting.name)
-        if place is Place.DETECTOR and setting.name in parameters.TRAIN_ONLY:
-            hint = parameters.TRAIN_ONLY[setting.name]
+        if setting.name in parameters.NOT_IN_QNET:
+            hint = parameters.NOT_IN_QNET[setting.name]
         elif elsewhere is not None:
             hint = elsewhere.how_to_set(setting.name)
         else:
@@ -248,7 +263,7 @@ class _Checker:
         self.error(Code.UNKNOWN_PARAMETER, f"unknown {place.value} setting `{setting.name}`",
                    setting, label="not a parameter the simulation knows", help=hint)
 
-    def device(self, device: ast.Device, devices: dict[Place, ast.Device]) -> None:
+    def device(self, device: ast.Device, devices: dict[str, ast.Device]) -> None:
         """A device of a kind the simulation models, once per node, with its settings."""
         place = parameters.DEVICE_KINDS.get(device.kind or "")
         kinds = ", ".join(f"`{kind}`" for kind in parameters.DEVICE_KINDS)
@@ -265,17 +280,31 @@ class _Checker:
                 self.error(Code.DEVICE_NOT_SIMULATED, f"qnetc does not simulate devices of "
                            f"kind `{device.kind}`", device,
                            help=did_you_mean(device.kind, parameters.DEVICE_KINDS) or
-                           f"the kinds are {kinds}; photon sources act on the physical "
-                           "layer's pulse trains (docs/physical.md), not yet in a .qnet file")
+                           f"the kinds are {kinds}")
             return
-        if place in devices:
-            self.error(Code.DEVICE_SETTINGS, f"a second {place.value} on this node", device,
-                       notes=[Note(f"the first {place.value}", devices[place].span)],
-                       help=f"a node has one {place.value}: it acts on every qubit the node "
-                            "receives")
-        devices.setdefault(place, device)
+        source = place in parameters.SOURCES
+        what = "source" if source else place.value  # a node has one source, of either kind
+        if what in devices:
+            self.error(Code.DEVICE_SETTINGS, f"a second {what} on this node", device,
+                       notes=[Note(f"the first {what}", devices[what].span)],
+                       help=f"a node has one {what}: it acts on every " +
+                            ("train the node sends" if source else
+                             "qubit or train the node receives"))
+        devices.setdefault(what, device)
         self.settings(place, device.settings)
         given = {setting.name: setting for setting in device.settings}
+        for needs, needed in (("decoy", "decoy_probability"), ("decoy_probability", "decoy")):
+            if needs in given and needed not in given:
+                self.error(Code.DEVICE_SETTINGS, f"`{needs}` acts only with `{needed}`",
+                           given[needs], help="a decoy class has a mean photon number "
+                                              "(`decoy`) and a share of the pulses "
+                                              "(`decoy_probability`): set both")
+        missing = [name for name in parameters.REQUIRED.get(place, ()) if name not in given]
+        if missing:
+            self.error(Code.DEVICE_SETTINGS, f"{place.value} `{device.name}` needs "
+                       f"{' and '.join(f'`{name}`' for name in missing)}", device,
+                       help="e.g. `rate = 100 MHz;`" if missing[0] == "rate" else
+                            "e.g. `mean_photons = 0.5;` (the signal pulses' mean)")
         rate, gate = given.get("dark_count_rate"), given.get("gate_width")
         if rate is not None and "dark_count" in given:
             self.error(Code.DEVICE_SETTINGS, "dark counts are set twice: per gate "
@@ -373,6 +402,12 @@ class _Checker:
     def stmt_Decl(self, stmt: ast.Decl, body: _Body) -> None:
         declared = self.resolve_type(stmt.type)
         for declarator in stmt.names:
+            if declared in (t.TRAIN, t.CLICKS) and declarator.init is None:
+                self.error(Code.TYPE_MISMATCH, f"`{declarator.name}` has no value: a "
+                           f"`{declared}` is a train's record, made as the train is",
+                           declarator,
+                           help="`clicks got = recv clicks from sender;`" if declared ==
+                           t.CLICKS else "`train sent = send pulses(n) to receiver;`")
             if declarator.init is not None:
                 found = self.expr(declarator.init, declared)
                 if t.contains_qubit(declared):
@@ -465,10 +500,22 @@ class _Checker:
         if body.function is not None:
             self.error(Code.COMMUNICATION_IN_FUNCTION, "a function cannot send", stmt,
                        help="send from the role that calls the function")
+        self.sending = stmt.value
         found = self.expr(stmt.value)
+        self.sending = None
         if isinstance(found, t.Tuple) and t.contains_qubit(found):
             self.error(Code.MIXED_MESSAGE, "qubits travel alone: a tuple cannot hold one",
                        stmt.value, help="send each qubit, and the classical values, separately")
+        if stmt.type is not None and self.resolve_type(stmt.type) not in (t.TRAIN, t.ERROR):
+            self.error(Code.TYPE_MISMATCH, "what a `send` keeps is a train's record: declare "
+                       "it `train`", stmt.type, help="`train sent = send pulses(n) to r;`")
+        if stmt.record is not None:
+            if found not in (builtins.PULSES, t.ERROR):
+                self.error(Code.TYPE_MISMATCH, "only a pulse train leaves a record with its "
+                           f"sender, not {t.describe(found)}", stmt.value,
+                           help="`let sent = send pulses(n) to r;`; send other values with "
+                                "`send v to r;`")
+            self.declare(stmt, t.TRAIN)
         self.peer(stmt.dest)
 
     def peer(self, ref: ast.Ref) -> None:
@@ -490,7 +537,9 @@ class _Checker:
         found = self.expr(stmt.value)
         if not (t.is_numeric(found) or t.is_error(found)):
             self.error(Code.TYPE_MISMATCH, f"a report is a number, a bit or a bool, not "
-                       f"{t.describe(found)}", stmt.value)
+                       f"{t.describe(found)}", stmt.value,
+                       help="report what the list holds: `len(x)`, `sum(x)` or an element"
+                       if isinstance(found, t.List) else None)
         if stmt.kind not in REPORT_KINDS:
             self.error(Code.UNKNOWN_NAME, f"unknown kind of report `{stmt.kind}`", stmt,
                        help=did_you_mean(stmt.kind, REPORT_KINDS) or
@@ -572,7 +621,7 @@ class _Checker:
         if ref.index is None:
             return base
         self.expect(t.INT, self.expr(ref.index), ref.index, "an index")
-        if isinstance(base, t.Array):
+        if isinstance(base, (t.Array, t.List)):
             return base.element
         if not t.is_error(base):
             self.error(Code.TYPE_MISMATCH, f"`{ref.name}` is {t.describe(base)}, not an array", ref)
@@ -659,7 +708,20 @@ class _Checker:
                 self.error(Code.WRONG_ARGUMENTS, f"`{call.func}` takes {_arity(spec.arity)}, "
                            f"given {len(args)}", call, help=f"`{spec.signature}`")
                 return t.ERROR
-            result = spec.result(args)
+            listed = call.func in builtins.ELEMENTWISE and \
+                any(isinstance(arg, t.List) for arg in args)
+            result = spec.result([arg.element if isinstance(arg, t.List) else arg
+                                  for arg in args] if listed else args)
+            if listed and not isinstance(result, str):
+                result = _list_of(result)
+            sending = self.sending
+            while isinstance(sending, ast.Paren):
+                sending = sending.expr
+            if result == builtins.PULSES and call is not sending:
+                self.error(Code.WRONG_ARGUMENTS, "a pulse train is sent where it is made",
+                           call, help="`send pulses(n) to r;`, or `let sent = send pulses(n) "
+                                      "to r;` to keep the sender's record")
+                return t.ERROR
             if isinstance(result, str):
                 self.error(Code.WRONG_ARGUMENTS, f"`{call.func}`: {result}", call,
                            help=f"`{spec.signature}`")
@@ -701,7 +763,7 @@ class _Checker:
         target = self.expr(expr.target)
         position = self.expr(expr.index)
         self.expect(t.INT, position, expr.index, "an index")
-        if isinstance(target, t.Array):
+        if isinstance(target, (t.Array, t.List)):
             return target.element
         if isinstance(target, t.Tuple):
             if isinstance(expr.index, ast.IntLit) and 0 <= expr.index.value < len(target.items):
@@ -718,6 +780,11 @@ class _Checker:
 
     def unary(self, expr: ast.Unary) -> t.Type:
         operand = self.expr(expr.operand)
+        if isinstance(operand, t.List):  # element by element
+            return _list_of(self.unary_type(expr, operand.element))
+        return self.unary_type(expr, operand)
+
+    def unary_type(self, expr: ast.Unary, operand: t.Type) -> t.Type:
         if t.is_error(operand):
             return t.ERROR
         if expr.op == "-" and t.is_numeric(operand):
@@ -730,6 +797,13 @@ class _Checker:
         return t.ERROR
 
     def binary(self, op: str, left: t.Type, right: t.Type, node: ast.Node) -> t.Type:
+        """The type of `left op right`; with a list on either side, element by element."""
+        if isinstance(left, t.List) or isinstance(right, t.List):
+            elements = [side.element if isinstance(side, t.List) else side
+                        for side in (left, right)]
+            if not any(isinstance(side, (t.Array, t.Tuple)) or side == t.STRING
+                       for side in elements):
+                return _list_of(self.binary(op, elements[0], elements[1], node))
         if t.is_error(left) or t.is_error(right):
             return t.ERROR
         if op in _LOGICAL:
@@ -741,6 +815,12 @@ class _Checker:
                     return t.INT
                 return t.BOOL if left == right == t.BOOL else t.BIT
         elif op in _EQUALITY:
+            if t.per_shot_part(left) or t.per_shot_part(right):
+                self.error(Code.BAD_OPERANDS, f"`{op}` does not compare {t.describe(left)} and "
+                           f"{t.describe(right)} whole", node,
+                           help="compare lists element by element, each list on its own: "
+                                "`sum(a != b) == 0`")
+                return t.ERROR
             if t.is_numeric(left) and t.is_numeric(right):
                 return self.same_dimension(op, left, right, node, t.BOOL)
             if left == right or t.assignable(left, right) or t.assignable(right, left):
@@ -808,6 +888,10 @@ class _Checker:
                                             "`recv` cannot run")
 
 
+def _list_of(element: t.Type) -> t.Type:
+    return t.ERROR if t.is_error(element) else t.List(element)
+
+
 def _is_zero(node: ast.Node) -> bool:
     """A bare `0` (or `0.0`, `-0`): zero of every dimension, so it needs no unit."""
     if isinstance(node, ast.Paren):
@@ -833,7 +917,7 @@ def _arity(arity: tuple[int, int | None]) -> str:
 def _unit_help(dimension: units.Dimension) -> str:
     examples = {units.LENGTH: "10 km", units.TIME: "5 us", units.FREQUENCY: "1 MHz",
                 units.LOSS: "3 dB", units.ATTENUATION: "0.2 dB/km",
-                units.DIMENSIONLESS: "a plain number"}
+                units.DIMENSIONLESS: "0.5"}
     example = examples.get(dimension)
     return f"write {t.describe(t.Quantity(dimension))}" + (f", e.g. `{example}`" if example else "")
 

@@ -205,6 +205,13 @@ class ScalarType(TypeExpr):
 
 
 @dataclass
+class ListType(TypeExpr):
+    """`bit[]`: a list of a built-in type, its length known only as the protocol runs."""
+
+    name: str
+
+
+@dataclass
 class NamedType(TypeExpr):
     """A type named by an identifier, such as the quantity types `length` or `time`."""
 
@@ -234,7 +241,7 @@ class Declarator(Node):
 class Decl(Stmt):
     """`qubit a, b;`, `bit m = measure q;`, `qubit[4] reg;`."""
 
-    type: ScalarType
+    type: ScalarType | ListType
     names: list[Declarator]
 
 
@@ -290,8 +297,13 @@ class Reset(Stmt):
 
 @dataclass
 class Send(Stmt):
+    """`send v to r;`, or `let record = send pulses(n) to r;`, which names the sender's
+    record of a pulse train."""
+
     value: Expr
     dest: Ref
+    record: str | None = None
+    type: ScalarType | None = None  # `train sent = send ...`; None with `let`
 
 
 @dataclass

@@ -222,6 +222,10 @@ class AstBuilder(Transformer[Token, ast.Program]):
         size = rest[1] if rest else None
         return ast.ScalarType(str(base), size, span=self._span(base, rest[-1] if rest else base))
 
+    def list_type(self, children: list[Any]) -> ast.ListType:
+        base, _open, close = children
+        return ast.ListType(str(base), span=self._span(base, close))
+
     def named_type(self, children: list[Any]) -> ast.NamedType:
         [name] = children
         return ast.NamedType(str(name), span=self._token_span(name))
@@ -244,6 +248,11 @@ class AstBuilder(Transformer[Token, ast.Program]):
         size = c[1] if _is_token(c[0], "LSQB") else None
         type_end = c[2] if size is not None else base
         type_ = ast.ScalarType(str(base), size, span=self._span(base, type_end))
+        return ast.Decl(type_, self._nodes(c, ast.Declarator), span=self._span(base, c[-1]))
+
+    def list_decl_stmt(self, children: list[Any]) -> ast.Decl:
+        base, _open, close, *c = children
+        type_ = ast.ListType(str(base), span=self._span(base, close))
         return ast.Decl(type_, self._nodes(c, ast.Declarator), span=self._span(base, c[-1]))
 
     def declarator(self, children: list[Any]) -> ast.Declarator:
@@ -317,6 +326,15 @@ class AstBuilder(Transformer[Token, ast.Program]):
     def send_stmt(self, children: list[Any]) -> ast.Send:
         keyword, value, _to, dest, semi = children
         return ast.Send(value, dest, span=self._span(keyword, semi))
+
+    def decl_send_stmt(self, children: list[Any]) -> ast.Send:
+        base, name, _equals, _send, value, _to, dest, semi = children
+        type_ = ast.ScalarType(str(base), span=self._token_span(base))
+        return ast.Send(value, dest, str(name), type_, span=self._span(base, semi))
+
+    def let_send_stmt(self, children: list[Any]) -> ast.Send:
+        let, name, _equals, _send, value, _to, dest, semi = children
+        return ast.Send(value, dest, str(name), span=self._span(let, semi))
 
     def wait_stmt(self, children: list[Any]) -> ast.Wait:
         keyword, duration, semi = children

@@ -305,6 +305,9 @@ class Printer(Visitor):
             return node.name
         return self._join(node, f"{node.name}[", self._child(node.size), "]")
 
+    def visit_ListType(self, node: ast.ListType) -> str:
+        return self._join(node, f"{node.name}[]")
+
     def visit_NamedType(self, node: ast.NamedType) -> str:
         return node.name
 
@@ -356,8 +359,11 @@ class Printer(Visitor):
         return self._join(node, "reset ", *self._listed(node.targets), ";")
 
     def visit_Send(self, node: ast.Send) -> str:
-        return self._join(node, "send ", self._child(node.value), " to ", self._child(node.dest),
-                          ";")
+        declared: list[_Part] = [] if node.record is None else \
+            [f"let {node.record} = "] if node.type is None else \
+            [self._child(node.type), f" {node.record} = "]
+        return self._join(node, *declared, "send ", self._child(node.value), " to ",
+                          self._child(node.dest), ";")
 
     def visit_Wait(self, node: ast.Wait) -> str:
         return self._join(node, "wait ", self._child(node.duration), ";")

@@ -283,7 +283,8 @@ def test_every_stdlib_module_is_imported_by_a_program_of_the_suite() -> None:
     programs that import them."""
     imported = set().union(*(program.imports for program in PROGRAMS))
     modules = {f"std.{path.stem}" for path in (ROOT / "stdlib").glob("*.qnet")}
-    assert modules <= imported, modules - imported
+    # a pulse train has no circuit form (E1001): tests/stdlib/test_decoy_bb84.py checks it
+    assert modules - {"std.decoy_bb84"} <= imported, modules - imported
 
 
 def test_the_comparison_sees_each_kind_of_difference() -> None:

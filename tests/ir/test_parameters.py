@@ -14,7 +14,8 @@ from tests.conftest import ROOT
 from tests.ir.test_ir import build
 
 HOLDERS = {Place.NODE: ir.Node, Place.MEMORY: ir.Memory, Place.CHANNEL: ir.Channel,
-           Place.DETECTOR: ir.Detector}
+           Place.DETECTOR: ir.Detector, Place.LASER: ir.Source, Place.PHOTON_SOURCE: ir.Source,
+           Place.ANALYSER: ir.Analyser}
 EVERY = [parameter for table in parameters.TABLES.values() for parameter in table.values()]
 
 # A setting of every parameter as a program writes it, and its value in SI units.
@@ -26,6 +27,13 @@ SETTINGS = {
     "depolarizing": ("0.03", 0.03), "dephasing": ("0.04", 0.04),
     "efficiency": ("0.8", 0.8), "dark_count_rate": ("2 kHz", 2e3), "gate_width": ("1 ns", 1e-9),
     "dark_count": ("1e-6", 1e-6),  # per gate, so on the other node's detector
+    "dead_time": ("50 ns", 5e-8), "afterpulse": ("0.01", 0.01), "jitter": ("300 ps", 3e-10),
+    # sources (a laser on a, a single-photon source on b) and an analyser, on a; the
+    # names they share with each other and with the detector take one value here
+    "rate": ("100 MHz", 1e8), "mean_photons": ("0.5", 0.5), "decoy": ("0.1", 0.1),
+    "decoy_probability": ("0.25", 0.25), "vacuum_probability": ("0.125", 0.125),
+    "z_probability": ("0.75", 0.75), "multi_photon": ("0.05", 0.05),
+    "misalignment": ("0.02", 0.02),
     # files, on a free-space channel of their own (in place of length and attenuation)
     "track": ('"track.csv"', "track.csv"), "loss_table": ('"loss.csv"', "loss.csv"),
 }
@@ -46,19 +54,36 @@ def full_program(tmp_path: Path) -> ir.Program:
     (tmp_path / "track.csv").write_text("time (s),distance (km)\n0,500\n10,600\n")
     (tmp_path / "loss.csv").write_text("distance (km),loss (dB)\n400,20\n700,30\n")
     detector = " ".join(f"{name} = {SETTINGS[name][0]};"
-                        for name in ("efficiency", "dark_count_rate", "gate_width"))
+                        for name in ("efficiency", "dark_count_rate", "gate_width", "dead_time",
+                                     "afterpulse", "jitter"))
+    devices = {place: " ".join(f"{name} = {SETTINGS[name][0]};"
+                               for name in parameters.TABLES[place])
+               for place in (Place.LASER, Place.PHOTON_SOURCE, Place.ANALYSER)}
     return build(f"""
 network net {{
-  node a {{ qubits 1; memory {{ {memory} }} {node} device d: threshold_detector {{ {detector} }} }}
-  node b {{ qubits 1; device d: threshold_detector {{ dark_count = 1e-6; }} }}
+  node a {{ qubits 1; memory {{ {memory} }} {node} device d: threshold_detector {{ {detector} }}
+           device l: weak_coherent_source {{ {devices[Place.LASER]} }}
+           device o: analyser {{ {devices[Place.ANALYSER]} }} }}
+  node b {{ qubits 1; device d: threshold_detector {{ dark_count = 1e-6; }}
+           device s: single_photon_source {{ {devices[Place.PHOTON_SOURCE]} }} }}
   link a -> b {{ quantum fiber({channel}); }}
   link b -> a {{ quantum free_space({moving}); }}
 }}
-""" + IDLE, tmp_path)
+""" + TRAINS, tmp_path)
+
+
+# A train from b's source to a's analyser and detector (the fiber from a to b has noise,
+# which a train is refused; a's laser sends nothing, a warning).
+TRAINS = """
+protocol trains {
+  role r { let c = recv clicks from s; }
+  role s { send pulses(10) to r; }
+}
+run trains on net with r = a, s = b;
+"""
 
 
 def test_each_parameter_is_a_typed_field_of_the_ir() -> None:
-    assert len({parameter.name for parameter in EVERY}) == len(EVERY)
     for place, table in parameters.TABLES.items():
         fields = {field.name: field.type for field in dataclasses.fields(HOLDERS[place])}
         for parameter in table.values():
@@ -133,8 +158,10 @@ network net {
 def test_every_setting_fills_its_field_in_si_units(tmp_path: Path) -> None:
     assert set(SETTINGS) == {parameter.name for parameter in EVERY}
     network = full_program(tmp_path).runs[0].network
-    holders = {Place.NODE: network.nodes["a"], Place.MEMORY: network.nodes["a"].memory,
-               Place.CHANNEL: network.channels[0], Place.DETECTOR: network.nodes["a"].detector}
+    a, b = network.nodes["a"], network.nodes["b"]
+    holders = {Place.NODE: a, Place.MEMORY: a.memory, Place.CHANNEL: network.channels[0],
+               Place.DETECTOR: a.detector, Place.LASER: a.source, Place.ANALYSER: a.analyser,
+               Place.PHOTON_SOURCE: b.source}
     for parameter in EVERY:
         holder = network.nodes["b"].detector if parameter.name == "dark_count" else \
             network.channels[1] if parameter.name in parameters.MOVING else \
@@ -172,7 +199,14 @@ def test_the_json_form_holds_every_parameter(tmp_path: Path) -> None:
         ("track.csv", "loss.csv", None)
     assert channel["attenuation_db_per_m"] == pytest.approx(2e-4)
     assert node["detector"] == {"name": "d", "efficiency": 0.8, "dark_count": 0.0,
-                                "dark_count_rate_hz": 2e3, "gate_width_s": 1e-9}
+                                "dark_count_rate_hz": 2e3, "gate_width_s": 1e-9,
+                                "dead_time_s": pytest.approx(5e-8), "afterpulse": 0.01,
+                                "jitter_s": pytest.approx(3e-10)}
+    assert node["source"] == {"name": "l", "kind": "weak_coherent_source", "rate_hz": 1e8,
+                              "mean_photons": 0.5, "decoy": 0.1, "decoy_probability": 0.25,
+                              "vacuum_probability": 0.125, "z_probability": 0.75}
+    assert node["analyser"] == {"name": "o", "misalignment": 0.02, "z_probability": 0.75,
+                                "efficiency": 0.8}
 
 
 def test_the_language_reference_lists_every_parameter() -> None:
@@ -181,7 +215,7 @@ def test_the_language_reference_lists_every_parameter() -> None:
     rows = [[cell.strip() for cell in row.split("|")[1:-1]]
             for row in section.splitlines() if row.startswith("| `")]
     where = {Place.NODE: "node", Place.MEMORY: "`memory { }`", Place.CHANNEL: "channel, link",
-             Place.DETECTOR: "`threshold_detector`"}
-    assert {row[0]: (row[1], row[3], row[5]) for row in rows} == {
-        f"`{parameter.name}`": (where[parameter.place], parameter.unset, parameter.effect)
+             **{place: f"`{kind}`" for kind, place in parameters.DEVICE_KINDS.items()}}
+    assert {(row[0], row[1]): (row[3], row[5]) for row in rows} == {
+        (f"`{parameter.name}`", where[parameter.place]): (parameter.unset, parameter.effect)
         for parameter in EVERY}

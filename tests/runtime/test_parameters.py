@@ -12,10 +12,12 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from qnetlang.ir import parameters
+from qnetlang.ir.parameters import Place
 from tests.runtime.helpers import simulate, within
 from tests.runtime.test_physics import MEMORY, chsh_program
 
@@ -207,6 +209,174 @@ def loss_table(tmp_path: Path) -> None:
         within(result, "arrived", expected)
 
 
+# ---------------------------------------------------------------- pulse trains
+
+TRAIN_PULSES = 20_000
+
+
+def train_program(laser: str = "", bob: str = "", loss: str = "0 dB", n: int = TRAIN_PULSES,
+                  source: str = "weak_coherent_source") -> str:
+    """Alice sends a train; Bob reports what a setting changes, per pulse sent: the
+    detections (`gain`), the shares of Z bases among them (his, `bob_z`, and hers,
+    `alice_z`), the errors in matching bases (`error`), the square of the click times'
+    spread around the arrivals (`spread_ns2`); Alice the shares of her classes and how
+    long the train took (`lasting_us`)."""
+    mean = "mean_photons = 0.5;" if source == "weak_coherent_source" and \
+        "mean_photons" not in laser else ""
+    classes = "" if source != "weak_coherent_source" else \
+        f"report decoy = pulses_of(sent, 1) / {n}; report vacuum = pulses_of(sent, 2) / {n};"
+    return f"""
+network pair {{
+  node a {{ device laser: {source} {{ {"rate = 100 MHz;" if "rate" not in laser else ""}
+                                     {mean} {laser} }} }}
+  node b {{ {bob} }}
+  link a -> b {{ quantum fiber(loss = {loss}); }}
+  link b -> a {{ classical fiber; }}
+}}
+protocol probe() {{
+  role alice {{
+    let sent = send pulses({n}) to bob;
+    report lasting_us = now() / 1 us;
+    {classes}
+    (int[] at, bit[] theirs, bit[] values) = recv from bob;
+    bit[] mine = bases(sent, at);
+    report alice_z = sum(mine == 0) / max(len(at), 1);
+    bool[] matching = mine == theirs;
+    report error = sum(matching && (values != bits(sent, at))) / max(sum(matching), 1);
+  }}
+  role bob {{
+    let got = recv clicks from alice;
+    let at = detected(got);
+    report gain = len(at) / {n};
+    report bob_z = sum(bases(got) == 0) / max(len(at), 1);
+    let late = click_times(got) - at * 10 ns;
+    report spread_ns2 = sum(late / 1 ns * (late / 1 ns)) / max(len(at), 1);
+    send (at, bases(got), bits(got)) to alice;
+  }}
+}}
+run probe on pair with alice = a, bob = b;
+"""
+
+
+def train_acts(tmp_path: Path, report: str, unset: float, expected: float,
+               setting: dict[str, Any], base: dict[str, Any] | None = None,
+               sigmas: float = 4.0) -> None:
+    """As `acts`, for a pulse train; the standard errors are over 16 shots."""
+    def mean(settings: dict[str, str]) -> float:
+        result = simulate(train_program(**settings), tmp_path, shots=16, seed=5)
+        within(result, report, unset if settings == (base or {}) else expected, sigmas,
+               floor=1e-9)
+        return result.reports[report].mean
+
+    assert mean(base or {}) != mean(setting)
+
+
+def laser_rate(tmp_path: Path) -> None:
+    # 20,000 pulses at 100 MHz take 200 us; at 1 GHz, 20 us
+    train_acts(tmp_path, "lasting_us", 200.0, 20.0, {"laser": "rate = 1 GHz;"})
+
+
+def mean_photons(tmp_path: Path) -> None:
+    # a pulse of mean μ is detected with 1 - e^-μ (no loss, ideal detectors)
+    train_acts(tmp_path, "gain", -math.expm1(-0.5), -math.expm1(-0.1),
+               {"laser": "mean_photons = 0.1;"})
+
+
+def decoy(tmp_path: Path) -> None:
+    # every pulse a decoy of mean ν
+    every = "decoy_probability = 1;"
+    train_acts(tmp_path, "gain", -math.expm1(-0.05), -math.expm1(-0.2),
+               {"laser": every + "decoy = 0.2;"}, base={"laser": every + "decoy = 0.05;"})
+
+
+def decoy_probability(tmp_path: Path) -> None:
+    train_acts(tmp_path, "decoy", 0.0, 0.3, {"laser": "decoy = 0.1; decoy_probability = 0.3;"},
+               base={"laser": "decoy = 0.1; decoy_probability = 0;"})
+
+
+def vacuum_probability(tmp_path: Path) -> None:
+    train_acts(tmp_path, "vacuum", 0.0, 0.4, {"laser": "vacuum_probability = 0.4;"})
+
+
+def laser_z_probability(tmp_path: Path) -> None:
+    train_acts(tmp_path, "alice_z", 0.5, 0.8, {"laser": "z_probability = 0.8;"})
+
+
+SINGLE = "single_photon_source"
+
+
+def single_rate(tmp_path: Path) -> None:
+    train_acts(tmp_path, "lasting_us", 200.0, 40.0,
+               {"source": SINGLE, "laser": "rate = 500 MHz;"}, base={"source": SINGLE})
+
+
+def single_efficiency(tmp_path: Path) -> None:
+    train_acts(tmp_path, "gain", 1.0, 0.7, {"source": SINGLE, "laser": "efficiency = 0.7;"},
+               base={"source": SINGLE})
+
+
+def multi_photon(tmp_path: Path) -> None:
+    # over 3 dB a photon arrives with 1/2; a second one, with probability 0.4, gives the
+    # pulse a second chance: 0.5 + 0.4 * 0.25
+    lossy = {"source": SINGLE, "loss": "3.0103 dB"}
+    train_acts(tmp_path, "gain", 0.5, 0.6, {**lossy, "laser": "multi_photon = 0.4;"},
+               base=lossy)
+
+
+def single_z_probability(tmp_path: Path) -> None:
+    train_acts(tmp_path, "alice_z", 0.5, 0.2, {"source": SINGLE, "laser": "z_probability = 0.2;"},
+               base={"source": SINGLE})
+
+
+def analyser(settings: str) -> str:
+    return f"device optics: analyser {{ {settings} }}"
+
+
+def misalignment(tmp_path: Path) -> None:
+    # a photon in the matching basis reaches the wrong detector with e_d; with μ = 0.5
+    # two photons may reach both (a double click, a random bit): E = e_d (1 - e^-μ(...))
+    # is checked on single photons
+    single = {"source": SINGLE}
+    train_acts(tmp_path, "error", 0.0, 0.05, {**single, "bob": analyser("misalignment = 0.05;")},
+               base=single)
+
+
+def analyser_z_probability(tmp_path: Path) -> None:
+    train_acts(tmp_path, "bob_z", 0.5, 0.9, {"bob": analyser("z_probability = 0.9;")})
+
+
+def analyser_efficiency(tmp_path: Path) -> None:
+    single = {"source": SINGLE}
+    train_acts(tmp_path, "gain", 1.0, 0.35, {**single, "bob": analyser("efficiency = 0.35;")},
+               base=single)
+
+
+def dead_time(tmp_path: Path) -> None:
+    # every pulse holds photons (μ = 30), which reach the detector of its bit (all in Z):
+    # after a click a detector sees the gate 10 later, then waits for its bit again
+    # (1 more gate on average), so each detector clicks in 1 gate of 11
+    saturated = {"laser": "mean_photons = 30; z_probability = 1;",
+                 "bob": analyser("z_probability = 1;")}
+    train_acts(tmp_path, "gain", 1.0, 2 / 11,
+               {**saturated, "bob": saturated["bob"] + detector("dead_time = 100 ns;")},
+               base=saturated)
+
+
+def afterpulse(tmp_path: Path) -> None:
+    # at a gain g of 1e-2, a click is followed in the next gate by an after-pulse with
+    # a = 0.3, itself a click with after-pulses of its own, each in a gate that holds no
+    # event with 1 - g: g / (1 - a (1 - g)) pulses detected, to O(g a) (0.3 %)
+    weak = {"loss": "20 dB", "laser": "mean_photons = 1;", "n": 100_000}
+    gain = -math.expm1(-1e-2)
+    train_acts(tmp_path, "gain", gain, gain / (1 - 0.3 * (1 - gain)),
+               {**weak, "bob": detector("afterpulse = 0.3;")}, base=weak)
+
+
+def jitter(tmp_path: Path) -> None:
+    # click times spread around the arrivals with the jitter's variance
+    train_acts(tmp_path, "spread_ns2", 0.0, 0.25, {"bob": detector("jitter = 500 ps;")})
+
+
 EFFECTS: dict[str, Callable[[Path], None]] = {
     "gate_error": gate_error, "readout_error": readout_error,
     "t1": t1, "t2": t2, "depolarizing_time": depolarizing_time,
@@ -214,9 +384,24 @@ EFFECTS: dict[str, Callable[[Path], None]] = {
     "loss": loss, "depolarizing": depolarizing, "dephasing": dephasing,
     "efficiency": efficiency, "dark_count": dark_count, "dark_count_rate": dark_count_rate,
     "gate_width": gate_width, "track": track, "loss_table": loss_table,
+    "dead_time": dead_time, "afterpulse": afterpulse, "jitter": jitter,
+    "weak_coherent_source.rate": laser_rate, "weak_coherent_source.mean_photons": mean_photons,
+    "weak_coherent_source.decoy": decoy,
+    "weak_coherent_source.decoy_probability": decoy_probability,
+    "weak_coherent_source.vacuum_probability": vacuum_probability,
+    "weak_coherent_source.z_probability": laser_z_probability,
+    "single_photon_source.rate": single_rate, "single_photon_source.efficiency": single_efficiency,
+    "single_photon_source.multi_photon": multi_photon,
+    "single_photon_source.z_probability": single_z_probability,
+    "analyser.misalignment": misalignment, "analyser.z_probability": analyser_z_probability,
+    "analyser.efficiency": analyser_efficiency,
 }
 
-PARAMETERS = [name for table in parameters.TABLES.values() for name in table]
+# Settings of a kind of device are named by it where another place has the same name.
+_KINDS = {place: kind for kind, place in parameters.DEVICE_KINDS.items()}
+PARAMETERS = [name if place in (Place.NODE, Place.MEMORY, Place.CHANNEL, Place.DETECTOR)
+              else f"{_KINDS[place]}.{name}"
+              for place, table in parameters.TABLES.items() for name in table]
 
 
 @pytest.mark.parametrize("name", PARAMETERS)

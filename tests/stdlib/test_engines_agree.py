@@ -40,7 +40,8 @@ def assert_agree(first: RunResult, second: RunResult) -> None:
 
 
 def test_every_stdlib_module_has_a_run_here() -> None:
-    modules = {p.stem for p in (ROOT / "stdlib").glob("*.qnet")} - {"prelude"}
+    # decoy_bb84 sends pulse trains, which no quantum engine simulates
+    modules = {p.stem for p in (ROOT / "stdlib").glob("*.qnet")} - {"prelude", "decoy_bb84"}
     covered = {example.replace("swap_chain", "swap") for example, _ in RUNS}
     assert modules <= covered
 
