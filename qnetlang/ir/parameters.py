@@ -197,8 +197,9 @@ DETECTOR = _table(
 TRAINS_ONLY = _table(
     Parameter("dead_time", Place.DETECTOR, units.TIME, default=0.0, rule=NOT_NEGATIVE,
               unset="0 s: no dead time",
-              effect="after a click, the detector sees no gate that starts less than this "
-                     "later (non-paralysable, counted in the source's pulses)"),
+              effect="after its own click, each of the two detectors sees no gate that "
+                     "starts less than this later (non-paralysable, counted in the source's "
+                     "pulses)"),
     Parameter("afterpulse", Place.DETECTOR, units.DIMENSIONLESS, default=0.0,
               rule=PROBABILITY, unset="0: no after-pulses",
               effect="each click causes one more with this probability, in the first gate "

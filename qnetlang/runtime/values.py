@@ -287,8 +287,8 @@ def _operations(mask: Mask, budget: float | None = None) -> Operations:
         if name in _PER_SHOT and (name not in ("len", "sum") or isinstance(args[0], PerShot)):
             return _PER_SHOT[name](args, mask, budget)
         if name in ELEMENTWISE and any(isinstance(arg, PerShot) for arg in args):
-            return per_shot(lambda *items: _UNMASKED.builtin(name, list(items)), tuple(args),
-                            mask, budget=budget)
+            return per_shot(lambda *items: _UNMASKED.builtin(name, _same_lengths(items)),
+                            tuple(args), mask, budget=budget)
         if name in _ROUNDING:
             return _to_int(name, args[0], mask)
         if name == "sum":
@@ -485,6 +485,13 @@ _PER_SHOT: dict[str, Callable[[list[Any], Mask, float | None], Any]] = {
         lambda record, cls: float(record.means[_class_of(record, cls)]), (args[0], args[1]),
         mask, gather=True),
 }
+
+
+def _same_lengths(items: tuple[Any, ...]) -> list[Any]:
+    """The arguments of `min` or `max` over lists, which must be of one length."""
+    for item in items[1:]:
+        _same_length(items[0], item)
+    return list(items)
 
 
 def _same_length(left: Any, right: Any) -> Any:

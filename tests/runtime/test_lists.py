@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qnetlang.codes import Code
 from qnetlang.ir.evaluate import EvaluationError
+from qnetlang.runtime.batch import RuntimeFailure
 from qnetlang.runtime.values import PerShot, _flip, _parities, _permutation, _toeplitz
 from tests.runtime.helpers import simulate, within
 
@@ -117,3 +119,12 @@ def test_a_list_differs_between_shots_and_branches(tmp_path: Path) -> None:
 def test_a_shared_list_is_one_row_for_every_shot() -> None:
     shared = PerShot.constant([1, 2, 3])
     assert len(shared.rows) == 1 and not shared.rows[0].flags.writeable
+
+
+@pytest.mark.parametrize("expression", ["indices(2) + indices(3)", "max(indices(1), indices(3))",
+                                        "min(list([]), indices(2))"])
+def test_lists_of_different_lengths_do_not_combine(tmp_path: Path, expression: str) -> None:
+    with pytest.raises(RuntimeFailure) as failure:
+        run(f"report v = sum({expression});", tmp_path, shots=1)
+    assert failure.value.diagnostic.code == Code.RUNTIME_VALUE
+    assert "different lengths" in failure.value.diagnostic.message
