@@ -51,6 +51,8 @@ REFUSED: dict[str, str] = {
     "examples/bb84:intercepted": "`uniform()` has no circuit form",
     "examples/bqc:bqc": "the angle of `p` depends on a measured value",
     "examples/beijing_routes:ring": "`now` is only known in the simulator",
+    "examples/decoy_bb84:distance": "a pulse train has no circuit form",
+    "examples/decoy_bb84:fifty_km": "a pulse train has no circuit form",
     "examples/distill:bbpssw": "`fidelity` is only known in the simulator",
     "examples/distill:dejmps": "`fidelity` is only known in the simulator",
     "examples/distill_teleport:post_selected": "ending the role on a path that depends on a "
@@ -62,6 +64,8 @@ REFUSED: dict[str, str] = {
     "examples/repeat_until_success:fixed_attempts": "`uniform()` has no circuit form",
     "examples/repeat_until_success:enough_attempts": "`uniform()` has no circuit form",
     "examples/repeater:repeater_chain": "`uniform()` has no circuit form",
+    "examples/micius:each_second": "a pulse train has no circuit form",
+    "examples/micius:whole_pass": "a pulse train has no circuit form",
     "semantics/communication/analysis_limit:p": "too long to compile",
     "semantics/communication/undecided:p": "sending on a path that depends on a measured value",
 }
