@@ -209,10 +209,6 @@ class Receiver:
 
 # ---------------------------------------------------------------- from a .qnet network
 
-# A weak coherent source's intensity classes, in the order `intensities` numbers them.
-CLASS_NAMES = ("signal", "decoy", "vacuum")
-
-
 def transmitter_of(source: ir.Source) -> Transmitter:
     """The transmitter a node's `device` source declares."""
     assert source.rate is not None
