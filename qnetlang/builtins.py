@@ -81,6 +81,8 @@ def _array_sum(arguments: list[t.Type]) -> t.Type | str:
 
 INDICES = t.List(t.INT)
 PULSES = t.Scalar("pulses")  # `pulses(n)`: only the value of a `send`
+PAIRS = t.Scalar("pairs")  # `pairs(n)`: likewise
+TRAINS = (PULSES, PAIRS)
 
 
 def _list_of(argument: t.Type, elements: str = "") -> str | None:
@@ -197,13 +199,40 @@ def _pulses(arguments: list[t.Type]) -> t.Type | str:
     return _count(arguments[0], "the number of pulses") or PULSES
 
 
+def _pairs(arguments: list[t.Type]) -> t.Type | str:
+    return _count(arguments[0], "the number of pulses") or PAIRS
+
+
+def _common(arguments: list[t.Type]) -> t.Type | str:
+    problem = _list_of(arguments[0]) or _list_of(arguments[1])
+    if problem:
+        return problem
+    if not all(_whole_numbers(argument) for argument in arguments):
+        return "the pulses are named by their numbers: lists of whole numbers"
+    return INDICES
+
+
 def _clicks_record(result: t.Type) -> Callable[[list[t.Type]], t.Type | str]:
+    """A built-in on a receiver's record, and the pulses numbered in a list, if it takes
+    them."""
     def check(arguments: list[t.Type]) -> t.Type | str:
         if arguments[0] not in (t.CLICKS, t.ERROR):
             return f"expected the clicks of a train (`recv clicks from ...`), found " \
                    f"{t.describe(arguments[0])}"
-        return result
+        return _pulses_named(arguments[1:]) or result
     return check
+
+
+def _pulses_named(arguments: list[t.Type]) -> str | None:
+    """Why the pulses named (a list, if given) are not a list of pulse numbers."""
+    if not arguments:
+        return None
+    problem = _list_of(arguments[0])
+    if problem:
+        return problem
+    if not _whole_numbers(arguments[0]):
+        return "the pulses are named by their numbers: a list of whole numbers"
+    return None
 
 
 def _train_record(result: t.Type) -> Callable[[list[t.Type]], t.Type | str]:
@@ -213,14 +242,7 @@ def _train_record(result: t.Type) -> Callable[[list[t.Type]], t.Type | str]:
         if arguments[0] not in (t.TRAIN, t.ERROR):
             return f"expected a train sent (`let sent = send pulses(n) to ...`), found " \
                    f"{t.describe(arguments[0])}"
-        if len(arguments) == 1:
-            return result
-        problem = _list_of(arguments[1])
-        if problem:
-            return problem
-        if not _whole_numbers(arguments[1]):
-            return "the pulses are named by their numbers: a list of whole numbers"
-        return result
+        return _pulses_named(arguments[1:]) or result
     return check
 
 
@@ -234,9 +256,10 @@ def _of_class(result: t.Type) -> Callable[[list[t.Type]], t.Type | str]:
 
 
 def _either_record(result: t.Type) -> Callable[[list[t.Type]], t.Type | str]:
-    """`bases` and `bits`: the receiver's of each click, or the sender's at given pulses."""
+    """`bases` and `bits`: the receiver's of each click (or of the clicked pulses
+    given), or the sender's at given pulses."""
     def check(arguments: list[t.Type]) -> t.Type | str:
-        if len(arguments) == 1:
+        if len(arguments) == 1 or arguments[0] == t.CLICKS:
             return _clicks_record(result)(arguments)
         return _train_record(result)(arguments)
     return check
@@ -318,6 +341,9 @@ FUNCTIONS: dict[str, Builtin] = {
                 "bits: x times the m × len(x) Toeplitz matrix of len(x) + m - 1 seed bits)",
                 _toeplitz),
         Builtin("pulses", (1, 1), "send pulses(n: int) to r", _pulses),
+        Builtin("pairs", (1, 1), "send pairs(n: int) to r", _pairs),
+        Builtin("common", (2, 2), "common(a: int[], b: int[]) -> int[] (the numbers in both, "
+                "in increasing order)", _common),
         Builtin("coins", (2, 2), "coins(n: int, p: float) -> bool[] (each true with "
                 "probability p)", _coins),
         Builtin("detected", (1, 1), "detected(c: clicks) -> int[] (the pulses detected)",
@@ -326,10 +352,11 @@ FUNCTIONS: dict[str, Builtin] = {
                 _clicks_record(t.List(t.BOOL))),
         Builtin("click_times", (1, 1), "click_times(c: clicks) -> time[]",
                 _clicks_record(t.List(t.Quantity(units.TIME)))),
-        Builtin("bases", (1, 2), "bases(c: clicks) -> bit[], or bases(s: train, at: int[]) "
-                "-> bit[] (0: Z, 1: X)", _either_record(t.List(t.BIT))),
-        Builtin("bits", (1, 2), "bits(c: clicks) -> bit[], or bits(s: train, at: int[]) -> "
-                "bit[]", _either_record(t.List(t.BIT))),
+        Builtin("bases", (1, 2), "bases(c: clicks or train, at: int[]) -> bit[] (0: Z, 1: X; "
+                "a receiver's `at` may be left out: all its clicks)",
+                _either_record(t.List(t.BIT))),
+        Builtin("bits", (1, 2), "bits(c: clicks or train, at: int[]) -> bit[] (a receiver's "
+                "`at` may be left out: all its clicks)", _either_record(t.List(t.BIT))),
         Builtin("intensities", (2, 2), "intensities(s: train, at: int[]) -> int[] (0: signal, "
                 "1: decoy, 2: vacuum)", _train_record(INDICES)),
         Builtin("pulses_of", (2, 2),

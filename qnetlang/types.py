@@ -198,7 +198,7 @@ def describe(type_: Type) -> str:
 
 
 _RECORDS = {TRAIN: "a train's record (its sender's)",
-            CLICKS: "the clicks of a train (its receiver's record)"}
+            CLICKS: "the clicks of a train (what a receiver's detectors saw)"}
 
 
 def _has_unknown_part(type_: Type) -> bool:

@@ -87,10 +87,11 @@ class Detector(IRNode):
 class Source(IRNode):
     """A node's light source for pulse trains (`send pulses(n) to r`): a weak coherent
     one (`weak_coherent_source`: signal, decoy and vacuum pulses) or a single-photon one;
-    its fields the source parameters of qnetlang.ir.parameters."""
+    or of entangled pairs (`spdc_source`, `send pairs(n) to r`); its fields the source
+    parameters of qnetlang.ir.parameters."""
 
     name: str
-    kind: str  # "weak_coherent_source" or "single_photon_source"
+    kind: str  # "weak_coherent_source", "single_photon_source" or "spdc_source"
     rate: float | None = None  # required: the checker saw it given
     mean_photons: float | None = None  # a weak coherent source's (required there)
     decoy: float = 0.0
@@ -99,6 +100,12 @@ class Source(IRNode):
     efficiency: float = 1.0
     multi_photon: float = 0.0
     z_probability: float = 0.5
+    mean_pairs: float | None = None  # an SPDC source's (required there)
+
+    @property
+    def pairs(self) -> bool:
+        """Whether it sends entangled pairs (`send pairs(n)`), not pulses."""
+        return self.kind == "spdc_source"
 
 
 @dataclass
@@ -440,7 +447,9 @@ class Random(Instr):
 class Send(Instr):
     """Sends `value` (classical), `units` (qubits, which leave the role) or a train of
     `pulses` pulses from the node's source to `dest`. A train's send lasts as long as
-    its pulses take to leave; `record` keeps what the sender knows of them."""
+    its pulses take to leave; `record` keeps what the sender knows of them. A train of
+    `pairs` sends one photon of each entangled pair and keeps the other, which the
+    sender's node analyses: its record is its own clicks."""
 
     dest: str
     kind: str  # "classical" or "quantum"
@@ -450,6 +459,7 @@ class Send(Instr):
     channel: str | None = None
     pulses: Expr | None = None
     record: Var | None = None
+    pairs: bool = False
 
 
 @dataclass
@@ -589,10 +599,11 @@ class Run(IRNode):
                        for instr in role.code)}
 
     def receiving_trains(self) -> set[str]:
-        """The nodes where a role receives a pulse train: where train settings act."""
+        """The nodes where a role receives a pulse train, or sends pairs (and analyses
+        its own photons): where train settings act."""
         return {role.node for role in self.roles.values()
-                if any(isinstance(instr, Recv) and instr.message_type == CLICKS
-                       for instr in role.code)}
+                if any(isinstance(instr, Recv) and instr.message_type == CLICKS or
+                       isinstance(instr, Send) and instr.pairs for instr in role.code)}
 
     def sending_trains(self) -> set[str]:
         """The nodes whose source sends a pulse train."""

@@ -34,6 +34,7 @@ class Place(Enum):
     DETECTOR = "detector"
     LASER = "weak coherent source"
     PHOTON_SOURCE = "single-photon source"
+    PAIR_SOURCE = "pair source"
     ANALYSER = "analyser"
 
     def how_to_set(self, name: str) -> str:
@@ -48,6 +49,8 @@ class Place(Enum):
                                 "node",
                    Place.PHOTON_SOURCE: f"`device NAME: single_photon_source {{ {name} = ...; "
                                         "}}` in a node",
+                   Place.PAIR_SOURCE: f"`device NAME: spdc_source {{ {name} = ...; }}` in a "
+                                      "node",
                    Place.ANALYSER: f"`device NAME: analyser {{ {name} = ...; }}` in a node"
                    }[self]
         return f"`{name}` is a {self.value} setting: {example}"
@@ -246,6 +249,16 @@ PHOTON_SOURCE = _table(
     Parameter("z_probability", Place.PHOTON_SOURCE, units.DIMENSIONLESS, default=0.5,
               rule=PROBABILITY, unset="0.5: both bases alike", effect=_ALICE_BASIS.effect),
 )
+# A source of polarisation-entangled pairs (`send pairs(n) to r`): the sender's node keeps
+# one photon of each pair, analysed by its own analyser and detectors.
+PAIR_SOURCE = _table(
+    Parameter("rate", Place.PAIR_SOURCE, units.FREQUENCY, default=None, rule=RATE,
+              unset="(required)", effect="pulses per second, as for a laser"),
+    Parameter("mean_pairs", Place.PAIR_SOURCE, units.DIMENSIONLESS, default=None,
+              rule=NOT_NEGATIVE, unset="(required)",
+              effect="μ: pairs per pulse on average; with λ = μ/2, a pulse holds n pairs "
+                     "with probability (n + 1) λ^n / (1 + λ)^(n + 2)"),
+)
 # The receiver's optics before its detectors, for pulse trains.
 ANALYSER = _table(
     Parameter("misalignment", Place.ANALYSER, units.DIMENSIONLESS, default=0.0,
@@ -262,12 +275,14 @@ ANALYSER = _table(
 
 TABLES: dict[Place, dict[str, Parameter]] = {
     Place.NODE: NODE, Place.MEMORY: MEMORY, Place.CHANNEL: CHANNEL, Place.DETECTOR: DETECTOR,
-    Place.LASER: LASER, Place.PHOTON_SOURCE: PHOTON_SOURCE, Place.ANALYSER: ANALYSER}
+    Place.LASER: LASER, Place.PHOTON_SOURCE: PHOTON_SOURCE, Place.PAIR_SOURCE: PAIR_SOURCE,
+    Place.ANALYSER: ANALYSER}
 
 # The kinds of `device` block the simulation models, and the place of their settings.
 DEVICE_KINDS: dict[str, Place] = {"threshold_detector": Place.DETECTOR,
                                   "weak_coherent_source": Place.LASER,
                                   "single_photon_source": Place.PHOTON_SOURCE,
+                                  "spdc_source": Place.PAIR_SOURCE,
                                   "analyser": Place.ANALYSER}
 # Models of the physical layer that a .qnet file does not reach yet, and why.
 NOT_IN_QNET: dict[str, str] = {
@@ -276,11 +291,12 @@ NOT_IN_QNET: dict[str, str] = {
     "wavelength": "the wavelength acts in the physical layer's beam model (docs/physical.md); "
                   "a .qnet channel's loss is its `attenuation` or `loss_table`"}
 
-SOURCES = (Place.LASER, Place.PHOTON_SOURCE)  # a node has one source, of either kind
+SOURCES = (Place.LASER, Place.PHOTON_SOURCE, Place.PAIR_SOURCE)  # a node has one, of any kind
 
 # What is required of a device, by its place.
 REQUIRED: dict[Place, tuple[str, ...]] = {Place.LASER: ("rate", "mean_photons"),
-                                          Place.PHOTON_SOURCE: ("rate",)}
+                                          Place.PHOTON_SOURCE: ("rate",),
+                                          Place.PAIR_SOURCE: ("rate", "mean_pairs")}
 
 # The channel models, and the defaults by which they differ from the table's.
 CHANNEL_MODELS: dict[str, dict[str, float]] = {

@@ -210,8 +210,8 @@ class Receiver:
 # ---------------------------------------------------------------- from a .qnet network
 
 def transmitter_of(source: ir.Source) -> Transmitter:
-    """The transmitter a node's `device` source declares."""
-    assert source.rate is not None
+    """The transmitter a node's `device` source of pulses declares."""
+    assert source.rate is not None and not source.pairs
     if source.kind == "single_photon_source":
         photons: Source = SinglePhotonSource(source.rate, source.efficiency, source.multi_photon)
     else:
@@ -221,6 +221,12 @@ def transmitter_of(source: ir.Source) -> Transmitter:
             IntensityClass("decoy", source.decoy, source.decoy_probability),
             IntensityClass("vacuum", 0.0, source.vacuum_probability)))
     return Transmitter(photons, source.z_probability)
+
+
+def pair_source_of(source: ir.Source) -> PairSource:
+    """The source of pairs a node's `device` declares (`spdc_source`)."""
+    assert source.rate is not None and source.pairs
+    return PairSource(source.rate, source.mean_pairs or 0.0)
 
 
 def receiver_of(analyser: ir.Analyser | None, detector: ir.Detector | None) -> Receiver:

@@ -35,8 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from qnetlang.physical.devices import PairSource, Receiver
-from qnetlang.physical.sampling import (Choices, Schedule, count_pulses, detector_clicks,
-                                        draw_choices, draw_events, find_sorted, schedule_at)
+from qnetlang.physical.sampling import (Choices, Clicks, Schedule, click_times, count_pulses,
+                                        detector_clicks, draw_choices, draw_events, find_sorted,
+                                        schedule_at)
 
 # The subsets of the four detectors (Alice's 0 and 1, Bob's 0 and 1), as bit masks.
 _SUBSETS = np.arange(16)
@@ -59,9 +60,21 @@ class PairDetections:
     bob_clicks: np.ndarray
     alice_bit: np.ndarray
     bob_bit: np.ndarray
+    alice_time: np.ndarray  # float64 seconds: the side's first click (inf: none)
+    bob_time: np.ndarray
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def sides(self) -> tuple[Clicks, Clicks]:
+        """What each receiver knows: the pulses in which it clicked, and its records."""
+        return tuple(  # type: ignore[return-value]
+            Clicks(self.pulses, self.rate, self.index[seen], basis[seen], bit[seen],
+                   clicks[seen], time[seen])
+            for basis, bit, clicks, time in (
+                (self.alice_basis, self.alice_bit, self.alice_clicks, self.alice_time),
+                (self.bob_basis, self.bob_bit, self.bob_clicks, self.bob_time))
+            for seen in [clicks > 0])
 
     @property
     def coincidences(self) -> np.ndarray:
@@ -82,10 +95,12 @@ class _PairModel(Choices):
 def simulate_pairs(pulses: int, source: PairSource, alice: Receiver, bob: Receiver,
                    rng: np.random.Generator, *, transmittance_a: Schedule = 1.0,
                    transmittance_b: Schedule = 1.0, start: float = 0.0,
-                   step: float = 1e-3) -> PairDetections:
+                   step: float = 1e-3, delay_a: Schedule = 0.0,
+                   delay_b: Schedule = 0.0) -> PairDetections:
     """The detections of `pulses` pulses of pairs, Alice's photons through a channel of
     transmittance `transmittance_a` and Bob's through `transmittance_b` (numbers, or
-    functions of the time, held over segments of `step` seconds)."""
+    functions of the time, held over segments of `step` seconds), and flying for
+    `delay_a` and `delay_b` seconds."""
     pulses = count_pulses(pulses)
     if not isinstance(source, PairSource):
         raise ValueError(f"the source of pairs is a PairSource, not {source!r}")
@@ -115,10 +130,26 @@ def simulate_pairs(pulses: int, source: PairSource, alice: Receiver, bob: Receiv
     for j in range(4):
         mask |= find_sorted(clicks[j], detected)[1].astype(np.int8) << j
     alice_clicks, bob_clicks = mask & 3, mask >> 2
+    times = [click_times(detected, side, receiver.detectors, source.rate, start, delay, rng)
+             for side, receiver, delay in ((alice_clicks, alice, delay_a),
+                                           (bob_clicks, bob, delay_b))]
     return PairDetections(pulses, source.rate, detected.astype(np.int64),
                           model.alice_basis[choices].astype(np.int8),
                           model.bob_basis[choices].astype(np.int8), alice_clicks, bob_clicks,
-                          _bits(alice_clicks, rng), _bits(bob_clicks, rng))
+                          _bits(alice_clicks, rng), _bits(bob_clicks, rng), *times)
+
+
+def expected_pair_events(pulses: int, source: PairSource, alice: Receiver, bob: Receiver, *,
+                         transmittance_a: Schedule = 1.0, transmittance_b: Schedule = 1.0,
+                         start: float = 0.0, step: float = 1e-3) -> float:
+    """How many pulses of pairs have an event at either side's detectors, on average:
+    what their simulation costs in time and memory, known before it runs."""
+    model = _model(count_pulses(pulses), source, alice, bob, transmittance_a, transmittance_b,
+                   start, step)
+    first = np.arange(model.segments) * model.per_segment
+    sizes = np.minimum(model.per_segment, np.maximum(0, model.pulses - first))
+    afterpulse = max(d.afterpulse for d in alice.detectors + bob.detectors)
+    return float(model.event @ sizes) * (1 + 2 * afterpulse)
 
 
 def _bits(clicks: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -40,6 +40,41 @@ class Choices:
     pulses: int
 
 
+@dataclass
+class Clicks:
+    """What one receiver knows of a train: the pulses in which its detectors clicked, in
+    order, with its basis (0 Z, 1 X), its bit (a random one for a double click: the
+    squashing convention), which detectors clicked (bit j for detector j) and when."""
+
+    pulses: int
+    rate: float
+    index: np.ndarray  # int64: which pulse of the train
+    basis: np.ndarray  # int8
+    bit: np.ndarray  # int8
+    clicks: np.ndarray  # int8
+    time: np.ndarray  # float64 seconds: the first click
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def click_times(index: np.ndarray, clicks: np.ndarray, detectors: tuple[ThresholdDetector, ...],
+                rate: float, start: float, delay: Schedule,
+                rng: np.random.Generator) -> np.ndarray:
+    """When each pulse's first click happens: it leaves at start + k / rate, flies for
+    the delay at that moment, and each detector that clicks adds its jitter."""
+    emitted = start + index / rate
+    flight = schedule_at(delay, emitted)
+    if not np.all((flight >= 0) & np.isfinite(flight)):
+        raise ValueError("a delay is a time of flight: finite and not negative")
+    arrival = emitted + flight
+    time = np.full(len(index), np.inf)
+    for j, detector in enumerate(detectors):
+        jitter = rng.normal(0.0, detector.jitter, len(index)) if detector.jitter else 0.0
+        time = np.where((clicks >> j) & 1 == 1, np.minimum(time, arrival + jitter), time)
+    return time
+
+
 def find_sorted(sorted_: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where each value is in a sorted array of distinct values, and whether it is there."""
     where = np.searchsorted(sorted_, values)

@@ -31,8 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from qnetlang.physical.devices import Receiver, ThresholdDetector, Transmitter
-from qnetlang.physical.sampling import (Choices, Schedule, count_pulses, detector_clicks,
-                                        draw_choices, draw_events, find_sorted, schedule_at)
+from qnetlang.physical.sampling import (Choices, Clicks, Schedule, click_times, count_pulses,
+                                        detector_clicks, draw_choices, draw_events, find_sorted,
+                                        schedule_at)
 
 
 @dataclass
@@ -62,6 +63,11 @@ class Detections:
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def received(self) -> Clicks:
+        """The receiver's part of it."""
+        return Clicks(self.pulses, self.rate, self.index, self.bob_basis, self.bob_bit,
+                      self.clicks, self.time)
 
 
 @dataclass
@@ -113,15 +119,7 @@ def simulate_train(pulses: int, transmitter: Transmitter, receiver: Receiver,
     for j in (0, 1):
         mask |= find_sorted(clicks[j], detected)[1].astype(np.int8) << j
     bob_bit = np.where(mask == 3, rng.integers(0, 2, len(detected)), mask >> 1).astype(np.int8)
-    emitted = start + detected / source.rate
-    flight = schedule_at(delay, emitted)
-    if not np.all((flight >= 0) & np.isfinite(flight)):
-        raise ValueError("a delay is a time of flight: finite and not negative")
-    arrival = emitted + flight
-    time = np.full(len(detected), np.inf)
-    for j, detector in enumerate(receiver.detectors):
-        jitter = rng.normal(0.0, detector.jitter, len(detected)) if detector.jitter else 0.0
-        time = np.where((mask >> j) & 1 == 1, np.minimum(time, arrival + jitter), time)
+    time = click_times(detected, mask, receiver.detectors, source.rate, start, delay, rng)
     counts = None
     if any(d.photon_resolving for d in receiver.detectors):
         counts = _counts(model, detected, known, where, pattern, choice, mask,

@@ -41,8 +41,9 @@ from qnetlang.units import format_seconds
 from qnetlang.runtime.events import (MAX_SECONDS, Environment, to_seconds,
                                      valid_duration)
 from qnetlang.runtime.limits import format_size
-from qnetlang.physical.devices import receiver_of, transmitter_of
+from qnetlang.physical.devices import pair_source_of, receiver_of, transmitter_of
 from qnetlang.physical.sampling import count_pulses
+from qnetlang.physical.pairs import expected_pair_events, simulate_pairs
 from qnetlang.physical.trains import BYTES_PER_DETECTION, expected_events, simulate_train
 from qnetlang.runtime.values import (ListTooLarge, Mask, PerShot, batch_operations, first,
                                      list_length, merge, per_shot, positions, put, uniform)
@@ -698,7 +699,8 @@ class BatchSimulation(Effects):
     def send_train(self, process: Process, instr: ir.Send, channel: ir.Channel | None
                    ) -> _Payload:
         """Each shot's train, simulated at the cost of its detections
-        (qnetlang.physical.trains): the receiver's records, and the sender's if kept."""
+        (qnetlang.physical.trains and .pairs): the receiver's clicks, and the sender's
+        record if kept (of pairs: the clicks of the photons it kept)."""
         assert instr.pulses is not None
         count = first(self.value(process, instr.pulses, None))  # one in all shots: see seconds
         try:
@@ -707,10 +709,9 @@ class BatchSimulation(Effects):
             raise self.failure(process, Code.RUNTIME_VALUE, f"a train has a whole number of "
                                f"pulses, 0 to 2^62, not {count}", instr.pulses.span) from None
         network = self.run.network
-        source = network.nodes[process.role.node].source
-        assert source is not None  # the check saw it
+        node = network.nodes[process.role.node]
+        assert node.source is not None  # the check saw it
         receiver_node = network.nodes[self.run.roles[instr.dest].node]
-        transmitter = transmitter_of(source)
         receiver = receiver_of(receiver_node.analyser, receiver_node.detector)
         start = to_seconds(self.env.now)
         transmittance: Any = 1.0
@@ -720,9 +721,32 @@ class BatchSimulation(Effects):
         elif channel is not None:
             transmittance, delay = channel.transmittance, channel.delay
         # a moving channel is held over 10 ms: a low orbit moves ~70 m, < 0.01 dB of loss
+        if instr.pairs:
+            source = pair_source_of(node.source)
+            kept = receiver_of(node.analyser, node.detector)
+
+            def expect() -> float:
+                return expected_pair_events(pulses, source, kept, receiver, start=start,
+                                            transmittance_b=transmittance, step=MOVING_STEP)
+
+            def simulate() -> tuple[Any, Any]:
+                ours, theirs = simulate_pairs(pulses, source, kept, receiver, self.rng,
+                                              transmittance_b=transmittance, start=start,
+                                              step=MOVING_STEP, delay_b=delay).sides()
+                return theirs, ours
+        else:
+            transmitter = transmitter_of(node.source)
+
+            def expect() -> float:
+                return expected_events(pulses, transmitter, receiver, transmittance,
+                                       start=start, step=MOVING_STEP)
+
+            def simulate() -> tuple[Any, Any]:
+                train = simulate_train(pulses, transmitter, receiver, transmittance, self.rng,
+                                       start=start, step=MOVING_STEP, delay=delay)
+                return train.received(), train
         try:
-            events = expected_events(pulses, transmitter, receiver, transmittance,
-                                     start=start, step=MOVING_STEP)
+            events = expect()
         except ValueError as error:  # a moving channel's track, read between pulses
             raise self.failure(process, Code.RUNTIME_VALUE, f"the train cannot run on channel "
                                f"`{getattr(channel, 'id', '')}`: {error}", instr.span) from None
@@ -737,17 +761,17 @@ class BatchSimulation(Effects):
                      "more with `--max-memory`")
         # a train cannot be stopped halfway: each starts only if it can end in time
         deadline = self.machine.deadline
-        rows = []
+        received, kept_records = [], []
         for _ in range(self.batch):
             if deadline is not None and \
                     time.monotonic() + events * SECONDS_PER_DETECTION > deadline[1]:
                 raise self.stopped(StepLimit(self.machine.steps, process, instr, deadline[0]))
-            rows.append(simulate_train(pulses, transmitter, receiver, transmittance, self.rng,
-                                       start=start, step=MOVING_STEP, delay=delay))
-        records = PerShot(tuple(rows))
+            theirs, ours = simulate()
+            received.append(theirs)
+            kept_records.append(ours)
         if instr.record is not None:
-            self.store(process, instr.record, records, None)
-        return _Payload(records)
+            self.store(process, instr.record, PerShot(tuple(kept_records)), None)
+        return _Payload(PerShot(tuple(received)))
 
     def arrive(self, process: Process, message: Message, channel: ir.Channel | None) -> None:
         """A qubit that was not lost (and that the node's detector saw) takes a place in

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from qnetlang.builtins import ELEMENTWISE
+from qnetlang.physical.sampling import Clicks
 from qnetlang.ir.evaluate import (INT_MAX, INT_MIN, OVERFLOW, EvaluationError, Operations,
                                   apply_binary, apply_unary)
 
@@ -335,7 +336,7 @@ def _pick_row(row: np.ndarray, at: np.ndarray) -> np.ndarray:
 
 def _looked_up(record: Any, at: np.ndarray) -> np.ndarray:
     """Where the pulses `at` are among a train's detected ones (the sender's record keeps
-    its choices for those)."""
+    its choices for those; a receiver's, its own clicks)."""
     at = np.asarray(at, dtype=np.int64)
     where = np.searchsorted(record.index, at)
     inside = where < len(record.index)
@@ -343,6 +344,10 @@ def _looked_up(record: Any, at: np.ndarray) -> np.ndarray:
         if len(record.index) else np.zeros(len(at), bool)
     if not found.all():
         pulse = int(at[~found][0])
+        if isinstance(record, Clicks):
+            raise EvaluationError(f"pulse {pulse} of the train was not detected by this "
+                                  "receiver: its record holds the pulses it detected "
+                                  "(`detected`; `common` finds those both sides did)")
         raise EvaluationError(f"pulse {pulse} of the train was not detected: the simulation "
                               "keeps the sender's choices for the detected pulses only "
                               "(docs/physical.md)")
@@ -373,11 +378,19 @@ def _class_of(record: Any, cls: Any) -> int:
 
 def _either(sender_field: str, receiver_field: str
             ) -> Callable[[list[Any], Mask, float | None], Any]:
-    """`bases` and `bits`: the receiver's of each click, or the sender's at given pulses."""
+    """`bases` and `bits`: a receiver's of each click (or of the clicked pulses given), or
+    the sender's at given pulses. The type check told the records apart; a list of no
+    shot's records is empty in every shot."""
     sender = _sender(sender_field)
-    receiver = _receiver(lambda record: getattr(record, receiver_field).astype(np.int8))
-    return lambda args, mask, budget: (sender if len(args) == 2 else receiver)(args, mask,
-                                                                               budget)
+
+    def read(args: list[Any], mask: Mask, budget: float | None) -> Any:
+        if len(args) == 1:
+            return per_shot(lambda record: getattr(record, receiver_field), (args[0],), mask)
+        if any(isinstance(row, Clicks) for row in args[0].rows):
+            return per_shot(lambda record, at: getattr(record, receiver_field)[
+                _looked_up(record, at)], (args[0], args[1]), mask)
+        return sender(args, mask, budget)
+    return read
 
 
 MAX_LIST = 1 << 31  # elements of a list a built-in makes
@@ -472,11 +485,14 @@ _PER_SHOT: dict[str, Callable[[list[Any], Mask, float | None], Any]] = {
                                                 budget=budget),
     "toeplitz": lambda args, mask, budget: per_shot(_toeplitz, tuple(args), mask,
                                                     budget=budget),
+    "common": lambda args, mask, budget: per_shot(
+        lambda a, b: np.intersect1d(np.asarray(a, np.int64), np.asarray(b, np.int64)),
+        (args[0], args[1]), mask, budget=budget),
     "detected": _receiver(lambda record: record.index),
     "double_clicks": _receiver(lambda record: record.clicks == 3),
     "click_times": _receiver(lambda record: record.time),
-    "bases": _either("alice_basis", "bob_basis"),
-    "bits": _either("alice_bit", "bob_bit"),
+    "bases": _either("alice_basis", "basis"),
+    "bits": _either("alice_bit", "bit"),
     "intensities": _sender("intensity"),
     "pulses_of": lambda args, mask, budget: per_shot(
         lambda record, cls: int(record.sent[_class_of(record, cls)]), (args[0], args[1]),

@@ -654,15 +654,17 @@ class Lowerer:
             else:
                 raise self.fail(Code.TYPE_MISMATCH, "send a qubit by its name", stmt.value)
             send = ir.Send(dest, "quantum", type_, units=units)
-        elif type_ == builtins.PULSES:
+        elif type_ in builtins.TRAINS:
             value = stmt.value
             while isinstance(value, ast.Paren):
                 value = value.expr
             assert isinstance(value, ast.Call)
-            record = self.declare(stmt, t.TRAIN, None) if stmt.record is not None else None
+            pairs = type_ == builtins.PAIRS
+            record = self.declare(stmt, t.CLICKS if pairs else t.TRAIN, None) \
+                if stmt.record is not None else None
             assert record is None or isinstance(record, ir.Var)
             send = ir.Send(dest, "quantum", t.CLICKS, pulses=self.expr(value.args[0]),
-                           record=record)
+                           record=record, pairs=pairs)
         else:
             send = ir.Send(dest, "classical", type_, value=self.expr(stmt.value))
         self.named[id(send)] = (send, stmt.dest)

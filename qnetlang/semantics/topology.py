@@ -45,10 +45,10 @@ def check_topology(ctx: Context) -> None:
 
 
 def _idle_detectors(ctx: Context, run: ir.Run, reported: set[tuple[str, Span | None]]) -> None:
-    """A detector declared where no role receives a qubit over a quantum channel acts on
-    nothing in this run: a warning, at the declaration, once (a family's detector acts
+    """A detector declared where no role receives a qubit over a quantum channel, nor a
+    train (nor sends pairs, whose kept photons it detects), acts on nothing in this run: a warning, at the declaration, once (a family's detector acts
     if any member's does)."""
-    receiving = run.receiving_qubits()
+    receiving = run.receiving_qubits() | run.receiving_trains()
     hosting = {role.node for role in run.roles.values()}
     declared: dict[tuple[str, Span | None], list[str]] = {}
     for name, node in run.network.nodes.items():
@@ -73,18 +73,14 @@ def _train_devices(ctx: Context, run: ir.Run, reported: set[tuple[str, Span | No
     receiving, sending = run.receiving_trains(), run.sending_trains()
     for role in run.roles.values():
         node = run.network.nodes.get(role.node)
-        if node is None or node.source is not None:
+        if node is None:
             continue
         for instr in role.code:
             if isinstance(instr, ir.Send) and instr.pulses is not None and \
+                    (node.source is None or node.source.pairs != instr.pairs) and \
                     ("source", instr.span) not in reported:
                 reported.add(("source", instr.span))
-                ctx.error(Code.NO_SOURCE, f"node `{role.node}` has no light source to send "
-                          "pulses", instr.span, notes=[Note(f"in run `{run.name}`, role "
-                                                            f"`{role.name}` runs on node "
-                                                            f"`{role.node}`", run.span)],
-                          help="declare one on the node: `device laser: weak_coherent_source "
-                               "{ rate = 100 MHz; mean_photons = 0.5; }`")
+                _no_source(ctx, run, role, instr, node.source)
     for role in run.roles.values():
         for instr in role.code:
             if isinstance(instr, ir.Send) and instr.pulses is not None:
@@ -97,7 +93,9 @@ def _train_devices(ctx: Context, run: ir.Run, reported: set[tuple[str, Span | No
             reported.add((node.source.name, node.source.span))
             ctx.warning(Code.IDLE_DEVICE, f"source `{node.source.name}` of node `{name}` acts "
                         f"on nothing in run `{run.name}`: no role there sends pulses",
-                        node.source.span, help="a source acts where `send pulses(n) to r;` is")
+                        node.source.span, help="a source acts where `send "
+                                               f"{'pairs' if node.source.pairs else 'pulses'}"
+                                               "(n) to r;` is")
         if name in receiving:
             continue
         idle = [(f"analyser `{node.analyser.name}`", node.analyser.span)] \
@@ -118,6 +116,25 @@ def _train_devices(ctx: Context, run: ir.Run, reported: set[tuple[str, Span | No
                            "...`)")
 
 
+def _no_source(ctx: Context, run: ir.Run, role: ir.Role, send: ir.Send,
+               source: ir.Source | None) -> None:
+    """A train whose node has no source, or one of the other sort (pulses, or pairs)."""
+    wanted, example = ("source of entangled pairs", "`device pairs: spdc_source { rate = "
+                                                    "10 MHz; mean_pairs = 0.1; }`") \
+        if send.pairs else ("light source to send pulses", "`device laser: "
+                            "weak_coherent_source { rate = 100 MHz; mean_photons = 0.5; }`")
+    notes = [Note(f"in run `{run.name}`, role `{role.name}` runs on node `{role.node}`",
+                  run.span)]
+    if source is not None:
+        other = "pairs" if source.pairs else "pulses"
+        notes.append(Note(f"its source `{source.name}` is a `{source.kind}`, which sends "
+                          f"`{other}(n)`", source.span))
+    ctx.error(Code.NO_SOURCE, f"node `{role.node}` has no {wanted}", send.span, notes=notes,
+              help=f"declare one on the node: {example}" if source is None else
+              f"this source sends `{'pairs' if source.pairs else 'pulses'}(n)`; or "
+              f"declare in its place {example}")
+
+
 def _train_channel(ctx: Context, run: ir.Run, role: ir.Role, send: ir.Send,
                    reported: set[tuple[str, Span | None]]) -> None:
     """A train's channel and receiver: channel noise acts on qubits, not on a train's
@@ -134,10 +151,13 @@ def _train_channel(ctx: Context, run: ir.Run, role: ir.Role, send: ir.Send,
                   notes=[Note("the train is sent here", send.span)],
                   help="a train's errors are its receiver's misalignment: `device NAME: "
                        "analyser { misalignment = ...; }`; keep channel noise for qubits")
-    detector = run.network.nodes[dest.node].detector if dest is not None else None
-    if source is None or not source.rate or detector is None or detector.gate_width is None:
+    analysing = ([dest.node] if dest is not None else []) + ([role.node] if send.pairs else [])
+    if source is None or not source.rate:
         return
-    if detector.gate_width > 1 / source.rate and ("gate", detector.span) not in reported:
+    for detector in (run.network.nodes[node].detector for node in analysing):
+        if detector is None or detector.gate_width is None or \
+                detector.gate_width <= 1 / source.rate or ("gate", detector.span) in reported:
+            continue
         reported.add(("gate", detector.span))
         ctx.error(Code.IMPOSSIBLE_VALUE, f"detector `{detector.name}` opens gates of "
                   f"{detector.gate_width:g} s, longer than the {1 / source.rate:g} s between "

@@ -36,6 +36,10 @@ _EQUALITY = frozenset({"==", "!="})
 _BITWISE = frozenset({"&", "|", "^"})
 _LOGICAL = frozenset({"&&", "||"})
 _TIME = t.Quantity(units.TIME)
+# How to write a device's required setting, for the help of E0520.
+_EXAMPLES = {"rate": "e.g. `rate = 100 MHz;`",
+             "mean_photons": "e.g. `mean_photons = 0.5;` (the signal pulses' mean)",
+             "mean_pairs": "e.g. `mean_pairs = 0.1;` (pairs per pulse)"}
 
 
 def check_types(ctx: Context) -> None:
@@ -303,8 +307,7 @@ class _Checker:
         if missing:
             self.error(Code.DEVICE_SETTINGS, f"{place.value} `{device.name}` needs "
                        f"{' and '.join(f'`{name}`' for name in missing)}", device,
-                       help="e.g. `rate = 100 MHz;`" if missing[0] == "rate" else
-                            "e.g. `mean_photons = 0.5;` (the signal pulses' mean)")
+                       help=_EXAMPLES[missing[0]])
         rate, gate = given.get("dark_count_rate"), given.get("gate_width")
         if rate is not None and "dark_count" in given:
             self.error(Code.DEVICE_SETTINGS, "dark counts are set twice: per gate "
@@ -506,16 +509,20 @@ class _Checker:
         if isinstance(found, t.Tuple) and t.contains_qubit(found):
             self.error(Code.MIXED_MESSAGE, "qubits travel alone: a tuple cannot hold one",
                        stmt.value, help="send each qubit, and the classical values, separately")
-        if stmt.type is not None and self.resolve_type(stmt.type) not in (t.TRAIN, t.ERROR):
-            self.error(Code.TYPE_MISMATCH, "what a `send` keeps is a train's record: declare "
-                       "it `train`", stmt.type, help="`train sent = send pulses(n) to r;`")
+        # the sender keeps a train's record, or the clicks of its own photons of pairs
+        kept = t.CLICKS if found == builtins.PAIRS else t.TRAIN
+        if stmt.type is not None and self.resolve_type(stmt.type) not in (kept, t.ERROR):
+            example = "clicks mine = send pairs(n) to r;" if kept == t.CLICKS else \
+                "train sent = send pulses(n) to r;"
+            self.error(Code.TYPE_MISMATCH, f"what this `send` keeps is {t.describe(kept)}: "
+                       f"declare it `{kept}`", stmt.type, help=f"`{example}`")
         if stmt.record is not None:
-            if found not in (builtins.PULSES, t.ERROR):
-                self.error(Code.TYPE_MISMATCH, "only a pulse train leaves a record with its "
-                           f"sender, not {t.describe(found)}", stmt.value,
-                           help="`let sent = send pulses(n) to r;`; send other values with "
-                                "`send v to r;`")
-            self.declare(stmt, t.TRAIN)
+            if found not in (*builtins.TRAINS, t.ERROR):
+                self.error(Code.TYPE_MISMATCH, "only a train leaves a record with its sender, "
+                           f"not {t.describe(found)}", stmt.value,
+                           help="`let sent = send pulses(n) to r;` or `let mine = send "
+                                "pairs(n) to r;`; send other values with `send v to r;`")
+            self.declare(stmt, kept)
         self.peer(stmt.dest)
 
     def peer(self, ref: ast.Ref) -> None:
@@ -717,10 +724,10 @@ class _Checker:
             sending = self.sending
             while isinstance(sending, ast.Paren):
                 sending = sending.expr
-            if result == builtins.PULSES and call is not sending:
-                self.error(Code.WRONG_ARGUMENTS, "a pulse train is sent where it is made",
-                           call, help="`send pulses(n) to r;`, or `let sent = send pulses(n) "
-                                      "to r;` to keep the sender's record")
+            if result in builtins.TRAINS and call is not sending:
+                self.error(Code.WRONG_ARGUMENTS, "a train is sent where it is made", call,
+                           help=f"`send {call.func}(n) to r;`, or `let sent = send "
+                                f"{call.func}(n) to r;` to keep the sender's record")
                 return t.ERROR
             if isinstance(result, str):
                 self.error(Code.WRONG_ARGUMENTS, f"`{call.func}`: {result}", call,

@@ -15,7 +15,7 @@ from tests.ir.test_ir import build
 
 HOLDERS = {Place.NODE: ir.Node, Place.MEMORY: ir.Memory, Place.CHANNEL: ir.Channel,
            Place.DETECTOR: ir.Detector, Place.LASER: ir.Source, Place.PHOTON_SOURCE: ir.Source,
-           Place.ANALYSER: ir.Analyser}
+           Place.PAIR_SOURCE: ir.Source, Place.ANALYSER: ir.Analyser}
 EVERY = [parameter for table in parameters.TABLES.values() for parameter in table.values()]
 
 # A setting of every parameter as a program writes it, and its value in SI units.
@@ -33,7 +33,7 @@ SETTINGS = {
     "rate": ("100 MHz", 1e8), "mean_photons": ("0.5", 0.5), "decoy": ("0.1", 0.1),
     "decoy_probability": ("0.25", 0.25), "vacuum_probability": ("0.125", 0.125),
     "z_probability": ("0.75", 0.75), "multi_photon": ("0.05", 0.05),
-    "misalignment": ("0.02", 0.02),
+    "misalignment": ("0.02", 0.02), "mean_pairs": ("0.3", 0.3),  # pairs: on c
     # files, on a free-space channel of their own (in place of length and attenuation)
     "track": ('"track.csv"', "track.csv"), "loss_table": ('"loss.csv"', "loss.csv"),
 }
@@ -58,7 +58,7 @@ def full_program(tmp_path: Path) -> ir.Program:
                                      "afterpulse", "jitter"))
     devices = {place: " ".join(f"{name} = {SETTINGS[name][0]};"
                                for name in parameters.TABLES[place])
-               for place in (Place.LASER, Place.PHOTON_SOURCE, Place.ANALYSER)}
+               for place in (Place.LASER, Place.PHOTON_SOURCE, Place.PAIR_SOURCE, Place.ANALYSER)}
     return build(f"""
 network net {{
   node a {{ qubits 1; memory {{ {memory} }} {node} device d: threshold_detector {{ {detector} }}
@@ -66,20 +66,24 @@ network net {{
            device o: analyser {{ {devices[Place.ANALYSER]} }} }}
   node b {{ qubits 1; device d: threshold_detector {{ dark_count = 1e-6; }}
            device s: single_photon_source {{ {devices[Place.PHOTON_SOURCE]} }} }}
+  node c {{ device p: spdc_source {{ {devices[Place.PAIR_SOURCE]} }} }}
   link a -> b {{ quantum fiber({channel}); }}
   link b -> a {{ quantum free_space({moving}); }}
+  link c -> b {{ quantum fiber; }}
 }}
 """ + TRAINS, tmp_path)
 
 
 # A train from b's source to a's analyser and detector (the fiber from a to b has noise,
-# which a train is refused; a's laser sends nothing, a warning).
+# which a train is refused; a's laser sends nothing, a warning), and pairs from c to b.
 TRAINS = """
 protocol trains {
   role r { let c = recv clicks from s; }
   role s { send pulses(10) to r; }
+  role p { send pairs(10) to q; }
+  role q { let c = recv clicks from p; }
 }
-run trains on net with r = a, s = b;
+run trains on net with r = a, s = b, p = c, q = b;
 """
 
 
@@ -161,7 +165,7 @@ def test_every_setting_fills_its_field_in_si_units(tmp_path: Path) -> None:
     a, b = network.nodes["a"], network.nodes["b"]
     holders = {Place.NODE: a, Place.MEMORY: a.memory, Place.CHANNEL: network.channels[0],
                Place.DETECTOR: a.detector, Place.LASER: a.source, Place.ANALYSER: a.analyser,
-               Place.PHOTON_SOURCE: b.source}
+               Place.PHOTON_SOURCE: b.source, Place.PAIR_SOURCE: network.nodes["c"].source}
     for parameter in EVERY:
         holder = network.nodes["b"].detector if parameter.name == "dark_count" else \
             network.channels[1] if parameter.name in parameters.MOVING else \

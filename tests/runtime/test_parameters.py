@@ -328,6 +328,51 @@ def single_z_probability(tmp_path: Path) -> None:
                base={"source": SINGLE})
 
 
+def pairs_program(source: str) -> str:
+    """Alice sends pairs from her SPDC source to Bob over a lossless fiber; she reports
+    the share of pulses in which her own (ideal) detectors clicked, and how long the
+    train took."""
+    return f"""
+network pair {{
+  node a {{ device pairs: spdc_source {{ {source} }} }}
+  node b {{ }}
+  link a -> b {{ quantum fiber; }}
+}}
+protocol probe() {{
+  role alice {{
+    let mine = send pairs({TRAIN_PULSES}) to bob;
+    report lasting_us = now() / 1 us;
+    report gain = len(detected(mine)) / {TRAIN_PULSES};
+  }}
+  role bob {{ let got = recv clicks from alice; }}
+}}
+run probe on pair with alice = a, bob = b;
+"""
+
+
+def pairs_acts(tmp_path: Path, report: str, unset: float, expected: float, base: str,
+               setting: str) -> None:
+    """As `train_acts`, for pairs."""
+    found = []
+    for source, value in ((base, unset), (setting, expected)):
+        result = simulate(pairs_program(source), tmp_path, shots=16, seed=5)
+        within(result, report, value, floor=1e-9)
+        found.append(result.reports[report].mean)
+    assert found[0] != found[1]
+
+
+def pairs_rate(tmp_path: Path) -> None:
+    pairs_acts(tmp_path, "lasting_us", 200.0, 40.0, "rate = 100 MHz; mean_pairs = 0.2;",
+               "rate = 500 MHz; mean_pairs = 0.2;")
+
+
+def mean_pairs(tmp_path: Path) -> None:
+    # each of Alice's polarisation modes holds a thermal number of photons of mean μ/2:
+    # none in either with 1 / (1 + μ/2)²
+    pairs_acts(tmp_path, "gain", 1 - 1 / 1.1 ** 2, 1 - 1 / 1.3 ** 2,
+               "rate = 100 MHz; mean_pairs = 0.2;", "rate = 100 MHz; mean_pairs = 0.6;")
+
+
 def analyser(settings: str) -> str:
     return f"device optics: analyser {{ {settings} }}"
 
@@ -393,6 +438,7 @@ EFFECTS: dict[str, Callable[[Path], None]] = {
     "single_photon_source.rate": single_rate, "single_photon_source.efficiency": single_efficiency,
     "single_photon_source.multi_photon": multi_photon,
     "single_photon_source.z_probability": single_z_probability,
+    "spdc_source.rate": pairs_rate, "spdc_source.mean_pairs": mean_pairs,
     "analyser.misalignment": misalignment, "analyser.z_probability": analyser_z_probability,
     "analyser.efficiency": analyser_efficiency,
 }
