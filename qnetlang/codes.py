@@ -65,6 +65,7 @@ class Code(StrEnum):
     MISPLACED_RETURN = "E0412"
     COMMUNICATION_IN_FUNCTION = "E0413"
     MISSING_RETURN = "E0414"
+    BAD_SELECT = "E0415"
     # runs, bindings and network parameters
     ROLE_NOT_BOUND = "E0501"
     NOT_A_ROLE = "E0502"

@@ -34,7 +34,8 @@ DECLARATION_KEYWORDS = ("module", "import", "const", "network", "node", "link", 
                         "role", "def", "run", "let", "device", "memory", "qubits")
 TYPE_KEYWORDS = ("qubit", "bit", "bool", "int", "float", "angle", "train", "clicks")
 CONSTANT_KEYWORDS = ("true", "false")
-CONTROL_KEYWORDS = ("if", "else", "for", "in", "while", "break", "continue", "return")
+CONTROL_KEYWORDS = ("if", "else", "for", "in", "while", "break", "continue", "return",
+                    "select", "after")
 OTHER_KEYWORDS = ("measure", "reset", "send", "recv", "from", "to", "within", "wait",
                   "report", "assert", "on", "with", "classical", "quantum", "sweep", "step")
 KEYWORDS = frozenset(DECLARATION_KEYWORDS + TYPE_KEYWORDS + CONSTANT_KEYWORDS +

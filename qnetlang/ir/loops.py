@@ -253,7 +253,9 @@ class _Accesses:
         if any(_per_shot_type(role.variables.get(name))
                for name in self.read_names | self.written_names):
             self.valid = False
-        if any(isinstance(instr, ir.Send) and instr.pulses is not None for instr in body):
+        # Trains are simulated one by one; a `select` chooses by the order of arrivals.
+        if any(isinstance(instr, ir.Send) and instr.pulses is not None or
+               isinstance(instr, ir.Select) for instr in body):
             self.valid = False
         # An array used at the counter is a value per turn only if it is used nowhere else.
         if self.columns & (self.other_indexed | self.whole_arrays | self.scalars):

@@ -21,6 +21,7 @@ construction: only the effects differ.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from abc import ABC, abstractmethod
@@ -39,7 +40,7 @@ CONTINUE, ARRIVAL, DEADLINE = -1, 0, 1
 
 # What a path taken by only some executions may not do: anything that changes what
 # happens next between processes (or in time), or the set of qubits.
-NONLOCAL = frozenset({ir.Alloc, ir.Send, ir.Recv, ir.Wait, ir.Halt})
+NONLOCAL = frozenset({ir.Alloc, ir.Send, ir.Recv, ir.Select, ir.Wait, ir.Halt})
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Message:
     source: str  # the sending role member
     send: ir.Send
     payload: Any  # the back end's: values, qubits, and which executions lost them
+    order: int = 0  # of arrival, among every message of the run: a `select` takes the first
 
 
 class Process:
@@ -66,8 +68,8 @@ class Process:
         self.role = role
         self.paths = [Path(0, guard)]
         self.inbox: dict[tuple[str, str], deque[Message]] = {}
-        self.waiting: ir.Recv | None = None
-        self.timer: int | None = None  # the pending deadline of the `within` it waits in
+        self.waiting: ir.Recv | ir.Select | None = None
+        self.timer: int | None = None  # the pending deadline of the window it waits in
         self.deadline: int | None = None  # when that window closes (picoseconds)
         self.done = False
         self.data: Any = None  # the back end's state of this process
@@ -180,6 +182,11 @@ class Machine:
                  tracer: Callable[[dict[str, Any], Any], None] | None = None,
                  deadline: tuple[float, float] | None = None) -> None:
         self.run = run
+        # the run's `duration`: nothing happens after it (None: the run goes on as long as
+        # something can happen)
+        duration = run.settings.get("duration")
+        self.until = None if duration is None else to_ps(duration)
+        self.arrivals = itertools.count(1)
         self.effects = effects
         self.env = env if env is not None else Environment(None)
         self.max_steps = max_steps
@@ -202,17 +209,25 @@ class Machine:
         return self.finish()
 
     def finish(self) -> list[Process]:
-        """Runs the events left; a window whose length could not be known closes when
-        nothing else can happen."""
+        """Runs the events left (up to the run's `duration`); a window whose length could
+        not be known closes when nothing else can happen. Returns the processes stuck in
+        a `recv`: not those a `duration` stopped, nor those that serve in a `select`."""
         while True:
-            self.env.run()
+            self.env.run(self.until)
+            if self.cut_short():
+                return []
             undated = next((p for p in self.processes.values()
                             if p.waiting is not None and p.waiting.on_timeout is not None
                             and p.timer is None), None)
             if undated is None:
                 break
             self.time_out(undated, undated.waiting)
-        return [p for p in self.processes.values() if not p.done]
+        return [p for p in self.processes.values()
+                if not p.done and not isinstance(p.waiting, ir.Select)]
+
+    def cut_short(self) -> bool:
+        """Whether the run's `duration` stopped it with events still to come."""
+        return self.until is not None and self.env.pending > 0
 
     def trace(self, process: Process, event: str, guard: Any = None, **details: Any) -> None:
         """Records an event of the process, for the executions of `guard` (None: all)."""
@@ -320,20 +335,32 @@ class Machine:
     def deliver(self, process: Process, message: Message, channel: ir.Channel | None) -> None:
         self.effects.arrive(process, message, channel)
         key = (message.source, message.send.kind)
+        message.order = next(self.arrivals)
         process.inbox.setdefault(key, deque()).append(message)
         waiting = process.waiting
-        if waiting is not None and (waiting.source, waiting.kind) == key:
+        if waiting is not None and key in self.awaited(process, waiting):
             self.resume(process)
 
-    def time_out(self, process: Process, recv: ir.Recv) -> None:
-        """The window of the `recv` the process waits in closes."""
-        if process.waiting is not recv:
+    @staticmethod
+    def awaited(process: Process, waiting: ir.Recv | ir.Select) -> list[tuple[str, str]]:
+        """The (source, kind) of the messages a `recv` or a `select` waits for."""
+        if isinstance(waiting, ir.Recv):
+            return [(waiting.source, waiting.kind)]
+        arms = [process.role.code[pc] for pc in waiting.arms]
+        return [(arm.source, arm.kind) for arm in arms]  # type: ignore[attr-defined]
+
+    def time_out(self, process: Process, waiting: ir.Recv | ir.Select) -> None:
+        """The window of the `recv` (or the `select`) the process waits in closes."""
+        if process.waiting is not waiting:
             return
-        assert recv.on_timeout is not None
+        assert waiting.on_timeout is not None
         process.waiting = process.timer = process.deadline = None
-        process.paths[0].pc = recv.on_timeout
-        self.trace(process, "timeout", source=recv.source, kind=recv.kind)
-        self.effects.timed_out(process, recv)
+        process.paths[0].pc = waiting.on_timeout
+        if isinstance(waiting, ir.Recv):
+            self.trace(process, "timeout", source=waiting.source, kind=waiting.kind)
+            self.effects.timed_out(process, waiting)
+        else:  # what a `select` did not take waits for the next `recv` of it
+            self.trace(process, "timeout")
         self.resume(process)
 
     # ---------------------------------------------------------------- instructions
@@ -423,6 +450,32 @@ class Machine:
                     DEADLINE, to_ps(length), self.time_out, process, instr)
         return False
 
+    def step_select(self, process: Process, path: Path, instr: ir.Select) -> bool:
+        """Goes to the arm whose message arrived first, if one has; else waits for one (and
+        for the `after` arm's time, if it has one)."""
+        first: tuple[int, int] | None = None  # (arrival, arm)
+        for pc in instr.arms:
+            arm = process.role.code[pc]
+            assert isinstance(arm, ir.Recv)
+            queue = process.inbox.get((arm.source, arm.kind))
+            if queue and (first is None or queue[0].order < first[0]):
+                first = (queue[0].order, pc)
+        if first is not None:
+            if process.timer is not None:
+                self.env.cancel(process.timer)
+            process.waiting = process.timer = process.deadline = None
+            path.pc = first[1]  # its `recv` takes the message
+            return True
+        if process.waiting is not instr:
+            length = None if instr.timeout is None else \
+                self.effects.seconds(process, path, instr.timeout, instr)
+            process.waiting = instr
+            if length is not None:
+                process.deadline = self.env.now + to_ps(length)
+                process.timer = self.env.schedule_with_priority(
+                    DEADLINE, to_ps(length), self.time_out, process, instr)
+        return False
+
     def step_wait(self, process: Process, path: Path, instr: ir.Wait) -> bool:
         length = self.effects.seconds(process, path, instr.duration, instr)
         path.pc += 1
@@ -453,12 +506,14 @@ _STEP: dict[type, Callable[..., bool]] = {
     ir.Alloc: Machine.step_local, ir.Gate: Machine.step_local, ir.Measure: Machine.step_local,
     ir.Reset: Machine.step_local, ir.Assign: Machine.step_local, ir.Random: Machine.step_local,
     ir.Report: Machine.step_local, ir.Assert: Machine.step_local,
-    ir.Send: Machine.step_send, ir.Recv: Machine.step_recv, ir.Wait: Machine.step_wait,
+    ir.Send: Machine.step_send, ir.Recv: Machine.step_recv, ir.Select: Machine.step_select,
+    ir.Wait: Machine.step_wait,
     ir.Jump: Machine.step_jump, ir.Branch: Machine.step_branch, ir.Halt: Machine.step_halt,
 }
 
 _WHY = {
     ir.Alloc: "declaring a qubit", ir.Send: "sending", ir.Recv: "receiving",
+    ir.Select: "waiting in a `select`",
     ir.Wait: "waiting", ir.Halt: "ending the role",
 }
 

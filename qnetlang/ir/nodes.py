@@ -480,6 +480,18 @@ class Recv(Instr):
 
 
 @dataclass
+class Select(Instr):
+    """Waits for the first of several messages and goes to its arm: `arms` are the
+    positions of the arms' `Recv`s, which take the message there. With a `timeout`, when
+    none has arrived that long after the `select` began, it goes to `on_timeout`. Of
+    messages waiting already, the one that arrived first wins (ties: the arms' order)."""
+
+    arms: list[int]
+    timeout: Expr | None = None
+    on_timeout: int | None = None
+
+
+@dataclass
 class Wait(Instr):
     duration: Expr
 
@@ -538,6 +550,8 @@ def successors(instr: Instr, pc: int) -> list[int]:
         return [pc + 1, instr.otherwise]
     if isinstance(instr, Recv) and instr.on_timeout is not None:
         return [pc + 1, instr.on_timeout]
+    if isinstance(instr, Select):
+        return instr.arms + ([] if instr.on_timeout is None else [instr.on_timeout])
     return [pc + 1]
 
 

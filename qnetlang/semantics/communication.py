@@ -441,12 +441,17 @@ class _Execution(Effects):
 
     def conclude(self) -> None:
         processes = self.machine.processes
+        # a role that waits in a `select` serves: waiting for requests that may never come
+        # is its end, not a deadlock; and a run's `duration` stops roles where they are
         blocked = {name: p for name, p in processes.items()
                    if not p.done and p.waiting is not None}
+        serving = {name for name, p in blocked.items() if isinstance(p.waiting, ir.Select)}
         reported_cycles: set[frozenset[str]] = set()
         for name, process in blocked.items():
+            if name in serving or self.machine.cut_short():
+                continue
             recv = process.waiting
-            assert recv is not None
+            assert isinstance(recv, ir.Recv)
             source = processes.get(recv.source)
             if source is None or _data(source).status == UNDECIDED:
                 continue
@@ -459,12 +464,14 @@ class _Execution(Effects):
                             f"which sends {describe(sent.message_type)} here", recv.span,
                             notes=[Note("the message is sent here", sent.span)])
                 continue
-            if _data(source).status == DONE:
+            if _data(source).status == DONE or recv.source in serving:
+                where = Note(f"`{recv.source}` ends here", _end_span(source)) \
+                    if recv.source not in serving else \
+                    Note(f"`{recv.source}` waits here for other messages", source.waiting.span)
                 self.report(Code.NEVER_SENT,
                             f"`{name}` waits for {describe(recv.message_type)} from "
                             f"`{recv.source}`, which never sends it", recv.span,
-                            label="waits here forever",
-                            notes=[Note(f"`{recv.source}` ends here", _end_span(source))],
+                            label="waits here forever", notes=[where],
                             help=f"add the matching `send ... to {_base(name)}` to "
                                  f"`{_base(recv.source)}`, or remove this `recv`")
                 continue
@@ -474,7 +481,7 @@ class _Execution(Effects):
                 notes = []
                 for member in cycle:
                     waiting = blocked[member].waiting
-                    assert waiting is not None
+                    assert isinstance(waiting, ir.Recv)
                     notes.append(Note(f"`{member}` waits here for `{waiting.source}`",
                                       waiting.span))
                 names = ", ".join(f"`{m}`" for m in cycle[:-1]) + f" and `{cycle[-1]}`" \
@@ -483,6 +490,8 @@ class _Execution(Effects):
                             "each other forever", recv.span, notes=notes,
                             help="reorder the sends and receives so that one role sends first")
         for dest, receiver in processes.items():
+            if dest in serving:
+                self.unhandled(dest, receiver)
             if _data(receiver).status != DONE:
                 continue
             for (source, _kind), queue in receiver.inbox.items():
@@ -496,14 +505,32 @@ class _Execution(Effects):
                                 help=f"add `recv ... from {_base(source)}` to `{_base(dest)}`, "
                                      "or remove this `send`")
 
+    def unhandled(self, name: str, server: Process) -> None:
+        """Messages to a role that serves in a `select` that no arm of it takes."""
+        select = server.waiting
+        assert isinstance(select, ir.Select)
+        awaited = self.machine.awaited(server, select)
+        for key, queue in server.inbox.items():
+            if key in awaited or not queue:
+                continue
+            message = queue[0]
+            self.report(Code.NEVER_RECEIVED,
+                        f"{describe(message.send.message_type)} sent to `{name}` is never "
+                        "received", message.send.span, label="nobody receives it",
+                        notes=[Note(f"`{name}` waits here, for other messages",
+                                    select.span)],
+                        help=f"add an arm `... = recv ... from {_base(key[0])} => {{ ... }}` "
+                             "to the `select`, or remove this `send`")
+
     @staticmethod
     def cycle(start: str, blocked: dict[str, Process]) -> list[str]:
         path: list[str] = []
         current = start
-        while current in blocked and current not in path:
+        while current in blocked and current not in path and \
+                isinstance(blocked[current].waiting, ir.Recv):
             path.append(current)
             recv = blocked[current].waiting
-            assert recv is not None
+            assert isinstance(recv, ir.Recv)
             current = recv.source
         return path[path.index(current):] if current in path else []
 

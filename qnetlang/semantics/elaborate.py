@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from qnetlang import units
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Note, did_you_mean
 from qnetlang.ir import nodes as ir
@@ -26,10 +27,12 @@ from qnetlang.semantics.sweeps import sweep_of
 from qnetlang.semantics.typecheck import expect
 from qnetlang.source import Span
 from qnetlang.network.curves import Curve, read_loss_table, read_track
+from qnetlang.runtime.events import MAX_SECONDS
 from qnetlang.syntax import ast
 from qnetlang.syntax.visitor import walk
 
-_SETTINGS: dict[str, t.Type] = {"shots": t.INT, "seed": t.INT, "engine": t.STRING}
+_SETTINGS: dict[str, t.Type] = {"shots": t.INT, "seed": t.INT, "engine": t.STRING,
+                                "duration": t.Quantity(units.TIME)}
 
 
 def elaborate_runs(ctx: Context) -> None:
@@ -175,6 +178,12 @@ class _Elaborator:
                 self.ctx.error(Code.BAD_SETTING, "`seed` must be a whole number of at least 0",
                                setting.value.span,
                                help="any seed from 0 up gives its own reproducible run")
+            elif setting.name == "duration" and not (isinstance(value, (int, float)) and
+                                                     0 < value <= MAX_SECONDS):
+                self.ctx.error(Code.BAD_SETTING, f"`duration` is a time greater than 0 and at "
+                               f"most {MAX_SECONDS:g} s", setting.value.span,
+                               help="the run stops at this simulated time: roles that serve "
+                                    "requests end with it")
             elif setting.name == "engine" and value not in ENGINE_NAMES:
                 self.ctx.error(Code.BAD_SETTING, f"unknown engine `{value}`", setting.value.span,
                                help=f"the engines are {', '.join(ENGINE_NAMES)}")

@@ -701,6 +701,30 @@ class Lowerer:
     def stmt_BlockStmt(self, stmt: ast.BlockStmt) -> None:
         self.block(stmt.block)
 
+    def stmt_Select(self, stmt: ast.Select) -> None:
+        """The `select`, then each arm: its `recv` (which takes the message the `select`
+        chose), its block and a jump past the others."""
+        receiving = [arm for arm in stmt.arms if arm.head is not None]
+        timer = next((arm for arm in stmt.arms if arm.after is not None), None)
+        labels = [Label() for _ in receiving]
+        lost, end = Label(), Label()
+        timeout = self.expr(timer.after) if timer is not None and timer.after is not None \
+            else None
+        self.emit(ir.Select(labels, timeout,  # type: ignore[arg-type]
+                            lost if timer is not None else None), stmt)  # type: ignore[arg-type]
+        self._uncertain += 1  # which arm runs is known only as the run goes
+        for arm, label in zip(receiving, labels, strict=True):
+            self.place(label)
+            assert arm.head is not None
+            self.stmt(arm.head)
+            self.block(arm.body)
+            self.emit(ir.Jump(end), arm)  # type: ignore[arg-type]
+        if timer is not None:
+            self.place(lost)
+            self.block(timer.body)
+        self._uncertain -= 1
+        self.place(end)
+
     def stmt_If(self, stmt: ast.If) -> None:
         condition = self.expr(stmt.condition)
         self.fixed(condition)  # a branch on the counter alone is taken or not in each turn
@@ -870,6 +894,9 @@ def resolve_labels(code: list[ir.Instr]) -> None:
             if isinstance(value, Label):
                 assert value.index is not None
                 setattr(instr, attribute, value.index)
+        if isinstance(instr, ir.Select):
+            instr.arms = [label.index if isinstance(label, Label) else label  # type: ignore
+                          for label in instr.arms]
 
 
 def _zero(type_: t.Type | None) -> Any:

@@ -488,6 +488,14 @@ class _Walker:
             self.block(stmt.body, scope)
         elif isinstance(stmt, ast.BlockStmt):
             self.block(stmt.block, scope)
+        elif isinstance(stmt, ast.Select):
+            for arm in stmt.arms:  # what an arm's head declares is its block's
+                inner = Scope(parent=scope)
+                if arm.head is not None:
+                    self.stmt(arm.head, inner)
+                if arm.after is not None:
+                    self.expr(arm.after, inner)
+                self.block(arm.body, inner)
 
     def assignable(self, node: ast.Node, name: str, scope: Scope) -> None:
         if scope.lookup(name) is None and did_you_mean(name, scope.visible()) is None:

@@ -192,6 +192,10 @@ class _Analysis:
                 yield pc + 1, state
                 yield instr.otherwise, state
                 return
+            if isinstance(instr, ir.Select):  # each arm (its `recv` next), or the timer's
+                for target in ir.successors(instr, pc):
+                    yield target, dict(state)
+                return
             if isinstance(instr, ir.Recv) and instr.on_timeout is not None:
                 yield instr.on_timeout, dict(state)  # nothing arrived: targets unchanged
             _transfer(instr, state)

@@ -612,6 +612,42 @@ class _Checker:
     def stmt_BlockStmt(self, stmt: ast.BlockStmt, body: _Body) -> None:
         self.block(stmt.block, body)
 
+    def stmt_Select(self, stmt: ast.Select, body: _Body) -> None:
+        """Each arm a classical receive without `within`, or one `after` arm (a time)."""
+        if body.function is not None:
+            self.error(Code.COMMUNICATION_IN_FUNCTION, "a function cannot wait in a `select`",
+                       stmt, help="receive in the role that calls the function")
+        timers = [arm for arm in stmt.arms if arm.after is not None]
+        for extra in timers[1:]:
+            self.error(Code.BAD_SELECT, "a `select` has one `after` arm at most", extra,
+                       notes=[Note("the first `after` arm", timers[0].span)],
+                       help="the first timer to expire would win: keep the shortest")
+        if not any(arm.head is not None for arm in stmt.arms):
+            self.error(Code.BAD_SELECT, "a `select` without a `recv` arm only waits", stmt,
+                       help="write `wait T;` to let time pass")
+        for arm in stmt.arms:
+            if arm.after is not None:
+                self.expect(_TIME, self.expr(arm.after), arm.after, "`after`")
+            else:
+                assert arm.head is not None
+                self.stmt(arm.head, body)
+                self.select_receive(arm.head)
+            self.block(arm.body, body)
+            self.body = body
+
+    def select_receive(self, head: ast.Stmt) -> None:
+        recv = _received(head)
+        if recv.timeout is not None:
+            self.error(Code.BAD_SELECT, "an arm of a `select` waits as long as the `select` "
+                       "does: it has no `within`", recv.timeout,
+                       help="add an arm `after T => { ... }` to the `select`")
+        found = self.ctx.type_of(recv)
+        if found is not None and (t.contains_qubit(found) or found == t.CLICKS):
+            self.error(Code.BAD_SELECT, f"a `select` waits for classical messages, not "
+                       f"{t.describe(found)}", recv,
+                       help="receive qubits and trains with `recv` alone (`within T else { ... "
+                            "}` bounds the wait)")
+
     def condition(self, expr: ast.Expr) -> None:
         found = self.expr(expr)
         if not t.is_condition(found):
@@ -893,6 +929,14 @@ class _Checker:
                            "the `else` of `within` must end with `return`, `break` or `continue`",
                            block.span, help="the value was not received, so the code after the "
                                             "`recv` cannot run")
+
+
+def _received(head: ast.Stmt) -> ast.Recv:
+    """The `recv` of a `select` arm's head (the grammar allows no other value there)."""
+    value = head.names[0].init if isinstance(head, ast.Decl) else \
+        head.expr if isinstance(head, ast.ExprStmt) else head.value  # type: ignore[attr-defined]
+    assert isinstance(value, ast.Recv)
+    return value
 
 
 def _list_of(element: t.Type) -> t.Type:

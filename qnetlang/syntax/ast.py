@@ -369,6 +369,26 @@ class While(Stmt):
 
 
 @dataclass
+class SelectArm(Item):
+    """One way on from a `select`: a receive (`head`, a declaration, `let`, tuple or bare
+    `recv` whose value is a `recv` without `within`) or a timer (`after`, a time), and
+    the block that runs when it is the first to happen."""
+
+    head: Stmt | None
+    after: Expr | None
+    body: Block
+
+
+@dataclass
+class Select(Stmt, Container):
+    """`select { HEAD => { ... } ... }`: waits for whichever of its arms' messages comes
+    first (or for its `after` arm's time to pass) and runs that arm."""
+
+    ITEMS: ClassVar[str] = "arms"
+    arms: list[SelectArm] = field(default_factory=list)
+
+
+@dataclass
 class BlockStmt(Stmt):
     """A nested `{ ... }` used as a statement."""
 

@@ -378,6 +378,47 @@ class AstBuilder(Transformer[Token, ast.Program]):
         keyword, _lpar, condition, _rpar, body = children
         return ast.While(condition, body, span=self._span(keyword, body))
 
+    def select_stmt(self, children: list[Any]) -> ast.Select:
+        return ast.Select(self._nodes(children, ast.SelectArm),
+                          span=self._span(children[0], children[-1]))
+
+    def select_arm(self, children: list[Any]) -> ast.SelectArm:
+        head, _arrow, body = children
+        if isinstance(head, tuple):  # `after T`
+            keyword, duration = head
+            return ast.SelectArm(None, duration, body, span=self._span(keyword, body))
+        return ast.SelectArm(head, None, body, span=self._span(head, body))
+
+    def select_decl(self, children: list[Any]) -> ast.Decl:
+        base, *c = children
+        size = c[1] if _is_token(c[0], "LSQB") else None
+        type_end = c[2] if size is not None else base
+        type_ = ast.ScalarType(str(base), size, span=self._span(base, type_end))
+        name, _equals, value = c[-3:]
+        declarator = ast.Declarator(str(name), value, span=self._span(name, value))
+        return ast.Decl(type_, [declarator], span=self._span(base, value))
+
+    def select_list_decl(self, children: list[Any]) -> ast.Decl:
+        base, _open, close, name, _equals, value = children
+        type_ = ast.ListType(str(base), span=self._span(base, close))
+        declarator = ast.Declarator(str(name), value, span=self._span(name, value))
+        return ast.Decl(type_, [declarator], span=self._span(base, value))
+
+    def select_let(self, c: list[Any]) -> ast.Let:
+        type_ = c[3] if isinstance(c[3], ast.TypeExpr) else None
+        return ast.Let(str(c[1]), type_, c[-1], span=self._span(c[0], c[-1]))
+
+    def select_tuple(self, c: list[Any]) -> ast.TupleAssign:
+        return ast.TupleAssign(self._nodes(c, ast.Pattern), c[-1], span=self._span(c[0], c[-1]))
+
+    def select_recv(self, children: list[Any]) -> ast.ExprStmt:
+        [value] = children
+        return ast.ExprStmt(value, span=value.span)
+
+    def select_after(self, children: list[Any]) -> tuple[Token, ast.Expr]:
+        keyword, duration = children
+        return keyword, duration
+
     def range(self, children: list[Any]) -> ast.Range:
         start, op, stop = children
         return ast.Range(start, stop, op == "..=", span=self._span(start, stop))

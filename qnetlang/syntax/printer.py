@@ -400,6 +400,18 @@ class Printer(Visitor):
         return self._join(node, "while (", self._child(node.condition), ") ",
                           self._child(node.body))
 
+    def visit_Select(self, node: ast.Select) -> str:
+        return self._braced("select {", node)
+
+    def visit_SelectArm(self, node: ast.SelectArm) -> str:
+        if node.head is None:
+            assert node.after is not None
+            return self._join(node, "after ", self._child(node.after), " => ",
+                              self._child(node.body))
+        head = self._child(node.head).text
+        assert head.endswith(";")  # a statement's; an arm's head has no `;`
+        return self._join(node, _Printed(head[:-1]), " => ", self._child(node.body))
+
     def visit_Ref(self, node: ast.Ref) -> str:
         if node.index is None:
             return node.name

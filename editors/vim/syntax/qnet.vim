@@ -10,7 +10,7 @@ syn keyword qnetDeclaration module import const network node link protocol role 
 syn keyword qnetType qubit bit bool int float angle train clicks
 syn keyword qnetBoolean true false
 syn keyword qnetConditional if else
-syn keyword qnetRepeat for in while break continue return
+syn keyword qnetRepeat for in while break continue return select after
 syn keyword qnetKeyword measure reset send recv from to within wait report assert on with classical quantum sweep step
 syn keyword qnetConstant pi phi_plus phi_minus psi_plus psi_minus
 syn match qnetNamedType "\%(\%(:\|->\)\s*\)\@<=\<\%(attenuation\|frequency\|length\|string\|speed\|time\|loss\)\>"
