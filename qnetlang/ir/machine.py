@@ -32,6 +32,7 @@ from typing import Any
 
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import EvaluationError
+from qnetlang.types import assignable
 from qnetlang.runtime.events import Environment, to_ps, to_seconds
 
 # Priorities of events at one instant: a forked process goes on first, then messages
@@ -452,13 +453,15 @@ class Machine:
 
     def step_select(self, process: Process, path: Path, instr: ir.Select) -> bool:
         """Goes to the arm whose message arrived first, if one has; else waits for one (and
-        for the `after` arm's time, if it has one)."""
+        for the `after` arm's time, if it has one). An arm takes the next message from its
+        source if it is of the arm's type: arms for one source may tell types apart."""
         first: tuple[int, int] | None = None  # (arrival, arm)
         for pc in instr.arms:
             arm = process.role.code[pc]
             assert isinstance(arm, ir.Recv)
             queue = process.inbox.get((arm.source, arm.kind))
-            if queue and (first is None or queue[0].order < first[0]):
+            if queue and (first is None or queue[0].order < first[0]) and \
+                    assignable(arm.message_type, queue[0].send.message_type):
                 first = (queue[0].order, pc)
         if first is not None:
             if process.timer is not None:

@@ -506,12 +506,12 @@ class _Execution(Effects):
                                      "or remove this `send`")
 
     def unhandled(self, name: str, server: Process) -> None:
-        """Messages to a role that serves in a `select` that no arm of it takes."""
+        """Messages to a role that serves in a `select` that no arm of it takes (one that
+        could would have been taken)."""
         select = server.waiting
         assert isinstance(select, ir.Select)
-        awaited = self.machine.awaited(server, select)
         for key, queue in server.inbox.items():
-            if key in awaited or not queue:
+            if not queue:
                 continue
             message = queue[0]
             self.report(Code.NEVER_RECEIVED,
@@ -519,8 +519,9 @@ class _Execution(Effects):
                         "received", message.send.span, label="nobody receives it",
                         notes=[Note(f"`{name}` waits here, for other messages",
                                     select.span)],
-                        help=f"add an arm `... = recv ... from {_base(key[0])} => {{ ... }}` "
-                             "to the `select`, or remove this `send`")
+                        help=f"add an arm `let m = recv {message.send.message_type} from "
+                             f"{_base(key[0])} => {{ ... }}` to the `select`, or remove this "
+                             "`send`")
 
     @staticmethod
     def cycle(start: str, blocked: dict[str, Process]) -> list[str]:

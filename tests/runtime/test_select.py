@@ -139,3 +139,18 @@ def test_a_seed_reproduces_a_run_whose_shots_choose_different_arms(tmp_path: Pat
     assert run_shots(run, shots=12, seed=4, jobs=jobs).to_json()["reports"] == first["reports"]
     assert run_shots(run, shots=12, seed=5).to_json()["reports"] != first["reports"]
     assert len(first["reports"]["order"]["counts"]) > 1  # the shots' orders differ
+
+
+def test_arms_for_one_source_take_the_messages_of_their_types(tmp_path: Path) -> None:
+    hub = """
+    while (true) {
+      select {
+        int k = recv int from client[0] => { report single = k; }
+        (int k, bit b) = recv from client[0] => { report pair = k; }
+        after 1 ms => { return; }
+      }
+    }
+    """
+    client = "if (i == 0) { send (5, 1) to hub; send 3 to hub; }"
+    result = simulate(hub_program(hub, client), tmp_path)
+    assert (result.reports["single"].mean, result.reports["pair"].mean) == (3, 5)
