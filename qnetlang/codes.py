@@ -66,6 +66,7 @@ class Code(StrEnum):
     COMMUNICATION_IN_FUNCTION = "E0413"
     MISSING_RETURN = "E0414"
     BAD_SELECT = "E0415"
+    BAD_FIELD = "E0416"
     # runs, bindings and network parameters
     ROLE_NOT_BOUND = "E0501"
     NOT_A_ROLE = "E0502"

@@ -30,8 +30,8 @@ from qnetlang.gates import GATES, PAULI_BASES, PLANE_BASES
 from qnetlang.types import NAMED_TYPES
 from qnetlang.units import BASE_UNITS, DENOMINATOR_UNITS
 
-DECLARATION_KEYWORDS = ("module", "import", "const", "network", "node", "link", "protocol",
-                        "role", "def", "run", "let", "device", "memory", "qubits")
+DECLARATION_KEYWORDS = ("module", "import", "const", "struct", "network", "node", "link",
+                        "protocol", "role", "def", "run", "let", "device", "memory", "qubits")
 TYPE_KEYWORDS = ("qubit", "bit", "bool", "int", "float", "angle", "train", "clicks")
 CONSTANT_KEYWORDS = ("true", "false")
 CONTROL_KEYWORDS = ("if", "else", "for", "in", "while", "break", "continue", "return",

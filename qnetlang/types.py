@@ -65,6 +65,22 @@ class Tuple(Type):
         return "(" + ", ".join(map(str, self.items)) + ")"
 
 
+@dataclass(frozen=True)
+class Struct(Tuple):
+    """A struct: a tuple whose items have names, of a type of its own (a value of
+    another struct, or a plain tuple, is not one)."""
+
+    name: str = ""
+    fields: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.name
+
+    def field(self, name: str) -> int | None:
+        """The position of a field, or None."""
+        return self.fields.index(name) if name in self.fields else None
+
+
 QUBIT = Scalar("qubit")
 BIT = Scalar("bit")
 BOOL = Scalar("bool")
@@ -144,6 +160,8 @@ def assignable(target: Type, value: Type) -> bool:
     """Whether a value of type `value` may be stored where `target` is expected."""
     if is_error(target) or is_error(value) or target == value:
         return True
+    if isinstance(target, Struct) or isinstance(value, Struct):
+        return False  # a struct is only itself
     if target in (BIT, BOOL):
         return value in (BIT, BOOL, INT)
     if target == INT:
@@ -193,7 +211,9 @@ def describe(type_: Type) -> str:
     if type_ in _RECORDS:
         return _RECORDS[type_]
     text = str(type_)
-    article = "an" if text[0] in "aeiou" else "a"
+    article = "an" if text[0].lower() in "aeiou" else "a"
+    if isinstance(type_, Struct):
+        return f"{article} `{text}`"
     return f"{article} {text}" if not text.startswith("(") else f"a tuple {text}"
 
 

@@ -28,6 +28,7 @@ class Kind(enum.Enum):
     NETWORK = "network"
     PROTOCOL = "protocol"
     FUNCTION = "function"
+    STRUCT = "struct"
     ROLE = "role"
     NODE = "node"
     VARIABLE = "variable"

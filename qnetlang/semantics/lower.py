@@ -301,6 +301,25 @@ class Lowerer:
             return ir.Const(tuple(values) if tuple_ else values)
         return ir.TupleOf(items) if tuple_ else ir.ArrayOf(items)
 
+    def expr_StructValue(self, expr: ast.StructValue) -> ir.Expr:
+        """A struct is a tuple of its fields' values, in the order the struct declares."""
+        struct = self.ctx.type_of(expr)
+        assert isinstance(struct, t.Struct)
+        given = {field.name: field.value for field in expr.fields}
+        items = [self.expr(given[name]) for name in struct.fields]
+        if all(isinstance(item, ir.Const) for item in items):
+            return ir.Const(tuple(item.value for item in items))  # type: ignore[attr-defined]
+        return ir.TupleOf(items)
+
+    def expr_Field(self, expr: ast.Field) -> ir.Expr:
+        struct = self.ctx.type_of(expr.target)
+        assert isinstance(struct, t.Struct)
+        position = struct.field(expr.name)
+        target = self.expr(expr.target)
+        if isinstance(target, ir.Const):
+            return ir.Const(target.value[position])
+        return ir.Index(target, ir.Const(position))
+
     def expr_Unary(self, expr: ast.Unary) -> ir.Expr:
         operand = self.expr(expr.operand)
         if isinstance(operand, ir.Const):
@@ -866,6 +885,7 @@ _EXPRESSIONS: dict[type, Callable[[Lowerer, Any], ir.Expr]] = {
     ast.Name: Lowerer.expr_Name, ast.TupleExpr: Lowerer.expr_sequence,
     ast.ArrayExpr: Lowerer.expr_sequence, ast.Unary: Lowerer.expr_Unary,
     ast.Binary: Lowerer.expr_Binary, ast.Index: Lowerer.expr_Index, ast.Call: Lowerer.call,
+    ast.StructValue: Lowerer.expr_StructValue, ast.Field: Lowerer.expr_Field,
     ast.Measure: Lowerer.expr_Measure, ast.Recv: Lowerer.expr_Recv, ast.Ket: Lowerer.expr_Ket,
 }
 

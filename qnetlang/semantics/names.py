@@ -14,6 +14,7 @@ from pathlib import Path
 from qnetlang.codes import Code
 from qnetlang.diagnostics import Note, did_you_mean
 from qnetlang import builtins
+from qnetlang import types as t
 from qnetlang.semantics.context import (Context, Kind, Module, Scope, Symbol, kind_binding,
                                         role_argument)
 from qnetlang.syntax import ast
@@ -23,7 +24,7 @@ from qnetlang.syntax.parser import RESERVED, SOFT_KEYWORDS, keywords, parse_argu
 _VALUE_KINDS = frozenset({Kind.CONST, Kind.PARAM, Kind.VARIABLE, Kind.LOOP_VARIABLE,
                           Kind.FAMILY_INDEX, Kind.BUILTIN_CONST})
 _DECLARATIONS = {ast.Const: Kind.CONST, ast.Network: Kind.NETWORK,
-                 ast.Protocol: Kind.PROTOCOL, ast.Def: Kind.FUNCTION}
+                 ast.Protocol: Kind.PROTOCOL, ast.Def: Kind.FUNCTION, ast.Struct: Kind.STRUCT}
 
 
 def _builtin_scope() -> Scope:
@@ -186,6 +187,19 @@ class _Walker:
             self.protocol(item, scope)
         elif isinstance(item, ast.Def):
             self.function(item, scope)
+        elif isinstance(item, ast.Struct):
+            self.struct(item, scope)
+
+    def struct(self, struct: ast.Struct, scope: Scope) -> None:
+        names: dict[str, ast.StructField] = {}
+        for field in struct.fields:
+            self.type(field.type, scope)
+            if field.name in names:
+                self.ctx.error(Code.DUPLICATE_NAME, f"struct `{struct.name}` has two fields "
+                               f"named `{field.name}`", field.span,
+                               notes=[Note("the first", names[field.name].span)],
+                               help="give each field a name of its own")
+            names.setdefault(field.name, field)
 
     def const(self, const: ast.Const, scope: Scope) -> None:
         """Resolves a constant's type and value; it was declared with its scope's names."""
@@ -201,7 +215,11 @@ class _Walker:
             _declare(self.ctx, scope, Symbol(kind, param.name, param))
 
     def type(self, type_: ast.TypeExpr, scope: Scope) -> None:
-        if isinstance(type_, ast.ScalarType) and type_.size is not None:
+        if isinstance(type_, ast.NamedType) and type_.name not in t.NAMED_TYPES:
+            symbol = scope.lookup(type_.name)  # a struct; the type check reports others
+            if symbol is not None and symbol.kind is Kind.STRUCT:
+                self.ctx.symbols[id(type_)] = symbol
+        elif isinstance(type_, ast.ScalarType) and type_.size is not None:
             self.expr(type_.size, scope)
         elif isinstance(type_, ast.TupleType):
             for item in type_.items:
@@ -323,9 +341,13 @@ class _Walker:
                 _declare(self.ctx, scope, Symbol(Kind.FUNCTION, item.name, item))
             elif isinstance(item, ast.Const):
                 _declare(self.ctx, scope, Symbol(Kind.CONST, item.name, item))
+            elif isinstance(item, ast.Struct):
+                _declare(self.ctx, scope, Symbol(Kind.STRUCT, item.name, item))
         for item in protocol.body:
             if isinstance(item, ast.Const):
                 self.const(item, scope)
+            elif isinstance(item, ast.Struct):
+                self.struct(item, scope)
             elif isinstance(item, ast.Def):
                 self.function(item, scope)
             elif isinstance(item, ast.Role):
@@ -541,6 +563,10 @@ class _Walker:
                 self.expr(expr.timeout, scope)
             if expr.on_timeout is not None:
                 self.block(expr.on_timeout, scope)
+        elif isinstance(expr, ast.StructValue):
+            self.lookup(expr.name, expr, scope, kinds=frozenset({Kind.STRUCT}), what="a struct")
+            for field in expr.fields:
+                self.expr(field.value, scope)
         elif isinstance(expr, ast.Quantity):
             return
         else:
@@ -559,4 +585,6 @@ def _expression_children(expr: ast.Expr) -> list[ast.Expr]:
         return list(expr.items)
     if isinstance(expr, ast.Index):
         return [expr.target, expr.index]
+    if isinstance(expr, ast.Field):
+        return [expr.target]
     return []

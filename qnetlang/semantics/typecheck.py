@@ -114,11 +114,84 @@ class _Checker:
             return t.List(t.BASE_TYPES[node.name])
         assert isinstance(node, ast.NamedType)
         found = t.NAMED_TYPES.get(node.name)
+        symbol = self.ctx.symbol(node)
+        if found is None and symbol is not None and isinstance(symbol.decl, ast.Struct):
+            return self.struct(symbol.decl, symbol)
         if found is None:
             self.error(Code.TYPE_MISMATCH, f"unknown type `{node.name}`", node,
                        help=did_you_mean(node.name, list(t.NAMED_TYPES) + list(t.BASE_TYPES)))
             return t.ERROR
         return found
+
+    def struct(self, decl: ast.Struct, symbol: Symbol) -> t.Type:
+        """A struct's type, made once: its fields' types, each classical, none the struct
+        itself (a struct that holds itself would never end)."""
+        if symbol.type is not None:
+            return symbol.type
+        symbol.type = t.ERROR  # while its fields resolve: a struct inside itself is an error
+        items: list[t.Type] = []
+        for field in decl.fields:
+            found = self.resolve_type(field.type)
+            if isinstance(field.type, ast.NamedType) and self.ctx.symbol(field.type) is symbol:
+                self.error(Code.BAD_FIELD, f"struct `{decl.name}` holds itself", field.type,
+                           help="a struct's fields are of other types")
+            elif t.contains_qubit(found) or found in (t.TRAIN, t.CLICKS):
+                self.error(Code.BAD_FIELD, f"a struct holds classical values, not "
+                           f"{t.describe(found)}", field.type,
+                           help="send qubits on their own; keep a train's record in a variable")
+                found = t.ERROR
+            items.append(found)
+        symbol.type = t.Struct(tuple(items), decl.name, tuple(f.name for f in decl.fields))
+        return symbol.type
+
+    def struct_value(self, expr: ast.StructValue) -> t.Type:
+        """Every field given once, by name, with a value of its type."""
+        symbol = self.ctx.symbol(expr)
+        if symbol is None or not isinstance(symbol.decl, ast.Struct):
+            for field in expr.fields:
+                self.expr(field.value)
+            return t.ERROR
+        struct = self.struct(symbol.decl, symbol)
+        if not isinstance(struct, t.Struct):
+            return t.ERROR
+        given: dict[str, ast.FieldValue] = {}
+        for field in expr.fields:
+            position = struct.field(field.name)
+            hint = struct.items[position] if position is not None else None
+            found = self.expr(field.value, hint)
+            if position is None:
+                self.error(Code.BAD_FIELD, f"`{struct.name}` has no field `{field.name}`",
+                           field, help=did_you_mean(field.name, struct.fields) or
+                           f"its fields: {', '.join(struct.fields)}")
+            elif field.name in given:
+                self.error(Code.BAD_FIELD, f"field `{field.name}` is given twice", field,
+                           notes=[Note("the first", given[field.name].span)])
+            else:
+                assert hint is not None
+                self.expect(hint, found, field.value, f"field `{field.name}`")
+            given.setdefault(field.name, field)
+        missing = [name for name in struct.fields if name not in given]
+        if missing:
+            self.error(Code.BAD_FIELD, f"`{struct.name}` needs "
+                       f"{', '.join(f'`{name}`' for name in missing)} too", expr,
+                       help="a struct's value gives every field")
+        return struct
+
+    def field(self, expr: ast.Field) -> t.Type:
+        found = self.expr(expr.target)
+        if t.is_error(found):
+            return t.ERROR
+        if not isinstance(found, t.Struct):
+            self.error(Code.BAD_FIELD, f"{t.describe(found)} has no fields", expr,
+                       help="`.name` reads a field of a struct")
+            return t.ERROR
+        position = found.field(expr.name)
+        if position is None:
+            self.error(Code.BAD_FIELD, f"`{found.name}` has no field `{expr.name}`", expr,
+                       help=did_you_mean(expr.name, found.fields) or
+                       f"its fields: {', '.join(found.fields)}")
+            return t.ERROR
+        return found.items[position]
 
     def symbol_type(self, symbol: Symbol, use: ast.Node) -> t.Type:
         if symbol.type is not None:
@@ -185,8 +258,14 @@ class _Checker:
                     self.function(part)
                 elif isinstance(part, ast.Role):
                     self.role(part)
+                elif isinstance(part, ast.Struct) and self.ctx.symbol(part) is not None:
+                    self.struct(part, self.ctx.symbol(part))  # type: ignore[arg-type]
         elif isinstance(item, ast.Def):
             self.function(item)
+        elif isinstance(item, ast.Struct):
+            symbol = self.ctx.symbol(item)
+            if symbol is not None:
+                self.struct(item, symbol)
         elif isinstance(item, ast.Run):
             for arg in item.args + item.network_args + item.bindings:
                 if kind_binding(arg.value) is None:  # `nodes("Kind")` names nodes
@@ -707,6 +786,10 @@ class _Checker:
             return self.call(expr)
         if isinstance(expr, ast.Index):
             return self.index(expr)
+        if isinstance(expr, ast.Field):
+            return self.field(expr)
+        if isinstance(expr, ast.StructValue):
+            return self.struct_value(expr)
         if isinstance(expr, ast.Unary):
             return self.unary(expr)
         if isinstance(expr, ast.Binary):

@@ -156,6 +156,30 @@ class Index(Expr):
 
 
 @dataclass
+class Field(Expr):
+    """`value.name`: a field of a struct."""
+
+    target: Expr
+    name: str
+
+
+@dataclass
+class FieldValue(Node):
+    """`name = value` in a struct's value."""
+
+    name: str
+    value: Expr
+
+
+@dataclass
+class StructValue(Expr):
+    """`KeyRequest(src = 1, dst = 4, keys = 10)`: a struct's value, every field named."""
+
+    name: str
+    fields: list[FieldValue]
+
+
+@dataclass
 class Ref(Node):
     """A possibly indexed name: a qubit, variable, role or node (`q`, `hop[i + 1]`)."""
 
@@ -239,9 +263,9 @@ class Declarator(Node):
 
 @dataclass
 class Decl(Stmt):
-    """`qubit a, b;`, `bit m = measure q;`, `qubit[4] reg;`."""
+    """`qubit a, b;`, `bit m = measure q;`, `qubit[4] reg;`, `KeyRequest r = ...;`."""
 
-    type: ScalarType | ListType
+    type: ScalarType | ListType | NamedType
     names: list[Declarator]
 
 
@@ -509,6 +533,21 @@ class Const(Item):
     name: str
     type: TypeExpr | None
     value: Expr
+
+
+@dataclass
+class StructField(Item):
+    name: str
+    type: TypeExpr
+
+
+@dataclass
+class Struct(Item, Container):
+    """`struct KeyRequest { src: int; dst: int; keys: int; }`."""
+
+    ITEMS: ClassVar[str] = "fields"
+    name: str
+    fields: list[StructField] = field(default_factory=list)
 
 
 @dataclass

@@ -130,6 +130,14 @@ class AstBuilder(Transformer[Token, ast.Program]):
         type_ = c[3] if isinstance(c[3], ast.TypeExpr) else None
         return ast.Const(str(c[1]), type_, c[-2], span=self._span(c[0], c[-1]))
 
+    def struct_decl(self, c: list[Any]) -> ast.Struct:
+        return ast.Struct(str(c[1]), self._nodes(c, ast.StructField),
+                          span=self._span(c[0], c[-1]))
+
+    def struct_field(self, c: list[Any]) -> ast.StructField:
+        name, _colon, type_, semi = c
+        return ast.StructField(str(name), type_, span=self._span(name, semi))
+
     # ---------------------------------------------------------------- networks
 
     def network_decl(self, c: list[Any]) -> ast.Network:
@@ -249,6 +257,13 @@ class AstBuilder(Transformer[Token, ast.Program]):
         type_end = c[2] if size is not None else base
         type_ = ast.ScalarType(str(base), size, span=self._span(base, type_end))
         return ast.Decl(type_, self._nodes(c, ast.Declarator), span=self._span(base, c[-1]))
+
+    def named_decl_stmt(self, children: list[Any]) -> ast.Decl:
+        """`KeyRequest r = ...;`: a variable of a struct (or a named type), with a value."""
+        type_name, name, _equals, value, semi = children
+        type_ = ast.NamedType(str(type_name), span=self._token_span(type_name))
+        declarator = ast.Declarator(str(name), value, span=self._span(name, value))
+        return ast.Decl(type_, [declarator], span=self._span(type_name, semi))
 
     def list_decl_stmt(self, children: list[Any]) -> ast.Decl:
         base, _open, close, *c = children
@@ -398,6 +413,12 @@ class AstBuilder(Transformer[Token, ast.Program]):
         declarator = ast.Declarator(str(name), value, span=self._span(name, value))
         return ast.Decl(type_, [declarator], span=self._span(base, value))
 
+    def select_named_decl(self, children: list[Any]) -> ast.Decl:
+        type_name, name, _equals, value = children
+        type_ = ast.NamedType(str(type_name), span=self._token_span(type_name))
+        declarator = ast.Declarator(str(name), value, span=self._span(name, value))
+        return ast.Decl(type_, [declarator], span=self._span(type_name, value))
+
     def select_list_decl(self, children: list[Any]) -> ast.Decl:
         base, _open, close, name, _equals, value = children
         type_ = ast.ListType(str(base), span=self._span(base, close))
@@ -512,6 +533,18 @@ class AstBuilder(Transformer[Token, ast.Program]):
     def call(self, children: list[Any]) -> ast.Call:
         name, args = children
         return ast.Call(str(name), list(args), span=self._span(name, args))
+
+    def struct_value(self, c: list[Any]) -> ast.StructValue:
+        return ast.StructValue(str(c[0]), self._nodes(c, ast.FieldValue),
+                               span=self._span(c[0], c[-1]))
+
+    def field_value(self, children: list[Any]) -> ast.FieldValue:
+        name, _equals, value = children
+        return ast.FieldValue(str(name), value, span=self._span(name, value))
+
+    def field(self, children: list[Any]) -> ast.Field:
+        target, _dot, name = children
+        return ast.Field(target, str(name), span=self._span(target, name))
 
     def call_args(self, c: list[Any]) -> Group:
         return self._group(c, self._nodes(c, ast.Expr))

@@ -53,7 +53,7 @@ def _level(expr: ast.Expr) -> int:
         return _BINARY_LEVEL[expr.op]
     if isinstance(expr, (ast.Unary, ast.Measure, ast.Recv)):
         return _UNARY_LEVEL
-    if isinstance(expr, ast.Index):
+    if isinstance(expr, (ast.Index, ast.Field)):
         return _POSTFIX_LEVEL
     return _ATOM_LEVEL
 
@@ -194,6 +194,12 @@ class Printer(Visitor):
         annotation: list[_Part] = [": ", self._child(node.type)] if node.type else []
         return self._join(node, f"const {node.name}", *annotation, " = ",
                           self._child(node.value), ";")
+
+    def visit_Struct(self, node: ast.Struct) -> str:
+        return self._braced(self._join(node, f"struct {node.name} {{"), node)
+
+    def visit_StructField(self, node: ast.StructField) -> str:
+        return self._join(node, f"{node.name}: ", self._child(node.type), ";")
 
     def visit_Network(self, node: ast.Network) -> str:
         opening = self._join(node, f"network {node.name}",
@@ -401,7 +407,7 @@ class Printer(Visitor):
                           self._child(node.body))
 
     def visit_Select(self, node: ast.Select) -> str:
-        return self._braced("select {", node)
+        return self._braced(self._join(node, "select {"), node)
 
     def visit_SelectArm(self, node: ast.SelectArm) -> str:
         if node.head is None:
@@ -443,6 +449,15 @@ class Printer(Visitor):
     def visit_Index(self, node: ast.Index) -> str:
         return self._join(node, self._operand(node.target, _POSTFIX_LEVEL), "[",
                           self._child(node.index), "]")
+
+    def visit_Field(self, node: ast.Field) -> str:
+        return self._join(node, self._operand(node.target, _POSTFIX_LEVEL), f".{node.name}")
+
+    def visit_StructValue(self, node: ast.StructValue) -> str:
+        return self._join(node, f"{node.name}(", *self._listed(node.fields), ")")
+
+    def visit_FieldValue(self, node: ast.FieldValue) -> str:
+        return self._join(node, f"{node.name} = ", self._child(node.value))
 
     def visit_Name(self, node: ast.Name) -> str:
         return node.id

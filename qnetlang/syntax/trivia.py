@@ -67,7 +67,8 @@ class _Sweep:
             return
         found: list[ast.Comment] = []
         start = node.span.start
-        children = list(iter_children(node))
+        # in the order they are written (a `send` keeps its declared type after its value)
+        children = sorted(iter_children(node), key=lambda child: child.span.start)  # type: ignore
         for gap, child in enumerate(children):
             assert child.span is not None
             found += self._inline(node, gap, start, child.span.start)

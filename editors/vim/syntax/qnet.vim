@@ -6,7 +6,7 @@ if exists("b:current_syntax")
   finish
 endif
 
-syn keyword qnetDeclaration module import const network node link protocol role def run let device memory qubits
+syn keyword qnetDeclaration module import const struct network node link protocol role def run let device memory qubits
 syn keyword qnetType qubit bit bool int float angle train clicks
 syn keyword qnetBoolean true false
 syn keyword qnetConditional if else
