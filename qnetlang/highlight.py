@@ -36,7 +36,7 @@ TYPE_KEYWORDS = ("qubit", "bit", "bool", "int", "float", "angle", "train", "clic
 CONSTANT_KEYWORDS = ("true", "false")
 CONTROL_KEYWORDS = ("if", "else", "for", "in", "while", "break", "continue", "return",
                     "select", "after")
-OTHER_KEYWORDS = ("measure", "reset", "send", "recv", "from", "to", "within", "wait",
+OTHER_KEYWORDS = ("measure", "reset", "send", "recv", "from", "any", "to", "within", "wait",
                   "report", "assert", "on", "with", "classical", "quantum", "sweep", "step")
 KEYWORDS = frozenset(DECLARATION_KEYWORDS + TYPE_KEYWORDS + CONSTANT_KEYWORDS +
                      CONTROL_KEYWORDS + OTHER_KEYWORDS)

@@ -256,6 +256,21 @@ class _Lowering(Effects):
                            help="only gates, measurements and classical computation may "
                                 "depend on measured values in a compiled protocol")
 
+    def peer(self, process: Process, path: Path, instr: ir.Send) -> str | None:
+        assert instr.dest_index is not None
+        index = self.value(process, path.guard, instr.dest_index)
+        if _symbolic(index):
+            raise CompileError("a message whose destination depends on a measured value "
+                               "cannot be compiled", instr.dest_index.span)
+        member = f"{instr.dest}[{int(index)}]" if float(index).is_integer() else ""
+        if member not in self.run.roles:
+            raise CompileError(f"`{instr.dest}[{index}]` is no member of role family "
+                               f"`{instr.dest}`", instr.dest_index.span)
+        return member
+
+    def no_route(self, process: Process, instr: ir.Send, dest: str) -> None:
+        raise CompileError(f"no classical channel or route leads to `{dest}`", instr.span)
+
     def off_track(self, process: Process, instr: ir.Send, channel: ir.Channel,
                   why: str) -> None:
         raise CompileError(f"the message cannot leave on channel `{channel.id}` then: {why}",

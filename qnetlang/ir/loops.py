@@ -253,9 +253,12 @@ class _Accesses:
         if any(_per_shot_type(role.variables.get(name))
                for name in self.read_names | self.written_names):
             self.valid = False
-        # Trains are simulated one by one; a `select` chooses by the order of arrivals.
-        if any(isinstance(instr, ir.Send) and instr.pulses is not None or
-               isinstance(instr, ir.Select) for instr in body):
+        # Trains are simulated one by one; a `select`, and a `recv` from any role, choose by
+        # the order of arrivals; a message whose destination is computed goes where it says.
+        if any(isinstance(instr, ir.Send) and (instr.pulses is not None or
+                                               instr.dest_index is not None) or
+               isinstance(instr, ir.Select) or
+               isinstance(instr, ir.Recv) and instr.source == ir.ANY for instr in body):
             self.valid = False
         # An array used at the counter is a value per turn only if it is used nowhere else.
         if self.columns & (self.other_indexed | self.whole_arrays | self.scalars):

@@ -166,6 +166,17 @@ class Effects(ABC):
         """A `within` window closed before its message came."""
 
     @abstractmethod
+    def peer(self, process: Process, path: Path, instr: ir.Send) -> str | None:
+        """The member a message with a computed destination (`dest_index`) goes to; None
+        when the back end stops following the process. Raises, or stops following it,
+        where the index names no member."""
+
+    @abstractmethod
+    def no_route(self, process: Process, instr: ir.Send, dest: str) -> None:
+        """No channel nor route leads to the member a computed destination names. Raises,
+        or ends the process (an analysis that reports it)."""
+
+    @abstractmethod
     def off_track(self, process: Process, instr: ir.Send, channel: ir.Channel,
                   why: str) -> None:
         """A message would leave on a moving channel at a time its track does not cover.
@@ -339,16 +350,24 @@ class Machine:
         message.order = next(self.arrivals)
         process.inbox.setdefault(key, deque()).append(message)
         waiting = process.waiting
-        if waiting is not None and key in self.awaited(process, waiting):
+        if waiting is not None and any(recv.kind == key[1] and recv.source in (key[0], ir.ANY)
+                                       for recv in _receives(process, waiting)):
             self.resume(process)
 
     @staticmethod
-    def awaited(process: Process, waiting: ir.Recv | ir.Select) -> list[tuple[str, str]]:
-        """The (source, kind) of the messages a `recv` or a `select` waits for."""
-        if isinstance(waiting, ir.Recv):
-            return [(waiting.source, waiting.kind)]
-        arms = [process.role.code[pc] for pc in waiting.arms]
-        return [(arm.source, arm.kind) for arm in arms]  # type: ignore[attr-defined]
+    def next_message(process: Process, recv: ir.Recv) -> deque[Message] | None:
+        """The queue of the inbox whose first message the `recv` takes next: its source's
+        (whatever its type: a wrong one is an error), or from any source the one whose
+        first message of the `recv`'s type came first."""
+        if recv.source != ir.ANY:
+            return process.inbox.get((recv.source, recv.kind))
+        best: deque[Message] | None = None
+        for (_, kind), queue in process.inbox.items():
+            if kind == recv.kind and queue and \
+                    assignable(recv.message_type, queue[0].send.message_type) and \
+                    (best is None or queue[0].order < best[0].order):
+                best = queue
+        return best
 
     def time_out(self, process: Process, waiting: ir.Recv | ir.Select) -> None:
         """The window of the `recv` (or the `select`) the process waits in closes."""
@@ -373,7 +392,13 @@ class Machine:
         return True
 
     def step_send(self, process: Process, path: Path, instr: ir.Send) -> bool:
-        channel = self.channel(process.name, instr.dest, instr.kind)
+        dest = instr.dest
+        if instr.dest_index is not None:  # a member worked out now
+            found = self.effects.peer(process, path, instr)
+            if found is None:  # the back end stopped following the process
+                return False
+            dest = found
+        channel = self.channel(process.name, dest, instr.kind)
         lasting = last = 0.0  # a train's: how long it takes to leave, when its last pulse does
         if instr.pulses is not None:  # first, since working it out may split a batch
             lasting = self.effects.seconds(process, path, self.train_length(process, instr),
@@ -388,15 +413,19 @@ class Machine:
                 self.effects.off_track(process, instr, channel, str(error))
                 return False
         message = Message(process.name, instr, self.effects.send(process, path, instr, channel))
-        route = self.route(process.name, instr.dest) if channel is None and \
+        route = self.route(process.name, dest) if channel is None and \
             instr.kind == "classical" else None
         forwarded: dict[str, Any] = {}
         if route is not None:  # stored and forwarded: each hop's delay in turn
             delay = _route_ps(route)
             forwarded["route"] = [route[0].source] + [hop.target for hop in route]
-        self.trace(process, "send", to=instr.dest, kind=instr.kind, **forwarded)
+        elif channel is None and instr.dest_index is not None and \
+                self.run.roles[process.name].node != self.run.roles[dest].node:
+            self.effects.no_route(process, instr, dest)
+            return False
+        self.trace(process, "send", to=dest, kind=instr.kind, **forwarded)
         self.env.schedule_with_priority(ARRIVAL, delay, self.deliver,
-                                        self.processes[instr.dest], message, channel)
+                                        self.processes[dest], message, channel)
         path.pc += 1
         if lasting:  # the sender is busy until its train has left
             self.env.schedule(to_ps(lasting), self.resume, process)
@@ -420,7 +449,7 @@ class Machine:
         return source.rate if source is not None and source.rate else math.inf
 
     def step_recv(self, process: Process, path: Path, instr: ir.Recv) -> bool:
-        queue = process.inbox.get((instr.source, instr.kind))
+        queue = self.next_message(process, instr)
         while queue:
             received = self.effects.receive(process, path, instr, queue[0])
             queue.popleft()
@@ -459,7 +488,7 @@ class Machine:
         for pc in instr.arms:
             arm = process.role.code[pc]
             assert isinstance(arm, ir.Recv)
-            queue = process.inbox.get((arm.source, arm.kind))
+            queue = self.next_message(process, arm)
             if queue and (first is None or queue[0].order < first[0]) and \
                     assignable(arm.message_type, queue[0].send.message_type):
                 first = (queue[0].order, pc)
@@ -519,6 +548,13 @@ _WHY = {
     ir.Select: "waiting in a `select`",
     ir.Wait: "waiting", ir.Halt: "ending the role",
 }
+
+
+def _receives(process: Process, waiting: ir.Recv | ir.Select) -> list[ir.Recv]:
+    """The `recv` a process waits in, or those of the arms of its `select`."""
+    if isinstance(waiting, ir.Recv):
+        return [waiting]
+    return [process.role.code[pc] for pc in waiting.arms]  # type: ignore[misc]
 
 
 def _route_ps(route: tuple[ir.Channel, ...]) -> int:

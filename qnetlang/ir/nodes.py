@@ -460,6 +460,12 @@ class Send(Instr):
     pulses: Expr | None = None
     record: Var | None = None
     pairs: bool = False
+    # a classical message to a member of the family `dest` whose index is worked out as
+    # the run goes (`send m to relay[next];`)
+    dest_index: Expr | None = None
+
+
+ANY = "*"  # the source of `recv T from any`: a message from whichever role
 
 
 @dataclass

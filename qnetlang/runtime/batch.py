@@ -560,6 +560,25 @@ class BatchSimulation(Effects):
                   for p in process.paths]
         raise Divergence(groups, process)
 
+    def peer(self, process: Process, path: Path, instr: ir.Send) -> str | None:
+        assert instr.dest_index is not None
+        value = self.value(process, instr.dest_index, None)
+        if not uniform(value):
+            raise self.split_by(process, value)  # each group of shots sends to its own
+        index = first(value)
+        member = f"{instr.dest}[{int(index)}]" if float(index).is_integer() else None
+        if member not in self.run.roles:
+            size = sum(name.startswith(f"{instr.dest}[") for name in self.run.roles)
+            raise self.failure(process, Code.RUNTIME_VALUE, f"`{instr.dest}[{index}]` is no "
+                               f"member of role family `{instr.dest}`, whose members are 0 to "
+                               f"{size - 1}", instr.dest_index.span)
+        return member
+
+    def no_route(self, process: Process, instr: ir.Send, dest: str) -> None:
+        a, b = process.role.node, self.run.roles[dest].node
+        raise self.failure(process, Code.RUNTIME_VALUE, f"no classical channel or route leads "
+                           f"from node `{a}` to node `{b}`, where `{dest}` runs", instr.span)
+
     def off_track(self, process: Process, instr: ir.Send, channel: ir.Channel,
                   why: str) -> None:
         what = "train cannot run to its end" if instr.pulses is not None else \

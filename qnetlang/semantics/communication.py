@@ -392,6 +392,32 @@ class _Execution(Effects):
                     "this depends on a value known only while the protocol runs; it is not "
                     "checked further", instr.span)
 
+    def peer(self, process: Process, path: Path, instr: ir.Send) -> str | None:
+        """The member, where the index is known here; else the role is not followed."""
+        assert instr.dest_index is not None
+        index = self.value(process, instr.dest_index)
+        if index is UNKNOWN or isinstance(index, (list, tuple, str)):
+            self.undecided(process, instr)
+            return None
+        member = f"{instr.dest}[{int(index)}]" if float(index).is_integer() else ""
+        if member not in self.run.roles:
+            size = sum(name.startswith(f"{instr.dest}[") for name in self.run.roles)
+            self.report(Code.INDEX_OUT_OF_RANGE, f"`{instr.dest}[{index}]` is no member of "
+                        f"role family `{instr.dest}`, whose members are 0 to {size - 1}",
+                        instr.dest_index.span)
+            process.done = True  # what it does next is not followed
+            _data(process).status = UNDECIDED
+            return None
+        return member
+
+    def no_route(self, process: Process, instr: ir.Send, dest: str) -> None:
+        a, b = process.role.node, self.run.roles[dest].node
+        self.report(Code.NO_CHANNEL, f"no classical channel or route from `{a}` to `{b}` for "
+                    f"this message to `{dest}`", instr.span,
+                    help=f"add a link from `{a}` to `{b}` to network `{self.run.network.name}`")
+        process.done = True
+        _data(process).status = UNDECIDED
+
     def off_track(self, process: Process, instr: ir.Send, channel: ir.Channel,
                   why: str) -> None:
         process.done = True  # what it does next is not followed
@@ -407,7 +433,8 @@ class _Execution(Effects):
         """The messages from that source still on their way came too late for the window."""
         for _, callback, args in self.machine.env.pending_events():
             if getattr(callback, "__func__", None) is Machine.deliver and args[0] is process \
-                    and args[1].source == instr.source and args[1].send.kind == instr.kind:
+                    and instr.source in (args[1].source, ir.ANY) and \
+                    args[1].send.kind == instr.kind:
                 _data(process).late[id(args[1])] = args[1]
 
     def halt(self, process: Process) -> None:

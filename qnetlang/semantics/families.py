@@ -101,7 +101,7 @@ class Family:
         records the largest constant expressions that do."""
         if isinstance(node, ast.Send):
             peer_refs.add(id(node.dest))
-        elif isinstance(node, ast.Recv):
+        elif isinstance(node, ast.Recv) and node.source is not None:
             peer_refs.add(id(node.source))
         children = list(iter_children(node))
         found = [self._find(child, peer_refs) for child in children]

@@ -479,14 +479,15 @@ class Lowerer:
 
     def recv(self, expr: ast.Recv, targets: list[ir.Var | ir.Unit]) -> None:
         assert self.peers is not None
-        source = self.peer(expr.source)
+        source = self.peer(expr.source) if expr.source is not None else ir.ANY
         type_ = self.ctx.type_of(expr)
         # qubits, and a train's clicks, come over the quantum channel
         quantum = (bool(targets) and isinstance(targets[0], ir.Unit)) or type_ == t.CLICKS
         timeout = self.expr(expr.timeout) if expr.timeout is not None else None
         instr = ir.Recv(source, "quantum" if quantum else "classical", type_, targets,
                         timeout=timeout)
-        self.named[id(instr)] = (instr, expr.source)
+        if expr.source is not None:
+            self.named[id(instr)] = (instr, expr.source)
         if expr.on_timeout is None:
             self.emit(instr, expr)
             return
@@ -500,9 +501,12 @@ class Lowerer:
         self._uncertain -= 1
         self.place(after)
 
-    def peer(self, ref: ast.Ref, named: ast.Node | None = None) -> str:
+    def peer(self, ref: ast.Ref, named: ast.Node | None = None,
+             computed: list[ir.Expr] | None = None) -> str:
         """The role member a reference names (`named`: the node its name was resolved
-        on, when that is not the reference itself)."""
+        on, when that is not the reference itself). With `computed`, a family member whose
+        index is known only as the run goes is the family's name, and its index is put
+        in `computed`."""
         assert self.peers is not None
         symbol = self.symbol(named or ref)
         index = None
@@ -511,6 +515,9 @@ class Lowerer:
             self.fixed(lowered)
             if self.symbolic and not isinstance(lowered, ir.Const):
                 return self.peers(symbol, None, ref)  # some member, which one is not known
+            if computed is not None and not isinstance(lowered, ir.Const):
+                computed.append(lowered)
+                return symbol.name
             if not isinstance(lowered, ir.Const) or not is_whole(lowered.value):
                 long = any(isinstance(node, ir.Var) and node.name in self._long
                            for node in ir.subexpressions(lowered))
@@ -656,8 +663,10 @@ class Lowerer:
         self.expr(stmt.expr)
 
     def stmt_Send(self, stmt: ast.Send) -> None:
-        dest = self.peer(stmt.dest)
         type_ = self.ctx.type_of(stmt.value)
+        computed: list[ir.Expr] = []  # a classical message may go to a member known later
+        dest = self.peer(stmt.dest, computed=None if t.contains_qubit(type_) or
+                         type_ in builtins.TRAINS else computed)
         if t.contains_qubit(type_):
             value = stmt.value
             while isinstance(value, ast.Paren):
@@ -685,8 +694,10 @@ class Lowerer:
             send = ir.Send(dest, "quantum", t.CLICKS, pulses=self.expr(value.args[0]),
                            record=record, pairs=pairs)
         else:
-            send = ir.Send(dest, "classical", type_, value=self.expr(stmt.value))
-        self.named[id(send)] = (send, stmt.dest)
+            send = ir.Send(dest, "classical", type_, value=self.expr(stmt.value),
+                           dest_index=computed[0] if computed else None)
+        if not computed:
+            self.named[id(send)] = (send, stmt.dest)
         self.emit(send, stmt)
 
     def stmt_Wait(self, stmt: ast.Wait) -> None:

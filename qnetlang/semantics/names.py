@@ -558,7 +558,8 @@ class _Walker:
         elif isinstance(expr, ast.Recv):
             if expr.type is not None:
                 self.type(expr.type, scope)
-            self.ref(expr.source, scope, kinds=frozenset({Kind.ROLE}), what="a role")
+            if expr.source is not None:
+                self.ref(expr.source, scope, kinds=frozenset({Kind.ROLE}), what="a role")
             if expr.timeout is not None:
                 self.expr(expr.timeout, scope)
             if expr.on_timeout is not None:

@@ -195,12 +195,21 @@ def _own_network(name: str, roles: dict[str, ir.Role]) -> ir.Network:
     network = ir.Network(name)
     for member in roles:
         network.nodes[member] = ir.Node(member, None)
-    links = {(member, instr.dest, instr.kind) for member, role in roles.items()
-             for instr in role.code if isinstance(instr, ir.Send) and instr.dest in roles}
+    links = {(member, dest, instr.kind) for member, role in roles.items()
+             for instr in role.code if isinstance(instr, ir.Send)
+             for dest in _destinations(instr, roles)}
     for source, target, kind in sorted(links):
         network.channels.append(
             ir.Channel(f"{source}->{target}:{kind}", kind, "fiber", source, target))
     return network
+
+
+def _destinations(send: ir.Send, roles: dict[str, ir.Role]) -> list[str]:
+    """The members a message may go to: its destination, or every member of the family
+    whose member it works out as the run goes."""
+    if send.dest_index is None:
+        return [send.dest] if send.dest in roles else []
+    return [name for name in roles if name.startswith(f"{send.dest}[")]
 
 
 def _steered_by_unknowns(roles: list[ir.Role], unknown: dict[str, set[str]]) -> bool:
@@ -208,6 +217,7 @@ def _steered_by_unknowns(roles: list[ir.Role], unknown: dict[str, set[str]]) -> 
     received from a role that computed it — decides a branch or a loop: then what is
     sent and received is not known from the defaults."""
     tainted = {role.name: set(unknown[role.name]) for role in roles}
+    by_name = {role.name: role for role in roles}
     carried: set[tuple[str, str]] = set()  # (sender, receiver) of a message computed so
     changed = True
     while changed:
@@ -216,8 +226,9 @@ def _steered_by_unknowns(roles: list[ir.Role], unknown: dict[str, set[str]]) -> 
             names = tainted[role.name]
             for instr in role.code:
                 if isinstance(instr, ir.Send) and ir.variables_read(instr.value) & names:
-                    changed |= (role.name, instr.dest) not in carried
-                    carried.add((role.name, instr.dest))
+                    for dest in _destinations(instr, by_name):
+                        changed |= (role.name, dest) not in carried
+                        carried.add((role.name, dest))
                     continue
                 learnt = _written_from(instr, role.name, names, carried) - names
                 changed |= bool(learnt)
@@ -232,7 +243,8 @@ def _written_from(instr: ir.Instr, role: str, names: set[str],
     received in a message computed from a parameter without a default."""
     if isinstance(instr, ir.Assign) and (ir.variables_read(instr.value) | ir.variables_read(instr.target)) & names:
         return {instr.target.name}
-    if isinstance(instr, ir.Recv) and (instr.source, role) in carried:
+    if isinstance(instr, ir.Recv) and ((instr.source, role) in carried or instr.source == ir.ANY
+                                       and any(to == role for _, to in carried)):
         return {target.name for target in instr.targets if isinstance(target, ir.Var)}
     return set()
 

@@ -999,7 +999,13 @@ class _Checker:
         if expr.on_timeout is not None:
             self.timeout_block(expr.on_timeout, body)
             self.body = body
-        self.peer(expr.source)
+        if expr.source is not None:
+            self.peer(expr.source)
+        elif expr.type is not None and (t.contains_qubit(self.resolve_type(expr.type)) or
+                                        self.resolve_type(expr.type) == t.CLICKS):
+            self.error(Code.PEER_NOT_STATIC, "qubits and trains come from a role named before "
+                       "the run, not from any", expr,
+                       help="name the sender: `recv qubit from source`")
         if expr.type is not None:
             return self.resolve_type(expr.type)
         return expected if expected is not None else t.ERROR

@@ -204,10 +204,11 @@ class Block(Container):
 
 @dataclass
 class Recv(Expr):
-    """`recv T from r`, optionally `within t else { ... }` for a timeout or a loss."""
+    """`recv T from r` (`from any`: `source` None), optionally `within t else { ... }` for
+    a timeout or a loss."""
 
     type: TypeExpr | None
-    source: Ref
+    source: Ref | None
     timeout: Expr | None = None
     on_timeout: Block | None = None
 

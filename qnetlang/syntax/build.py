@@ -585,7 +585,7 @@ class AstBuilder(Transformer[Token, ast.Program]):
         keyword, *c = children
         type_ = c[0] if isinstance(c[0], ast.TypeExpr) else None
         rest = c[1:] if type_ is not None else c
-        source = rest[1]
+        source = rest[1] if isinstance(rest[1], ast.Ref) else None  # `from any`
         timeout = rest[3] if len(rest) > 2 else None
         on_timeout = rest[5] if len(rest) > 2 else None
         if timeout is not None:

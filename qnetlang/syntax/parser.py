@@ -32,7 +32,7 @@ from qnetlang.units import BASE_UNITS
 MAX_SYNTAX_ERRORS = 20
 
 # Words kept free for the reactive roles planned in the language design.
-RESERVED = frozenset({"loop", "on_recv", "any", "match", "gate", "fn"})
+RESERVED = frozenset({"loop", "on_recv", "match", "gate", "fn"})
 # Keywords only where no name can stand (a run's `sweep`, and `step` after its range):
 # names everywhere else.
 SOFT_KEYWORDS = frozenset({"sweep", "step"})

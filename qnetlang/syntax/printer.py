@@ -504,7 +504,7 @@ class Printer(Visitor):
         parts: list[_Part] = ["recv "]
         if node.type:
             parts += [self._child(node.type), " "]
-        parts += ["from ", self._child(node.source)]
+        parts += ["from ", self._child(node.source) if node.source is not None else "any"]
         if node.timeout is not None and node.on_timeout is not None:
             parts += [" within ", self._child(node.timeout), " else ",
                       self._child(node.on_timeout)]

@@ -11,7 +11,7 @@ syn keyword qnetType qubit bit bool int float angle train clicks
 syn keyword qnetBoolean true false
 syn keyword qnetConditional if else
 syn keyword qnetRepeat for in while break continue return select after
-syn keyword qnetKeyword measure reset send recv from to within wait report assert on with classical quantum sweep step
+syn keyword qnetKeyword measure reset send recv from any to within wait report assert on with classical quantum sweep step
 syn keyword qnetConstant pi phi_plus phi_minus psi_plus psi_minus
 syn match qnetNamedType "\%(\%(:\|->\)\s*\)\@<=\<\%(attenuation\|frequency\|length\|string\|speed\|time\|loss\)\>"
 syn match qnetGate "\<\%(cswap\|sxdg\|swap\|sdg\|tdg\|crx\|cry\|crz\|ccx\|sx\|rx\|ry\|rz\|cx\|cy\|cz\|ch\|cp\|i\|x\|y\|z\|h\|s\|t\|p\|u\)\>\%(\s*(\|\s\+\%(\%(in\|to\|from\|else\|on\|with\)\>\)\@![A-Za-z_]\)\@="
