@@ -1,8 +1,9 @@
 """Built-in constants and functions: their types, and how to fold them.
 
-`random`, `uniform`, `coins`, `now`, `fidelity` and `latency` depend on the run and
-are never folded; the others are pure and fold when their arguments are
-constants. The arguments of `latency` are roles, not values.
+`random`, `uniform`, `coins`, `now`, `fidelity`, `latency` and the routes'
+(`next_hop`, `hop_count`, `neighbours`) depend on the run and are never folded; the
+others are pure and fold when their arguments are constants. The arguments of
+`latency` are roles, not values.
 """
 
 from __future__ import annotations
@@ -294,6 +295,14 @@ FUNCTIONS: dict[str, Builtin] = {
                 _fidelity),
         Builtin("latency", (1, 2), "latency(from: role, to: role = this role) -> time",
                 lambda a: t.Quantity(units.TIME)),
+        Builtin("next_hop", (1, 1), "next_hop(k: int) -> int (the member of this role's "
+                "family a message to member k goes to first)",
+                lambda a: _count(a[0], "a member") or t.INT),
+        Builtin("hop_count", (1, 1), "hop_count(k: int) -> int (the channels a message to "
+                "member k of this role's family crosses)",
+                lambda a: _count(a[0], "a member") or t.INT),
+        Builtin("neighbours", (0, 0), "neighbours() -> int[] (the members of this role's "
+                "family a classical channel from its node reaches)", lambda a: INDICES),
         Builtin("sqrt", (1, 1), "sqrt(x: float) -> float", _dimensionless,
                 _unary_float(math.sqrt)),
         Builtin("exp", (1, 1), "exp(x: float) -> float", _dimensionless,

@@ -294,7 +294,7 @@ class _Lowering(Effects):
     def value(self, process: Process, guard: _PathState, expr: ir.Expr) -> Any:
         try:
             return evaluate(expr, lambda var: self.read(process, guard, var),
-                            lambda builtin: self.call(process, builtin), SYMBOLIC)
+                            lambda builtin: self.call(process, guard, builtin), SYMBOLIC)
         except EvaluationError as error:
             raise CompileError(f"cannot compile this: {error}", expr.span) from None
 
@@ -304,9 +304,13 @@ class _Lowering(Effects):
             return value
         return _element(value, self.value(process, guard, var.index))
 
-    def call(self, process: Process, builtin: ir.Builtin) -> Any:
+    def call(self, process: Process, guard: _PathState, builtin: ir.Builtin) -> Any:
         if builtin.name == "latency":
             return self.machine.latency(process, builtin)
+        if builtin.name in ("next_hop", "hop_count"):
+            index = self.value(process, guard, builtin.args[0])
+            if not _symbolic(index):
+                return self.machine.next_hop(process, index)[builtin.name == "hop_count"]
         raise EvaluationError(f"`{builtin.name}` is only known in the simulator")
 
     def store(self, process: Process, guard: _PathState, var: ir.Var, value: Any) -> None:

@@ -18,7 +18,8 @@ from typing import Any
 from qnetlang.builtins import FUNCTIONS
 from qnetlang.ir import nodes as ir
 
-RUN_DEPENDENT = frozenset({"now", "fidelity", "latency", "coins"})
+RUN_DEPENDENT = frozenset({"now", "fidelity", "latency", "coins"}) | frozenset(
+    {"next_hop", "hop_count", "neighbours"})  # of the run's network
 
 
 class _Unknown:

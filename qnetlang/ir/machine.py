@@ -199,6 +199,7 @@ class Machine:
         duration = run.settings.get("duration")
         self.until = None if duration is None else to_ps(duration)
         self.arrivals = itertools.count(1)
+        self._hosted: dict[str, dict[str, int]] = {}  # of next_hop and neighbours
         self.effects = effects
         self.env = env if env is not None else Environment(None)
         self.max_steps = max_steps
@@ -334,6 +335,64 @@ class Machine:
         if route is None:
             raise EvaluationError(f"no channel leads from `{source}` to `{dest or process.name}`")
         return to_seconds(_route_ps(route))
+
+    def next_hop(self, process: Process, index: Any) -> tuple[int, int]:
+        """The member of the process's family a message to member `index` goes to
+        first, and how many channels it crosses: the classical channel between their
+        nodes, or the route messages are forwarded on (`next_hop`, `hop_count`)."""
+        family, target = self.member(process, index)
+        a, b = process.role.node, self.run.roles[target].node
+        if a == b:
+            return int(index), 0
+        network = self.run.network
+        if network.channel(a, b, "classical") is not None:
+            return int(index), 1
+        route = network.route(a, b)
+        if route is None:
+            raise EvaluationError(f"no classical channel or route leads from node `{a}` to "
+                                  f"node `{b}`")
+        return self.member_on(family, route[0].target), len(route)
+
+    def neighbours(self, process: Process) -> list[int]:
+        """The members of the process's family on the nodes a classical channel from its
+        node reaches, in increasing order (`neighbours()`)."""
+        family, _ = self.member(process, None)
+        node = process.role.node
+        return sorted(self.hosted(family)[c.target] for c in self.run.network.channels
+                      if c.kind == "classical" and c.source == node and
+                      c.target in self.hosted(family))
+
+    def member(self, process: Process, index: Any) -> tuple[str, str]:
+        """The process's family, and its member `index` (checked)."""
+        family = process.name.partition("[")[0]
+        if family == process.name:
+            raise EvaluationError(f"role `{family}` is not a family: routes are between "
+                                  "members of one family")
+        if index is None:
+            return family, process.name
+        member = f"{family}[{int(index)}]" if float(index).is_integer() else ""
+        if member not in self.run.roles:
+            raise EvaluationError(f"`{family}[{index}]` is no member of role family "
+                                  f"`{family}`")
+        return family, member
+
+    def member_on(self, family: str, node: str) -> int:
+        found = self.hosted(family).get(node)
+        if found is None:
+            raise EvaluationError(f"node `{node}`, on the way, hosts no member of role family "
+                                  f"`{family}`")
+        return found
+
+    def hosted(self, family: str) -> dict[str, int]:
+        """Node -> the index of the member of `family` on it (the first, if several)."""
+        known = self._hosted.get(family)
+        if known is None:
+            known = self._hosted[family] = {}
+            for name, role in self.run.roles.items():
+                base, _, rest = name.partition("[")
+                if base == family and rest:
+                    known.setdefault(role.node, int(rest[:-1]))
+        return known
 
     def closes_alone(self, process: Process) -> bool:
         """Whether the window the process waits in closes at this very instant with nothing

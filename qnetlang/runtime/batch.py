@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -473,6 +474,12 @@ class BatchSimulation(Effects):
             return to_seconds(self.env.now)
         if builtin.name == "latency":
             return self.machine.latency(process, builtin)
+        if builtin.name in ("next_hop", "hop_count"):
+            which = builtin.name == "hop_count"
+            return self.each_value(lambda k: self.machine.next_hop(process, k)[which],
+                                   self.value(process, builtin.args[0], mask), mask)
+        if builtin.name == "neighbours":
+            return PerShot.constant(self.machine.neighbours(process))
         if builtin.name == "coins":
             count, probability = (self.value(process, arg, mask) for arg in builtin.args)
             return self.coins(count, probability, mask)
@@ -484,6 +491,19 @@ class BatchSimulation(Effects):
         target = self.value(process, builtin.args[2], mask) if len(builtin.args) > 2 \
             else "phi_plus"
         return self.engine.fidelity(qubits, BELL[target])
+
+    @staticmethod
+    def each_value(function: Callable[[Any], int], value: Any, mask: Mask) -> Any:
+        """`function` of a value that may differ between shots, once per distinct value
+        in the shots of `mask` (0 in the others)."""
+        if np.ndim(value) == 0:
+            return function(value)
+        value = np.asarray(value)
+        active = np.ones(len(value), bool) if mask is None else mask
+        result = np.zeros(len(value), np.int64)
+        for each in np.unique(value[active]):
+            result[active & (value == each)] = function(each)
+        return result
 
     def coins(self, count: Any, probability: Any, mask: Mask) -> PerShot:
         """`coins(n, p)`: in each shot of `mask`, n coins that each show true with p."""

@@ -188,6 +188,14 @@ class _Execution(Effects):
             return UNKNOWN
 
     def call(self, process: Process, builtin: ir.Builtin) -> Any:
+        if builtin.name in ("next_hop", "hop_count"):  # where the member is known here
+            index = self.value(process, builtin.args[0])
+            if index is UNKNOWN or isinstance(index, (list, tuple, str)):
+                return UNKNOWN
+            try:
+                return self.machine.next_hop(process, index)[builtin.name == "hop_count"]
+            except EvaluationError:
+                return UNKNOWN  # the run says why
         if builtin.name != "latency":
             return UNKNOWN
         try:

@@ -109,3 +109,55 @@ def test_a_seed_reproduces_computed_destinations(tmp_path: Path, jobs: int) -> N
     first = run_shots(run, shots=40, seed=4).to_json()["reports"]
     assert run_shots(run, shots=40, seed=4, jobs=jobs).to_json()["reports"] == first
     assert run_shots(run, shots=40, seed=5).to_json()["reports"] != first
+
+
+def test_routes_in_a_family_follow_the_network(tmp_path: Path) -> None:
+    """On a ring of six, member 0 reaches member 4 through 5, two channels away; its
+    neighbours are 1 and 5; a message relayed by `next_hop` arrives after two hops."""
+    program = """
+struct Hop { target: int; hops: int; }
+network ring(n: int = 6) {
+  node station[i in 0..n] { }
+  for i in 0..n { link station[i] <-> station[(i + 1) % n] { classical fiber(length = 10 km); } }
+}
+protocol relay(n: int = 6) {
+  role station[i in 0..n] {
+    if (i == 0) {
+      report first_hop = next_hop(4);
+      report count = hop_count(4);
+      report own = hop_count(0);
+      report neighbours = sum(neighbours() * 10 ** indices(2));
+      send Hop(target = 4, hops = 0) to station[next_hop(4)];
+    }
+    select {
+      Hop h = recv Hop from any => {
+        if (h.target == i) {
+          report hops = h.hops + 1;
+          report at_us = now() / 1 us;
+        } else {
+          send Hop(target = h.target, hops = h.hops + 1) to station[next_hop(h.target)];
+        }
+      }
+      after 1 ms => { return; }
+    }
+  }
+}
+run relay on ring with station = station;
+"""
+    result = simulate(program, tmp_path)
+    value = {name: summary.mean for name, summary in result.reports.items()}
+    assert (value["first_hop"], value["count"], value["own"]) == (5, 2, 0)
+    assert value["neighbours"] == 1 + 5 * 10
+    assert value["hops"] == 2 and abs(value["at_us"] - 20 * KM_US) < 1e-6
+
+
+def test_a_route_outside_a_family_is_an_error(tmp_path: Path) -> None:
+    program = """
+network lab { node a { } }
+protocol p { role r { report k = next_hop(0); } }
+run p on lab with r = a;
+"""
+    with pytest.raises(RuntimeFailure) as failure:
+        simulate(program, tmp_path)
+    assert "is not a family: routes are between members of one family" in \
+        failure.value.diagnostic.message
