@@ -188,6 +188,8 @@ class _Execution(Effects):
             return UNKNOWN
 
     def call(self, process: Process, builtin: ir.Builtin) -> Any:
+        if builtin.name == "now":  # the analysis keeps time as the run does
+            return to_seconds(self.machine.env.now)
         if builtin.name in ("next_hop", "hop_count"):  # where the member is known here
             index = self.value(process, builtin.args[0])
             if index is UNKNOWN or isinstance(index, (list, tuple, str)):

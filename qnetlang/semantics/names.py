@@ -392,14 +392,20 @@ class _Walker:
             # mean nothing
             node_scope = self._node_scope(self.ctx.networks[id(run)], scope)
             for binding in run.bindings:
-                value = binding.value
-                if isinstance(value, ast.Call) and value.func == "nodes" and \
-                        kind_binding(value) is None:
-                    self.ctx.error(Code.NOT_A_NODE, "`nodes` takes one kind, in quotes",
-                                   value.span, help='e.g. `nodes("EndNode")`: every node of '
-                                                    "that kind in a topology file")
-                elif kind_binding(value) is None:
-                    self.expr(value, node_scope, nodes=True)
+                self.binding(binding.value, node_scope)
+
+    def binding(self, value: ast.Expr, scope: Scope) -> None:
+        """Nodes a role is bound to: names, `nodes("Kind")`, or a list of them."""
+        if isinstance(value, ast.ArrayExpr):
+            for item in value.items:
+                self.binding(item, scope)
+        elif isinstance(value, ast.Call) and value.func == "nodes" and \
+                kind_binding(value) is None:
+            self.ctx.error(Code.NOT_A_NODE, "`nodes` takes one kind, in quotes", value.span,
+                           help='e.g. `nodes("EndNode")`: every node of that kind in a '
+                                "topology file")
+        elif kind_binding(value) is None:
+            self.expr(value, scope, nodes=True)
 
     def give(self, run: ast.Run, given: dict[str, ast.Expr], used: set[str]) -> None:
         """The `--set` values in place of the run's arguments of the same name (or added

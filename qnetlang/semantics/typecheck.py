@@ -268,7 +268,7 @@ class _Checker:
                 self.struct(item, symbol)
         elif isinstance(item, ast.Run):
             for arg in item.args + item.network_args + item.bindings:
-                if kind_binding(arg.value) is None:  # `nodes("Kind")` names nodes
+                if not _names_kinds(arg.value):  # `nodes("Kind")` names nodes
                     self.expr(arg.value)
             for setting in item.settings:
                 self.expr(setting.value)
@@ -1018,6 +1018,14 @@ class _Checker:
                            "the `else` of `within` must end with `return`, `break` or `continue`",
                            block.span, help="the value was not received, so the code after the "
                                             "`recv` cannot run")
+
+
+def _names_kinds(expr: ast.Expr) -> bool:
+    """Whether a run's binding names nodes by their kind (`nodes("Kind")`, alone or in a
+    list): nodes, which have no type."""
+    if isinstance(expr, ast.ArrayExpr):
+        return any(_names_kinds(item) for item in expr.items)
+    return kind_binding(expr) is not None
 
 
 def _received(head: ast.Stmt) -> ast.Recv:

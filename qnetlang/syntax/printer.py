@@ -196,7 +196,7 @@ class Printer(Visitor):
                           self._child(node.value), ";")
 
     def visit_Struct(self, node: ast.Struct) -> str:
-        return self._braced(self._join(node, f"struct {node.name} {{"), node)
+        return self._compact(self._join(node, f"struct {node.name} {{"), node)
 
     def visit_StructField(self, node: ast.StructField) -> str:
         return self._join(node, f"{node.name}: ", self._child(node.type), ";")

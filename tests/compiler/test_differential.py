@@ -53,6 +53,7 @@ REFUSED: dict[str, str] = {
     "examples/bb84:intercepted": "`uniform()` has no circuit form",
     "examples/bqc:bqc": "the angle of `p` depends on a measured value",
     "examples/beijing_routes:ring": "`now` is only known in the simulator",
+    "examples/beijing_requests:requests": "`now` is only known in the simulator",
     "examples/decoy_bb84:distance": "a pulse train has no circuit form",
     "examples/decoy_bb84:fifty_km": "a pulse train has no circuit form",
     "examples/distill:bbpssw": "`fidelity` is only known in the simulator",

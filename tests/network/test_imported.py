@@ -160,3 +160,32 @@ def test_a_topology_is_not_imported_in_a_loop(tmp_path: Path) -> None:
     looped = 'network beijing { for i in 0..2 { import "data/beijing.json"; } }'
     assert diagnosed(tmp_path, looped) == \
         ["E0517: cannot import this topology: a file is imported once, not in a loop"]
+
+
+REQUESTS = ROOT / "examples" / "beijing_requests.qnet"
+
+
+def test_requests_relayed_hop_by_hop_arrive_after_their_routes_delays() -> None:
+    """Every end node sends one request to every other (306 of them), each station
+    passing it on to `next_hop`: each arrives after its shortest route's fiber delay
+    (networkx, by length), having crossed that route's channels, and every station on
+    the way but the ends forwards it once."""
+    run = compiled(REQUESTS)
+    graph = networkx.Graph()
+    for span in load_topology(BEIJING).spans:
+        assert span.classical is not None
+        graph.add_edge(span.a, span.b, length=span.classical.length)
+    ends = [run.roles[f"station[{k}]"].node for k in range(18)]
+    delays, hops = [], []
+    for a in ends:
+        for b in ends:
+            if a != b:
+                path = networkx.shortest_path(graph, a, b, "length")
+                channels = [run.network.channel(x, y, "classical") for x, y in zip(path, path[1:])]
+                delays.append(sum(to_ps(c.delay) for c in channels if c is not None) / 1e6)
+                hops.append(len(path) - 1)
+    result = run_shots(run, shots=1, seed=0)
+    assert result.reports["latency_us"].n == 306
+    assert result.reports["latency_us"].mean == pytest.approx(sum(delays) / 306, rel=1e-9)
+    assert result.reports["hops"].mean == pytest.approx(sum(hops) / 306, rel=1e-12)
+    assert result.reports["forwarded"].mean == sum(h - 1 for h in hops)
