@@ -527,17 +527,22 @@ class Machine:
             else:
                 self.trace(process, "recv", source=instr.source, kind=instr.kind)
             return True
-        if process.waiting is not instr:
-            # The window's length first: working it out may split a batch, and a split
-            # batch comes back here to open its window.
-            length = None if instr.timeout is None else \
-                self.effects.seconds(process, path, instr.timeout, instr)
-            process.waiting = instr
-            if length is not None:
-                process.deadline = self.env.now + to_ps(length)
-                process.timer = self.env.schedule_with_priority(
-                    DEADLINE, to_ps(length), self.time_out, process, instr)
+        self.open_window(process, path, instr)
         return False
+
+    def open_window(self, process: Process, path: Path, instr: ir.Recv | ir.Select) -> None:
+        """The process waits in `instr`, until its `within` (or `after`) time if it has
+        one. The window's length first: working it out may split a batch, and a split
+        batch comes back here to open its window."""
+        if process.waiting is instr:
+            return
+        length = None if instr.timeout is None else \
+            self.effects.seconds(process, path, instr.timeout, instr)
+        process.waiting = instr
+        if length is not None:
+            process.deadline = self.env.now + to_ps(length)
+            process.timer = self.env.schedule_with_priority(
+                DEADLINE, to_ps(length), self.time_out, process, instr)
 
     def step_select(self, process: Process, path: Path, instr: ir.Select) -> bool:
         """Goes to the arm whose message arrived first, if one has; else waits for one (and
@@ -557,14 +562,7 @@ class Machine:
             process.waiting = process.timer = process.deadline = None
             path.pc = first[1]  # its `recv` takes the message
             return True
-        if process.waiting is not instr:
-            length = None if instr.timeout is None else \
-                self.effects.seconds(process, path, instr.timeout, instr)
-            process.waiting = instr
-            if length is not None:
-                process.deadline = self.env.now + to_ps(length)
-                process.timer = self.env.schedule_with_priority(
-                    DEADLINE, to_ps(length), self.time_out, process, instr)
+        self.open_window(process, path, instr)
         return False
 
     def step_wait(self, process: Process, path: Path, instr: ir.Wait) -> bool:
