@@ -118,7 +118,8 @@ class Analysis:
         name, offset = found
         symbol = self.resolve(name, offset)
         if symbol is not None:
-            text = f"```qnet\n{symbol.header}\n```\n\n{symbol.kind}{self.type_at(offset)}"
+            typed = self.type_at(offset) if symbol.kind != "struct" else ""  # it is the type
+            text = f"```qnet\n{symbol.header}\n```\n\n{symbol.kind}{typed}"
             if symbol.file != self.source.name:
                 text += f" in `{Path(symbol.file).name}`"
             return text + (f"\n\n{symbol.doc}" if symbol.doc else "")

@@ -14,7 +14,8 @@ KINDS: dict[type, str] = {
     ast.Network: "network", ast.NodeDecl: "node", ast.Device: "device",
     ast.Protocol: "protocol", ast.Role: "role", ast.Def: "function", ast.Const: "constant",
     ast.Param: "parameter", ast.Let: "variable",
-    ast.Pattern: "variable", ast.For: "variable", ast.Family: "index", ast.Run: "run"}
+    ast.Pattern: "variable", ast.For: "variable", ast.Family: "index", ast.Run: "run",
+    ast.Struct: "struct"}
 
 
 @dataclass(frozen=True)

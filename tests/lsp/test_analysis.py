@@ -59,3 +59,14 @@ def test_the_checker_decides_what_a_name_stands_for(tmp_path: Path) -> None:
     hover = analysis.hover(line, column + 3)  # the gate `x`, not the variable
     assert hover is not None and hover.startswith("gate `x`")
     assert "variable of type `bit`" in analysis.hover(line, column)  # type: ignore[operator]
+
+
+def test_a_struct_is_found_where_it_names_a_type_or_makes_a_value(tmp_path: Path) -> None:
+    text = ("struct Ack { keys: int; }\nprotocol p {\n  role a {\n"
+            "    Ack x = Ack(keys = 1);\n    report k = x.keys;\n  }\n}\n")
+    analysis = analyze(text, str(tmp_path / "s.qnet"))
+    assert analysis.diagnostics() == []
+    for column in (4, 12):  # `Ack x` and `Ack(keys = 1)`
+        symbol = analysis.definition(3, column)
+        assert symbol is not None and symbol.kind == "struct" and symbol.name == "Ack"
+    assert analysis.hover(3, 4) == "```qnet\nstruct Ack { keys: int; }\n```\n\nstruct"
