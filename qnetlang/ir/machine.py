@@ -438,8 +438,10 @@ class Machine:
         if isinstance(waiting, ir.Recv):
             self.trace(process, "timeout", source=waiting.source, kind=waiting.kind)
             self.effects.timed_out(process, waiting)
-        else:  # what a `select` did not take waits for the next `recv` of it
+        else:  # what a `select` did not take waits for a later `recv` or `select`
             self.trace(process, "timeout")
+            for recv in _receives(process, waiting):
+                self.effects.timed_out(process, recv)
         self.resume(process)
 
     # ---------------------------------------------------------------- instructions
@@ -510,6 +512,7 @@ class Machine:
     def step_recv(self, process: Process, path: Path, instr: ir.Recv) -> bool:
         queue = self.next_message(process, instr)
         while queue:
+            sender = queue[0].source  # the source's, or for `from any` whichever sent it
             received = self.effects.receive(process, path, instr, queue[0])
             queue.popleft()
             if not received:
@@ -522,10 +525,10 @@ class Machine:
                 path.guard, closed = received
                 assert instr.on_timeout is not None
                 process.paths.append(Path(instr.on_timeout, closed))
-                self.trace(process, "recv", path.guard, source=instr.source, kind=instr.kind)
+                self.trace(process, "recv", path.guard, source=sender, kind=instr.kind)
                 self.trace(process, "timeout", closed, source=instr.source, kind=instr.kind)
             else:
-                self.trace(process, "recv", source=instr.source, kind=instr.kind)
+                self.trace(process, "recv", source=sender, kind=instr.kind)
             return True
         self.open_window(process, path, instr)
         return False
@@ -545,23 +548,25 @@ class Machine:
                 DEADLINE, to_ps(length), self.time_out, process, instr)
 
     def step_select(self, process: Process, path: Path, instr: ir.Select) -> bool:
-        """Goes to the arm whose message arrived first, if one has; else waits for one (and
-        for the `after` arm's time, if it has one). An arm takes the next message from its
-        source if it is of the arm's type: arms for one source may tell types apart."""
-        first: tuple[int, int] | None = None  # (arrival, arm)
-        for pc in instr.arms:
-            arm = process.role.code[pc]
+        """Goes to the arm that takes the first message to have arrived, if one does; else
+        waits for one (and for the `after` arm's time, if it has one). A message from an
+        arm's source (or from any, for `from any`) goes to the arm of its very type, else
+        to the first arm whose type holds it: arms for one source tell types apart."""
+        arms = [process.role.code[pc] for pc in instr.arms]
+        heads: dict[int, Message] = {}  # the first message of each queue an arm reads
+        for arm in arms:
             assert isinstance(arm, ir.Recv)
-            queue = self.next_message(process, arm)
-            if queue and (first is None or queue[0].order < first[0]) and \
-                    assignable(arm.message_type, queue[0].send.message_type):
-                first = (queue[0].order, pc)
-        if first is not None:
-            if process.timer is not None:
-                self.env.cancel(process.timer)
-            process.waiting = process.timer = process.deadline = None
-            path.pc = first[1]  # its `recv` takes the message
-            return True
+            for key, queue in process.inbox.items():
+                if queue and key[1] == arm.kind and arm.source in (key[0], ir.ANY):
+                    heads[id(queue)] = queue[0]
+        for message in sorted(heads.values(), key=lambda m: m.order):
+            taker = _taker(arms, message)  # type: ignore[arg-type]
+            if taker is not None:
+                if process.timer is not None:
+                    self.env.cancel(process.timer)
+                process.waiting = process.timer = process.deadline = None
+                path.pc = instr.arms[taker]  # its `recv` takes the message
+                return True
         self.open_window(process, path, instr)
         return False
 
@@ -605,6 +610,17 @@ _WHY = {
     ir.Select: "waiting in a `select`",
     ir.Wait: "waiting", ir.Halt: "ending the role",
 }
+
+
+def _taker(arms: list[ir.Recv], message: Message) -> int | None:
+    """The arm of a `select` that takes a message: of its very type, else the first whose
+    type holds it, among those that read its source; None if none does."""
+    reading = [k for k, arm in enumerate(arms) if arm.kind == message.send.kind and
+               arm.source in (message.source, ir.ANY)]
+    sent = message.send.message_type
+    exact = [k for k in reading if arms[k].message_type == sent]
+    holding = [k for k in reading if assignable(arms[k].message_type, sent)]
+    return (exact or holding or [None])[0]
 
 
 def _receives(process: Process, waiting: ir.Recv | ir.Select) -> list[ir.Recv]:

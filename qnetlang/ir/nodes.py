@@ -490,7 +490,9 @@ class Select(Instr):
     """Waits for the first of several messages and goes to its arm: `arms` are the
     positions of the arms' `Recv`s, which take the message there. With a `timeout`, when
     none has arrived that long after the `select` began, it goes to `on_timeout`. Of
-    messages waiting already, the one that arrived first wins (ties: the arms' order)."""
+    messages waiting already, the one that arrived first wins (messages due at one instant
+    arrive in the order their sends were made); it goes to the arm of its very type, else
+    to the first arm whose type holds it."""
 
     arms: list[int]
     timeout: Expr | None = None

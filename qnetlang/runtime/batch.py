@@ -222,9 +222,11 @@ class BatchSimulation(Effects):
             self.folding.unfinished()
         if stuck:
             process = stuck[0]
+            source = process.instruction.source  # type: ignore[attr-defined]
+            sender = "any role" if source == ir.ANY else f"`{source}`"
             raise self.failure(process, Code.STILL_WAITING,
                                f"role `{process.name}` still waits for a message from "
-                               f"`{process.instruction.source}` when nothing else can happen",
+                               f"{sender} when nothing else can happen",
                                process.instruction.span, help="the peer ended, or its message "
                                "was decided by a measured value; handle it with `within`")
         result = BatchResult(self.shots, sim_time=to_seconds(self.env.now),

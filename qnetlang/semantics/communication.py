@@ -286,8 +286,9 @@ class _Execution(Effects):
             self.report(Code.BAD_TIME, f"a time of {length} s: it must be between 0 and "
                         f"{MAX_SECONDS:g} s", expr.span,
                         help="leave out `within` to wait for the message with no limit"
-                        if isinstance(instr, ir.Recv) else "a `wait` lets time pass: it "
-                        "cannot go back, nor last for ever")
+                        if isinstance(instr, ir.Recv) else "leave out the `after` arm to wait "
+                        "with no limit" if isinstance(instr, ir.Select) else "a `wait` lets "
+                        "time pass: it cannot go back, nor last for ever")
             process.done = True  # what it does next is not followed
             _data(process).status = UNDECIDED
         elif isinstance(instr, ir.Wait):
@@ -478,16 +479,23 @@ class _Execution(Effects):
 
     def conclude(self) -> None:
         processes = self.machine.processes
-        # a role that waits in a `select` serves: waiting for requests that may never come
-        # is its end, not a deadlock; and a run's `duration` stops roles where they are
+        # A role that waits in a `select` in a loop serves: waiting for requests that may
+        # never come is its end, not a deadlock. A run cut short by its `duration` stops
+        # roles where they are: one that a message on its way, or a timer, would have
+        # woken is not stuck.
+        cut = self.machine.cut_short()
         blocked = {name: p for name, p in processes.items()
-                   if not p.done and p.waiting is not None}
-        serving = {name for name, p in blocked.items() if isinstance(p.waiting, ir.Select)}
+                   if not p.done and p.waiting is not None and not (cut and self.expecting(p))}
+        serving = {name for name, p in blocked.items()
+                   if isinstance(p.waiting, ir.Select) and _in_loop(p.role.code, p.waiting)}
         reported_cycles: set[frozenset[str]] = set()
         for name, process in blocked.items():
-            if name in serving or self.machine.cut_short():
+            if name in serving:
                 continue
             recv = process.waiting
+            if isinstance(recv, ir.Select) or recv.source == ir.ANY:  # type: ignore[union-attr]
+                self.never_comes(name, process, blocked)
+                continue
             assert isinstance(recv, ir.Recv)
             source = processes.get(recv.source)
             if source is None or _data(source).status == UNDECIDED:
@@ -542,6 +550,32 @@ class _Execution(Effects):
                                 help=f"add `recv ... from {_base(source)}` to `{_base(dest)}`, "
                                      "or remove this `send`")
 
+    def expecting(self, process: Process) -> bool:
+        """Whether an event still to come is the process's: a message on its way to it,
+        its timer, its turn to go on."""
+        return any(args and args[0] is process
+                   for _, _, args in self.machine.env.pending_events())
+
+    def never_comes(self, name: str, process: Process, blocked: dict[str, Process]) -> None:
+        """A `select` met once, or a `recv` from any role, waits for messages from roles
+        that have all ended or wait themselves: none will come."""
+        waiting = process.waiting
+        receives = [process.role.code[pc] for pc in waiting.arms] \
+            if isinstance(waiting, ir.Select) else [waiting]
+        sources = {other for recv in receives for other in self.machine.processes
+                   if other != name and recv.source in (other, ir.ANY)}  # type: ignore
+        processes = self.machine.processes
+        if any(_data(processes[other]).status == UNDECIDED or
+               not processes[other].done and other not in blocked for other in sources):
+            return  # one may still send, or what it does is not followed
+        what = "messages from " + ", ".join(f"`{other}`" for other in sorted(sources)) \
+            if sources else "a message"
+        assert waiting is not None
+        self.report(Code.NEVER_SENT, f"`{name}` waits for {what}, which never come",
+                    waiting.span, label="waits here forever",
+                    help="send what it waits for, or give it an `after` arm (`within` for a "
+                         "`recv`) to go on without")
+
     def unhandled(self, name: str, server: Process) -> None:
         """Messages to a role that serves in a `select` that no arm of it takes (one that
         could would have been taken)."""
@@ -571,6 +605,13 @@ class _Execution(Effects):
             assert isinstance(recv, ir.Recv)
             current = recv.source
         return path[path.index(current):] if current in path else []
+
+
+def _in_loop(code: list[ir.Instr], select: ir.Select) -> bool:
+    """Whether a jump back over the `select` makes it run again (a server's loop)."""
+    at = next(pc for pc, instr in enumerate(code) if instr is select)
+    return any(isinstance(instr, ir.Jump) and instr.target <= at < pc
+               for pc, instr in enumerate(code))
 
 
 def _base(name: str) -> str:

@@ -313,8 +313,9 @@ class Lowerer:
 
     def expr_Field(self, expr: ast.Field) -> ir.Expr:
         struct = self.ctx.type_of(expr.target)
-        assert isinstance(struct, t.Struct)
-        position = struct.field(expr.name)
+        position = struct.field(expr.name) if isinstance(struct, t.Struct) else None
+        if position is None:  # the type check said why
+            raise self.fail(Code.BAD_FIELD, f"no field `{expr.name}` here", expr)
         target = self.expr(expr.target)
         if isinstance(target, ir.Const):
             return ir.Const(target.value[position])

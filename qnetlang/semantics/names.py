@@ -191,6 +191,9 @@ class _Walker:
             self.struct(item, scope)
 
     def struct(self, struct: ast.Struct, scope: Scope) -> None:
+        if struct.name in t.NAMED_TYPES:
+            self.ctx.error(Code.DUPLICATE_NAME, f"`{struct.name}` is a built-in type", struct.span,
+                           help="give the struct a name of its own")
         names: dict[str, ast.StructField] = {}
         for field in struct.fields:
             self.type(field.type, scope)

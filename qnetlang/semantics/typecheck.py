@@ -77,6 +77,7 @@ class _Checker:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.in_progress: set[int] = set()
+        self.resolving: set[int] = set()  # the structs whose fields are being resolved
         self.body = _Body()  # the body of the statement being checked
         self.report_kinds: dict[str, ast.Report] = {}  # of the protocol: name -> first
         self.sending: ast.Expr | None = None  # the value of the `send` being checked
@@ -116,6 +117,11 @@ class _Checker:
         found = t.NAMED_TYPES.get(node.name)
         symbol = self.ctx.symbol(node)
         if found is None and symbol is not None and isinstance(symbol.decl, ast.Struct):
+            if id(symbol) in self.resolving:
+                self.error(Code.BAD_FIELD, f"struct `{symbol.name}` would hold itself", node,
+                           help="a struct cannot contain itself, directly or through other "
+                                "structs and tuples")
+                return t.ERROR
             return self.struct(symbol.decl, symbol)
         if found is None:
             self.error(Code.TYPE_MISMATCH, f"unknown type `{node.name}`", node,
@@ -128,19 +134,20 @@ class _Checker:
         itself (a struct that holds itself would never end)."""
         if symbol.type is not None:
             return symbol.type
-        symbol.type = t.ERROR  # while its fields resolve: a struct inside itself is an error
+        if not decl.fields:
+            self.error(Code.BAD_FIELD, f"struct `{decl.name}` has no fields", decl,
+                       help="give it a field, or send no value")
+        self.resolving.add(id(symbol))  # a struct met again while its fields resolve: a cycle
         items: list[t.Type] = []
         for field in decl.fields:
             found = self.resolve_type(field.type)
-            if isinstance(field.type, ast.NamedType) and self.ctx.symbol(field.type) is symbol:
-                self.error(Code.BAD_FIELD, f"struct `{decl.name}` holds itself", field.type,
-                           help="a struct's fields are of other types")
-            elif t.contains_qubit(found) or found in (t.TRAIN, t.CLICKS):
+            if t.contains_qubit(found) or _holds_record(found):
                 self.error(Code.BAD_FIELD, f"a struct holds classical values, not "
                            f"{t.describe(found)}", field.type,
                            help="send qubits on their own; keep a train's record in a variable")
                 found = t.ERROR
             items.append(found)
+        self.resolving.discard(id(symbol))
         symbol.type = t.Struct(tuple(items), decl.name, tuple(f.name for f in decl.fields))
         return symbol.type
 
@@ -533,7 +540,7 @@ class _Checker:
                 expected.append(symbol.type if symbol and symbol.type else t.ERROR)
         hint = None if stmt.let else t.Tuple(tuple(expected))
         found = self.expr(stmt.value, hint)
-        if not isinstance(found, t.Tuple):
+        if not isinstance(found, t.Tuple) or isinstance(found, t.Struct):
             if not t.is_error(found):
                 self.error(Code.TYPE_MISMATCH, f"expected a tuple of {len(stmt.targets)}, found "
                            f"{t.describe(found)}", stmt.value)
@@ -891,6 +898,11 @@ class _Checker:
         self.expect(t.INT, position, expr.index, "an index")
         if isinstance(target, (t.Array, t.List)):
             return target.element
+        if isinstance(target, t.Struct):
+            self.error(Code.BAD_FIELD, f"a struct's fields are read by name: {target.name}'s "
+                       f"are {', '.join(f'`{f}`' for f in target.fields)}", expr,
+                       help=f"e.g. `.{target.fields[0]}`" if target.fields else None)
+            return t.ERROR
         if isinstance(target, t.Tuple):
             if isinstance(expr.index, ast.IntLit) and 0 <= expr.index.value < len(target.items):
                 return target.items[expr.index.value]
@@ -999,16 +1011,14 @@ class _Checker:
         if expr.on_timeout is not None:
             self.timeout_block(expr.on_timeout, body)
             self.body = body
+        received = self.resolve_type(expr.type) if expr.type is not None else expected
         if expr.source is not None:
             self.peer(expr.source)
-        elif expr.type is not None and (t.contains_qubit(self.resolve_type(expr.type)) or
-                                        self.resolve_type(expr.type) == t.CLICKS):
+        elif received is not None and (t.contains_qubit(received) or received == t.CLICKS):
             self.error(Code.PEER_NOT_STATIC, "qubits and trains come from a role named before "
                        "the run, not from any", expr,
                        help="name the sender: `recv qubit from source`")
-        if expr.type is not None:
-            return self.resolve_type(expr.type)
-        return expected if expected is not None else t.ERROR
+        return received if received is not None else t.ERROR
 
     def timeout_block(self, block: ast.Block, body: _Body) -> None:
         self.block(block, body)
@@ -1018,6 +1028,14 @@ class _Checker:
                            "the `else` of `within` must end with `return`, `break` or `continue`",
                            block.span, help="the value was not received, so the code after the "
                                             "`recv` cannot run")
+
+
+def _holds_record(type_: t.Type) -> bool:
+    """Whether a type is, or holds, a train's record."""
+    if isinstance(type_, (t.Tuple, t.Array, t.List)):
+        parts = type_.items if isinstance(type_, t.Tuple) else (type_.element,)
+        return any(_holds_record(part) for part in parts)
+    return type_ in (t.TRAIN, t.CLICKS)
 
 
 def _names_kinds(expr: ast.Expr) -> bool:

@@ -154,3 +154,19 @@ def test_arms_for_one_source_take_the_messages_of_their_types(tmp_path: Path) ->
     client = "if (i == 0) { send (5, 1) to hub; send 3 to hub; }"
     result = simulate(hub_program(hub, client), tmp_path)
     assert (result.reports["single"].mean, result.reports["pair"].mean) == (3, 5)
+
+
+def test_a_message_goes_to_the_arm_of_its_very_type(tmp_path: Path) -> None:
+    """A `bit` arm could hold an int, but the int goes to the `int` arm listed after it."""
+    hub = """
+    while (true) {
+      select {
+        bit flag = recv bit from client[0] => { report flag = flag; }
+        int k = recv int from client[0] => { report k = k; }
+        after 1 ms => { return; }
+      }
+    }
+    """
+    client = "if (i == 0) { send 7 to hub; bit f = 1; send f to hub; }"
+    result = simulate(hub_program(hub, client), tmp_path)
+    assert (result.reports["flag"].mean, result.reports["k"].mean) == (1, 7)
