@@ -78,6 +78,7 @@ class _Checker:
         self.ctx = ctx
         self.in_progress: set[int] = set()
         self.resolving: set[int] = set()  # the structs whose fields are being resolved
+        self.family = True  # whether the role being checked is a family (routes need one)
         self.body = _Body()  # the body of the statement being checked
         self.report_kinds: dict[str, ast.Report] = {}  # of the protocol: name -> first
         self.sending: ast.Expr | None = None  # the value of the `send` being checked
@@ -456,7 +457,9 @@ class _Checker:
             symbol = self.ctx.symbol(role.family)
             if symbol is not None:
                 symbol.type = t.INT
+        self.family = role.family is not None
         self.block(role.body, _Body())
+        self.family = True  # elsewhere (functions) a route is not refused here
 
     def function(self, function: ast.Def) -> None:
         for param in function.params:
@@ -850,6 +853,12 @@ class _Checker:
             sending = self.sending
             while isinstance(sending, ast.Paren):
                 sending = sending.expr
+            if call.func in ("next_hop", "hop_count", "neighbours") and not self.family:
+                self.error(Code.WRONG_ARGUMENTS, f"`{call.func}` is for a member of a role "
+                           "family: routes lead to the family's other members", call,
+                           help="make the role a family bound to the nodes on the routes, e.g. "
+                                "`role station[i in 0..n]`")
+                return t.ERROR
             if result in builtins.TRAINS and call is not sending:
                 self.error(Code.WRONG_ARGUMENTS, "a train is sent where it is made", call,
                            help=f"`send {call.func}(n) to r;`, or `let sent = send "

@@ -150,14 +150,3 @@ run relay on ring with station = station;
     assert value["neighbours"] == 1 + 5 * 10
     assert value["hops"] == 2 and abs(value["at_us"] - 20 * KM_US) < 1e-6
 
-
-def test_a_route_outside_a_family_is_an_error(tmp_path: Path) -> None:
-    program = """
-network lab { node a { } }
-protocol p { role r { report k = next_hop(0); } }
-run p on lab with r = a;
-"""
-    with pytest.raises(RuntimeFailure) as failure:
-        simulate(program, tmp_path)
-    assert "is not a family: routes are between members of one family" in \
-        failure.value.diagnostic.message
