@@ -17,7 +17,7 @@ Run: python benchmarks/physical.py [--quick]
 - the same trains as `.qnet` programs (`send pulses(n) to r`): examples/micius.qnet's
   whole pass, and examples/decoy_bb84.qnet over 50 km (10^8 pulses, then the decoy
   estimate, Cascade, verification and privacy amplification written in .qnet), and
-  pairs (`send pairs(n) to r`): examples/bbm92.qnet's 10^7 pulses over 25 km, each
+  pairs (`send pairs(n) to r`): examples/bbm92.qnet's 10^6 pulses over 25 km, each
   from loading the file to the reports.
 QNET 1.3, which simulates every photon, reports 300-600 sifted bits per wall second on
 fiber, and it did not finish 0.1 s of the Micius pass in 10 minutes (no QNET venv is
@@ -123,7 +123,7 @@ def in_qnet(quick: bool) -> None:
     reports = load(EXAMPLES / "bbm92.qnet").simulate("pairs").reports
     wall = time.perf_counter() - start
     value = {name: summary.mean for name, summary in reports.items()}
-    print(f"examples/bbm92.qnet, pairs (10^7 pulses of pairs): {wall:.1f} s wall, "
+    print(f"examples/bbm92.qnet, pairs (10^6 pulses of pairs): {wall:.1f} s wall, "
           f"{value['coincidences']:.2e} coincidences and {value['sifted']:.2e} sifted a "
           f"pulse, error {value['qber']:.4f}, key {value['key_rate']:.2e} a pulse")
 

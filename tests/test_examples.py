@@ -12,8 +12,8 @@ from tests.conftest import EXAMPLE_FILES, file_id
 
 
 # Pulse trains of 10^8 pulses and more a shot: one shot each, and with the slow tests
-# (the whole Micius pass takes about 5 s, the sweep of decoy_bb84 about 12 s); and pairs
-# of 10^7 pulses (bbm92, about 4 s).
+# (the whole Micius pass takes about 5 s, the sweep of decoy_bb84 about 12 s); and a
+# sweep of pairs (bbm92, about 1 s a shot).
 ONE_SHOT = {"micius.qnet", "decoy_bb84.qnet", "bbm92.qnet"}
 
 
