@@ -262,11 +262,10 @@ class _Lowering(Effects):
         if _symbolic(index):
             raise CompileError("a message whose destination depends on a measured value "
                                "cannot be compiled", instr.dest_index.span)
-        member = f"{instr.dest}[{int(index)}]" if float(index).is_integer() else ""
-        if member not in self.run.roles:
-            raise CompileError(f"`{instr.dest}[{index}]` is no member of role family "
-                               f"`{instr.dest}`", instr.dest_index.span)
-        return member
+        try:
+            return self.machine.family_member(instr.dest, index)
+        except EvaluationError as error:
+            raise CompileError(str(error), instr.dest_index.span) from None
 
     def no_route(self, process: Process, instr: ir.Send, dest: str) -> None:
         raise CompileError(f"no classical channel or route leads to `{dest}`", instr.span)

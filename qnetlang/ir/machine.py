@@ -370,11 +370,16 @@ class Machine:
                                   "members of one family")
         if index is None:
             return family, process.name
+        return family, self.family_member(family, index)
+
+    def family_member(self, family: str, index: Any) -> str:
+        """The member `index` of a role family, where there is one."""
         member = f"{family}[{int(index)}]" if float(index).is_integer() else ""
         if member not in self.run.roles:
+            size = sum(name.startswith(f"{family}[") for name in self.run.roles)
             raise EvaluationError(f"`{family}[{index}]` is no member of role family "
-                                  f"`{family}`")
-        return family, member
+                                  f"`{family}`, whose members are 0 to {size - 1}")
+        return member
 
     def member_on(self, family: str, node: str) -> int:
         found = self.hosted(family).get(node)
@@ -410,7 +415,7 @@ class Machine:
         process.inbox.setdefault(key, deque()).append(message)
         waiting = process.waiting
         if waiting is not None and any(recv.kind == key[1] and recv.source in (key[0], ir.ANY)
-                                       for recv in _receives(process, waiting)):
+                                       for recv in receives(process, waiting)):
             self.resume(process)
 
     @staticmethod
@@ -440,7 +445,7 @@ class Machine:
             self.effects.timed_out(process, waiting)
         else:  # what a `select` did not take waits for a later `recv` or `select`
             self.trace(process, "timeout")
-            for recv in _receives(process, waiting):
+            for recv in receives(process, waiting):
                 self.effects.timed_out(process, recv)
         self.resume(process)
 
@@ -552,15 +557,14 @@ class Machine:
         waits for one (and for the `after` arm's time, if it has one). A message from an
         arm's source (or from any, for `from any`) goes to the arm of its very type, else
         to the first arm whose type holds it: arms for one source tell types apart."""
-        arms = [process.role.code[pc] for pc in instr.arms]
+        arms = receives(process, instr)
         heads: dict[int, Message] = {}  # the first message of each queue an arm reads
         for arm in arms:
-            assert isinstance(arm, ir.Recv)
             for key, queue in process.inbox.items():
                 if queue and key[1] == arm.kind and arm.source in (key[0], ir.ANY):
                     heads[id(queue)] = queue[0]
         for message in sorted(heads.values(), key=lambda m: m.order):
-            taker = _taker(arms, message)  # type: ignore[arg-type]
+            taker = _taker(arms, message)
             if taker is not None:
                 if process.timer is not None:
                     self.env.cancel(process.timer)
@@ -623,7 +627,7 @@ def _taker(arms: list[ir.Recv], message: Message) -> int | None:
     return (exact or holding or [None])[0]
 
 
-def _receives(process: Process, waiting: ir.Recv | ir.Select) -> list[ir.Recv]:
+def receives(process: Process, waiting: ir.Recv | ir.Select) -> list[ir.Recv]:
     """The `recv` a process waits in, or those of the arms of its `select`."""
     if isinstance(waiting, ir.Recv):
         return [waiting]

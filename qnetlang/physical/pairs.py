@@ -68,13 +68,14 @@ class PairDetections:
 
     def sides(self) -> tuple[Clicks, Clicks]:
         """What each receiver knows: the pulses in which it clicked, and its records."""
-        return tuple(  # type: ignore[return-value]
-            Clicks(self.pulses, self.rate, self.index[seen], basis[seen], bit[seen],
-                   clicks[seen], time[seen])
-            for basis, bit, clicks, time in (
-                (self.alice_basis, self.alice_bit, self.alice_clicks, self.alice_time),
-                (self.bob_basis, self.bob_bit, self.bob_clicks, self.bob_time))
-            for seen in [clicks > 0])
+        return (self._side(self.alice_basis, self.alice_bit, self.alice_clicks, self.alice_time),
+                self._side(self.bob_basis, self.bob_bit, self.bob_clicks, self.bob_time))
+
+    def _side(self, basis: np.ndarray, bit: np.ndarray, clicks: np.ndarray,
+              time: np.ndarray) -> Clicks:
+        seen = clicks > 0
+        return Clicks(self.pulses, self.rate, self.index[seen], basis[seen], bit[seen],
+                      clicks[seen], time[seen])
 
     @property
     def coincidences(self) -> np.ndarray:

@@ -587,14 +587,11 @@ class BatchSimulation(Effects):
         value = self.value(process, instr.dest_index, None)
         if not uniform(value):
             raise self.split_by(process, value)  # each group of shots sends to its own
-        index = first(value)
-        member = f"{instr.dest}[{int(index)}]" if float(index).is_integer() else None
-        if member not in self.run.roles:
-            size = sum(name.startswith(f"{instr.dest}[") for name in self.run.roles)
-            raise self.failure(process, Code.RUNTIME_VALUE, f"`{instr.dest}[{index}]` is no "
-                               f"member of role family `{instr.dest}`, whose members are 0 to "
-                               f"{size - 1}", instr.dest_index.span)
-        return member
+        try:
+            return self.machine.family_member(instr.dest, first(value))
+        except EvaluationError as error:
+            raise self.failure(process, Code.RUNTIME_VALUE, str(error),
+                               instr.dest_index.span) from None
 
     def no_route(self, process: Process, instr: ir.Send, dest: str) -> None:
         a, b = process.role.node, self.run.roles[dest].node

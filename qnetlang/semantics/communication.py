@@ -38,7 +38,8 @@ from qnetlang.diagnostics import Note
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import UNKNOWN, EvaluationError, evaluate
 from qnetlang.ir.loops import Group, independent_loops
-from qnetlang.ir.machine import Effects, Machine, Message, OffTrack, Path, Process, StepLimit
+from qnetlang.ir.machine import (Effects, Machine, Message, OffTrack, Path, Process, StepLimit,
+                                 receives)
 from qnetlang.runtime.events import MAX_SECONDS, to_seconds, valid_duration
 from qnetlang import types as t
 from qnetlang.semantics.context import Context
@@ -410,16 +411,13 @@ class _Execution(Effects):
         if index is UNKNOWN or isinstance(index, (list, tuple, str)):
             self.undecided(process, instr)
             return None
-        member = f"{instr.dest}[{int(index)}]" if float(index).is_integer() else ""
-        if member not in self.run.roles:
-            size = sum(name.startswith(f"{instr.dest}[") for name in self.run.roles)
-            self.report(Code.INDEX_OUT_OF_RANGE, f"`{instr.dest}[{index}]` is no member of "
-                        f"role family `{instr.dest}`, whose members are 0 to {size - 1}",
-                        instr.dest_index.span)
+        try:
+            return self.machine.family_member(instr.dest, index)
+        except EvaluationError as error:
+            self.report(Code.INDEX_OUT_OF_RANGE, str(error), instr.dest_index.span)
             process.done = True  # what it does next is not followed
             _data(process).status = UNDECIDED
             return None
-        return member
 
     def no_route(self, process: Process, instr: ir.Send, dest: str) -> None:
         a, b = process.role.node, self.run.roles[dest].node
@@ -560,17 +558,16 @@ class _Execution(Effects):
         """A `select` met once, or a `recv` from any role, waits for messages from roles
         that have all ended or wait themselves: none will come."""
         waiting = process.waiting
-        receives = [process.role.code[pc] for pc in waiting.arms] \
-            if isinstance(waiting, ir.Select) else [waiting]
-        sources = {other for recv in receives for other in self.machine.processes
-                   if other != name and recv.source in (other, ir.ANY)}  # type: ignore
+        assert waiting is not None
+        sources = {other for recv in receives(process, waiting)
+                   for other in self.machine.processes
+                   if other != name and recv.source in (other, ir.ANY)}
         processes = self.machine.processes
         if any(_data(processes[other]).status == UNDECIDED or
                not processes[other].done and other not in blocked for other in sources):
             return  # one may still send, or what it does is not followed
         what = "messages from " + ", ".join(f"`{other}`" for other in sorted(sources)) \
             if sources else "a message"
-        assert waiting is not None
         self.report(Code.NEVER_SENT, f"`{name}` waits for {what}, which never come",
                     waiting.span, label="waits here forever",
                     help="send what it waits for, or give it an `after` arm (`within` for a "

@@ -46,7 +46,8 @@ def check_topology(ctx: Context) -> None:
 
 def _idle_detectors(ctx: Context, run: ir.Run, reported: set[tuple[str, Span | None]]) -> None:
     """A detector declared where no role receives a qubit over a quantum channel, nor a
-    train (nor sends pairs, whose kept photons it detects), acts on nothing in this run: a warning, at the declaration, once (a family's detector acts
+    train (nor sends pairs, whose kept photons it detects), acts on nothing in this run:
+    a warning, at the declaration, once (a family's detector acts
     if any member's does)."""
     receiving = run.receiving_qubits() | run.receiving_trains()
     hosting = {role.node for role in run.roles.values()}
