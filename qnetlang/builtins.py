@@ -1,7 +1,8 @@
 """Built-in constants and functions: their types, and how to fold them.
 
-`random`, `uniform`, `coins`, `now`, `fidelity`, `latency` and the routes'
-(`next_hop`, `hop_count`, `neighbours`) depend on the run and are never folded; the
+`random`, `uniform`, `uniforms`, `coins`, `now`, `fidelity`, `latency` and the network's
+(`next_hop`, `hop_count`, `neighbours`, `transmittance`) depend on the run and are
+never folded; the
 others are pure and fold when their arguments are constants. The arguments of
 `latency` are roles, not values.
 """
@@ -51,6 +52,11 @@ def _dimensionless(arguments: list[t.Type]) -> t.Type | str:
 
 
 def _same_number(arguments: list[t.Type]) -> t.Type | str:
+    if len(arguments) == 1:  # `min(x)` of a list: one of its elements
+        problem = _list_of(arguments[0])
+        if problem or not isinstance(arguments[0], t.List):
+            return problem or t.ERROR
+        return _numbers([arguments[0].element]) or arguments[0].element
     problem = _numbers(arguments)
     if problem:
         return problem
@@ -165,6 +171,27 @@ def _concat(arguments: list[t.Type]) -> t.Type | str:
     return first if isinstance(first, t.List) else t.ERROR
 
 
+def _push(arguments: list[t.Type]) -> t.Type | str:
+    queue, value = arguments
+    problem = _list_of(queue)
+    if problem or not isinstance(queue, t.List):
+        return problem or t.ERROR
+    if not t.is_error(value) and not t.assignable(queue.element, value):
+        return f"a {queue} holds {t.describe(queue.element)}s, not {t.describe(value)}"
+    return queue
+
+
+def _drop(arguments: list[t.Type]) -> t.Type | str:
+    queue, count = arguments
+    return _list_of(queue) or _count(count, "the number dropped") or \
+        (queue if isinstance(queue, t.List) else t.ERROR)
+
+
+def _find(arguments: list[t.Type]) -> t.Type | str:
+    problem = _push(arguments)
+    return problem if isinstance(problem, str) else t.INT
+
+
 def _parities(arguments: list[t.Type]) -> t.Type | str:
     bits, order, starts, ends = arguments
     problem = _list_of(bits, "bits") or _list_of(order) or _list_of(starts) or _list_of(ends)
@@ -191,9 +218,11 @@ def _toeplitz(arguments: list[t.Type]) -> t.Type | str:
         _count(length, "the output's length") or t.List(t.BIT)
 
 
-# The functions that apply to each element of a list given in their place.
+# The functions that apply to each element of a list given in their place (`min` and
+# `max` of two or more; of one list, they reduce it).
 ELEMENTWISE = frozenset({"sqrt", "exp", "log", "log2", "log10", "sin", "cos", "tan", "abs",
                          "min", "max", "floor", "ceil", "round"})
+REDUCING = frozenset({"min", "max"})
 
 
 def _pulses(arguments: list[t.Type]) -> t.Type | str:
@@ -301,6 +330,9 @@ FUNCTIONS: dict[str, Builtin] = {
         Builtin("hop_count", (1, 1), "hop_count(k: int) -> int (the channels a message to "
                 "member k of this role's family crosses)",
                 lambda a: _count(a[0], "a member") or t.INT),
+        Builtin("transmittance", (1, 1), "transmittance(k: int) -> float (of the quantum "
+                "channel from this node to member k's, its losses all counted)",
+                lambda a: _count(a[0], "a member") or t.FLOAT),
         Builtin("neighbours", (0, 0), "neighbours() -> int[] (the members of this role's "
                 "family a classical channel from its node reaches)", lambda a: INDICES),
         Builtin("sqrt", (1, 1), "sqrt(x: float) -> float", _dimensionless,
@@ -320,8 +352,10 @@ FUNCTIONS: dict[str, Builtin] = {
         Builtin("tan", (1, 1), "tan(x: angle) -> float", _dimensionless,
                 _unary_float(math.tan)),
         Builtin("abs", (1, 1), "abs(x) -> x", _same, abs),
-        Builtin("min", (2, None), "min(a, b, ...)", _same_number, min),
-        Builtin("max", (2, None), "max(a, b, ...)", _same_number, max),
+        Builtin("min", (1, None), "min(a, b, ...) or min(x: T[]) -> T (its least element)",
+                _same_number, min),
+        Builtin("max", (1, None), "max(a, b, ...) or max(x: T[]) -> T (its greatest "
+                "element)", _same_number, max),
         Builtin("floor", (1, 1), "floor(x: float) -> int",
                 lambda a: _numbers(a) or t.INT, math.floor),
         Builtin("ceil", (1, 1), "ceil(x: float) -> int",
@@ -342,6 +376,12 @@ FUNCTIONS: dict[str, Builtin] = {
         Builtin("permutation", (2, 2), "permutation(n: int, seed: int) -> int[] (a shuffle "
                 "of 0..n that the seed decides)", _permutation),
         Builtin("concat", (2, 2), "concat(a: T[], b: T[]) -> T[]", _concat),
+        Builtin("push", (2, 2), "push(q: T[], x: T) -> T[] (q, then x: a queue's tail)",
+                _push),
+        Builtin("drop", (2, 2), "drop(q: T[], n: int) -> T[] (q without its first n: a "
+                "queue's rest)", _drop),
+        Builtin("find", (2, 2), "find(q: T[], x: T) -> int (the first position of x in q, "
+                "-1 if none: a lookup of keys)", _find),
         Builtin("parities", (4, 4), "parities(x: bit[], order: int[], starts: int[], ends: "
                 "int[]) -> bit[] (of x[order[s]] ... x[order[e - 1]], each range)", _parities),
         Builtin("flip", (2, 2), "flip(x: bit[], at: int[]) -> bit[] (x, its bits at `at` "
@@ -353,6 +393,8 @@ FUNCTIONS: dict[str, Builtin] = {
         Builtin("pairs", (1, 1), "send pairs(n: int) to r", _pairs),
         Builtin("common", (2, 2), "common(a: int[], b: int[]) -> int[] (the numbers in both, "
                 "in increasing order)", _common),
+        Builtin("uniforms", (1, 1), "uniforms(n: int) -> float[] (n numbers, each uniform "
+                "in [0, 1))", lambda a: _count(a[0], "the length") or t.List(t.FLOAT)),
         Builtin("coins", (2, 2), "coins(n: int, p: float) -> bool[] (each true with "
                 "probability p)", _coins),
         Builtin("detected", (1, 1), "detected(c: clicks) -> int[] (the pulses detected)",

@@ -106,8 +106,9 @@ def _checked(source: SourceFile, path: Path | None, options: Options) -> Program
 def _simulate_point(task: tuple[dict[str, str], int],
                     shared: tuple[str, str, Path | None, Options, str, int | None,
                                   str | None, bool, Limits | None]) -> RunResult:
-    """One point of a sweep on a Dask worker: the program checked there with the point's
-    values, and its run simulated at the point's seed."""
+    """One point of a sweep on a worker (a Dask worker, or one of `--jobs` processes): the
+    program checked there with the point's values, and its run simulated at the point's
+    seed."""
     arguments, seed = task
     text, name, path, options, run, shots, engine, samples, limits = shared
     given = replace(options, arguments={**options.arguments, **arguments})
@@ -237,25 +238,30 @@ class Program:
         point, at the run's seed, as `simulate` runs it. `progress(done, points)` follows
         it; interrupted (Ctrl-C), it raises SweepInterrupted with the points done. A point
         that fails raises its error (which says which point it is) with the points done
-        before it as its `sweep`."""
+        before it as its `sweep`. With `jobs` > 1 the points run side by side, each in
+        one process."""
+        from qnetlang.executors import local_map
         from qnetlang.results import Sweep, shots_and_seed
 
         chosen = self.run(run)
         points = self.points(over, chosen.name, zipped=zipped)
         _, base = shots_and_seed(chosen, shots, seed)
         found = Sweep(chosen.name, list(points[0]))
-        if executor is None:
-            results: Iterable[RunResult] = (
+        source = self.checked.source
+        shared = (source.text, source.name, self.path, self.options, chosen.name, shots,
+                  engine, samples, limits)
+        tasks = [(_texts(point), point_seed(base, point)) for point in points]
+        if executor is None and jobs > 1 and len(points) > 1:  # points side by side
+            results: Iterable[RunResult] = local_map(_simulate_point, tasks, shared,
+                                                     min(jobs, len(points)))
+        elif executor is None:
+            results = (
                 (self.given(**point) if point else self).simulate(chosen.name, shots=shots,
                                              seed=point_seed(base, point), engine=engine,
                                              jobs=jobs, samples=samples, limits=limits)
                 for point in points)
         else:  # each point a task: the program's text goes to each worker once
-            source = self.checked.source
-            shared = (source.text, source.name, self.path, self.options, chosen.name, shots,
-                      engine, samples, limits)
-            results = executor.map(_simulate_point, [(_texts(point), point_seed(base, point))
-                                                     for point in points], shared)
+            results = executor.map(_simulate_point, tasks, shared)
         try:
             for point, result in zip(points, results, strict=True):
                 found.points.append((point, result))

@@ -61,6 +61,30 @@ class DaskExecutor:
                 yield future.result()
 
 
+_SHARED: Any = None  # a local worker's copy of what every task shares
+
+
+def _keep_shared(shared: Any) -> None:
+    global _SHARED
+    _SHARED = shared
+
+
+def _with_shared(task: tuple[Callable[..., Any], Any]) -> Any:
+    function, item = task
+    return function(item, _SHARED)
+
+
+def local_map(function: Callable[..., Any], items: Iterable[Any], shared: Any,
+              workers: int) -> Iterator[Any]:
+    """function(item, shared) for each item, in the items' order, on `workers` processes
+    of this machine (forked: `shared` is copied to each once)."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(
+            workers, initializer=_keep_shared, initargs=(shared,)) as pool:
+        yield from pool.imap(_with_shared, [(function, item) for item in items])
+
+
 def parse_executor(text: str, workers: int) -> DaskExecutor | None:
     """`local` (None: this machine's processes), `dask` or `dask=ADDRESS`."""
     kind, _, address = text.partition("=")

@@ -241,3 +241,44 @@ run p on solo with a = a;
     frame = sweep.samples_frame()
     assert list(frame["v"]) == ["[1, 2]"] * 3 + ["[3, 4]"] * 3
     assert list(frame["value"]) == [3] * 3 + [7] * 3
+
+
+SERVER = """
+network pair { node a { qubits 1; } node b { qubits 1; }
+               link a <-> b { classical fiber(length = 2 km); } }
+protocol p() {
+  role a { while (true) { wait 10 us; send uniform() < 0.5 to b; } }
+  role b {
+    while (true) {
+      select {
+        bool heads = recv bool from a => { report served = 1; report heads = heads; }
+        after 35 us => { report idle = 1; }
+      }
+    }
+  }
+}
+run p on pair with a = a, b = b {
+  shots = 50;
+  sweep duration in [100 us, 200 us, 300 us];
+}
+"""
+
+
+def test_a_sweep_s_points_side_by_side_give_the_same_numbers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --jobs 2 a sweep's points run in two processes: every point keeps its seed,
+    and the JSON printed is the one of a single process but for the wall time (here a
+    server in a `select` until the swept duration ends it)."""
+    path = tmp_path / "server.qnet"
+    path.write_text(SERVER)
+    outputs = []
+    for jobs in ("1", "2"):
+        assert main(["run", str(path), "--json", "--jobs", jobs]) == 0
+        rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        outputs.append([{key: value for key, value in row.items() if key != "wall_s"}
+                        for row in rows])
+    assert outputs[0] == outputs[1]
+    assert [row["arguments"]["duration"] for row in outputs[0]] == ["100 us", "200 us",
+                                                                    "300 us"]
+    served = [row["reports"]["served"]["n"] for row in outputs[0]]
+    assert served == [50 * 9, 50 * 19, 50 * 29]  # sent every 10 us, 6.8 us on the way

@@ -15,7 +15,8 @@ from tests.conftest import EXAMPLE_FILES, HEAVY_EXAMPLES, file_id
                                   if path.name in HEAVY_EXAMPLES else path
                                   for path in EXAMPLE_FILES], ids=file_id)
 def test_example_runs(path: Path) -> None:
-    result = qnetc("run", str(path), "--shots", "1" if path.name in HEAVY_EXAMPLES else "64")
+    result = qnetc("run", str(path), "--shots", "1" if path.name in HEAVY_EXAMPLES else "64",
+                   *HEAVY_EXAMPLES.get(path.name, ()))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(("run ", "sweep of run "))  # a table, or a sweep's
     assert " report " in result.stdout and "mean" in result.stdout

@@ -37,7 +37,8 @@ def register(commands: Any) -> None:
                         help="quantum engine (default: density when the network has noise; "
                              "stabilizer for a Clifford program too wide for the others)")
     parser.add_argument("--jobs", type=_positive, default=1,
-                        help="processes to run shots in (results do not depend on it)")
+                        help="processes to run shots, or a sweep's points, in (results do not "
+                             "depend on it)")
     parser.add_argument("--executor", default="local", metavar="local|dask[=ADDRESS]",
                         help="where batches of shots and sweep points run: this machine's "
                              "processes (local, the default: --jobs of them), or a Dask "

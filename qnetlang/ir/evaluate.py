@@ -18,8 +18,8 @@ from typing import Any
 from qnetlang.builtins import FUNCTIONS
 from qnetlang.ir import nodes as ir
 
-RUN_DEPENDENT = frozenset({"now", "fidelity", "latency", "coins"}) | frozenset(
-    {"next_hop", "hop_count", "neighbours"})  # of the run's network
+RUN_DEPENDENT = frozenset({"now", "fidelity", "latency", "coins", "uniforms"}) | frozenset(
+    {"next_hop", "hop_count", "neighbours", "transmittance"})  # of the run's network
 
 
 class _Unknown:

@@ -101,6 +101,10 @@ class StepLimit(Exception):
         self.limit, self.process, self.instr, self.seconds = limit, process, instr, seconds
 
 
+class NoRoute(EvaluationError):
+    """No channel, or route of channels, leads where a route built-in asks."""
+
+
 class OffTrack(EvaluationError):
     """A moving channel asked for its delay at a time its track does not cover."""
 
@@ -349,9 +353,23 @@ class Machine:
             return int(index), 1
         route = network.route(a, b)
         if route is None:
-            raise EvaluationError(f"no classical channel or route leads from node `{a}` to "
-                                  f"node `{b}`")
+            raise NoRoute(f"no classical channel or route leads from node `{a}` to node `{b}`")
         return self.member_on(family, route[0].target), len(route)
+
+    def transmittance(self, process: Process, index: Any) -> float:
+        """`transmittance(k)`: the share of photons the quantum channel from the process's
+        node to member k's delivers now (its attenuation, fixed losses, loss table)."""
+        _, target = self.member(process, index)
+        a, b = process.role.node, self.run.roles[target].node
+        channel = self.run.network.channel(a, b, "quantum") if a != b else None
+        if channel is None:
+            raise NoRoute(f"no quantum channel leads from node `{a}` to node `{b}`, where "
+                          f"`{target}` runs")
+        try:
+            return float(channel.transmittance_at(to_seconds(self.env.now) if channel.moving
+                                                  else None))
+        except ValueError as error:  # past the end of its track
+            raise OffTrack(channel, str(error)) from None
 
     def neighbours(self, process: Process) -> list[int]:
         """The members of the process's family on the nodes a classical channel from its

@@ -480,11 +480,16 @@ class BatchSimulation(Effects):
             which = builtin.name == "hop_count"
             return self.each_value(lambda k: self.machine.next_hop(process, k)[which],
                                    self.value(process, builtin.args[0], mask), mask)
+        if builtin.name == "transmittance":
+            return self.each_value(lambda k: self.machine.transmittance(process, k),
+                                   self.value(process, builtin.args[0], mask), mask, float)
         if builtin.name == "neighbours":
             return PerShot.constant(self.machine.neighbours(process))
         if builtin.name == "coins":
             count, probability = (self.value(process, arg, mask) for arg in builtin.args)
             return self.coins(count, probability, mask)
+        if builtin.name == "uniforms":
+            return self.uniforms(self.value(process, builtin.args[0], mask), mask)
         qubits = [self.qubit(process, arg, mask)  # type: ignore[arg-type]
                   for arg in builtin.args[:2]]
         for qubit in qubits:
@@ -495,14 +500,15 @@ class BatchSimulation(Effects):
         return self.engine.fidelity(qubits, BELL[target])
 
     @staticmethod
-    def each_value(function: Callable[[Any], int], value: Any, mask: Mask) -> Any:
+    def each_value(function: Callable[[Any], float], value: Any, mask: Mask,
+                   dtype: type = np.int64) -> Any:
         """`function` of a value that may differ between shots, once per distinct value
-        in the shots of `mask` (0 in the others)."""
+        in the shots of `mask` (0 in the others), as `dtype`."""
         if np.ndim(value) == 0:
             return function(value)
         value = np.asarray(value)
         active = np.ones(len(value), bool) if mask is None else mask
-        result = np.zeros(len(value), np.int64)
+        result = np.zeros(len(value), dtype)
         for each in np.unique(value[active]):
             result[active & (value == each)] = function(each)
         return result
@@ -515,6 +521,12 @@ class BatchSimulation(Effects):
             return self.rng.random(list_length(n)) < p
         return per_shot(toss, (PerShot((None,) * self.batch), count, probability), mask,
                         budget=self.engine.max_state_bytes, size=lambda _, n, p: list_length(n))
+
+    def uniforms(self, count: Any, mask: Mask) -> PerShot:
+        """`uniforms(n)`: in each shot of `mask`, n numbers drawn uniformly in [0, 1)."""
+        return per_shot(lambda _, n: self.rng.random(list_length(n)),
+                        (PerShot((None,) * self.batch), count), mask,
+                        budget=self.engine.max_state_bytes, size=lambda _, n: 8.0 * list_length(n))
 
     def store(self, process: Process, var: ir.Var, value: Any, mask: Mask) -> None:
         state = state_of(process)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from qnetlang.builtins import ELEMENTWISE
+from qnetlang.builtins import ELEMENTWISE, REDUCING
 from qnetlang.physical.sampling import Clicks
 from qnetlang.ir.evaluate import (INT_MAX, INT_MIN, OVERFLOW, EvaluationError, Operations,
                                   apply_binary, apply_unary)
@@ -287,6 +287,9 @@ def _operations(mask: Mask, budget: float | None = None) -> Operations:
     def builtin(name: str, args: list[Any]) -> Any:
         if name in _PER_SHOT and (name not in ("len", "sum") or isinstance(args[0], PerShot)):
             return _PER_SHOT[name](args, mask, budget)
+        if name in REDUCING and len(args) == 1:
+            return per_shot(_least if name == "min" else _greatest, (args[0],), mask,
+                            gather=True)
         if name in ELEMENTWISE and any(isinstance(arg, PerShot) for arg in args):
             return per_shot(lambda *items: _UNMASKED.builtin(name, _same_lengths(items)),
                             tuple(args), mask, budget=budget)
@@ -416,6 +419,34 @@ def _concat(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.concatenate([first, second.astype(np.result_type(first, second))])
 
 
+def _least(values: np.ndarray) -> Any:
+    if not len(values):
+        raise EvaluationError("the least element of an empty list")
+    return values.min()
+
+
+def _greatest(values: np.ndarray) -> Any:
+    if not len(values):
+        raise EvaluationError("the greatest element of an empty list")
+    return values.max()
+
+
+def _push(queue: np.ndarray, value: Any) -> np.ndarray:
+    return np.append(queue, np.asarray(value).astype(np.result_type(queue, value)))
+
+
+def _drop(queue: np.ndarray, count: Any) -> np.ndarray:
+    count = list_length(count, "number dropped")
+    if count > len(queue):
+        raise EvaluationError(f"cannot drop {count} of a list of {len(queue)}")
+    return queue[count:]
+
+
+def _find(queue: np.ndarray, value: Any) -> int:
+    found = np.flatnonzero(queue == value)
+    return int(found[0]) if len(found) else -1
+
+
 def _parities(bits: np.ndarray, order: np.ndarray, starts: np.ndarray,
               ends: np.ndarray) -> np.ndarray:
     """The parity of bits[order[s]], ..., bits[order[e - 1]] for each range [s, e): a
@@ -479,6 +510,11 @@ _PER_SHOT: dict[str, Callable[[list[Any], Mask, float | None], Any]] = {
     "concat": lambda args, mask, budget: per_shot(
         _concat, (args[0], args[1]), mask, budget=budget,
         size=lambda a, b: float(a.nbytes + b.nbytes)),
+    "push": lambda args, mask, budget: per_shot(
+        _push, (args[0], args[1]), mask, budget=budget,
+        size=lambda a, _: float(a.nbytes + a.itemsize)),
+    "drop": lambda args, mask, budget: per_shot(_drop, (args[0], args[1]), mask),
+    "find": lambda args, mask, budget: per_shot(_find, (args[0], args[1]), mask, gather=True),
     "parities": lambda args, mask, budget: per_shot(_parities, tuple(args), mask,
                                                     budget=budget),
     "flip": lambda args, mask, budget: per_shot(_flip, (args[0], args[1]), mask,
@@ -534,8 +570,11 @@ def positions(index: Any, size: int, mask: Mask) -> Any:
 def take(container: np.ndarray, index: Any, mask: Mask) -> Any:
     """`container[index]` per shot, for an array value of shape (n,) or (B, n)."""
     index = positions(index, container.shape[-1], mask)
-    if index.ndim == 0:
-        return container[..., int(index)]
+    if index.ndim == 0:  # a copy: the array may later change in place (`put`)
+        element = container[..., int(index)]
+        if element.ndim == 0 or element.shape == (1,):  # one value: a plain number
+            return element.reshape(()).item() if element.dtype.kind in "biuf" else element
+        return element.copy()
     if container.ndim == 1:
         return container[index]
     return np.take_along_axis(container, index[:, None], axis=1)[:, 0]

@@ -38,8 +38,8 @@ from qnetlang.diagnostics import Note
 from qnetlang.ir import nodes as ir
 from qnetlang.ir.evaluate import UNKNOWN, EvaluationError, evaluate
 from qnetlang.ir.loops import Group, independent_loops
-from qnetlang.ir.machine import (Effects, Machine, Message, OffTrack, Path, Process, StepLimit,
-                                 receives)
+from qnetlang.ir.machine import (Effects, Machine, Message, NoRoute, OffTrack, Path, Process,
+                                 StepLimit, receives)
 from qnetlang.runtime.events import MAX_SECONDS, to_seconds, valid_duration
 from qnetlang import types as t
 from qnetlang.semantics.context import Context
@@ -191,12 +191,23 @@ class _Execution(Effects):
     def call(self, process: Process, builtin: ir.Builtin) -> Any:
         if builtin.name == "now":  # the analysis keeps time as the run does
             return to_seconds(self.machine.env.now)
-        if builtin.name in ("next_hop", "hop_count"):  # where the member is known here
-            index = self.value(process, builtin.args[0])
+        if builtin.name == "neighbours":  # the network's, known before the run
+            try:
+                return self.machine.neighbours(process)
+            except EvaluationError:
+                return UNKNOWN
+        if builtin.name in ("next_hop", "hop_count", "transmittance"):  # where the member
+            index = self.value(process, builtin.args[0])  # is known here
             if index is UNKNOWN or isinstance(index, (list, tuple, str)):
                 return UNKNOWN
             try:
+                if builtin.name == "transmittance":
+                    return self.machine.transmittance(process, index)
                 return self.machine.next_hop(process, index)[builtin.name == "hop_count"]
+            except NoRoute as error:
+                self.report(Code.NO_CHANNEL, str(error), builtin.span,
+                            help=f"add a link on the way to network `{self.run.network.name}`")
+                return UNKNOWN
             except EvaluationError:
                 return UNKNOWN  # the run says why
         if builtin.name != "latency":

@@ -137,7 +137,8 @@ class _Elaborator:
         if network is None:
             return None
         self.unbuilt = builder.unbuilt
-        settings = self.settings()
+        settings = self.settings(protocol_env)
+        settings.update(swept.settings)
         roles = [item for item in protocol.body if isinstance(item, ast.Role)]
         for role in roles:
             self.members[role.name] = self.family_members(role, protocol_env)
@@ -158,9 +159,10 @@ class _Elaborator:
                                                          binding[member], protocol_env, self.peer)
         return result
 
-    def settings(self) -> dict[str, Any]:
+    def settings(self, protocol_env: dict[Symbol, ir.Expr]) -> dict[str, Any]:
+        """The run's settings, which may read its protocol's parameters."""
         values: dict[str, Any] = {}
-        lowerer = Lowerer(self.ctx)
+        lowerer = Lowerer(self.ctx, dict(protocol_env))
         for setting in self.decl.settings or []:
             expected = _SETTINGS.get(setting.name)
             if expected is None:

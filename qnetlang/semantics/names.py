@@ -383,8 +383,10 @@ class _Walker:
             self.ctx.networks[id(run)] = network
         if given:
             self.give(run, given, used)
-        for arg in run.args + run.network_args + run.settings:
+        for arg in run.args + run.network_args:
             self.expr(arg.value, scope)
+        for setting in run.settings:  # `duration = horizon;` reads a protocol parameter
+            self.expr(setting.value, self._parameter_scope(run, scope))
         for sweep in run.sweeps:
             for axis in sweep.axes:
                 for part in axis.expressions():
@@ -396,6 +398,15 @@ class _Walker:
             node_scope = self._node_scope(self.ctx.networks[id(run)], scope)
             for binding in run.bindings:
                 self.binding(binding.value, node_scope)
+
+    def _parameter_scope(self, run: ast.Run, scope: Scope) -> Scope:
+        """The run's scope with its protocol's parameters, which its settings may read
+        (so that a sweep of a parameter can sweep the run's `duration`)."""
+        protocol = self.ctx.symbols.get(id(run))
+        params = protocol.decl.params if protocol is not None and \
+            isinstance(protocol.decl, ast.Protocol) else []
+        return Scope(parent=scope, names={param.name: self.ctx.symbols[id(param)]
+                                          for param in params if id(param) in self.ctx.symbols})
 
     def binding(self, value: ast.Expr, scope: Scope) -> None:
         """Nodes a role is bound to: names, `nodes("Kind")`, or a list of them."""
@@ -415,6 +426,15 @@ class _Walker:
         to them), for its protocol's parameters, else its network's."""
         protocol, network = self.ctx.symbols.get(id(run)), self.ctx.networks.get(id(run))
         applied: set[str] = set()
+        if "duration" in given and not any(  # a parameter of that name comes first
+                "duration" in {param.name for param in symbol.decl.params}
+                for symbol in (protocol, network)
+                if symbol is not None and isinstance(symbol.decl, (ast.Protocol, ast.Network))):
+            value = given["duration"]
+            run.body = [item for item in run.body or []
+                        if not (isinstance(item, ast.Setting) and item.name == "duration")]
+            run.body.append(ast.Setting("duration", value, span=value.span))
+            applied.add("duration")
         for symbol, args in ((protocol, run.args), (network, run.network_args)):
             if symbol is None or not isinstance(symbol.decl, (ast.Protocol, ast.Network)):
                 continue

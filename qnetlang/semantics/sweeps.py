@@ -41,6 +41,11 @@ class SweptRun:
     axes: list[ir.SweepAxis] = field(default_factory=list)
     protocol: dict[str, Any] = field(default_factory=dict)
     network: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+# The run settings a sweep (or `--set`) may vary like a parameter: the simulated time.
+SWEPT_SETTINGS: dict[str, t.Type] = {"duration": t.Quantity(TIME)}
 
 
 def sweep_of(ctx: Context, run: ast.Run, protocol: ast.Protocol,
@@ -50,7 +55,8 @@ def sweep_of(ctx: Context, run: ast.Run, protocol: ast.Protocol,
     params = {param.name: param for param in network.params}
     params.update({param.name: param for param in protocol.params})  # as `--set` prefers
     given = set(ctx.options.arguments)
-    written = {arg.name for arg in run.args + run.network_args}
+    written = {arg.name for arg in run.args + run.network_args} | \
+        {setting.name for setting in run.settings if setting.name in SWEPT_SETTINGS}
     swept = SweptRun()
     seen: dict[str, ast.SweepAxis] = {}
     failed = False
@@ -71,11 +77,13 @@ def sweep_of(ctx: Context, run: ast.Run, protocol: ast.Protocol,
                                f"{', '.join(ir.RESULT_COLUMNS)})")
                 failed = True
                 continue
-            if param is None:
+            if param is None and axis.name not in SWEPT_SETTINGS:
                 ctx.error(Code.UNKNOWN_ARGUMENT, f"the run has no parameter `{axis.name}` to "
-                          "sweep", axis.span, help=did_you_mean(axis.name, params) or
+                          "sweep", axis.span,
+                          help=did_you_mean(axis.name, [*params, *SWEPT_SETTINGS]) or
                           f"the parameters of its protocol and network: "
-                          f"{', '.join(sorted(params)) or 'none'}")
+                          f"{', '.join(sorted(params)) or 'none'}, and the setting "
+                          f"`duration`")
                 failed = True
                 continue
             if axis.name in written and axis.name not in given:
@@ -84,12 +92,13 @@ def sweep_of(ctx: Context, run: ast.Run, protocol: ast.Protocol,
                                           "arguments, or the sweep")
                 failed = True
                 continue
-            symbol = ctx.symbol(param)
-            if symbol is None or symbol.type is None:
+            symbol = ctx.symbol(param) if param is not None else None
+            type_ = symbol.type if symbol is not None else SWEPT_SETTINGS.get(axis.name)
+            if type_ is None:
                 failed = True
                 continue
             try:
-                values = _Axis(ctx, axis, symbol.type).values()
+                values = _Axis(ctx, axis, type_).values()
             except LoweringError:
                 failed = True
                 continue
@@ -112,7 +121,7 @@ def sweep_of(ctx: Context, run: ast.Run, protocol: ast.Protocol,
         swept.axes.append(ir.SweepAxis(names, rows, span=sweep.span))
         for axis, values in columns:
             first = swept.protocol if any(p.name == axis.name for p in protocol.params) \
-                else swept.network
+                else swept.network if axis.name in params else swept.settings
             first[axis.name] = values[0][0]
     if failed:
         return None

@@ -845,7 +845,8 @@ class _Checker:
                            f"given {len(args)}", call, help=f"`{spec.signature}`")
                 return t.ERROR
             listed = call.func in builtins.ELEMENTWISE and \
-                any(isinstance(arg, t.List) for arg in args)
+                any(isinstance(arg, t.List) for arg in args) and \
+                not (call.func in builtins.REDUCING and len(args) == 1)
             result = spec.result([arg.element if isinstance(arg, t.List) else arg
                                   for arg in args] if listed else args)
             if listed and not isinstance(result, str):
@@ -853,7 +854,8 @@ class _Checker:
             sending = self.sending
             while isinstance(sending, ast.Paren):
                 sending = sending.expr
-            if call.func in ("next_hop", "hop_count", "neighbours") and not self.family:
+            if call.func in ("next_hop", "hop_count", "neighbours", "transmittance") and \
+                    not self.family:
                 self.error(Code.WRONG_ARGUMENTS, f"`{call.func}` is for a member of a role "
                            "family: routes lead to the family's other members", call,
                            help="make the role a family bound to the nodes on the routes, e.g. "

@@ -67,6 +67,8 @@ REFUSED: dict[str, str] = {
     "examples/repeat_until_success:fixed_attempts": "`uniform()` has no circuit form",
     "examples/repeat_until_success:enough_attempts": "`uniform()` has no circuit form",
     "examples/repeater:repeater_chain": "`uniform()` has no circuit form",
+    "examples/repeater:cutoff": "`uniform()` has no circuit form",
+    "examples/qman:qman": "is a list, whose length is known only as the protocol runs",
     "examples/micius:each_second": "a pulse train has no circuit form",
     "examples/micius:whole_pass": "a pulse train has no circuit form",
     "semantics/communication/analysis_limit:p": "too long to compile",

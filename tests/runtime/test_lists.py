@@ -128,3 +128,65 @@ def test_lists_of_different_lengths_do_not_combine(tmp_path: Path, expression: s
         run(f"report v = sum({expression});", tmp_path, shots=1)
     assert failure.value.diagnostic.code == Code.RUNTIME_VALUE
     assert "different lengths" in failure.value.diagnostic.message
+
+
+QUEUE_PROGRAM = """
+network one { node a { qubits 1; } }
+protocol p() {
+  role a {
+    int[] q;
+    int n = 3;
+    if (random() == 1) n = 5;  // queues of their own length in each shot
+    for k in 0..n { q = push(q, 10 * k); }
+    report head = q[0];
+    q = drop(q, 1);
+    report left = len(q);
+    report at = find(q, 20);
+    report missing = find(q, 0);
+    report least = min(q);
+    report most = max(q);
+    float[] u = uniforms(n);
+    report inside = min(u) >= 0.0 && max(u) < 1.0;
+    report spread = max(u) - min(u);
+  }
+}
+run p on one with a = a { shots = 400; }
+"""
+
+
+def test_a_list_is_a_queue_and_a_table_of_keys(tmp_path: Path) -> None:
+    """`push` appends, `q[0]` is the head, `drop` the rest; `find` looks a key up (-1
+    when it is not there); `min` and `max` of one list reduce it, each shot its own."""
+    result = simulate(QUEUE_PROGRAM, tmp_path, seed=2)
+    reports = result.reports
+    assert reports["head"].counts == {"0": 400}
+    assert set(reports["left"].counts) == {"2", "4"}
+    assert reports["at"].counts == {"1": 400} and reports["missing"].counts == {"-1": 400}
+    assert reports["least"].counts == {"10": 400}
+    shots_of_five = reports["left"].counts["4"]
+    assert reports["most"].counts == {"20": 400 - shots_of_five, "40": shots_of_five}
+    assert reports["inside"].mean == 1.0
+    # the spread of 3 or 5 uniform numbers: (n - 1) / (n + 1), 1/2 or 2/3, in equal shares
+    within(result, "spread", (0.5 + 2 / 3) / 2)
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("len(drop(q, 3))", "cannot drop 3 of a list of 2"),
+    ("min(drop(q, 2))", "the least element of an empty list"),
+    ("max(drop(q, 2))", "the greatest element of an empty list")])
+def test_a_queue_refuses_what_it_does_not_hold(tmp_path: Path, expression: str,
+                                               message: str) -> None:
+    program = f"""
+network one {{ node a {{ qubits 1; }} }}
+protocol p() {{
+  role a {{
+    int[] q = push(push(list([1]), 2), 3);
+    q = drop(q, 1);
+    report x = {expression};
+  }}
+}}
+run p on one with a = a {{ shots = 2; }}
+"""
+    with pytest.raises(RuntimeFailure, match=message) as failure:
+        simulate(program, tmp_path)
+    assert failure.value.diagnostic.code == Code.RUNTIME_VALUE

@@ -119,6 +119,9 @@ struct Hop { target: int; hops: int; }
 network ring(n: int = 6) {
   node station[i in 0..n] { }
   for i in 0..n { link station[i] <-> station[(i + 1) % n] { classical fiber(length = 10 km); } }
+  link station[0] -> station[1] {
+    quantum fiber(length = 25 km, attenuation = 0.2 dB/km, loss = 0.4576 dB);
+  }
 }
 protocol relay(n: int = 6) {
   role station[i in 0..n] {
@@ -127,6 +130,7 @@ protocol relay(n: int = 6) {
       report count = hop_count(4);
       report own = hop_count(0);
       report neighbours = sum(neighbours() * 10 ** indices(2));
+      report loss = transmittance(1);
       send Hop(target = 4, hops = 0) to station[next_hop(4)];
     }
     select {
@@ -147,6 +151,7 @@ run relay on ring with station = station;
     result = simulate(program, tmp_path)
     value = {name: summary.mean for name, summary in result.reports.items()}
     assert (value["first_hop"], value["count"], value["own"]) == (5, 2, 0)
+    assert value["loss"] == pytest.approx(10 ** -((25 * 0.2 + 0.4576) / 10))  # with fixed loss
     assert value["neighbours"] == 1 + 5 * 10
     assert value["hops"] == 2 and abs(value["at_us"] - 20 * KM_US) < 1e-6
 

@@ -134,3 +134,27 @@ def test_sum_of_an_array_overflows_as_its_additions_would() -> None:
     assert ops.builtin("sum", [values[:2]]).tolist() == [2 ** 63 - 1, 2 ** 63 - 1]
     masked = batch_operations(np.array([True, True, False]))
     assert masked.builtin("sum", [values])[:2].tolist() == [2 ** 63 - 1, 2 ** 63 - 1]
+
+
+def test_an_element_read_keeps_its_value_when_the_array_changes(tmp_path: Path) -> None:
+    """An element read into a variable is a copy: the array it came from may then change
+    in place (a counter of a pool, `taken[k] += n`) without changing it."""
+    program = """
+network one { node a { qubits 1; } }
+protocol p() {
+  role a {
+    int[4] taken;
+    int k = 1 + random();  // an index of each shot's own
+    taken[k] = 30;
+    int start = taken[k];
+    taken[k] += 10;
+    report start = start;
+    report now_taken = taken[k];
+  }
+}
+run p on one with a = a { shots = 64; }
+"""
+    for shots in (1, 64):
+        result = simulate(program, tmp_path, shots=shots, seed=1)
+        assert result.reports["start"].counts == {"30": shots}
+        assert result.reports["now_taken"].counts == {"40": shots}

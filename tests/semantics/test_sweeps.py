@@ -122,3 +122,22 @@ def test_a_half_open_range_with_equal_ends_is_empty() -> None:
     text = PROGRAM.replace("SWEEPS", "sweep n in 4 .. 4;")
     result = check(SourceFile("s.qnet", text))
     assert [d.message for d in result.diagnostics] == ["the sweep of `n` has no values"]
+
+
+def test_the_duration_is_swept_and_given_like_a_parameter() -> None:
+    """`duration` is a setting, swept in its own units: the run is built at the first
+    point's duration, `--set duration=...` fixes it, and a setting may name a parameter
+    of the protocol (`duration = gap * 4`), which a sweep of that parameter then moves."""
+    sweep = "sweep duration in 1 ms ..= 3 ms step 1 ms;"
+    assert axes(sweep) == [(("duration",), [("1 ms",), ("2 ms",), ("3 ms",)])]
+    assert axes(sweep, duration="5 ms") == []
+    text = PROGRAM.replace("SWEEPS", sweep)
+    result = check(SourceFile("s.qnet", text))
+    assert result.ir is not None and result.ir.runs[0].settings["duration"] == 1e-3
+    given = check(SourceFile("s.qnet", text), None, Options(arguments={"duration": "5 ms"}))
+    assert given.ir is not None and given.ir.runs[0].settings["duration"] == 5e-3
+    derived = check(SourceFile("s.qnet", PROGRAM.replace(
+        "SWEEPS", "duration = gap * 4; sweep gap in [1 us, 3 us];")))
+    assert derived.ir is not None and derived.ir.runs[0].settings["duration"] == 4e-6
+    twice = check(SourceFile("s.qnet", PROGRAM.replace("SWEEPS", "duration = 1 ms; " + sweep)))
+    assert [d.message for d in twice.diagnostics] == ["`duration` is given a value and swept"]

@@ -374,3 +374,58 @@ run repeater_chain(n = 1, p = 1.0, round = 10 us) on line with hop = hop;
     result = simulate(program, tmp_path, shots=4000, seed=6)
     flight = 10e3 * 1.468 / 299_792_458
     within(result, "fidelity", (1 + math.exp(-2 * flight / 100e-6)) / 2)
+
+
+def cutoff_outcomes(p: float, cutoff: int) -> tuple[float, dict[int, float]]:
+    """The exact mean number of rounds until both links of `repeater_cutoff` are up, and
+    the distribution of the older link's age then, from the rounds' Markov chain: before
+    a round, both links are down, or one has been up for `age` rounds (discarded before
+    the round's attempts when `age` > `cutoff`)."""
+    states: dict[int, float] = {0: 1.0}  # age of the link that is up; 0: none is up
+    mean, ages, attempt = 0.0, {}, 0
+    while sum(states.values()) > 1e-15:
+        attempt += 1
+        following: dict[int, float] = {}
+        for age, mass in states.items():
+            if age == 0 or age > cutoff:  # both down (after a discard)
+                ages[0] = ages.get(0, 0.0) + mass * p * p
+                mean += attempt * mass * p * p
+                following[1] = following.get(1, 0.0) + mass * 2 * p * (1 - p)
+                following[0] = following.get(0, 0.0) + mass * (1 - p) ** 2
+            else:
+                ages[age] = ages.get(age, 0.0) + mass * p
+                mean += attempt * mass * p
+                following[age + 1] = following.get(age + 1, 0.0) + mass * (1 - p)
+        states = following
+    return mean, ages
+
+
+@pytest.mark.parametrize(("p", "cutoff"), [
+    (0.3, 2), pytest.param(0.1, 3, marks=pytest.mark.slow)])  # 10 s: many more rounds
+def test_a_memory_cut_off_bounds_the_wait_and_keeps_the_fidelity(
+        tmp_path: Path, p: float, cutoff: int) -> None:
+    """`repeater_cutoff` with dephasing memories (T2 = 50 us, rounds of 10 us): the rounds
+    until both links are up, the older link's age and the delivered fidelity
+    (1 + e^(-2 age round / T2)) / 2, against the exact chain of rounds."""
+    program = module("repeater") + """
+network trio {
+  node left { qubits 2; memory { t2 = 50 us; } }
+  node middle { qubits 4; memory { t2 = 50 us; } }
+  node right { qubits 2; memory { t2 = 50 us; } }
+  link middle -> left { quantum fiber(length = 0 m); }
+  link middle -> right { quantum fiber(length = 0 m); }
+  link middle <-> left { classical fiber(length = 0 m); }
+  link middle <-> right { classical fiber(length = 0 m); }
+  link left <-> right { classical fiber(length = 0 m); }
+}
+""" + f"run repeater_cutoff(p = {p}, round = 10 us, cutoff = {cutoff * 10} us) on trio " \
+        "with left = left, middle = middle, right = right;"
+    result = simulate(program, tmp_path, shots=3000, seed=cutoff)
+    mean, ages = cutoff_outcomes(p, cutoff)
+    within(result, "attempts", mean)
+    within(result, "age", sum(age * share for age, share in ages.items()))
+    assert max(int(age) for age in result.reports["age"].counts) <= cutoff
+    x = math.exp(-2 * 10e-6 / 50e-6)
+    within(result, "fidelity", sum(share * (1 + x ** age) / 2 for age, share in ages.items()))
+    # without a cut-off, the same chain waits Z_2(p) rounds
+    assert cutoff_outcomes(p, 10 ** 6)[0] == pytest.approx(mean_attempts(2, p), rel=1e-9)

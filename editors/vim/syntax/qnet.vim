@@ -15,7 +15,7 @@ syn keyword qnetKeyword measure reset send recv from any to within wait report a
 syn keyword qnetConstant pi phi_plus phi_minus psi_plus psi_minus
 syn match qnetNamedType "\%(\%(:\|->\)\s*\)\@<=\<\%(attenuation\|frequency\|length\|string\|speed\|time\|loss\)\>"
 syn match qnetGate "\<\%(cswap\|sxdg\|swap\|sdg\|tdg\|crx\|cry\|crz\|ccx\|sx\|rx\|ry\|rz\|cx\|cy\|cz\|ch\|cp\|i\|x\|y\|z\|h\|s\|t\|p\|u\)\>\%(\s*(\|\s\+\%(\%(in\|to\|from\|else\|on\|with\)\>\)\@![A-Za-z_]\)\@="
-syn match qnetBuiltin "\<\%(double_clicks\|mean_photons\|permutation\|click_times\|intensities\|neighbours\|hop_count\|pulses_of\|fidelity\|next_hop\|parities\|toeplitz\|detected\|uniform\|latency\|indices\|random\|parity\|concat\|pulses\|common\|log10\|floor\|round\|float\|where\|pairs\|coins\|bases\|sqrt\|log2\|ceil\|pick\|list\|flip\|bits\|now\|exp\|log\|sin\|cos\|tan\|abs\|min\|max\|int\|len\|sum\)\>\%(\s*(\)\@="
+syn match qnetBuiltin "\<\%(transmittance\|double_clicks\|mean_photons\|permutation\|click_times\|intensities\|neighbours\|hop_count\|pulses_of\|fidelity\|next_hop\|parities\|toeplitz\|uniforms\|detected\|uniform\|latency\|indices\|random\|parity\|concat\|pulses\|common\|log10\|floor\|round\|float\|where\|pairs\|coins\|bases\|sqrt\|log2\|ceil\|pick\|list\|push\|drop\|find\|flip\|bits\|now\|exp\|log\|sin\|cos\|tan\|abs\|min\|max\|int\|len\|sum\)\>\%(\s*(\)\@="
 syn match qnetBasis "\%(\<in\s\+\)\@<=\<\%(xy\|yz\|xz\|z\|x\|y\)\>\%(\s*[(;)]\)\@="
 syn match qnetNumber "\<\d\+\%(\.\d\+\)\=\%([eE][+-]\=\d\+\)\="
 syn match qnetUnit "\%(\d\s*\)\@<=\%(min\|kHz\|MHz\|GHz\|THz\|rad\|deg\|km\|cm\|mm\|um\|µm\|nm\|ms\|us\|µs\|ns\|ps\|Hz\|dB\|m\|s\|h\)\%(/\%(min\|km\|cm\|mm\|ps\|ns\|us\|µs\|ms\|Hz\|m\|s\|h\)\)\=\%([[:alnum:]_µ]\)\@!"
