@@ -1,10 +1,9 @@
 """Built-in constants and functions: their types, and how to fold them.
 
-`random`, `uniform`, `uniforms`, `coins`, `now`, `fidelity`, `latency` and the network's
-(`next_hop`, `hop_count`, `neighbours`, `transmittance`) depend on the run and are
-never folded; the
-others are pure and fold when their arguments are constants. The arguments of
-`latency` are roles, not values.
+`random`, `uniform`, `uniforms`, `coins`, `now`, `fidelity`, `latency` and the
+network's (`next_hop`, `hop_count`, `neighbours`, `transmittance`) depend on the run
+and are never folded; the others are pure and fold when their arguments are
+constants. The arguments of `latency` are roles, not values.
 """
 
 from __future__ import annotations
@@ -53,9 +52,11 @@ def _dimensionless(arguments: list[t.Type]) -> t.Type | str:
 
 def _same_number(arguments: list[t.Type]) -> t.Type | str:
     if len(arguments) == 1:  # `min(x)` of a list: one of its elements
-        problem = _list_of(arguments[0])
-        if problem or not isinstance(arguments[0], t.List):
-            return problem or t.ERROR
+        if t.is_error(arguments[0]):
+            return t.ERROR
+        if not isinstance(arguments[0], t.List):
+            return f"one argument is a list, whose least or greatest element this is, not " \
+                   f"{t.describe(arguments[0])}; of numbers, give two or more"
         return _numbers([arguments[0].element]) or arguments[0].element
     problem = _numbers(arguments)
     if problem:
@@ -183,13 +184,18 @@ def _push(arguments: list[t.Type]) -> t.Type | str:
 
 def _drop(arguments: list[t.Type]) -> t.Type | str:
     queue, count = arguments
-    return _list_of(queue) or _count(count, "the number dropped") or \
+    return _list_of(queue) or _count(count, "the number of elements dropped") or \
         (queue if isinstance(queue, t.List) else t.ERROR)
 
 
 def _find(arguments: list[t.Type]) -> t.Type | str:
-    problem = _push(arguments)
-    return problem if isinstance(problem, str) else t.INT
+    keys, key = arguments
+    problem = _list_of(keys)
+    if problem or not isinstance(keys, t.List):
+        return problem or t.ERROR
+    if not t.is_error(key) and not t.assignable(keys.element, key):
+        return f"a {keys} is searched for {t.describe(keys.element)}s, not {t.describe(key)}"
+    return t.INT
 
 
 def _parities(arguments: list[t.Type]) -> t.Type | str:

@@ -117,6 +117,13 @@ def _simulate_point(task: tuple[dict[str, str], int],
                             limits=limits)
 
 
+def _close(results: Iterable[Any]) -> None:
+    """Stops a sweep's remaining points (a generator's pool of workers shuts down)."""
+    close = getattr(results, "close", None)
+    if close is not None:
+        close()
+
+
 def point_seed(seed: int, point: Mapping[str, Value]) -> int:
     """The seed of one point of a sweep: the run's seed and the point's values, mixed
     (the run's seed itself for the one point of a run that sweeps nothing)."""
@@ -242,6 +249,7 @@ class Program:
         one process."""
         from qnetlang.executors import local_map
         from qnetlang.results import Sweep, shots_and_seed
+        from qnetlang.runtime.limits import Limits
 
         chosen = self.run(run)
         points = self.points(over, chosen.name, zipped=zipped)
@@ -251,9 +259,10 @@ class Program:
         shared = (source.text, source.name, self.path, self.options, chosen.name, shots,
                   engine, samples, limits)
         tasks = [(_texts(point), point_seed(base, point)) for point in points]
-        if executor is None and jobs > 1 and len(points) > 1:  # points side by side
-            results: Iterable[RunResult] = local_map(_simulate_point, tasks, shared,
-                                                     min(jobs, len(points)))
+        if executor is None and 1 < jobs <= len(points):  # points side by side, each
+            limits = limits or Limits()  # with its share of the memory
+            shared = (*shared[:-1], replace(limits, max_memory=limits.max_memory // jobs))
+            results: Iterable[RunResult] = local_map(_simulate_point, tasks, shared, jobs)
         elif executor is None:
             results = (
                 (self.given(**point) if point else self).simulate(chosen.name, shots=shots,
@@ -268,8 +277,10 @@ class Program:
                 if progress is not None:
                     progress(len(found.points), len(points))
         except KeyboardInterrupt:
+            _close(results)
             raise SweepInterrupted(found, len(points)) from None
         except QnetError as error:  # say which point: the others may be fine
+            _close(results)
             point = points[len(found.points)]
             where = ", ".join(f"{name} = {source_text(value)}" for name, value in point.items())
             failed = type(error)([replace(d, notes=(*d.notes, Note(

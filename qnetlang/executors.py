@@ -65,6 +65,7 @@ _SHARED: Any = None  # a local worker's copy of what every task shares
 
 
 def _keep_shared(shared: Any) -> None:
+    """A local worker's start: it keeps what every task shares, sent to it once."""
     global _SHARED
     _SHARED = shared
 
@@ -77,12 +78,14 @@ def _with_shared(task: tuple[Callable[..., Any], Any]) -> Any:
 def local_map(function: Callable[..., Any], items: Iterable[Any], shared: Any,
               workers: int) -> Iterator[Any]:
     """function(item, shared) for each item, in the items' order, on `workers` processes
-    of this machine (forked: `shared` is copied to each once)."""
+    of this machine (forked: `shared` is copied to each once). A worker that dies (killed
+    for its memory, say) raises BrokenProcessPool here instead of leaving the map waiting."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    with multiprocessing.get_context("fork").Pool(
-            workers, initializer=_keep_shared, initargs=(shared,)) as pool:
-        yield from pool.imap(_with_shared, [(function, item) for item in items])
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_keep_shared, initargs=(shared,)) as pool:
+        yield from pool.map(_with_shared, [(function, item) for item in items])
 
 
 def parse_executor(text: str, workers: int) -> DaskExecutor | None:

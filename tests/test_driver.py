@@ -282,3 +282,20 @@ def test_a_sweep_s_points_side_by_side_give_the_same_numbers(
                                                                     "300 us"]
     served = [row["reports"]["served"]["n"] for row in outputs[0]]
     assert served == [50 * 9, 50 * 19, 50 * 29]  # sent every 10 us, 6.8 us on the way
+
+
+def test_a_point_that_fails_among_points_side_by_side(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A point that fails in a worker process stops the sweep as it does in one process:
+    the points before it are printed, then its error, which names the point."""
+    path = tmp_path / "fails.qnet"
+    path.write_text("network one { node a { qubits 1; } }\n"
+                    "protocol p(n: int = 1) { role a { report x = 10 / n; } }\n"
+                    "run p on one with a = a { shots = 2; sweep n in [1, 2, 0, 4]; }\n")
+    outputs = []
+    for jobs in ("1", "2"):
+        assert main(["run", str(path), "--jobs", jobs]) == 1
+        outputs.append(capsys.readouterr())
+    assert outputs[0] == outputs[1]
+    assert "at the sweep's point n = 0" in outputs[1].err
+    assert outputs[1].out.count(" x ") == 2

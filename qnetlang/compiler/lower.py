@@ -306,8 +306,10 @@ class _Lowering(Effects):
     def call(self, process: Process, guard: _PathState, builtin: ir.Builtin) -> Any:
         if builtin.name == "latency":
             return self.machine.latency(process, builtin)
-        if builtin.name in ("next_hop", "hop_count"):
+        if builtin.name in ("next_hop", "hop_count", "transmittance"):  # the network's
             index = self.value(process, guard, builtin.args[0])
+            if not _symbolic(index) and builtin.name == "transmittance":
+                return self.machine.transmittance(process, index)
             if not _symbolic(index):
                 return self.machine.next_hop(process, index)[builtin.name == "hop_count"]
         raise EvaluationError(f"`{builtin.name}` is only known in the simulator")

@@ -361,7 +361,9 @@ class Machine:
         node to member k's delivers now (its attenuation, fixed losses, loss table)."""
         _, target = self.member(process, index)
         a, b = process.role.node, self.run.roles[target].node
-        channel = self.run.network.channel(a, b, "quantum") if a != b else None
+        if a == b:
+            raise EvaluationError(f"`{target}` runs on this node, `{a}`: no channel joins them")
+        channel = self.run.network.channel(a, b, "quantum")
         if channel is None:
             raise NoRoute(f"no quantum channel leads from node `{a}` to node `{b}`, where "
                           f"`{target}` runs")

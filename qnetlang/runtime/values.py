@@ -288,7 +288,7 @@ def _operations(mask: Mask, budget: float | None = None) -> Operations:
         if name in _PER_SHOT and (name not in ("len", "sum") or isinstance(args[0], PerShot)):
             return _PER_SHOT[name](args, mask, budget)
         if name in REDUCING and len(args) == 1:
-            return per_shot(_least if name == "min" else _greatest, (args[0],), mask,
+            return per_shot(lambda row: _extreme(row, name == "min"), (args[0],), mask,
                             gather=True)
         if name in ELEMENTWISE and any(isinstance(arg, PerShot) for arg in args):
             return per_shot(lambda *items: _UNMASKED.builtin(name, _same_lengths(items)),
@@ -419,30 +419,32 @@ def _concat(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.concatenate([first, second.astype(np.result_type(first, second))])
 
 
-def _least(values: np.ndarray) -> Any:
+def _extreme(values: np.ndarray, least: bool) -> Any:
+    """`min(x)` or `max(x)` of a list, as a Python number (a bit list's stays a number
+    that later sums cannot overflow)."""
     if not len(values):
-        raise EvaluationError("the least element of an empty list")
-    return values.min()
-
-
-def _greatest(values: np.ndarray) -> Any:
-    if not len(values):
-        raise EvaluationError("the greatest element of an empty list")
-    return values.max()
+        raise EvaluationError(f"the {'least' if least else 'greatest'} element of an "
+                              "empty list")
+    return (values.min() if least else values.max()).item()
 
 
 def _push(queue: np.ndarray, value: Any) -> np.ndarray:
+    """`push(q, x)`: a new list, q then x (lists are values: q itself is unchanged)."""
     return np.append(queue, np.asarray(value).astype(np.result_type(queue, value)))
 
 
 def _drop(queue: np.ndarray, count: Any) -> np.ndarray:
-    count = list_length(count, "number dropped")
+    """`drop(q, n)`: q without its first n elements."""
+    if int(count) != count or count < 0:
+        raise EvaluationError(f"drop takes a whole number of elements, 0 or more, not {count}")
+    count = int(count)
     if count > len(queue):
         raise EvaluationError(f"cannot drop {count} of a list of {len(queue)}")
     return queue[count:]
 
 
 def _find(queue: np.ndarray, value: Any) -> int:
+    """`find(q, x)`: the first position of x in q, -1 where it is not."""
     found = np.flatnonzero(queue == value)
     return int(found[0]) if len(found) else -1
 
@@ -572,8 +574,8 @@ def take(container: np.ndarray, index: Any, mask: Mask) -> Any:
     index = positions(index, container.shape[-1], mask)
     if index.ndim == 0:  # a copy: the array may later change in place (`put`)
         element = container[..., int(index)]
-        if element.ndim == 0 or element.shape == (1,):  # one value: a plain number
-            return element.reshape(()).item() if element.dtype.kind in "biuf" else element
+        if (element.ndim == 0 or element.shape == (1,)) and element.dtype.kind in "biuf":
+            return element.reshape(()).item()  # one number: a plain one
         return element.copy()
     if container.ndim == 1:
         return container[index]

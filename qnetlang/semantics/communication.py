@@ -205,8 +205,10 @@ class _Execution(Effects):
                     return self.machine.transmittance(process, index)
                 return self.machine.next_hop(process, index)[builtin.name == "hop_count"]
             except NoRoute as error:
+                what = "a quantum channel" if builtin.name == "transmittance" else \
+                    "a link on the way"
                 self.report(Code.NO_CHANNEL, str(error), builtin.span,
-                            help=f"add a link on the way to network `{self.run.network.name}`")
+                            help=f"add {what} to network `{self.run.network.name}`")
                 return UNKNOWN
             except EvaluationError:
                 return UNKNOWN  # the run says why

@@ -20,6 +20,7 @@ from qnetlang.diagnostics import Note, did_you_mean
 from qnetlang.ir import nodes as ir
 from qnetlang.semantics.context import Context
 from qnetlang.semantics.lower import Lowerer, LoweringError
+from qnetlang.runtime.events import MAX_SECONDS
 from qnetlang.semantics.typecheck import expect
 from qnetlang.syntax import ast
 from qnetlang.syntax.printer import quote
@@ -55,8 +56,8 @@ def sweep_of(ctx: Context, run: ast.Run, protocol: ast.Protocol,
     params = {param.name: param for param in network.params}
     params.update({param.name: param for param in protocol.params})  # as `--set` prefers
     given = set(ctx.options.arguments)
-    written = {arg.name for arg in run.args + run.network_args} | \
-        {setting.name for setting in run.settings if setting.name in SWEPT_SETTINGS}
+    written = {arg.name for arg in run.args + run.network_args}
+    settings = {setting.name for setting in run.settings}
     swept = SweptRun()
     seen: dict[str, ast.SweepAxis] = {}
     failed = False
@@ -86,10 +87,12 @@ def sweep_of(ctx: Context, run: ast.Run, protocol: ast.Protocol,
                           f"`duration`")
                 failed = True
                 continue
-            if axis.name in written and axis.name not in given:
+            where = "arguments" if axis.name in written else "settings" \
+                if param is None and axis.name in settings else None
+            if where is not None and axis.name not in given:
                 ctx.error(Code.DUPLICATE_NAME, f"`{axis.name}` is given a value and swept",
                           axis.span, help=f"remove `{axis.name} = ...` from the run's "
-                                          "arguments, or the sweep")
+                                          f"{where}, or the sweep")
                 failed = True
                 continue
             symbol = ctx.symbol(param) if param is not None else None
@@ -99,6 +102,8 @@ def sweep_of(ctx: Context, run: ast.Run, protocol: ast.Protocol,
                 continue
             try:
                 values = _Axis(ctx, axis, type_).values()
+                if param is None:
+                    _check_setting(ctx, axis, values)
             except LoweringError:
                 failed = True
                 continue
@@ -132,6 +137,16 @@ def sweep_of(ctx: Context, run: ast.Run, protocol: ast.Protocol,
                   help="sweep fewer values, or split the grid among several runs")
         return None
     return swept
+
+
+def _check_setting(ctx: Context, axis: ast.SweepAxis, values: list[tuple[Any, str]]) -> None:
+    """A swept run setting takes only values the setting itself takes (`duration`: a time
+    greater than 0 and at most MAX_SECONDS), each checked before any point runs."""
+    for value, text in values:
+        if not 0 < value <= MAX_SECONDS:
+            raise Lowerer(ctx).fail(Code.BAD_SWEEP, f"the sweep of `{axis.name}` has `{text}`: "
+                                    f"the run's duration is a time greater than 0 and at "
+                                    f"most {MAX_SECONDS:g} s", axis)
 
 
 class _Axis:

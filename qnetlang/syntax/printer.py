@@ -174,10 +174,28 @@ class Printer(Visitor):
             parts.append(self._child(node))
         return parts
 
-    def _params(self, params: list[ast.Param], optional: bool = False) -> list[_Part]:
+    def _params(self, params: list[ast.Param], optional: bool = False, lead: str = "",
+                tail: str = "") -> list[_Part]:
+        """`(a: int, b: float = 1.0)`; a list too long for the line between `lead` and
+        `tail` (and without comments) is filled line by line, the later lines indented
+        twice."""
         if not params and optional:
             return []
-        return ["(", *self._listed(params), ")"]
+        listed = self._listed(params)
+        if len(self.pad) + len(lead) + len(_plain_text(listed)) + len(tail) + 2 <= LINE_WIDTH \
+                or any(param.comments for param in params):
+            return ["(", *listed, ")"]
+        lines, line = [], self.pad + lead + "("
+        for index, param in enumerate(params):
+            text = _plain_text([self._child(param)]) + ("," if index < len(params) - 1 else ")")
+            if line.endswith("("):
+                line += text
+            elif len(line) + 1 + len(text) + len(tail) <= LINE_WIDTH:
+                line += " " + text
+            else:
+                lines.append(line)
+                line = self.pad + INDENT * 2 + text
+        return ["\n".join([*lines, line])[len(self.pad) + len(lead):]]
 
     def _kwargs(self, args: list[ast.KeywordArg]) -> list[_Part]:
         return ["(", *self._listed(args), ")"] if args else []
@@ -241,8 +259,9 @@ class Printer(Visitor):
                                        " {"), node)
 
     def visit_Protocol(self, node: ast.Protocol) -> str:
-        opening = self._join(node, f"protocol {node.name}",
-                             *self._params(node.params, optional=True), " {")
+        lead = f"protocol {node.name}"
+        opening = self._join(node, lead, *self._params(node.params, optional=True, lead=lead,
+                                                        tail=" {"), " {")
         return self._braced(opening, node)
 
     def visit_Role(self, node: ast.Role) -> str:
@@ -251,8 +270,9 @@ class Printer(Visitor):
 
     def visit_Def(self, node: ast.Def) -> str:
         returns: list[_Part] = [" -> ", self._child(node.returns)] if node.returns else []
-        return self._join(node, f"def {node.name}", *self._params(node.params), *returns, " ",
-                          self._child(node.body))
+        lead = f"def {node.name}"
+        params = self._params(node.params, lead=lead, tail=_plain_text(returns) + " {")
+        return self._join(node, lead, *params, *returns, " ", self._child(node.body))
 
     def visit_Run(self, node: ast.Run) -> str:
         label = f"{node.label}: " if node.label else ""

@@ -331,3 +331,30 @@ def test_b92_with_reuse_needs_a_constant_number_of_qubits() -> None:
         (circuit,) = lower_run(run)
         widths.append(len(reuse_qubits(circuit).qubits))
     assert widths[0] == widths[1] <= 4
+
+
+def test_the_network_s_numbers_are_known_to_the_circuit(tmp_path: Path) -> None:
+    """`transmittance(k)`, like `next_hop(k)`, is the network's: a circuit holds its value,
+    so a rotation by it compiles and agrees with the simulator (the share of ones is
+    sin^2 of the half angle)."""
+    run = build("""
+network line {
+  node a[i in 0..2] { qubits 1; }
+  link a[0] -> a[1] { quantum fiber(length = 10 km, attenuation = 0.2 dB/km); }
+  link a[0] <-> a[1] { classical fiber(length = 10 km); }
+}
+protocol p() {
+  role s[i in 0..2] {
+    if (i == 0) {
+      qubit q;
+      ry(pi * transmittance(1)) q;
+      report one = measure q;
+      report hop = next_hop(1);
+    }
+  }
+}
+run p on line with s = a { shots = 4000; seed = 3; }
+""", tmp_path)
+    result = run_aer(run, lower_run(run), shots=4000, seed=3)
+    agree(result, run_shots(run, shots=4000, seed=4), "one")
+    assert abs(result.reports["one"].mean - math.sin(math.pi * 10 ** -0.2 / 2) ** 2) < 0.03

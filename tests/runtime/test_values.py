@@ -150,6 +150,10 @@ protocol p() {
     taken[k] += 10;
     report start = start;
     report now_taken = taken[k];
+    taken[3] = 5;  // the same index in every shot
+    int before = taken[3];
+    taken[3] += 10;
+    report before = before;
   }
 }
 run p on one with a = a { shots = 64; }
@@ -158,3 +162,4 @@ run p on one with a = a { shots = 64; }
         result = simulate(program, tmp_path, shots=shots, seed=1)
         assert result.reports["start"].counts == {"30": shots}
         assert result.reports["now_taken"].counts == {"40": shots}
+        assert result.reports["before"].counts == {"5": shots}

@@ -152,3 +152,14 @@ def test_the_beijing_qman_experiment(tmp_path: Path) -> None:
     plot_capacity(sweep, tmp_path / "capacity.png")
     plot_map(sweep.points[1][1], tmp_path / "map.png")
     assert (tmp_path / "capacity.png").stat().st_size > 0 and (tmp_path / "map.png").exists()
+
+
+def test_a_pool_too_short_for_a_request_refills(tmp_path: Path) -> None:
+    """V_m = 25, V_i = 5: after two requests a pool holds 5 keys, not below V_i but too few
+    for a request of 10; it goes out of service and refills, so every request completes
+    (it would otherwise wait for ever, and reject every later request)."""
+    program = chain(f"{FIXED}, gap = 2 ms, capacity = 25, interrupt = 0.2", 1,
+                    duration="40.5 ms")
+    result = simulate(program, tmp_path, seed=6)
+    assert total(result, "requests") == 40
+    assert total(result, "completed") == 40
