@@ -83,9 +83,10 @@ def _given_arguments(ctx: Context) -> dict[str, ast.Expr]:
 
 
 def _unused_arguments(ctx: Context, given: dict[str, ast.Expr], used: set[str]) -> None:
+    """A `--set` name that no run of the file has as a parameter (or as its `duration`)
+    is an error."""
     sources = {source.name: source for source in ctx.given}
-    """A `--set` name that no run of the file has as a parameter is an error."""
-    parameters: set[str] = set()
+    parameters: set[str] = {"duration"}
     for item in ctx.root.program.items:
         for symbol in (ctx.symbols.get(id(item)), ctx.networks.get(id(item))):
             if isinstance(item, ast.Run) and symbol is not None and \
