@@ -175,15 +175,17 @@ class Printer(Visitor):
         return parts
 
     def _params(self, params: list[ast.Param], optional: bool = False, lead: str = "",
-                tail: str = "") -> list[_Part]:
+                tail: str = "", owner: ast.Node | None = None) -> list[_Part]:
         """`(a: int, b: float = 1.0)`; a list too long for the line between `lead` and
-        `tail` (and without comments) is filled line by line, the later lines indented
-        twice."""
+        `tail` is filled line by line, the later lines indented twice. A list with a
+        comment in it, or in its `owner`'s gaps, keeps one line: its comments go back
+        between the tokens they were between."""
         if not params and optional:
             return []
         listed = self._listed(params)
-        if len(self.pad) + len(lead) + len(_plain_text(listed)) + len(tail) + 2 <= LINE_WIDTH \
-                or any(param.comments for param in params):
+        text = _plain_text(listed)
+        if len(self.pad) + len(lead) + len(text) + len(tail) + 2 <= LINE_WIDTH or \
+                "//" in text or "/*" in text or (owner is not None and owner.comments):
             return ["(", *listed, ")"]
         lines, line = [], self.pad + lead + "("
         for index, param in enumerate(params):
@@ -261,7 +263,7 @@ class Printer(Visitor):
     def visit_Protocol(self, node: ast.Protocol) -> str:
         lead = f"protocol {node.name}"
         opening = self._join(node, lead, *self._params(node.params, optional=True, lead=lead,
-                                                        tail=" {"), " {")
+                                                        tail=" {", owner=node), " {")
         return self._braced(opening, node)
 
     def visit_Role(self, node: ast.Role) -> str:
@@ -271,7 +273,8 @@ class Printer(Visitor):
     def visit_Def(self, node: ast.Def) -> str:
         returns: list[_Part] = [" -> ", self._child(node.returns)] if node.returns else []
         lead = f"def {node.name}"
-        params = self._params(node.params, lead=lead, tail=_plain_text(returns) + " {")
+        params = self._params(node.params, lead=lead, tail=_plain_text(returns) + " {",
+                              owner=node)
         return self._join(node, lead, *params, *returns, " ", self._child(node.body))
 
     def visit_Run(self, node: ast.Run) -> str:
