@@ -172,14 +172,21 @@ def _concat(arguments: list[t.Type]) -> t.Type | str:
     return first if isinstance(first, t.List) else t.ERROR
 
 
+def _list_and_element(arguments: list[t.Type], verb: str) -> t.List | str | None:
+    """The list of `push(q, x)` or `find(q, x)`, where x is of its elements' type; else
+    why not (None: after an error already reported)."""
+    values, value = arguments
+    problem = _list_of(values)
+    if problem or not isinstance(values, t.List):
+        return problem
+    if not t.is_error(value) and not t.assignable(values.element, value):
+        return f"`{values}` {verb} values of type {values.element}, not {t.describe(value)}"
+    return values
+
+
 def _push(arguments: list[t.Type]) -> t.Type | str:
-    queue, value = arguments
-    problem = _list_of(queue)
-    if problem or not isinstance(queue, t.List):
-        return problem or t.ERROR
-    if not t.is_error(value) and not t.assignable(queue.element, value):
-        return f"a {queue} holds {t.describe(queue.element)}s, not {t.describe(value)}"
-    return queue
+    found = _list_and_element(arguments, "holds")
+    return t.ERROR if found is None else found
 
 
 def _drop(arguments: list[t.Type]) -> t.Type | str:
@@ -189,13 +196,8 @@ def _drop(arguments: list[t.Type]) -> t.Type | str:
 
 
 def _find(arguments: list[t.Type]) -> t.Type | str:
-    keys, key = arguments
-    problem = _list_of(keys)
-    if problem or not isinstance(keys, t.List):
-        return problem or t.ERROR
-    if not t.is_error(key) and not t.assignable(keys.element, key):
-        return f"a {keys} is searched for {t.describe(keys.element)}s, not {t.describe(key)}"
-    return t.INT
+    found = _list_and_element(arguments, "is searched for")
+    return t.ERROR if found is None else found if isinstance(found, str) else t.INT
 
 
 def _parities(arguments: list[t.Type]) -> t.Type | str:
